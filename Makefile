@@ -1,0 +1,37 @@
+# Every target sets itself up: a fresh machine needs only python3 (3.11+), make and, for the
+# Docker checks, root (they install Debian's docker.io).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint unit integration docker-test benchmark clean
+
+$(BIN)/activate: setup.py
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[tests]'
+	touch $(BIN)/activate
+
+## Run the connector's main job: a real sync of every stream against the bundled simulator.
+demo: $(BIN)/activate
+	$(BIN)/python scripts/demo.py
+
+## The whole test suite, as CI runs it.
+test: lint unit integration docker-test
+
+lint: $(BIN)/activate
+	$(BIN)/ruff check .
+	$(BIN)/python scripts/generate_api_enums.py --check
+	$(BIN)/python scripts/generate_schemas.py --check
+
+unit: $(BIN)/activate
+	$(BIN)/python -m pytest unit_tests -q
+
+integration: $(BIN)/activate
+	$(BIN)/python -m pytest integration_tests -q
+
+docker-test: $(BIN)/activate
+	PYTHON=$(BIN)/python bash scripts/ci/docker-test.sh
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,34 @@
+"""Packaging for source-pinterest-marketing (the connector) and its test extras."""
+
+from setuptools import find_packages, setup
+
+MAIN_REQUIREMENTS = [
+    "airbyte-cdk>=7.39.1,<8",
+    "requests>=2.32,<3",
+    "pydantic>=2.7,<3",
+]
+
+TEST_REQUIREMENTS = [
+    "pytest>=8,<10",
+    "pytest-mock>=3.14,<4",
+    "requests-mock>=1.12,<2",
+    "werkzeug>=3.0,<4",
+    "jsonschema>=4.17,<5",
+    "pyyaml>=6,<7",
+    "ruff>=0.6",
+]
+
+setup(
+    name="source-pinterest-marketing",
+    version="0.1.0",
+    description="Airbyte source connector for the Pinterest Marketing API v5",
+    long_description=open("README.md", encoding="utf-8").read() if __import__("os").path.exists("README.md") else "",
+    long_description_content_type="text/markdown",
+    license="MIT",
+    python_requires=">=3.11,<3.14",
+    packages=find_packages(include=["source_pinterest_marketing", "source_pinterest_marketing.*"]),
+    package_data={"source_pinterest_marketing": ["schemas/*.json", "schemas/shared/*.json", "data/*.json"]},
+    install_requires=MAIN_REQUIREMENTS,
+    extras_require={"tests": TEST_REQUIREMENTS},
+    entry_points={"console_scripts": ["source-pinterest-marketing=source_pinterest_marketing.run:run"]},
+)

@@ -1,0 +1,67 @@
+"""What one sync shares across streams: validated config, one authenticator, one API budget,
+progress counters, and lists fetched once per sync (the ad accounts) instead of per stream."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from airbyte_cdk.sources.streams.call_rate import APIBudget
+
+from source_pinterest_marketing.auth import Authenticator, build_authenticator
+from source_pinterest_marketing.config import PinterestConfig
+
+logger = logging.getLogger("airbyte")
+
+
+class Progress:
+    """Per-partition log lines and per-stream totals, thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.records: Counter[str] = Counter()
+        self.partitions: Counter[str] = Counter()
+
+    def partition_done(self, stream: str, partition: Mapping[str, Any], records: int) -> None:
+        with self._lock:
+            self.records[stream] += records
+            self.partitions[stream] += 1
+        described = ", ".join(f"{key}={value}" for key, value in partition.items()) or "all"
+        logger.info("Stream %s: partition %s finished with %d records", stream, described, records)
+
+
+class SharedList:
+    """A list fetched at most once per sync, on first use, whichever stream asks first."""
+
+    def __init__(self, fetch: Callable[[], list[Any]]) -> None:
+        self._fetch = fetch
+        self._lock = threading.Lock()
+        self._value: Optional[list[Any]] = None
+
+    def get(self) -> list[Any]:
+        with self._lock:
+            if self._value is None:
+                self._value = self._fetch()
+            return self._value
+
+
+@dataclass
+class SyncContext:
+    config: PinterestConfig
+    authenticator: Authenticator
+    api_budget: Optional[APIBudget] = None
+    progress: Progress = field(default_factory=Progress)
+    shared: dict[str, SharedList] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, config: PinterestConfig) -> "SyncContext":
+        return cls(config=config, authenticator=build_authenticator(config))
+
+    def shared_list(self, name: str, fetch: Callable[[], list[Any]]) -> list[Any]:
+        """The list `name`, fetched with `fetch` the first time any stream asks for it."""
+        holder = self.shared.setdefault(name, SharedList(fetch))
+        return holder.get()

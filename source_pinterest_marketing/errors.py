@@ -1,0 +1,186 @@
+"""The one HTTP error policy of every stream: what each Pinterest answer means and how long to wait.
+
+Pinterest error bodies are `{"code": int, "message": str}`; `code` is Pinterest's own error code,
+not the HTTP status (API-NOTES §6). The policy, as a table in `PinterestErrorHandler`:
+
+| answer                               | action                                         | failure type |
+|--------------------------------------|------------------------------------------------|--------------|
+| 429, or any status with body code 8  | wait (X-RateLimit-Reset / Retry-After) + retry | transient    |
+| 5xx, timeouts, dropped connections   | bounded retries with exponential backoff       | transient    |
+| 401                                  | refresh the OAuth token once, then fail        | config       |
+| 400                                  | fail with the API's own message (no retry)     | system       |
+| 403 / 404 on an ad account path      | fail naming the ad account                     | config       |
+| a stream's declared "empty" answer   | ignore (e.g. 409/4182: user has no catalog)     | -            |
+
+Exceptions raised by the connector itself (all `AirbyteTracedException`):
+- config errors (`config.load_config`), auth errors (`auth`), and `UnexpectedResponseError` here,
+  for a 2xx body that is not the JSON shape the API documents.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Mapping, Optional, Union
+
+import requests
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, HttpStatusErrorHandler
+from airbyte_cdk.sources.streams.http.error_handlers.default_error_mapping import DEFAULT_ERROR_MAPPING
+from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+RATE_LIMIT_CODE = 8
+_AD_ACCOUNT_IN_PATH = re.compile(r"/ad_accounts/(\d+)")
+REAUTHENTICATE = (
+    "Pinterest rejected the access token (HTTP 401) even after refreshing it. "
+    "Re-authenticate the source (a new refresh token from the authorize helper or the Airbyte UI)."
+)
+
+
+@dataclass(frozen=True)
+class IgnoredError:
+    """An API answer that means "nothing to read here" for one stream, not a failure."""
+
+    status: int
+    code: int
+    log_message: str
+
+
+def api_error(response: requests.Response) -> tuple[Optional[int], str]:
+    """Pinterest's `(code, message)` from an error body; tolerant of non-JSON bodies."""
+    try:
+        body = response.json()
+    except ValueError:
+        text = response.text.strip().replace("\n", " ")
+        return None, (text[:200] + "…") if len(text) > 200 else text
+    if isinstance(body, Mapping):
+        code = body.get("code")
+        return (code if isinstance(code, int) else None), str(body.get("message", ""))
+    return None, str(body)[:200]
+
+
+def is_rate_limited(response: requests.Response) -> bool:
+    if response.status_code == 429:
+        return True
+    if response.status_code < 400:
+        return False
+    code, _ = api_error(response)
+    return code == RATE_LIMIT_CODE
+
+
+class PinterestErrorHandler(HttpStatusErrorHandler):
+    """Maps Pinterest answers to CDK response actions, with messages that name what failed."""
+
+    def __init__(
+        self,
+        logger: logging.Logger,
+        stream_name: str,
+        ignored_errors: tuple[IgnoredError, ...] = (),
+        max_retries: int = 8,
+        max_time: timedelta = timedelta(minutes=15),
+    ) -> None:
+        super().__init__(logger=logger, error_mapping=DEFAULT_ERROR_MAPPING, max_retries=max_retries, max_time=max_time)
+        self._stream_name = stream_name
+        self._ignored_errors = ignored_errors
+
+    def interpret_response(
+        self, response_or_exception: Optional[Union[requests.Response, Exception]] = None
+    ) -> ErrorResolution:
+        if not isinstance(response_or_exception, requests.Response) or response_or_exception.ok:
+            return super().interpret_response(response_or_exception)
+        response = response_or_exception
+        status = response.status_code
+        code, message = api_error(response)
+        where = f"stream '{self._stream_name}', {response.request.method} {_path_of(response)}"
+
+        if is_rate_limited(response):
+            return ErrorResolution(
+                ResponseAction.RATE_LIMITED,
+                FailureType.transient_error,
+                f"Pinterest rate limit reached ({where}): {message}",
+            )
+        for ignored in self._ignored_errors:
+            if status == ignored.status and code == ignored.code:
+                return ErrorResolution(ResponseAction.IGNORE, None, f"{ignored.log_message} ({where})")
+        if status == 401:
+            return ErrorResolution(ResponseAction.REFRESH_TOKEN_THEN_RETRY, FailureType.config_error, REAUTHENTICATE)
+        if status in (403, 404):
+            account = _AD_ACCOUNT_IN_PATH.search(_path_of(response))
+            subject = f"ad account {account.group(1)}" if account else "this resource"
+            return ErrorResolution(
+                ResponseAction.FAIL,
+                FailureType.config_error,
+                f"Pinterest denied access to {subject} (HTTP {status}, code {code}: {message}) in {where}. "
+                "Check that the authorizing user can read it and that the app has the needed scopes.",
+            )
+        if 400 <= status < 500:
+            return ErrorResolution(
+                ResponseAction.FAIL,
+                FailureType.system_error,
+                f"Pinterest rejected the request (HTTP {status}, code {code}): {message} [{where}]",
+            )
+        if status >= 500:
+            return ErrorResolution(
+                ResponseAction.RETRY,
+                FailureType.transient_error,
+                f"Pinterest server error (HTTP {status}) in {where}: {message}",
+            )
+        return super().interpret_response(response)
+
+
+def _path_of(response: requests.Response) -> str:
+    url = response.request.url or response.url or ""
+    return url.split("?", 1)[0].split("/v5", 1)[-1] or url
+
+
+class PinterestBackoffStrategy(BackoffStrategy):
+    """Wait what Pinterest asks on rate limits; exponential backoff (capped) for everything else.
+
+    `base_seconds` is a class attribute so tests can make retries fast.
+    """
+
+    base_seconds: float = 2.0
+    max_seconds: float = 120.0
+
+    def backoff_time(
+        self,
+        response_or_exception: Optional[Union[requests.Response, requests.RequestException]],
+        attempt_count: int,
+    ) -> Optional[float]:
+        response = (
+            response_or_exception.response
+            if isinstance(response_or_exception, requests.RequestException)
+            else response_or_exception
+        )
+        if response is not None and is_rate_limited(response):
+            announced = _announced_wait(response.headers)
+            if announced is not None:
+                return announced
+        return float(min(self.base_seconds * (2 ** max(attempt_count - 1, 0)), self.max_seconds))
+
+
+def _announced_wait(headers: Mapping[str, Any]) -> Optional[float]:
+    for header in ("X-RateLimit-Reset", "Retry-After"):
+        value = headers.get(header)
+        if value is None:
+            continue
+        try:
+            return max(float(value), 0.0)
+        except ValueError:
+            continue
+    return None
+
+
+class UnexpectedResponseError(AirbyteTracedException):
+    """A successful answer whose body is not what the API documents (not JSON, no `items`, ...)."""
+
+    def __init__(self, stream_name: str, url: str, problem: str) -> None:
+        path = url.split("?", 1)[0]
+        super().__init__(
+            message=f"Unexpected response from Pinterest for stream '{stream_name}' ({path}): {problem}.",
+            internal_message=f"Unexpected response for stream '{stream_name}' from {path}: {problem}",
+            failure_type=FailureType.system_error,
+        )

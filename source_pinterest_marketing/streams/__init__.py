@@ -1,0 +1,20 @@
+"""The stream registry: one list drives `streams()`, the docs table and the tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from source_pinterest_marketing.context import SyncContext
+from source_pinterest_marketing.streams.ad_accounts import AdAccounts
+from source_pinterest_marketing.streams.base import PinterestStream
+from source_pinterest_marketing.streams.organic import UserAccount
+
+STREAM_CLASSES: tuple[type[PinterestStream], ...] = (
+    AdAccounts,
+    UserAccount,
+)
+
+
+def build_streams(context: SyncContext) -> Iterator[PinterestStream]:
+    for stream_class in STREAM_CLASSES:
+        yield stream_class(context)

@@ -1,0 +1,145 @@
+"""Every config rule of PRODUCT §2 fails with a config error naming the field, never quoting a secret."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from source_pinterest_marketing.config import (
+    PRODUCTION_API_BASE,
+    SANDBOX_API_BASE,
+    connector_spec_schema,
+    load_config,
+)
+
+SECRET = "very-secret-value-123"
+TOMORROW = (date.today() + timedelta(days=2)).isoformat()
+
+
+def _config(**overrides: Any) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "credentials": {
+            "auth_method": "oauth2.0",
+            "client_id": "1484000000000000",
+            "client_secret": SECRET,
+            "refresh_token": SECRET + "-refresh",
+        }
+    }
+    config.update(overrides)
+    return config
+
+
+def _error(config: dict[str, Any]) -> str:
+    with pytest.raises(AirbyteTracedException) as raised:
+        load_config(config)
+    assert raised.value.failure_type == FailureType.config_error
+    assert SECRET not in (raised.value.message or "")
+    assert SECRET not in (raised.value.internal_message or "")
+    return raised.value.message or ""
+
+
+def test_minimal_config_gets_documented_defaults() -> None:
+    config = load_config(_config())
+    assert config.entity_statuses == ["ACTIVE", "PAUSED", "ARCHIVED"]
+    assert config.attribution.click_window_days == 30
+    assert config.attribution.engagement_window_days == 30
+    assert config.attribution.view_window_days == 1
+    assert config.attribution.conversion_report_time == "TIME_OF_AD_ACTION"
+    assert config.lookback_window_days == 30
+    assert config.start_date is None
+    assert config.end_date == date.today() or config.end_date == date.today() + timedelta(days=1)
+    assert config.api_base_url == PRODUCTION_API_BASE
+
+
+def test_view_window_zero_is_kept() -> None:
+    assert load_config(_config(view_window_days=0)).attribution.view_window_days == 0
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"start_date": "2024-13-01"}, "`start_date` is not a real calendar date"),
+        ({"start_date": "01/02/2024"}, "`start_date`"),
+        ({"end_date": "2024-02-30"}, "`end_date` is not a real calendar date"),
+        ({"start_date": "2024-03-01", "end_date": "2024-02-01"}, "`end_date` 2024-02-01 is before `start_date` 2024-03-01"),
+        ({"start_date": TOMORROW}, f"`start_date` {TOMORROW} is in the future"),
+        ({"end_date": TOMORROW}, f"`end_date` {TOMORROW} is in the future"),
+        ({"click_window_days": 3}, "`click_window_days`: must be one of [0, 1, 7, 14, 30, 60]"),
+        ({"engagement_window_days": 90}, "`engagement_window_days`"),
+        ({"view_window_days": -1}, "`view_window_days`"),
+        ({"conversion_report_time": "WHENEVER"}, "`conversion_report_time`"),
+        ({"ad_account_ids": ["12ab"]}, "`ad_account_ids`: '12ab' is not an ad account id"),
+        ({"ad_account_ids": ["1234567890123456789"]}, "is not an ad account id"),
+        ({"ad_account_ids": ["1", "1"]}, "duplicate"),
+        ({"entity_statuses": []}, "`entity_statuses`: needs at least one status"),
+        ({"entity_statuses": ["ACTIVE", "LIVE"]}, "`entity_statuses`: unknown value(s) ['LIVE']"),
+        ({"lookback_window_days": -1}, "`lookback_window_days`"),
+        ({"num_workers": 0}, "`num_workers`"),
+        ({"environment": "staging"}, "`environment`"),
+        ({"api_base_url": "ftp://example"}, "`api_base_url`"),
+        ({"custom_reports": [{"name": "r", "level": "CAMPAIGN", "columns": []}]}, "`custom_reports.0.columns`: needs at least one column"),
+        ({"custom_reports": [{"name": "r", "level": "CAMPAIGN"}]}, "`custom_reports.0.columns` is required"),
+        ({"custom_reports": [{"name": "r", "level": "NOPE", "columns": ["SPEND_IN_DOLLAR"]}]}, "`custom_reports.0.level`"),
+        ({"custom_reports": [{"name": "r", "level": "CAMPAIGN", "columns": ["NOT_A_COLUMN"]}]}, "unknown value(s) ['NOT_A_COLUMN']"),
+        ({"custom_reports": [{"name": "Bad Name", "level": "CAMPAIGN", "columns": ["SPEND_IN_DOLLAR"]}]}, "`custom_reports.0.name`"),
+        (
+            {"custom_reports": [{"name": "r", "level": "CAMPAIGN", "columns": ["SPEND_IN_DOLLAR"], "targeting_types": ["GENDER"]}]},
+            "targeting_types need a *_TARGETING level",
+        ),
+        (
+            {"custom_reports": [{"name": "r", "level": "CAMPAIGN_TARGETING", "columns": ["SPEND_IN_DOLLAR"]}]},
+            "needs at least one targeting type",
+        ),
+        (
+            {"custom_reports": [{"name": "r", "level": "CAMPAIGN", "columns": ["SPEND_IN_DOLLAR"], "start_date": "2024-05-01", "end_date": "2024-04-01"}]},
+            "`end_date` 2024-04-01 is before `start_date` 2024-05-01",
+        ),
+        (
+            {"custom_reports": [{"name": "r", "level": "CAMPAIGN", "columns": ["SPEND_IN_DOLLAR"]}] * 2},
+            "duplicate report names ['r']",
+        ),
+    ],
+)
+def test_invalid_config_names_the_field(overrides: dict[str, Any], expected: str) -> None:
+    assert expected in _error(_config(**overrides))
+
+
+@pytest.mark.parametrize(
+    ("credentials", "expected"),
+    [
+        (None, "`credentials` is required"),
+        ({"auth_method": "password"}, "auth_method must be 'oauth2.0' or 'access_token'"),
+        ({"auth_method": "oauth2.0", "client_id": "1", "client_secret": SECRET}, "`credentials.refresh_token` is required"),
+        ({"auth_method": "oauth2.0", "client_id": "1", "client_secret": "", "refresh_token": SECRET}, "`credentials.client_secret`"),
+        ({"auth_method": "access_token"}, "`credentials.access_token` is required"),
+        ({"auth_method": "access_token", "access_token": SECRET, "extra": SECRET}, "`credentials.extra`"),
+    ],
+)
+def test_invalid_credentials_never_echo_secrets(credentials: Any, expected: str) -> None:
+    config = _config()
+    if credentials is None:
+        config.pop("credentials")
+    else:
+        config["credentials"] = credentials
+    assert expected in _error(config)
+
+
+def test_environment_selects_base_url_and_override_wins() -> None:
+    assert load_config(_config(environment="sandbox")).api_base_url == SANDBOX_API_BASE
+    assert load_config(_config(api_base_url="http://127.0.0.1:9/v5/")).api_base_url == "http://127.0.0.1:9/v5"
+
+
+def test_spec_marks_every_secret_and_hides_the_base_url_override() -> None:
+    spec = connector_spec_schema()
+    oauth, token = spec["properties"]["credentials"]["oneOf"]
+    for option, secrets in ((oauth, ["client_id", "client_secret", "refresh_token"]), (token, ["access_token"])):
+        for name in secrets:
+            assert option["properties"][name]["airbyte_secret"] is True
+    assert spec["properties"]["api_base_url"]["airbyte_hidden"] is True
+    assert "$defs" not in spec and "$ref" not in str(spec)
+    assert spec["properties"]["view_window_days"]["enum"] == [0, 1, 7, 14, 30, 60]
+    assert spec["properties"]["entity_statuses"]["default"] == ["ACTIVE", "PAUSED", "ARCHIVED"]
