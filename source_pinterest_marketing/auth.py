@@ -13,7 +13,8 @@ from __future__ import annotations
 import base64
 import logging
 import time
-from typing import Any, MutableMapping, Tuple, Union
+from collections.abc import MutableMapping
+from typing import Any, Union
 
 import requests
 from airbyte_cdk.models import FailureType
@@ -46,7 +47,7 @@ class PinterestOAuthAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
             refresh_request_headers={"Authorization": f"Basic {basic}"},
         )
 
-    def refresh_access_token(self) -> Tuple[str, AirbyteDateTime, str | None]:  # type: ignore[override]
+    def refresh_access_token(self) -> tuple[str, AirbyteDateTime, str | None]:  # type: ignore[override]
         response = self._make_handled_request()
         access_token = self._extract_access_token(response)
         new_refresh_token = self._extract_refresh_token(response)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime, timezone
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
 from functools import cache
 from importlib import resources
-from typing import Any, Literal, Mapping, Optional, Union
+from typing import Any, Literal, Optional, Union
 
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.utils.schema_helpers import expand_refs
@@ -43,7 +44,7 @@ def _secret(**extra: Any) -> dict[str, Any]:
 
 
 def _utc_today() -> date:
-    return datetime.now(timezone.utc).date()
+    return datetime.now(UTC).date()
 
 
 def _parse_date(value: Optional[str], field: str) -> Optional[date]:
@@ -258,7 +259,7 @@ class CustomReport(AttributionSettings):
         return _all_of(value, api_enums()["product_group_summary_statuses"])
 
     @model_validator(mode="after")
-    def _consistent(self) -> "CustomReport":
+    def _consistent(self) -> CustomReport:
         targeting_level = self.level.endswith("_TARGETING")
         if self.targeting_types and not targeting_level:
             raise ValueError(f"targeting_types need a *_TARGETING level, not {self.level}")
@@ -409,7 +410,7 @@ class PinterestMarketingSpec(AttributionSettings):
         return value
 
     @model_validator(mode="after")
-    def _dates(self) -> "PinterestMarketingSpec":
+    def _dates(self) -> PinterestMarketingSpec:
         _check_date_range(self.start_date, self.end_date)
         return self
 

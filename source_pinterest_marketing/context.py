@@ -58,7 +58,7 @@ class SyncContext:
     shared: dict[str, SharedList] = field(default_factory=dict)
 
     @classmethod
-    def create(cls, config: PinterestConfig) -> "SyncContext":
+    def create(cls, config: PinterestConfig) -> SyncContext:
         return cls(config=config, authenticator=build_authenticator(config))
 
     def shared_list(self, name: str, fetch: Callable[[], list[Any]]) -> list[Any]:

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Mapping, Optional, Union
+from typing import Any, Optional, Union
 
 import requests
 from airbyte_cdk.models import FailureType

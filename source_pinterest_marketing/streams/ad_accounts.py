@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Optional
 
-from airbyte_cdk.models import SyncMode
 from typing_extensions import override
 
 from source_pinterest_marketing.context import SyncContext
-from source_pinterest_marketing.streams.base import PinterestStream
+from source_pinterest_marketing.streams.base import PinterestStream, read_all
 
 
 class AdAccounts(PinterestStream):
@@ -20,10 +19,7 @@ class AdAccounts(PinterestStream):
     fails with an error naming it instead of being skipped.
     """
 
-    @property
-    @override
-    def name(self) -> str:
-        return "ad_accounts"
+    stream_name = "ad_accounts"
 
     @property
     def _configured(self) -> bool:
@@ -65,17 +61,7 @@ def ad_account_ids(context: SyncContext) -> list[str]:
         if context.config.ad_account_ids:
             return list(context.config.ad_account_ids)
         stream = AdAccounts(context)
-        return [str(record["id"]) for record in _read_all(stream)]
+        return [str(record["id"]) for record in read_all(stream)]
 
     return [str(account_id) for account_id in context.shared_list("ad_account_ids", fetch)]
 
-
-def _read_all(stream: PinterestStream) -> Iterable[Mapping[str, Any]]:
-    for stream_slice in stream.stream_slices(sync_mode=SyncMode.full_refresh):
-        for record in stream._read_pages(
-            lambda request, response, state, _slice: stream.parse_response(response, stream_slice=_slice, stream_state=state),
-            stream_slice,
-            {},
-        ):
-            if isinstance(record, Mapping):
-                yield record

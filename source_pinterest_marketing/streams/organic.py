@@ -1,19 +1,93 @@
-"""Organic streams: the user account, boards, sections and pins."""
+"""Organic streams: the user account, boards, board sections and pins.
+
+None of these carries a modification time (`Pin` and `Board` have only `created_at`), so they are
+full refresh. Boards are listed once per sync and shared by the streams under them.
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar, Optional
+from collections.abc import Mapping
+from typing import Any, ClassVar, Optional
 
+from typing_extensions import override
+
+from source_pinterest_marketing.context import SyncContext
 from source_pinterest_marketing.streams.base import PinterestStream
+from source_pinterest_marketing.streams.partitions import ByParent
 
 
 class UserAccount(PinterestStream):
     """The authorizing user's account. https://developers.pinterest.com/docs/api/v5/user_account-get"""
 
+    stream_name = "user_account"
     path_template = "user_account"
     paginated = False
     records_key: ClassVar[Optional[str]] = None
 
-    @property
-    def name(self) -> str:
-        return "user_account"
+
+class Boards(PinterestStream):
+    """https://developers.pinterest.com/docs/api/v5/boards-list (all privacies the scopes allow)"""
+
+    stream_name = "boards"
+    path_template = "boards"
+
+    @override
+    def query_params(self, stream_slice: Mapping[str, Any]) -> dict[str, Any]:
+        return {"privacy": "ALL"}
+
+
+def _boards(context: SyncContext) -> PinterestStream:
+    return Boards(context)
+
+
+class BoardSections(PinterestStream):
+    """https://developers.pinterest.com/docs/api/v5/board_sections-list"""
+
+    stream_name = "board_sections"
+    path_template = "boards/{board_id}/sections"
+    partitioner = ByParent(parent=_boards, fields=(("board_id", "id"),), shared_name="boards")
+
+    @override
+    def transform(self, record: Mapping[str, Any], stream_slice: Mapping[str, Any]) -> Mapping[str, Any]:
+        return {**record, "board_id": stream_slice["board_id"]}
+
+
+def _board_sections(context: SyncContext) -> PinterestStream:
+    return BoardSections(context)
+
+
+class BoardPins(PinterestStream):
+    """https://developers.pinterest.com/docs/api/v5/boards-list_pins"""
+
+    stream_name = "board_pins"
+    path_template = "boards/{board_id}/pins"
+    partitioner = ByParent(parent=_boards, fields=(("board_id", "id"),), shared_name="boards")
+
+
+class BoardSectionPins(PinterestStream):
+    """https://developers.pinterest.com/docs/api/v5/board_sections-list_pins"""
+
+    stream_name = "board_section_pins"
+    path_template = "boards/{board_id}/sections/{section_id}/pins"
+    partitioner = ByParent(
+        parent=_board_sections,
+        fields=(("board_id", "board_id"), ("section_id", "id")),
+        shared_name="board_sections",
+    )
+
+
+class Pins(PinterestStream):
+    """The user's own Pins. https://developers.pinterest.com/docs/api/v5/pins-list"""
+
+    stream_name = "pins"
+    path_template = "pins"
+
+
+ORGANIC_STREAMS: tuple[type[PinterestStream], ...] = (
+    UserAccount,
+    Boards,
+    BoardSections,
+    BoardPins,
+    BoardSectionPins,
+    Pins,
+)

@@ -1,0 +1,76 @@
+"""Admin endpoints under ``/_sim/`` (no auth), for a simulator running as a separate process.
+
+- ``GET /_sim/health`` -> ``{"ok": true, "base_url", "preset", "seed", "spec_version"}``
+- ``GET /_sim/config`` -> a connector config with a fresh refresh token (``?access_token=true`` for access-token mode)
+- ``GET /_sim/requests`` -> ``{"requests": [...], "counts": {operationId: n}}``; ``DELETE`` clears
+- ``GET /_sim/faults`` lists rules; ``POST`` adds one (JSON, fields of ``FaultRule``); ``DELETE`` clears
+- ``POST /_sim/expire_tokens`` expires every access token
+- ``POST /_sim/dataset/touch`` ``{kind, ad_account_id?, n?, now?}`` -> ``{"ids": [...]}``
+- ``POST /_sim/dataset/add`` ``{kind, ad_account_id?, now?, fields?}`` -> the new entity
+- ``GET /_sim/dataset/counts`` -> entities per kind
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.wrappers import Request, Response
+
+from pinterest_simulator.routes import json_response
+
+if TYPE_CHECKING:
+    from pinterest_simulator.server import Simulator
+
+
+def handle_admin(sim: Simulator, request: Request) -> Response:
+    """Dispatch one ``/_sim/...`` request."""
+    route = (request.method, request.path.rstrip("/"))
+    try:
+        body = (request.get_json(silent=True) or {}) if request.method == "POST" else {}
+        if not isinstance(body, dict):
+            raise ValueError("JSON object expected")
+        result = _route(sim, request, route, body)
+    except (ValueError, KeyError, TypeError) as exc:
+        return json_response({"code": 1, "message": str(exc)}, 400)
+    if result is None:
+        return json_response({"code": 404, "message": f"No admin endpoint {route[0]} {route[1]}."}, 404)
+    return json_response(result)
+
+
+def _route(sim: Simulator, request: Request, route: tuple[str, str], body: dict[str, Any]) -> Any:
+    method, path = route
+    if route == ("GET", "/_sim/health"):
+        return {
+            "ok": True,
+            "base_url": sim.base_url,
+            "preset": sim.dataset.preset_name,
+            "seed": sim.dataset.seed,
+            "spec_version": sim.spec.version,
+        }
+    if route == ("GET", "/_sim/config"):
+        return sim.connector_config(access_token_mode=request.args.get("access_token") == "true")
+    if path == "/_sim/requests":
+        if method == "DELETE":
+            sim.requests.clear()
+            return {"ok": True}
+        if method == "GET":
+            return {"requests": [r.to_dict() for r in sim.requests], "counts": sim.requests.counts()}
+    if path == "/_sim/faults":
+        if method == "DELETE":
+            sim.faults.clear()
+            return {"ok": True}
+        if method == "POST":
+            return sim.faults.add_from_json(body).to_dict()
+        if method == "GET":
+            return {"faults": [r.to_dict() for r in sim.faults.rules], "latency_ms": sim.faults.latency_ms}
+    if route == ("POST", "/_sim/expire_tokens"):
+        sim.expire_access_tokens()
+        return {"ok": True}
+    if route == ("POST", "/_sim/dataset/touch"):
+        ids = sim.dataset.touch(body["kind"], body.get("ad_account_id"), int(body.get("n", 1)), body.get("now"))
+        return {"ids": ids}
+    if route == ("POST", "/_sim/dataset/add"):
+        return sim.dataset.add(body["kind"], body.get("ad_account_id"), body.get("now"), **body.get("fields", {}))
+    if route == ("GET", "/_sim/dataset/counts"):
+        return sim.dataset.counts()
+    return None

@@ -1,0 +1,606 @@
+"""Deterministic generated data: every property of each response schema, filled from the spec.
+
+Values come from walking the component schema (so no field is forgotten) and are then overridden
+by hand where realism matters: ids, names, timestamps, statuses and parent/child relations.
+The same ``seed`` and ``preset`` always give the same data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+import random
+import re
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pinterest_simulator.spec import Spec
+
+# kind -> component schema that the list endpoint returns
+SCHEMAS: dict[str, str] = {
+    "user_account": "Account",
+    "ad_accounts": "AdAccount",
+    "campaigns": "CampaignResponse",
+    "ad_groups": "AdGroupResponse",
+    "ads": "AdResponse",
+    "keywords": "Keyword",
+    "audiences": "Audience",
+    "customer_lists": "CustomerList",
+    "conversion_tags": "ConversionTag",
+    "product_group_promotions": "ProductGroupPromotion",
+    "boards": "Board",
+    "board_sections": "BoardSection",
+    "pins": "Pin",
+    "catalogs": "Catalog",
+    "catalogs_feeds": "CatalogsRetailFeed",
+    "catalogs_product_groups": "CatalogsRetailProductGroup",
+}
+ACCOUNT_KINDS = (
+    "campaigns",
+    "ad_groups",
+    "ads",
+    "keywords",
+    "audiences",
+    "customer_lists",
+    "conversion_tags",
+    "product_group_promotions",
+)
+USER_KINDS = ("boards", "pins", "catalogs", "catalogs_feeds", "catalogs_product_groups")
+# kind -> (field, representation) of the modification time: "s" Unix seconds, "iso" date-time string
+UPDATED_FIELDS: dict[str, tuple[str, str]] = {
+    "ad_accounts": ("updated_time", "s"),
+    "campaigns": ("updated_time", "s"),
+    "ad_groups": ("updated_time", "s"),
+    "ads": ("updated_time", "s"),
+    "audiences": ("updated_timestamp", "s"),
+    "customer_lists": ("updated_time", "s"),
+    "catalogs": ("updated_at", "iso"),
+    "catalogs_feeds": ("updated_at", "iso"),
+    "catalogs_product_groups": ("updated_at", "s"),
+}
+ID_DIGITS: dict[str, int] = {
+    "ad_accounts": 12,
+    "campaigns": 13,
+    "ad_groups": 16,
+    "ads": 18,
+    "keywords": 18,
+    "audiences": 13,
+    "customer_lists": 12,
+    "conversion_tags": 13,
+    "product_group_promotions": 17,
+    "boards": 18,
+    "board_sections": 19,
+    "pins": 18,
+    "catalogs": 18,
+    "catalogs_feeds": 13,
+    "catalogs_product_groups": 17,
+}
+EPOCH_START = int(dt.datetime(2022, 1, 1, tzinfo=dt.UTC).timestamp())
+EPOCH_END = int(dt.datetime(2025, 6, 1, tzinfo=dt.UTC).timestamp())
+VARIANTS = 8
+STATUS_CYCLE = ("ACTIVE", "PAUSED", "ACTIVE", "ARCHIVED", "ACTIVE", "PAUSED", "ACTIVE", "ARCHIVED", "PAUSED", "ACTIVE")
+DIGIT_PATTERNS = frozenset({"^\\d+$", "^[0-9]+$", "^(AG)?\\d+$", "\\d+"})
+
+
+# Cycled over campaigns; the last is the shopping objective whose ad groups carry product group promotions.
+CAMPAIGN_OBJECTIVES = ("AWARENESS", "CONSIDERATION", "WEB_CONVERSION", "VIDEO_COMPLETION", "CATALOG_SALES")
+
+
+@dataclass(frozen=True)
+class Preset:
+    """Sizes of a generated dataset (per owned or shared ad account where it says so)."""
+
+    owned_ad_accounts: int
+    shared_ad_accounts: int
+    campaigns: int  # per ad account
+    ad_groups: int  # per ad account
+    ads: int  # per ad account
+    keywords: int  # per ad account
+    audiences: int
+    customer_lists: int
+    conversion_tags: int
+    product_group_promotions: int
+    boards: int
+    sections_per_board: int
+    pins: int
+    catalogs: int
+    feeds_per_catalog: int
+    product_groups_per_feed: int
+
+
+PRESETS: dict[str, Preset] = {
+    "small": Preset(2, 1, 5, 12, 30, 8, 3, 3, 3, 6, 3, 2, 24, 1, 2, 2),
+    "large": Preset(3, 1, 40, 400, 4000, 60, 10, 10, 5, 100, 10, 3, 300, 2, 2, 5),
+}
+
+
+def iso(ts: int) -> str:
+    """Unix seconds -> ``2022-03-14T15:15:22Z``."""
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class SchemaFaker:
+    """Generates a type-correct value for any schema of the spec."""
+
+    def __init__(self, spec: Spec, max_depth: int = 6) -> None:
+        self.spec = spec
+        self.max_depth = max_depth
+
+    def value(self, schema: Any, rng: random.Random, depth: int = 0, name: str = "") -> Any:
+        """A value valid for ``schema`` (nullable fields get a non-null value)."""
+        schema = self.spec.flat_schema(schema)
+        for key in ("oneOf", "anyOf"):
+            if key in schema:
+                return self.value(schema[key][0], rng, depth, name)
+        enum = [v for v in schema.get("enum", []) if v is not None]
+        if enum:
+            return rng.choice(enum)
+        kind = schema.get("type")
+        if kind is None and "properties" in schema:
+            kind = "object"
+        example = schema.get("example")
+        if kind == "object":
+            props = schema.get("properties", {})
+            required = set(schema.get("required", []))
+            if depth >= self.max_depth:
+                props = {k: v for k, v in props.items() if k in required}
+            return {prop: self.value(sub, rng, depth + 1, prop) for prop, sub in props.items()}
+        if kind == "array":
+            items = schema.get("items", {})
+            n = max(schema.get("minItems", 0), 0 if depth >= self.max_depth else 1)
+            n = min(n, schema.get("maxItems", n))
+            return [self.value(items, rng, depth + 1, name) for _ in range(n)]
+        if kind == "string":
+            return self._string(schema, example, rng, name)
+        if kind == "integer":
+            if isinstance(example, int) and not isinstance(example, bool):
+                return example
+            return rng.randint(int(schema.get("minimum", 0)), int(schema.get("maximum", 1000)))
+        if kind == "number":
+            if isinstance(example, (int, float)) and not isinstance(example, bool):
+                return example
+            low, high = schema.get("minimum", 0), schema.get("maximum", 100)
+            return round(rng.uniform(low, high), 2)
+        if kind == "boolean":
+            return example if isinstance(example, bool) else rng.random() < 0.5
+        return example
+
+    @staticmethod
+    def _string(schema: dict[str, Any], example: Any, rng: random.Random, name: str) -> str:
+        fmt = schema.get("format")
+        if fmt == "date-time":
+            return iso(rng.randint(EPOCH_START, EPOCH_END))
+        if fmt == "date":
+            return iso(rng.randint(EPOCH_START, EPOCH_END))[:10]
+        pattern = schema.get("pattern", "")
+        if pattern in DIGIT_PATTERNS:
+            return str(rng.randint(10**11, 10**12 - 1))
+        if isinstance(example, str) and (not pattern or re.search(pattern, example)):
+            return example[: schema.get("maxLength", len(example))]
+        if name.endswith(("url", "urls", "link", "links")):
+            return "https://www.example.com/sim"
+        return "sim"[: schema.get("maxLength", 3)]
+
+
+class _Ids:
+    """Increasing numeric ids of a fixed width per kind, so ordering by id is creation order."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self._next: dict[str, int] = {}
+        self._rng = rng
+
+    def new(self, kind: str) -> str:
+        digits = ID_DIGITS[kind]
+        if kind not in self._next:
+            self._next[kind] = self._rng.randint(10 ** (digits - 1) + 10 ** (digits - 2), 2 * 10 ** (digits - 1))
+        self._next[kind] += self._rng.randint(1, 10**6 if digits > 14 else 997)
+        return str(self._next[kind])
+
+
+class Dataset:
+    """The simulated Pinterest data of one user and the ad accounts the user can read.
+
+    Account-scoped entities live in ``by_account[kind][ad_account_id]`` (dicts keyed by id, in id
+    order); user-scoped ones in ``by_user[kind]``. Mutate through :meth:`touch` and :meth:`add`.
+    """
+
+    def __init__(self, spec: Spec, preset: str = "small", seed: int = 1, has_catalog: bool = True) -> None:
+        self.spec = spec
+        self.preset_name = preset
+        self.preset = PRESETS[preset]
+        self.seed = seed
+        self.has_catalog = has_catalog
+        self.lock = threading.RLock()
+        self._faker = SchemaFaker(spec)
+        self._rng = random.Random(f"dataset:{seed}:{preset}")
+        self._ids = _Ids(random.Random(f"ids:{seed}"))
+        self._variants: dict[str, list[bytes]] = {}
+        self._clock = EPOCH_START
+        self._step = 86400
+        self.user: dict[str, Any] = {}
+        self.ad_accounts: dict[str, dict[str, Any]] = {}
+        self.shared_ad_account_ids: set[str] = set()
+        self.by_account: dict[str, dict[str, dict[str, dict[str, Any]]]] = {k: {} for k in ACCOUNT_KINDS}
+        self.by_user: dict[str, dict[str, dict[str, Any]]] = {k: {} for k in USER_KINDS}
+        self.board_sections: dict[str, dict[str, dict[str, Any]]] = {}
+        self.feed_catalog: dict[str, str] = {}  # feed id -> catalog id (not a field of the feed schema)
+        self._generate()
+
+    # -- public API ------------------------------------------------------------------------
+    @property
+    def ad_account_ids(self) -> list[str]:
+        """Every ad account id the token user can read, owned and shared, in id order."""
+        return list(self.ad_accounts)
+
+    @property
+    def owned_ad_account_ids(self) -> list[str]:
+        """Ad accounts the user owns."""
+        return [a for a in self.ad_accounts if a not in self.shared_ad_account_ids]
+
+    def entities(self, kind: str, ad_account_id: str | None = None) -> list[dict[str, Any]]:
+        """A snapshot list of entities of ``kind`` (for one ad account when account-scoped), in id order."""
+        with self.lock:
+            if kind == "ad_accounts":
+                return list(self.ad_accounts.values())
+            if kind == "user_account":
+                return [self.user]
+            if kind == "board_sections":
+                if ad_account_id is not None:
+                    raise ValueError("board_sections are per board: use dataset.board_sections[board_id]")
+                return [s for secs in self.board_sections.values() for s in secs.values()]
+            if kind in ACCOUNT_KINDS:
+                if ad_account_id is None:
+                    return [e for per in self.by_account[kind].values() for e in per.values()]
+                return list(self.by_account[kind].get(ad_account_id, {}).values())
+            return list(self.by_user[kind].values())
+
+    def counts(self) -> dict[str, int]:
+        """Number of entities per kind (all ad accounts together)."""
+        return {kind: len(self.entities(kind)) for kind in SCHEMAS}
+
+    def touch(self, kind: str, ad_account_id: str | None = None, n: int = 1, now: int | None = None) -> list[str]:
+        """Set the modification time of the first ``n`` entities (by id) to ``now``; return their ids."""
+        if kind not in UPDATED_FIELDS:
+            raise ValueError(f"{kind} has no modification time in the API")
+        field, rep = UPDATED_FIELDS[kind]
+        ts = int(now if now is not None else time.time())
+        with self.lock:
+            targets = self.entities(kind, ad_account_id)[:n]
+            for entity in targets:
+                entity[field] = iso(ts) if rep == "iso" else ts
+            return [e["id"] for e in targets]
+
+    def add(self, kind: str, ad_account_id: str | None = None, now: int | None = None, **fields: Any) -> dict[str, Any]:
+        """Create one entity of ``kind`` (newest id), created and updated at ``now``; ``fields`` override."""
+        ts = int(now if now is not None else time.time())
+        with self.lock:
+            if kind in ACCOUNT_KINDS:
+                account = ad_account_id or self.ad_account_ids[0]
+                if account not in self.ad_accounts:
+                    raise KeyError(f"unknown ad account {account}")
+                entity = self._make_account_entity(kind, account, ts)
+            elif kind in USER_KINDS:
+                entity = self._make_user_entity(kind, ts)
+            else:
+                raise ValueError(f"cannot add {kind}")
+            entity.update(fields)
+            return entity
+
+    # -- generation ------------------------------------------------------------------------
+    def _variant(self, kind: str, index: int) -> dict[str, Any]:
+        if kind not in self._variants:
+            schema = {"$ref": f"#/components/schemas/{SCHEMAS[kind]}"}
+            self._variants[kind] = [
+                pickle.dumps(self._faker.value(schema, random.Random(f"{self.seed}:{kind}:{i}")))
+                for i in range(VARIANTS)
+            ]
+        entity: dict[str, Any] = pickle.loads(self._variants[kind][index % VARIANTS])
+        return entity
+
+    def _tick(self) -> int:
+        """The next creation time: the preset's creations spread evenly over the epoch, in id order."""
+        self._clock = min(self._clock + self._step - self._rng.randint(0, 60), EPOCH_END)
+        return self._clock
+
+    @staticmethod
+    def _status(n: int) -> str:
+        """50% ACTIVE, 30% PAUSED, 20% ARCHIVED; every run of 5 has an ARCHIVED one."""
+        return STATUS_CYCLE[n % len(STATUS_CYCLE)]
+
+    def _updated(self, created: int) -> int:
+        return min(created + self._rng.randint(0, 200 * 86400), EPOCH_END + 14 * 86400)
+
+    def _generate(self) -> None:
+        p = self.preset
+        accounts = p.owned_ad_accounts + p.shared_ad_accounts
+        per_account = p.campaigns + p.ad_groups + p.ads + p.keywords + p.audiences + p.customer_lists
+        per_account += p.conversion_tags + p.product_group_promotions + 1
+        organic = p.boards + p.pins + p.catalogs * (1 + p.feeds_per_catalog * (1 + p.product_groups_per_feed))
+        self._step = (EPOCH_END - EPOCH_START) // (accounts * per_account + organic + 1)
+        user_id = str(random.Random(f"user:{self.seed}").randint(10**17, 10**18 - 1))
+        self.user = self._variant("user_account", 0)
+        self.user.update(
+            id=user_id,
+            username=f"sim_business_{self.seed}",
+            account_type="BUSINESS",
+            business_name=f"Simulated Business {self.seed}",
+            website_url="https://www.example.com",
+            profile_image="https://i.pinimg.com/600x600_R/42/f5/36/42f5364d1f6c8b0e2d5a5f1c1b8d3e57.jpg",
+            about="A simulated Pinterest business account.",
+        )
+        self._generate_organic()
+        if self.has_catalog:
+            self._generate_catalogs()
+        for i in range(accounts):
+            shared = i >= p.owned_ad_accounts
+            created = self._tick()
+            account = self._variant("ad_accounts", i)
+            owner_id = self.user["id"] if not shared else str(int(self.user["id"]) + 7919)
+            account.update(
+                id=self._ids.new("ad_accounts"),
+                name=f"Sim {'Shared' if shared else 'Owned'} Ad Account {i + 1}",
+                owner={"id": owner_id, "username": self.user["username"] if not shared else "partner_agency"},
+                country="US",
+                currency="USD",
+                permissions=["ANALYST"] if shared else ["OWNER"],
+                created_time=created,
+                updated_time=self._updated(created),
+            )
+            self.ad_accounts[account["id"]] = account
+            if shared:
+                self.shared_ad_account_ids.add(account["id"])
+            for kind in ACCOUNT_KINDS:
+                self.by_account[kind][account["id"]] = {}
+            for kind, count in (
+                ("campaigns", p.campaigns),
+                ("ad_groups", p.ad_groups),
+                ("ads", p.ads),
+                ("keywords", p.keywords),
+                ("audiences", p.audiences),
+                ("customer_lists", p.customer_lists),
+                ("conversion_tags", p.conversion_tags),
+                ("product_group_promotions", p.product_group_promotions),
+            ):
+                for _ in range(count):
+                    self._make_account_entity(kind, account["id"], self._tick())
+
+    def _generate_organic(self) -> None:
+        p = self.preset
+        for _ in range(p.boards):
+            self._make_user_entity("boards", self._tick())
+        for board_id in self.by_user["boards"]:
+            self.board_sections[board_id] = {}
+            for j in range(p.sections_per_board):
+                section = self._variant("board_sections", j)
+                section.update(id=self._ids.new("board_sections"), name=f"Section {j + 1}")
+                self.board_sections[board_id][section["id"]] = section
+        for _ in range(p.pins):
+            self._make_user_entity("pins", self._tick())
+
+    def _generate_catalogs(self) -> None:
+        p = self.preset
+        for _ in range(p.catalogs):
+            catalog = self._make_user_entity("catalogs", self._tick())
+            for _ in range(p.feeds_per_catalog):
+                feed = self._make_user_entity("catalogs_feeds", self._tick(), catalog_id=catalog["id"])
+                for _ in range(p.product_groups_per_feed):
+                    self._make_user_entity("catalogs_product_groups", self._tick(), feed_id=feed["id"])
+
+    def _make_user_entity(
+        self, kind: str, created: int, catalog_id: str | None = None, feed_id: str | None = None
+    ) -> dict[str, Any]:
+        items = self.by_user[kind]
+        n = len(items)
+        e = self._variant(kind, n)
+        eid = self._ids.new(kind)
+        updated = self._updated(created)
+        owner = {"username": self.user["username"]}
+        if kind == "boards":
+            e.update(
+                id=eid,
+                name=f"Sim Board {n + 1}",
+                description=f"Simulated board number {n + 1}",
+                owner=owner,
+                privacy="SECRET" if n % 3 == 2 else "PUBLIC",
+                created_at=iso(created),
+                board_pins_modified_at=iso(updated),
+                is_ads_only=False,
+            )
+        elif kind == "pins":
+            boards = list(self.by_user["boards"])
+            board_id = boards[n % len(boards)]
+            sections = list(self.board_sections.get(board_id, {}))
+            section_id = (
+                sections[n % (len(sections) + 1)] if sections and n % (len(sections) + 1) < len(sections) else None
+            )
+            e.update(
+                id=eid,
+                board_id=board_id,
+                board_section_id=section_id,
+                board_owner=owner,
+                created_at=iso(created),
+                title=f"Sim Pin {n + 1}",
+                description=f"Simulated pin number {n + 1}",
+                link=f"https://www.example.com/products/{n + 1}",
+                is_owner=True,
+                parent_pin_id=None,
+            )
+            board = self.by_user["boards"][board_id]
+            board["pin_count"] = sum(1 for pin in items.values() if pin["board_id"] == board_id) + 1
+        elif kind == "catalogs":
+            e.update(
+                id=eid,
+                name=f"Sim Catalog {n + 1}",
+                catalog_type="RETAIL",
+                created_at=iso(created),
+                updated_at=iso(updated),
+            )
+        elif kind == "catalogs_feeds":
+            catalog_id = catalog_id or next(iter(self.by_user["catalogs"]), "")
+            self.feed_catalog[eid] = catalog_id
+            e.update(
+                id=eid,
+                name=f"Sim Feed {n + 1}",
+                catalog_type="RETAIL",
+                created_at=iso(created),
+                updated_at=iso(updated),
+                format="CSV",
+                location=f"https://feeds.example.com/catalog/{eid}.csv",
+                status="ACTIVE",
+                default_currency="USD",
+                default_locale="en-US",
+                default_country="US",
+                default_availability="IN_STOCK",
+                credentials={"username": f"feeduser{n + 1}", "password": f"s3cret-{eid[-6:]}"},
+            )
+        elif kind == "catalogs_product_groups":
+            feed_id = feed_id or next(iter(self.by_user["catalogs_feeds"]), "")
+            e.update(
+                id=eid,
+                name=f"Sim Product Group {n + 1}",
+                description=f"Simulated product group {n + 1}",
+                catalog_type="RETAIL",
+                feed_id=feed_id,
+                catalog_id=self.feed_catalog.get(feed_id, ""),
+                created_at=created,
+                updated_at=updated,
+                country="US",
+                locale="en-US",
+            )
+        items[eid] = e
+        return e
+
+    def _make_account_entity(self, kind: str, account_id: str, created: int) -> dict[str, Any]:
+        per = self.by_account[kind][account_id]
+        n = len(per)
+        e = self._variant(kind, n)
+        eid = self._ids.new(kind)
+        updated = self._updated(created)
+        campaigns = list(self.by_account["campaigns"][account_id].values())
+        ad_groups = list(self.by_account["ad_groups"][account_id].values())
+        status = self._status(n)
+        if kind == "campaigns":
+            e.update(
+                id=eid,
+                ad_account_id=account_id,
+                name=f"Sim Campaign {n + 1}",
+                objective_type=CAMPAIGN_OBJECTIVES[n % len(CAMPAIGN_OBJECTIVES)],
+                status=status,
+                summary_status={"ACTIVE": "RUNNING", "PAUSED": "PAUSED", "ARCHIVED": "ARCHIVED"}[status],
+                start_time=created,
+                end_time=created + 90 * 86400,
+                created_time=created,
+                updated_time=updated,
+                type="campaign",
+            )
+        elif kind == "ad_groups":
+            parent = campaigns[n % len(campaigns)]
+            e.update(
+                id=eid,
+                ad_account_id=account_id,
+                campaign_id=parent["id"],
+                name=f"Sim Ad Group {n + 1}",
+                status=status,
+                summary_status={"ACTIVE": "RUNNING", "PAUSED": "PAUSED", "ARCHIVED": "ARCHIVED"}[status],
+                start_time=created,
+                end_time=created + 60 * 86400,
+                created_time=created,
+                updated_time=updated,
+                type="adgroup",
+            )
+        elif kind == "ads":
+            parent = ad_groups[n % len(ad_groups)]
+            pins = list(self.by_user["pins"])
+            e.update(
+                id=eid,
+                ad_account_id=account_id,
+                campaign_id=parent["campaign_id"],
+                ad_group_id=parent["id"],
+                pin_id=pins[n % len(pins)] if pins else str(10**17 + n),
+                name=f"Sim Ad {n + 1}",
+                status=status,
+                summary_status={"ACTIVE": "APPROVED", "PAUSED": "PAUSED", "ARCHIVED": "ARCHIVED"}[status],
+                review_status="APPROVED",
+                rejected_reasons=[],
+                rejection_labels=[],
+                destination_url=f"https://www.example.com/landing/{n + 1}",
+                created_time=created,
+                updated_time=updated,
+                type="pinpromotion",
+            )
+        elif kind == "keywords":
+            # a third at account level, a third at campaign level (both negative only), a third on ad groups
+            level = n % 3
+            parent_id, parent_type = {
+                0: (account_id, "advertiser"),
+                1: (campaigns[n % len(campaigns)]["id"], "campaign"),
+                2: (ad_groups[n % len(ad_groups)]["id"], "ad_group"),
+            }[level]
+            match = ["EXACT_NEGATIVE", "PHRASE_NEGATIVE"][n % 2] if level < 2 else ["BROAD", "PHRASE", "EXACT"][n % 3]
+            e.update(
+                id=eid,
+                value=f"sim keyword {n + 1}",
+                match_type=match,
+                parent_id=parent_id,
+                parent_type=parent_type,
+                archived=False,
+                bid=None,
+                type="keyword",
+            )
+        elif kind == "audiences":
+            e.update(
+                id=eid,
+                ad_account_id=account_id,
+                name=f"Sim Audience {n + 1}",
+                audience_type=["ENGAGEMENT", "VISITOR", "ACTALIKE", "CUSTOMER_LIST"][n % 4],
+                status="READY",
+                size=1000 * (n + 1),
+                created_timestamp=created,
+                updated_timestamp=updated,
+                type="audience",
+            )
+        elif kind == "customer_lists":
+            e.update(
+                id=eid,
+                ad_account_id=account_id,
+                name=f"Sim Customer List {n + 1}",
+                status="READY",
+                created_time=created,
+                updated_time=updated,
+                type="customerlist",
+            )
+        elif kind == "conversion_tags":
+            e.update(
+                id=eid,
+                ad_account_id=account_id,
+                name=f"Sim Conversion Tag {n + 1}",
+                status="ARCHIVED" if n % 3 == 2 else "ACTIVE",
+                last_fired_time_ms=updated * 1000,
+            )
+        elif kind == "product_group_promotions":
+            groups = list(self.by_user["catalogs_product_groups"].values())
+            group = groups[n % len(groups)] if groups else None
+            # Only ad groups of shopping (CATALOG_SALES) campaigns promote product groups.
+            shopping = {c["id"] for c in campaigns if c["objective_type"] == "CATALOG_SALES"}
+            shopping_groups = [g for g in ad_groups if g["campaign_id"] in shopping] or ad_groups
+            e.update(
+                id=eid,
+                ad_group_id=shopping_groups[n % len(shopping_groups)]["id"],
+                status=status,
+                catalog_product_group_id=group["id"] if group else None,
+                catalog_product_group_name=group["name"] if group else None,
+                collections_hero_pin_id=None,
+                parent_id=None,
+            )
+        per[eid] = e
+        return e
+
+
+def walk_entities(dataset: Dataset) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every (kind, entity) of the dataset, for schema checks."""
+    for kind in SCHEMAS:
+        for entity in dataset.entities(kind):
+            yield kind, entity

@@ -1,0 +1,160 @@
+"""Fault injection: rate limits, server errors, dropped connections, latency, token expiry.
+
+Rules match requests by method, ``operationId`` and/or a regex on the path (``/v5/...``), and fire
+for the next ``times`` matching requests (``None``: every one) with ``probability`` drawn from a
+seeded RNG. The first firing status/drop rule wins; latency rules add up.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+FaultKind = Literal["status", "drop", "latency", "expire_tokens"]
+RATE_LIMIT_MESSAGE = "This request exceeded a rate limit. This can happen if the client exceeds one of the published rate limits within a short time window."
+DEFAULT_BODIES: dict[int, dict[str, Any]] = {
+    429: {"code": 8, "message": RATE_LIMIT_MESSAGE},
+    500: {"code": 0, "message": "Internal server error."},
+    502: {"code": 0, "message": "Bad gateway."},
+    503: {"code": 4197, "message": "The endpoint has been ramped down and is currently not accepting any traffic."},
+    504: {"code": 0, "message": "Gateway timeout."},
+}
+
+
+@dataclass
+class FaultRule:
+    """One fault rule; see the module docstring for matching."""
+
+    kind: FaultKind
+    operation_id: str | None = None
+    path_regex: str | None = None
+    method: str | None = None
+    times: int | None = 1
+    probability: float = 1.0
+    status: int = 429
+    body: dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    latency_ms: float = 0.0
+    rate_limit_reset: int | None = 1
+    id: int = 0
+    fired: int = 0
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("status", "drop", "latency", "expire_tokens"):
+            raise ValueError(f"unknown fault kind {self.kind!r}")
+        self._regex = re.compile(self.path_regex) if self.path_regex else None
+
+    def matches(self, method: str, path: str, operation_id: str | None) -> bool:
+        """Whether the rule applies to this request (before counting and probability)."""
+        if self.method and self.method.upper() != method.upper():
+            return False
+        if self.operation_id and self.operation_id != operation_id:
+            return False
+        return not (self._regex and not self._regex.search(path))
+
+    def response(self) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """Status, JSON body and headers of a ``status`` fault."""
+        body = (
+            self.body
+            if self.body is not None
+            else DEFAULT_BODIES.get(self.status, {"code": self.status, "message": "Simulated error."})
+        )
+        headers = dict(self.headers)
+        if self.status == 429 and self.rate_limit_reset is not None:
+            headers.setdefault("X-RateLimit-Reset", str(self.rate_limit_reset))
+        return self.status, body, headers
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON view (for ``GET /_sim/faults``)."""
+        return {k: v for k, v in asdict(self).items() if not k.startswith("_")}
+
+
+@dataclass
+class Decision:
+    """What the injector decided for one request."""
+
+    latency_s: float = 0.0
+    status_rule: FaultRule | None = None
+    drop: bool = False
+    expire_tokens: bool = False
+
+
+class FaultInjector:
+    """Thread-safe set of fault rules plus global latency (``latency_ms`` +- ``jitter_ms``)."""
+
+    def __init__(self, seed: int = 0, latency_ms: float = 0.0, jitter_ms: float = 0.0) -> None:
+        self.latency_ms = latency_ms
+        self.jitter_ms = jitter_ms
+        self._rng = random.Random(f"faults:{seed}")
+        self._rules: list[FaultRule] = []
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def add(self, kind: FaultKind = "status", **options: Any) -> FaultRule:
+        """Add a rule, e.g. ``add("status", status=429, operation_id="campaigns/list", times=2)``."""
+        rule = FaultRule(kind=kind, **options)
+        with self._lock:
+            rule.id = next(self._ids)
+            self._rules.append(rule)
+        return rule
+
+    def add_from_json(self, data: Mapping[str, Any]) -> FaultRule:
+        """Add a rule from a JSON object (``POST /_sim/faults``)."""
+        allowed = set(FaultRule.__dataclass_fields__) - {"id", "fired"}
+        unknown = set(data) - allowed
+        if unknown:
+            raise ValueError(f"unknown fault fields: {sorted(unknown)}")
+        options = dict(data)
+        kind = options.pop("kind", "status")
+        return self.add(kind, **options)
+
+    def remove(self, rule_id: int) -> None:
+        """Remove one rule by id."""
+        with self._lock:
+            self._rules = [r for r in self._rules if r.id != rule_id]
+
+    def clear(self) -> None:
+        """Remove every rule (global latency stays)."""
+        with self._lock:
+            self._rules.clear()
+
+    @property
+    def rules(self) -> list[FaultRule]:
+        """A snapshot of the active rules."""
+        with self._lock:
+            return list(self._rules)
+
+    def decide(self, method: str, path: str, operation_id: str | None) -> Decision:
+        """Consume matching rules for one request and say what to do."""
+        decision = Decision()
+        with self._lock:
+            if self.latency_ms or self.jitter_ms:
+                decision.latency_s += (
+                    max(0.0, self.latency_ms + self._rng.uniform(-self.jitter_ms, self.jitter_ms)) / 1000
+                )
+            for rule in list(self._rules):
+                if not rule.matches(method, path, operation_id):
+                    continue
+                if rule.kind in ("status", "drop") and (decision.status_rule or decision.drop):
+                    continue
+                if rule.probability < 1.0 and self._rng.random() >= rule.probability:
+                    continue
+                rule.fired += 1
+                if rule.times is not None:
+                    rule.times -= 1
+                    if rule.times <= 0:
+                        self._rules.remove(rule)
+                if rule.kind == "latency":
+                    decision.latency_s += rule.latency_ms / 1000
+                elif rule.kind == "status":
+                    decision.status_rule = rule
+                elif rule.kind == "drop":
+                    decision.drop = True
+                else:
+                    decision.expire_tokens = True
+        return decision

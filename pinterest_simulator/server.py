@@ -1,0 +1,291 @@
+"""The simulator: a werkzeug WSGI app serving ``/v5`` (the API), ``/oauth/`` (authorize) and ``/_sim`` (admin)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+from pinterest_simulator.dataset import Dataset
+from pinterest_simulator.faults import FaultInjector
+from pinterest_simulator.oauth import READ_SCOPES, TokenStore, insufficient_scope
+from pinterest_simulator.requestlog import RequestLog, RequestRecord
+from pinterest_simulator.routes import HANDLERS, Context, json_response, load_handlers
+from pinterest_simulator.spec import API_PREFIX, ApiError, Spec
+
+
+@cache
+def load_spec() -> Spec:
+    """The bundled spec, parsed once per process."""
+    return Spec()
+
+
+class _DroppedConnection(ConnectionError):
+    """Raised after closing the socket on purpose; werkzeug treats it as a client disconnect."""
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """No access log."""
+
+
+class Simulator:
+    """A Pinterest API v5 simulator with deterministic data, OAuth, validation and fault injection.
+
+    Use as a context manager (``with Simulator() as sim:``) or call :meth:`start`/:meth:`stop`.
+    """
+
+    def __init__(
+        self,
+        preset: str = "small",
+        seed: int = 1,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        latency_ms: float = 0.0,
+        jitter_ms: float = 0.0,
+        access_token_ttl: int = 3600,
+        refresh_token_ttl: int = 60 * 24 * 3600,
+        persistent_refresh_tokens: Iterable[str] = (),
+        access_token: str | None = None,
+        has_catalog: bool = True,
+        strict_query: bool = True,
+    ) -> None:
+        self.spec = load_spec()
+        unknown = set(load_handlers()) - set(self.spec.operations)
+        if unknown:
+            raise ValueError(f"handlers for operations the spec does not have: {sorted(unknown)}")
+        self.host = host
+        self.port = port
+        self.strict_query = strict_query
+        self.dataset = Dataset(self.spec, preset=preset, seed=seed, has_catalog=has_catalog)
+        self.oauth = TokenStore(
+            seed,
+            access_token_ttl=access_token_ttl,
+            refresh_token_ttl=refresh_token_ttl,
+            persistent_refresh_tokens=persistent_refresh_tokens,
+            fixed_access_token=access_token,
+        )
+        self.faults = FaultInjector(seed=seed, latency_ms=latency_ms, jitter_ms=jitter_ms)
+        self.requests = RequestLog()
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def start(self) -> Simulator:
+        """Bind and serve in a background thread."""
+        if self._server is not None:
+            return self
+        self._server = make_server(self.host, self.port, self.wsgi_app, threaded=True, request_handler=_QuietHandler)
+        self.port = self._server.server_port
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="pinterest-simulator", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Bind and serve in the calling thread (CLI)."""
+        self._server = make_server(self.host, self.port, self.wsgi_app, threaded=True, request_handler=_QuietHandler)
+        self.port = self._server.server_port
+        self._server.serve_forever()
+
+    def stop(self) -> None:
+        """Stop serving and release the port."""
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> Simulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- addresses and credentials -------------------------------------------------------------
+    @property
+    def root_url(self) -> str:
+        """``http://host:port`` (the authorize page is ``{root_url}/oauth/``)."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """The API base URL, ``http://host:port/v5``."""
+        return self.root_url + API_PREFIX
+
+    @property
+    def token_url(self) -> str:
+        """``{base_url}/oauth/token``."""
+        return self.base_url + "/oauth/token"
+
+    @property
+    def authorize_url(self) -> str:
+        """The simulated ``https://www.pinterest.com/oauth/``."""
+        return self.root_url + "/oauth/"
+
+    @property
+    def client_id(self) -> str:
+        """The simulated app's client id."""
+        return self.oauth.client_id
+
+    @property
+    def client_secret(self) -> str:
+        """The simulated app's client secret (deterministic from the seed)."""
+        return self.oauth.client_secret
+
+    @property
+    def access_token(self) -> str:
+        """The fixed long-lived access token (access-token mode); all read scopes."""
+        return self.oauth.fixed_access_token
+
+    def issue_refresh_token(self, scopes: Iterable[str] = READ_SCOPES) -> str:
+        """Mint a valid refresh token."""
+        return self.oauth.issue_refresh_token(scopes)
+
+    def issue_access_token(self, scopes: Iterable[str] = READ_SCOPES, ttl: int | None = None) -> str:
+        """Mint a bearer token."""
+        return self.oauth.issue_access_token(scopes, ttl)
+
+    def issue_authorization_code(self, scopes: Iterable[str] = READ_SCOPES, redirect_uri: str = "") -> str:
+        """Mint an authorization code for ``grant_type=authorization_code``."""
+        return self.oauth.issue_authorization_code(scopes, redirect_uri)
+
+    def expire_access_tokens(self) -> None:
+        """Expire every access token now (the next API call gets 401)."""
+        self.oauth.expire_access_tokens()
+
+    def connector_config(self, access_token_mode: bool = False, **overrides: Any) -> dict[str, Any]:
+        """A ready connector config (see docs/dev/CONTRACTS.md) with a freshly minted refresh token."""
+        credentials: dict[str, Any]
+        if access_token_mode:
+            credentials = {"auth_method": "access_token", "access_token": self.access_token}
+        else:
+            credentials = {
+                "auth_method": "oauth2.0",
+                "client_id": self.client_id,
+                "client_secret": self.client_secret,
+                "refresh_token": self.issue_refresh_token(),
+            }
+        config: dict[str, Any] = {
+            "credentials": credentials,
+            "environment": "production",
+            "api_base_url": self.base_url,
+        }
+        config.update(overrides)
+        return config
+
+    def write_config(self, path: str | Path, **overrides: Any) -> dict[str, Any]:
+        """Write :meth:`connector_config` as JSON to ``path``."""
+        config = self.connector_config(**overrides)
+        Path(path).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+        return config
+
+    # -- WSGI ----------------------------------------------------------------------------------
+    def wsgi_app(self, environ: dict[str, Any], start_response: Any) -> Any:
+        """The WSGI entry point."""
+        request = Request(environ)
+        path = request.path
+        if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
+            response = self._api(request, environ)
+        elif path.startswith("/_sim/"):
+            from pinterest_simulator.admin import handle_admin
+
+            response = handle_admin(self, request)
+        elif path in ("/oauth", "/oauth/"):
+            response = self._authorize(request)
+        else:
+            response = json_response({"code": 404, "message": f"Path '{path}' not found."}, 404)
+        return response(environ, start_response)
+
+    def _api(self, request: Request, environ: dict[str, Any]) -> Response:
+        method = request.method
+        path = request.path
+        sub_path = path[len(API_PREFIX) :] or "/"
+        query = {k: request.args.getlist(k) for k in request.args}
+        op_id: str | None = None
+        fault: str | None = None
+        try:
+            operation, path_values = self.spec.match(method, sub_path)
+        except ApiError as exc:
+            operation, path_values, error = None, {}, exc
+        else:
+            op_id = operation.operation_id
+            error = None
+        decision = self.faults.decide(method, path, op_id)
+        if decision.latency_s:
+            time.sleep(decision.latency_s)
+        if decision.expire_tokens:
+            self.oauth.expire_access_tokens()
+        if decision.drop:
+            self.requests.append(RequestRecord(method, path, op_id, query, 0, time.time(), "drop"))
+            sock: socket.socket | None = environ.get("werkzeug.socket")
+            if sock is not None:
+                sock.shutdown(socket.SHUT_RDWR)
+            raise _DroppedConnection("fault injection: connection dropped")
+        if decision.status_rule is not None:
+            status, body, headers = decision.status_rule.response()
+            self.requests.append(RequestRecord(method, path, op_id, query, status, time.time(), f"status:{status}"))
+            return json_response(body, status, headers)
+        try:
+            if operation is None:
+                assert error is not None
+                raise error
+            response = self._dispatch(request, operation, path_values, query)
+        except ApiError as exc:
+            response = json_response(exc.body(), exc.status, exc.headers)
+        self.requests.append(RequestRecord(method, path, op_id, query, response.status_code, time.time(), fault))
+        return response
+
+    def _dispatch(
+        self, request: Request, operation: Any, path_values: dict[str, str], query: dict[str, list[str]]
+    ) -> Response:
+        scopes: frozenset[str] = frozenset()
+        if operation.auth == "bearer":
+            scopes = self.oauth.bearer_scopes(request.headers.get("Authorization"))
+            if operation.scope_alternatives and not any(alt <= scopes for alt in operation.scope_alternatives):
+                raise insufficient_scope()
+        params = operation.validate(path_values, query, strict=self.strict_query)
+        handler = HANDLERS.get(operation.operation_id)
+        if handler is None:
+            raise ApiError(
+                501, 501, f"Operation '{operation.operation_id}' is valid but not implemented by the simulator."
+            )
+        result = handler(Context(self, request, operation, params, scopes))
+        if isinstance(result, Response):
+            return result
+        if isinstance(result, tuple):
+            status, body = result
+            return json_response(body, status)
+        return json_response(result)
+
+    def _authorize(self, request: Request) -> Response:
+        """The simulated ``https://www.pinterest.com/oauth/``: redirect back with a code (the user always consents)."""
+        args = request.args
+        if args.get("client_id") != self.client_id:
+            return json_response({"code": 1, "message": "Invalid client_id."}, 400)
+        redirect_uri = args.get("redirect_uri")
+        if not redirect_uri:
+            return json_response({"code": 1, "message": "Missing required parameter 'redirect_uri'."}, 400)
+        if args.get("response_type", "code") != "code":
+            return json_response({"code": 1, "message": "Parameter 'response_type' must be 'code'."}, 400)
+        raw_scope = args.get("scope") or ",".join(READ_SCOPES)
+        scopes = [s for s in raw_scope.replace(" ", ",").split(",") if s]
+        code = self.issue_authorization_code(scopes, redirect_uri)
+        params = {"code": code}
+        if "state" in args:
+            params["state"] = args["state"]
+        separator = "&" if "?" in redirect_uri else "?"
+        return Response(status=302, headers={"Location": f"{redirect_uri}{separator}{urlencode(params)}"})
