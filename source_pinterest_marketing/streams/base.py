@@ -17,6 +17,7 @@ from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.streams.core import StreamData
 from airbyte_cdk.sources.streams.http import HttpStream
 from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, ErrorHandler
+from airbyte_cdk.sources.utils.transform import TransformConfig, TypeTransformer
 from typing_extensions import override
 
 from source_pinterest_marketing.context import SyncContext
@@ -47,6 +48,9 @@ class PinterestStream(HttpStream, ABC):
     partitioner: ClassVar[Partitioner] = SinglePartition()
     #: the record's modification time, for client-side incremental reads; None: full refresh only
     incremental_field: ClassVar[Optional[str]] = None
+    # Records are normalised to their schema: the spec types a few nested ids as numbers
+    # (quiz_pin_data option ids, audience rule product ids) that the schemas keep as strings.
+    transformer = TypeTransformer(TransformConfig.DefaultSchemaNormalization)
 
     def __init__(self, context: SyncContext) -> None:
         self.context = context
