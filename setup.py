@@ -22,12 +22,15 @@ setup(
     name="source-pinterest-marketing",
     version="0.1.0",
     description="Airbyte source connector for the Pinterest Marketing API v5",
-    long_description=open("README.md", encoding="utf-8").read() if __import__("os").path.exists("README.md") else "",
-    long_description_content_type="text/markdown",
     license="MIT",
     python_requires=">=3.11,<3.14",
-    packages=find_packages(include=["source_pinterest_marketing", "source_pinterest_marketing.*"]),
-    package_data={"source_pinterest_marketing": ["schemas/*.json", "schemas/shared/*.json", "data/*.json"]},
+    # The simulator ships with source checkouts (tests, demo, benchmark); the Docker image copies
+    # only the connector package, so it never contains the simulator.
+    packages=find_packages(include=["source_pinterest_marketing*", "pinterest_simulator*"]),
+    package_data={
+        "source_pinterest_marketing": ["schemas/*.json", "schemas/shared/*.json", "data/*.json"],
+        "pinterest_simulator": ["data/*", "README.md"],
+    },
     install_requires=MAIN_REQUIREMENTS,
     extras_require={"tests": TEST_REQUIREMENTS},
     entry_points={"console_scripts": ["source-pinterest-marketing=source_pinterest_marketing.run:run"]},

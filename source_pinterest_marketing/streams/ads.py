@@ -76,19 +76,25 @@ ALL_STATUSES: tuple[str, ...] = tuple(api_enums()["entity_statuses"])
 
 
 def entity_records(
-    context: SyncContext, stream_class: type[StatusFilteredStream], account_id: str, fields: tuple[str, ...]
-) -> list[dict[str, Any]]:
-    """`fields` of every entity of one account in every status, listed once per sync.
+    context: SyncContext,
+    stream_class: type[StatusFilteredStream],
+    account_id: str,
+    fields: Optional[tuple[str, ...]] = None,
+) -> list[Mapping[str, Any]]:
+    """Every entity of one account in every status (only `fields` of each, if given), listed once
+    per sync and shared by every stream that asks.
 
     Analytics and child streams take their ids from here, never from an incrementally filtered
     stream, so an entity untouched for a year is still covered."""
 
-    def fetch() -> list[dict[str, Any]]:
+    def fetch() -> list[Mapping[str, Any]]:
         stream = stream_class(context, statuses=ALL_STATUSES)
-        records = read_all(stream, [{"ad_account_id": account_id}])
-        return [{field: record.get(field) for field in fields} for record in records]
+        return list(read_all(stream, [{"ad_account_id": account_id}]))
 
-    return context.shared_list(f"{stream_class.stream_name}:{account_id}:{','.join(fields)}", fetch)
+    records = context.shared_list(f"{stream_class.stream_name}:{account_id}", fetch)
+    if fields is None:
+        return records
+    return [{field: record.get(field) for field in fields} for record in records]
 
 
 @dataclass(frozen=True)
@@ -103,9 +109,9 @@ class KeywordSlices:
         for account in ByAdAccount().slices(context):
             account_id = account["ad_account_id"]
             yield {"ad_account_id": account_id}
-            for campaign in entity_records(context, Campaigns, account_id, ("id",)):
+            for campaign in entity_records(context, Campaigns, account_id):
                 yield {"ad_account_id": account_id, "campaign_id": str(campaign["id"])}
-            ad_group_ids = [str(group["id"]) for group in entity_records(context, AdGroups, account_id, ("id",))]
+            ad_group_ids = [str(group["id"]) for group in entity_records(context, AdGroups, account_id)]
             for batch in batched(ad_group_ids, MAX_IDS_PER_REQUEST):
                 yield {"ad_account_id": account_id, "ad_group_ids": batch}
 
@@ -183,10 +189,10 @@ class CatalogSalesAdGroupSlices:
             account_id = account["ad_account_id"]
             shopping = {
                 str(campaign["id"])
-                for campaign in entity_records(context, Campaigns, account_id, ("id", "objective_type"))
+                for campaign in entity_records(context, Campaigns, account_id)
                 if campaign.get("objective_type") == "CATALOG_SALES"
             }
-            for group in entity_records(context, AdGroups, account_id, ("id", "campaign_id")):
+            for group in entity_records(context, AdGroups, account_id):
                 if str(group.get("campaign_id")) in shopping:
                     yield {"ad_account_id": account_id, "ad_group_id": str(group["id"])}
 
