@@ -135,7 +135,7 @@ class PinterestStream(HttpStream, ABC):
 
     @override
     def next_page_token(self, response: requests.Response) -> Optional[Mapping[str, Any]]:
-        if not self.paginated:
+        if not self.paginated or not response.ok:
             return None
         bookmark = self._json(response).get("bookmark")
         return {"bookmark": bookmark} if bookmark else None
@@ -154,6 +154,9 @@ class PinterestStream(HttpStream, ABC):
 
     def extract_records(self, response: requests.Response) -> list[Mapping[str, Any]]:
         """The records of one response, checked against the documented shape."""
+        if not response.ok:
+            # Only answers the error handler chose to IGNORE get here (see `ignored_errors`).
+            return []
         if response.status_code == 204 or not response.content:
             raise UnexpectedResponseError(self.name, response.url, f"empty body with HTTP {response.status_code}")
         body = self._json(response)
