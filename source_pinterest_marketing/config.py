@@ -369,18 +369,29 @@ class PinterestMarketingSpec(AttributionSettings):
         description="How many requests run in parallel (bounded by Pinterest's rate limits).",
         json_schema_extra={"order": 16},
     )
+    rate_limit_max_wait_seconds: int = Field(
+        900,
+        ge=1,
+        le=86400,
+        title="Longest rate-limit wait (seconds)",
+        description=(
+            "When Pinterest's rate limit asks to wait longer than this (the daily quota), the sync stops "
+            "with a transient error, keeping the state reached so far, instead of waiting."
+        ),
+        json_schema_extra={"order": 17},
+    )
     environment: Literal["production", "sandbox"] = Field(
         "production",
         title="Environment",
         description="Pinterest's production API or the API sandbox (sandbox needs a sandbox token).",
-        json_schema_extra={"order": 17},
+        json_schema_extra={"order": 18},
     )
     api_base_url: Optional[str] = Field(
         None,
         title="API base URL override",
         description="For testing only: overrides the environment's base URL (including /v5).",
         pattern=r"^https?://[^\s]+$",
-        json_schema_extra={"order": 18, "airbyte_hidden": True},
+        json_schema_extra={"order": 19, "airbyte_hidden": True},
     )
 
     @field_validator("ad_account_ids")
@@ -429,6 +440,7 @@ class PinterestConfig:
         self.lookback_window_days = spec.lookback_window_days
         self.custom_reports = list(spec.custom_reports)
         self.num_workers = spec.num_workers
+        self.rate_limit_max_wait_seconds = spec.rate_limit_max_wait_seconds
         self.attribution = AttributionSettings(
             click_window_days=spec.click_window_days,
             engagement_window_days=spec.engagement_window_days,

@@ -14,6 +14,7 @@ from airbyte_cdk.sources.streams.call_rate import APIBudget
 
 from source_pinterest_marketing.auth import Authenticator, build_authenticator
 from source_pinterest_marketing.config import PinterestConfig
+from source_pinterest_marketing.rate_limits import build_api_budget
 
 logger = logging.getLogger("airbyte")
 
@@ -59,7 +60,7 @@ class SyncContext:
 
     @classmethod
     def create(cls, config: PinterestConfig) -> SyncContext:
-        return cls(config=config, authenticator=build_authenticator(config))
+        return cls(config=config, authenticator=build_authenticator(config), api_budget=build_api_budget())
 
     def shared_list(self, name: str, fetch: Callable[[], list[Any]]) -> list[Any]:
         """The list `name`, fetched with `fetch` the first time any stream asks for it."""

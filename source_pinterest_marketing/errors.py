@@ -140,11 +140,18 @@ def _path_of(response: requests.Response) -> str:
 class PinterestBackoffStrategy(BackoffStrategy):
     """Wait what Pinterest asks on rate limits; exponential backoff (capped) for everything else.
 
+    A rate limit that asks for a longer wait than `max_wait_seconds` (the daily quota) is not
+    waited out: the stream fails with a transient error, so the state checkpointed so far is kept
+    and the unfinished partition is neither dropped nor passed by the cursor.
     `base_seconds` is a class attribute so tests can make retries fast.
     """
 
     base_seconds: float = 2.0
     max_seconds: float = 120.0
+
+    def __init__(self, stream_name: str = "", max_wait_seconds: float = 900.0) -> None:
+        self._stream_name = stream_name
+        self._max_wait_seconds = max_wait_seconds
 
     def backoff_time(
         self,
@@ -159,6 +166,8 @@ class PinterestBackoffStrategy(BackoffStrategy):
         if response is not None and is_rate_limited(response):
             announced = _announced_wait(response.headers)
             if announced is not None:
+                if announced > self._max_wait_seconds:
+                    raise RateLimitBudgetExceeded(self._stream_name, response, announced, self._max_wait_seconds)
                 return announced
         return float(min(self.base_seconds * (2 ** max(attempt_count - 1, 0)), self.max_seconds))
 
@@ -173,6 +182,19 @@ def _announced_wait(headers: Mapping[str, Any]) -> Optional[float]:
         except ValueError:
             continue
     return None
+
+
+class RateLimitBudgetExceeded(AirbyteTracedException):
+    """Pinterest asks to wait longer than the configured budget (typically the daily quota)."""
+
+    def __init__(self, stream_name: str, response: requests.Response, wait: float, budget: float) -> None:
+        request = response.request
+        message = (
+            f"Pinterest's rate limit for stream '{stream_name}' asks to wait {wait:.0f}s, more than the "
+            f"configured `rate_limit_max_wait_seconds` ({budget:.0f}s), at {request.method} {request.url}. "
+            "The state of the partitions finished so far was saved; the next sync resumes from there."
+        )
+        super().__init__(message=message, internal_message=message, failure_type=FailureType.transient_error)
 
 
 class UnexpectedResponseError(AirbyteTracedException):

@@ -223,7 +223,7 @@ class PinterestStream(HttpStream, ABC):
 
     @override
     def get_backoff_strategy(self) -> BackoffStrategy:
-        return PinterestBackoffStrategy()
+        return PinterestBackoffStrategy(self.name, self.context.config.rate_limit_max_wait_seconds)
 
     @property
     @override
