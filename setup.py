@@ -11,6 +11,7 @@ MAIN_REQUIREMENTS = [
 TEST_REQUIREMENTS = [
     "pytest>=8,<10",
     "pytest-mock>=3.14,<4",
+    "pytest-timeout>=2.3,<3",
     "requests-mock>=1.12,<2",
     "werkzeug>=3.0,<4",
     "jsonschema>=4.17,<5",
