@@ -31,8 +31,21 @@ class Progress:
         with self._lock:
             self.records[stream] += records
             self.partitions[stream] += 1
-        described = ", ".join(f"{key}={value}" for key, value in partition.items()) or "all"
+        described = ", ".join(f"{key}={_short(value)}" for key, value in partition.items()) or "all"
         logger.info("Stream %s: partition %s finished with %d records", stream, described, records)
+
+    def log_totals(self, seconds: float) -> None:
+        with self._lock:
+            totals = sorted(self.records.items())
+        summary = ", ".join(f"{stream}: {count}" for stream, count in totals) or "no records"
+        logger.info("Sync finished in %.1fs with %d records (%s)", seconds, sum(self.records.values()), summary)
+
+
+def _short(value: Any) -> str:
+    """Partition values for the log: id lists as their size and first id."""
+    if isinstance(value, list):
+        return f"[{len(value)} ids from {value[0]}]" if value else "[]"
+    return str(value)
 
 
 class SharedList:

@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
 from typing import Any, Optional
 
 from airbyte_cdk.models import (
     AdvancedAuth,
     AirbyteConnectionStatus,
+    AirbyteMessage,
+    AirbyteStateMessage,
     AuthFlowType,
+    ConfiguredAirbyteCatalog,
     ConnectorSpecification,
     OAuthConfigSpecification,
     Status,
 )
 from airbyte_cdk.sources import AbstractSource
+from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
+from airbyte_cdk.sources.message import MessageRepository
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from typing_extensions import override
 
+from source_pinterest_marketing.concurrency import ConcurrentRead
 from source_pinterest_marketing.config import DOCS_URL, connector_spec_schema, load_config
 from source_pinterest_marketing.context import SyncContext
 from source_pinterest_marketing.streams import build_streams
@@ -54,6 +61,10 @@ ADVANCED_AUTH = AdvancedAuth(
 
 class SourcePinterestMarketing(AbstractSource):
     """Pinterest Marketing API v5: ads, analytics, reports, organic content and catalogs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._read: Optional[ConcurrentRead] = None
 
     # The config is validated once, by `load_config`, whose errors name the field and never quote a
     # secret; the CDK's JSON-schema pre-check would report the same problems less clearly.
@@ -95,3 +106,29 @@ class SourcePinterestMarketing(AbstractSource):
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
         context = SyncContext.create(load_config(config))
         return list(build_streams(context))
+
+    @property
+    @override
+    def message_repository(self) -> Optional[MessageRepository]:
+        return self._read.message_repository if self._read else super().message_repository
+
+    @override
+    def read(
+        self,
+        logger: logging.Logger,
+        config: Mapping[str, Any],
+        catalog: ConfiguredAirbyteCatalog,
+        state: Optional[list[AirbyteStateMessage]] = None,
+    ) -> Iterator[AirbyteMessage]:
+        """Read the catalog with `num_workers` threads (see concurrency.py)."""
+        context = SyncContext.create(load_config(config))
+        streams = {stream.name: stream for stream in build_streams(context)}
+        # Refresh the OAuth token once here, on the main thread, before the workers start.
+        context.authenticator.get_auth_header()
+        self._read = ConcurrentRead(self, logger, context.config.num_workers)
+        started = time.monotonic()
+        try:
+            yield from self._read.run(streams, catalog, ConnectorStateManager(state=state))
+        finally:
+            self._read = None
+            context.progress.log_totals(time.monotonic() - started)

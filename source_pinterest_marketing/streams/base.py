@@ -54,6 +54,8 @@ class PinterestStream(HttpStream, ABC):
 
     def __init__(self, context: SyncContext) -> None:
         self.context = context
+        #: set by the source when the catalog asks for an incremental sync of this stream
+        self.incremental_read = False
         self._cursor = (
             PartitionedCursor(self.name, self.incremental_field, self.partitioner.keys)
             if self.incremental_field
@@ -98,7 +100,10 @@ class PinterestStream(HttpStream, ABC):
 
     @override
     def stream_slices(self, **kwargs: Any) -> Iterable[Optional[Mapping[str, Any]]]:
-        yield from self.partitioner.slices(self.context)
+        for stream_slice in self.partitioner.slices(self.context):
+            if self._cursor is not None:
+                self._cursor.register(stream_slice)
+            yield stream_slice
 
     @property
     @override
@@ -200,7 +205,7 @@ class PinterestStream(HttpStream, ABC):
         # Pinterest bookmarks are not meant to outlive a sync, partitions are the unit of resumption.
         stream_slice = stream_slice or {}
         cursor = self._cursor
-        filtering = cursor is not None and sync_mode == SyncMode.incremental
+        filtering = cursor is not None and (self.incremental_read or sync_mode == SyncMode.incremental)
         count = 0
         for record in self._read_pages(
             lambda request, response, state, _slice: self.parse_response(response, stream_slice=_slice, stream_state=state),
@@ -214,7 +219,7 @@ class PinterestStream(HttpStream, ABC):
             count += 1
             yield record
         if cursor is not None:
-            cursor.close_partition(stream_slice)
+            cursor.close_slice(stream_slice)
         self.context.progress.partition_done(self.name, stream_slice, count)
 
     @override
