@@ -70,10 +70,17 @@ class SyncContext:
     api_budget: Optional[APIBudget] = None
     progress: Progress = field(default_factory=Progress)
     shared: dict[str, SharedList] = field(default_factory=dict)
+    #: retries of a failing request (5xx, timeouts, rate limits) before the stream fails
+    max_retries: int = 8
 
     @classmethod
-    def create(cls, config: PinterestConfig) -> SyncContext:
-        return cls(config=config, authenticator=build_authenticator(config), api_budget=build_api_budget())
+    def create(cls, config: PinterestConfig, max_retries: int = 8) -> SyncContext:
+        return cls(
+            config=config,
+            authenticator=build_authenticator(config),
+            api_budget=build_api_budget(),
+            max_retries=max_retries,
+        )
 
     def shared_list(self, name: str, fetch: Callable[[], list[Any]]) -> list[Any]:
         """The list `name`, fetched with `fetch` the first time any stream asks for it."""

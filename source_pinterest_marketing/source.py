@@ -33,6 +33,8 @@ from source_pinterest_marketing.streams import build_streams
 from source_pinterest_marketing.streams.ad_accounts import AdAccounts
 from source_pinterest_marketing.streams.organic import UserAccount
 
+CHECK_MAX_RETRIES = 2
+
 ADVANCED_AUTH = AdvancedAuth(
     auth_flow_type=AuthFlowType.oauth2_0,
     predicate_key=["credentials", "auth_method"],
@@ -91,7 +93,8 @@ class SourcePinterestMarketing(AbstractSource):
         the user account (`user_accounts:read`) and each configured ad account (`ads:read`), or the
         first page of the accessible ad accounts."""
         try:
-            context = SyncContext.create(load_config(config))
+            # A check answers in seconds: a few retries, not a sync's patience.
+            context = SyncContext.create(load_config(config), max_retries=CHECK_MAX_RETRIES)
             for stream in (UserAccount(context), AdAccounts(context)):
                 for stream_slice in stream.stream_slices(sync_mode=None):  # type: ignore[arg-type]
                     next(iter(stream.read_records(sync_mode=None, stream_slice=stream_slice)), None)  # type: ignore[arg-type]

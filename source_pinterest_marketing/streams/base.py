@@ -224,7 +224,12 @@ class PinterestStream(HttpStream, ABC):
 
     @override
     def get_error_handler(self) -> ErrorHandler:
-        return PinterestErrorHandler(logger=self.logger, stream_name=self.name, ignored_errors=self.ignored_errors)
+        return PinterestErrorHandler(
+            logger=self.logger,
+            stream_name=self.name,
+            ignored_errors=self.ignored_errors,
+            max_retries=self.context.max_retries,
+        )
 
     @override
     def get_backoff_strategy(self) -> BackoffStrategy:

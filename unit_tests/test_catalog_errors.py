@@ -1,0 +1,30 @@
+"""A configured catalog the connector cannot serve fails with a config error that says why."""
+
+from __future__ import annotations
+
+from airbyte_cdk.models import FailureType, SyncMode
+from airbyte_cdk.test.catalog_builder import CatalogBuilder
+from airbyte_cdk.test.entrypoint_wrapper import read
+
+from pinterest_simulator import Simulator
+from source_pinterest_marketing import SourcePinterestMarketing
+
+
+def _failure(catalog_builder: CatalogBuilder) -> str:
+    with Simulator() as sim:
+        output = read(SourcePinterestMarketing(), sim.connector_config(), catalog_builder.build())
+    assert not output.records
+    error = output.errors[-1].trace.error
+    assert error.failure_type == FailureType.config_error
+    return error.message
+
+
+def test_unknown_stream_is_named() -> None:
+    message = _failure(CatalogBuilder().with_stream("campaigns", SyncMode.full_refresh).with_stream("tweets", SyncMode.full_refresh))
+    assert "stream 'tweets'" in message and "does not have" in message
+
+
+def test_incremental_on_a_full_refresh_stream_is_refused() -> None:
+    message = _failure(CatalogBuilder().with_stream("keywords", SyncMode.incremental))
+    assert "stream 'keywords' supports full_refresh only" in message
+
