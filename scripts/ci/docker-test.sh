@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# CI: build the connector image and run the four Airbyte verbs in it against the
+# Pinterest API simulator running on the host.
+#
+#   scripts/ci/docker-test.sh
+#
+# Environment (all optional):
+#   PYTHON        interpreter that can import pinterest_simulator (default .venv/bin/python)
+#   IMAGE         image tag to build           (default airbyte/source-pinterest-marketing:dev)
+#   BASE_IMAGE    stand-in base image tag      (default local/python-connector-base:ci)
+#   CONTEXT_DIR   build context / project root (default: the repository of this script)
+#   STREAM        stream to discover and read  (default ad_accounts)
+#   PRESET        simulator preset             (default small)
+#   RUN_TIMEOUT   seconds allowed per docker run (default 120)
+#   KEEP_ARTIFACTS=1  keep the temp dir with outputs and logs
+#
+# Exit status 0 only when every check passed.
+set -uo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+CONTEXT_DIR="${CONTEXT_DIR:-$(cd "$SCRIPT_DIR/../.." && pwd)}"
+cd "$CONTEXT_DIR" || exit 2
+
+PYTHON="${PYTHON:-.venv/bin/python}"
+IMAGE="${IMAGE:-airbyte/source-pinterest-marketing:dev}"
+BASE_IMAGE="${BASE_IMAGE:-local/python-connector-base:ci}"
+STREAM="${STREAM:-ad_accounts}"
+PRESET="${PRESET:-small}"
+RUN_TIMEOUT="${RUN_TIMEOUT:-120}"
+ASSERT="$SCRIPT_DIR/assert_messages.py"
+
+TMP="$(mktemp -d /tmp/docker-test.XXXXXX)"
+SECRETS="$TMP/secrets"
+mkdir -p "$SECRETS"
+chmod 755 "$TMP" "$SECRETS"   # the container user (uid 1000) must read the mounted files
+SIM_PID=""
+CONTAINER_PREFIX="pm-docker-test-$$"
+RESULTS=()
+FAILED=0
+T0=$(date +%s)
+
+cleanup() {
+  if [ -n "$SIM_PID" ] && kill -0 "$SIM_PID" 2>/dev/null; then
+    kill "$SIM_PID" 2>/dev/null
+    for _ in 1 2 3 4 5; do kill -0 "$SIM_PID" 2>/dev/null || break; sleep 0.5; done
+    kill -9 "$SIM_PID" 2>/dev/null || true
+  fi
+  # Containers left behind by a timed-out `docker run`.
+  local ids
+  ids="$(docker ps -aq --filter "name=$CONTAINER_PREFIX" 2>/dev/null)"
+  [ -n "$ids" ] && docker rm -f $ids >/dev/null 2>&1
+  if [ "${KEEP_ARTIFACTS:-0}" = "1" ]; then
+    echo "artifacts kept in $TMP"
+  else
+    rm -rf "$TMP"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { echo "[docker-test] $*" >&2; }
+
+# record NAME STATUS SECONDS DETAIL
+record() {
+  RESULTS+=("$(printf '%-5s %-10s %4ss  %s' "$2" "$1" "$3" "$4")")
+  [ "$2" = "PASS" ] || FAILED=1
+  log "$2 $1 ($3 s): $4"
+}
+
+summary() {
+  echo
+  echo "================ docker-test summary ================"
+  printf '%s\n' "${RESULTS[@]}"
+  echo "total $(( $(date +%s) - T0 )) s"
+  if [ "$FAILED" = 0 ]; then echo "RESULT: PASS"; else echo "RESULT: FAIL"; fi
+  echo "====================================================="
+}
+
+# fatal STEP SECONDS DETAIL [LOGFILE]: record a failure that stops the run.
+fatal() {
+  record "$1" FAIL "$2" "$3"
+  if [ -n "${4:-}" ] && [ -f "$4" ]; then
+    echo "--- last lines of $4 ---" >&2
+    tail -n 30 "$4" >&2
+  fi
+  summary
+  exit 1
+}
+
+# --- 1. engine and stand-in base -------------------------------------------
+s=$(date +%s)
+"$SCRIPT_DIR/docker-engine.sh" >"$TMP/engine.log" 2>&1 \
+  || fatal engine $(( $(date +%s) - s )) "docker engine not available" "$TMP/engine.log"
+record engine PASS $(( $(date +%s) - s )) "docker info answers"
+
+s=$(date +%s)
+"$SCRIPT_DIR/base-image.sh" "$BASE_IMAGE" >"$TMP/base.log" 2>&1 \
+  || fatal base-image $(( $(date +%s) - s )) "could not build $BASE_IMAGE" "$TMP/base.log"
+record base-image PASS $(( $(date +%s) - s )) "$BASE_IMAGE"
+
+# --- 2. build -------------------------------------------------------------
+s=$(date +%s)
+docker build --build-arg "BASE_IMAGE=$BASE_IMAGE" -t "$IMAGE" . >"$TMP/build.log" 2>&1 \
+  || fatal build $(( $(date +%s) - s )) "docker build failed" "$TMP/build.log"
+record build PASS $(( $(date +%s) - s )) "$IMAGE"
+
+# --- 3. image conventions -------------------------------------------------
+s=$(date +%s)
+uid="$(docker run --rm --entrypoint id "$IMAGE" -u 2>"$TMP/id.log")"
+user="$(docker run --rm --entrypoint id "$IMAGE" -un 2>>"$TMP/id.log")"
+if [ -n "$uid" ] && [ "$uid" != 0 ] && [ "$user" = airbyte ]; then
+  record non-root PASS $(( $(date +%s) - s )) "runs as $user (uid $uid)"
+else
+  record non-root FAIL $(( $(date +%s) - s )) "runs as '${user}' uid '${uid}' (want airbyte, non-zero)"
+fi
+
+s=$(date +%s)
+if docker run --rm --entrypoint python "$IMAGE" -c \
+    "import os,tempfile; tempfile.NamedTemporaryFile(dir='/airbyte').close(); assert os.access('/airbyte', os.W_OK)" \
+    >"$TMP/writable.log" 2>&1; then
+  record writable PASS $(( $(date +%s) - s )) "/airbyte writable by the image user"
+else
+  record writable FAIL $(( $(date +%s) - s )) "/airbyte not writable: $(tail -n 1 "$TMP/writable.log")"
+fi
+
+s=$(date +%s)
+name_label="$(docker inspect -f '{{ index .Config.Labels "io.airbyte.name" }}' "$IMAGE" 2>/dev/null)"
+version_label="$(docker inspect -f '{{ index .Config.Labels "io.airbyte.version" }}' "$IMAGE" 2>/dev/null)"
+entrypoint="$(docker inspect -f '{{ join .Config.Entrypoint " " }}' "$IMAGE" 2>/dev/null)"
+ab_entry="$(docker inspect -f '{{ range .Config.Env }}{{ println . }}{{ end }}' "$IMAGE" 2>/dev/null \
+  | sed -n 's/^AIRBYTE_ENTRYPOINT=//p')"
+if [ "$name_label" = "airbyte/source-pinterest-marketing" ] && [ -n "$version_label" ] \
+   && [ -n "$entrypoint" ] && [ "$entrypoint" = "$ab_entry" ]; then
+  record labels PASS $(( $(date +%s) - s )) "name=$name_label version=$version_label entrypoint='$entrypoint'"
+else
+  record labels FAIL $(( $(date +%s) - s )) \
+    "name='$name_label' version='$version_label' ENTRYPOINT='$entrypoint' AIRBYTE_ENTRYPOINT='$ab_entry'"
+fi
+
+# --- 4. simulator on the host ---------------------------------------------
+s=$(date +%s)
+PORT="$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()' 2>"$TMP/port.log")" \
+  || fatal simulator 0 "cannot run $PYTHON" "$TMP/port.log"
+"$PYTHON" -m pinterest_simulator --host 127.0.0.1 --port "$PORT" --preset "$PRESET" \
+  --write-config "$SECRETS/config.json" >"$TMP/simulator.log" 2>&1 &
+SIM_PID=$!
+ready=0
+for _ in $(seq 1 150); do   # up to 30 s
+  if ! kill -0 "$SIM_PID" 2>/dev/null; then
+    fatal simulator $(( $(date +%s) - s )) "simulator exited early" "$TMP/simulator.log"
+  fi
+  if grep -q "http://" "$TMP/simulator.log" 2>/dev/null && [ -s "$SECRETS/config.json" ]; then
+    ready=1; break
+  fi
+  sleep 0.2
+done
+[ "$ready" = 1 ] || fatal simulator $(( $(date +%s) - s )) "simulator not ready after 30 s" "$TMP/simulator.log"
+chmod 644 "$SECRETS/config.json"
+record simulator PASS $(( $(date +%s) - s )) "$(grep -m1 -o 'http://[^ ]*' "$TMP/simulator.log") (pid $SIM_PID)"
+
+# --- 5. the four verbs ----------------------------------------------------
+# run_verb NAME ARGS... : runs the image, stdout -> $TMP/NAME.out, stderr -> $TMP/NAME.err
+# --init: the connector is not PID 1, so the SIGTERM that `timeout` sends (proxied
+# by the docker client) actually stops it; the container is removed in any case.
+run_verb() {
+  local name="$1"; shift
+  local rc
+  timeout --kill-after=10 "$RUN_TIMEOUT" docker run --rm --init --name "$CONTAINER_PREFIX-$name" \
+    --network host -v "$SECRETS:/secrets:ro" "$IMAGE" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err"
+  rc=$?
+  if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+    docker rm -f "$CONTAINER_PREFIX-$name" >/dev/null 2>&1
+    return 124
+  fi
+  return "$rc"
+}
+
+# verb NAME ASSERT_ARGS -- RUN_ARGS
+verb() {
+  local name="$1"; shift
+  local assert_args=()
+  while [ "$1" != "--" ]; do assert_args+=("$1"); shift; done
+  shift
+  local s rc out
+  s=$(date +%s)
+  run_verb "$name" "$@"; rc=$?
+  # --persist-config: like the platform, keep a config the connector updated
+  # (rotated OAuth refresh token) for the next command.
+  out="$("$PYTHON" "$ASSERT" "$name" "$TMP/$name.out" "${assert_args[@]}" --persist-config "$SECRETS/config.json")"
+  local arc=$?
+  if [ "$rc" = 0 ] && [ "$arc" = 0 ]; then
+    record "$name" PASS $(( $(date +%s) - s )) "${out#ok   $name: }"
+    return 0
+  fi
+  out="${out#FAIL $name: }"; out="${out#ok   $name: }"
+  if [ "$rc" = 124 ]; then
+    out="timed out after $RUN_TIMEOUT s (output so far: $out)"
+  else
+    out="exit $rc; $out"
+  fi
+  record "$name" FAIL $(( $(date +%s) - s )) "$out"
+  echo "--- $name stderr (last lines) ---" >&2; tail -n 15 "$TMP/$name.err" >&2
+  return 1
+}
+
+verb spec -- spec
+verb check -- check --config /secrets/config.json
+if verb discover "$STREAM" --write-catalog "$TMP/catalog.json" -- discover --config /secrets/config.json; then
+  cp "$TMP/catalog.json" "$SECRETS/catalog.json" && chmod 644 "$SECRETS/catalog.json"
+  verb read "$STREAM" --min-records 1 -- read --config /secrets/config.json --catalog /secrets/catalog.json
+else
+  record read FAIL 0 "skipped: discover failed"
+fi
+
+summary
+exit "$FAILED"
