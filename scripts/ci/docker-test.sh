@@ -74,6 +74,10 @@ summary() {
   echo "total $(( $(date +%s) - T0 )) s"
   if [ "$FAILED" = 0 ]; then echo "RESULT: PASS"; else echo "RESULT: FAIL"; fi
   echo "====================================================="
+  local passed failed
+  passed=$(printf '%s\n' "${RESULTS[@]}" | grep -c '^PASS' || true)
+  failed=$(printf '%s\n' "${RESULTS[@]}" | grep -vc '^PASS' || true)
+  echo "docker-test: $passed passed, $failed failed"
 }
 
 # fatal STEP SECONDS DETAIL [LOGFILE]: record a failure that stops the run.
