@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import re
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -33,7 +34,10 @@ from airbyte_cdk.sources.streams.http.error_handlers.default_error_mapping impor
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from source_pinterest_marketing.config import SCOPES
+
 RATE_LIMIT_CODE = 8
+MISSING_SCOPE_CODE = 3
 _AD_ACCOUNT_IN_PATH = re.compile(r"/ad_accounts/(\d+)")
 REAUTHENTICATE = (
     "Pinterest rejected the access token (HTTP 401) even after refreshing it. "
@@ -86,6 +90,8 @@ class PinterestErrorHandler(HttpStatusErrorHandler):
         super().__init__(logger=logger, error_mapping=DEFAULT_ERROR_MAPPING, max_retries=max_retries, max_time=max_time)
         self._stream_name = stream_name
         self._ignored_errors = ignored_errors
+        # Requests already answered "refresh the token, then retry": a second 401 fails them.
+        self._refreshed_requests: weakref.WeakSet[requests.PreparedRequest] = weakref.WeakSet()
 
     def interpret_response(
         self, response_or_exception: Optional[Union[requests.Response, Exception]] = None
@@ -106,7 +112,19 @@ class PinterestErrorHandler(HttpStatusErrorHandler):
         for ignored in self._ignored_errors:
             if status == ignored.status and code == ignored.code:
                 return ErrorResolution(ResponseAction.IGNORE, None, f"{ignored.log_message} ({where})")
+        if status == 401 and code == MISSING_SCOPE_CODE:
+            return ErrorResolution(
+                ResponseAction.FAIL,
+                FailureType.config_error,
+                f"Pinterest says the token lacks a permission (scope) needed by {where} (HTTP 401, code {code}: "
+                f"{message}). Re-authenticate the source and grant the scopes {SCOPES}.",
+            )
         if status == 401:
+            # Refresh once per request; if the retried request is rejected again, fail with our message
+            # (the CDK's own one does not say what to do).
+            if response.request in self._refreshed_requests:
+                return ErrorResolution(ResponseAction.FAIL, FailureType.config_error, REAUTHENTICATE)
+            self._refreshed_requests.add(response.request)
             return ErrorResolution(ResponseAction.REFRESH_TOKEN_THEN_RETRY, FailureType.config_error, REAUTHENTICATE)
         if status in (403, 404):
             account = _AD_ACCOUNT_IN_PATH.search(_path_of(response))
