@@ -81,6 +81,7 @@ ID_DIGITS: dict[str, int] = {
 EPOCH_START = int(dt.datetime(2022, 1, 1, tzinfo=dt.UTC).timestamp())
 EPOCH_END = int(dt.datetime(2025, 6, 1, tzinfo=dt.UTC).timestamp())
 VARIANTS = 8
+RESTATED_DAYS = 7  # analytics days that restate() changes, counted back from today (UTC)
 STATUS_CYCLE = ("ACTIVE", "PAUSED", "ACTIVE", "ARCHIVED", "ACTIVE", "PAUSED", "ACTIVE", "ARCHIVED", "PAUSED", "ACTIVE")
 DIGIT_PATTERNS = frozenset({"^\\d+$", "^[0-9]+$", "^(AG)?\\d+$", "\\d+"})
 
@@ -227,6 +228,7 @@ class Dataset:
         self.by_user: dict[str, dict[str, dict[str, Any]]] = {k: {} for k in USER_KINDS}
         self.board_sections: dict[str, dict[str, dict[str, Any]]] = {}
         self.feed_catalog: dict[str, str] = {}  # feed id -> catalog id (not a field of the feed schema)
+        self.restatements = 0  # bumped by restate(): analytics of the last RESTATED_DAYS days change
         self._generate()
 
     # -- public API ------------------------------------------------------------------------
@@ -288,6 +290,13 @@ class Dataset:
                 raise ValueError(f"cannot add {kind}")
             entity.update(fields)
             return entity
+
+    def restate(self) -> int:
+        """Pinterest restates recent conversions: change every analytics value of the last
+        ``RESTATED_DAYS`` days (see handlers/analytics.py); return the new restatement counter."""
+        with self.lock:
+            self.restatements += 1
+            return self.restatements
 
     # -- generation ------------------------------------------------------------------------
     def _variant(self, kind: str, index: int) -> dict[str, Any]:

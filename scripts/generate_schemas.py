@@ -149,6 +149,7 @@ class SchemaGenerator:
         """Every file to write, by path relative to the schemas directory."""
         files = {f"{entry.stream}.json": self.stream_schema(entry) for entry in STREAMS}
         files.update({f"shared/{stem}.json": fragment for stem, fragment in self.fragments.items()})
+        files.update({f"{entry.stream}.json": analytics_schema(self._spec, entry) for entry in ANALYTICS_STREAMS})
         return files
 
     def stream_schema(self, entry: StreamSpec) -> JsonSchema:
@@ -289,6 +290,102 @@ class SchemaGenerator:
             if items:
                 merged["items"] = reduce(self._merge, items)
         return merged
+
+
+# -- analytics streams ----------------------------------------------------------------------------
+# Analytics rows are not a component schema: their keys are the requested columns (the sync columns enum,
+# ``components.parameters.query_columns``) or the metric types of the organic endpoints, plus the fields the
+# connector adds (see source_pinterest_marketing/streams/analytics.py).
+
+
+@dataclass(frozen=True)
+class AnalyticsSchemaSpec:
+    """An analytics stream's schema: ``kind`` "ads" (sync columns), "user" or "pin" (metric types)."""
+
+    stream: str
+    kind: str
+    id_field: str | None = None
+    targeting: bool = False
+
+
+ANALYTICS_STREAMS: Final[tuple[AnalyticsSchemaSpec, ...]] = (
+    AnalyticsSchemaSpec("ad_account_analytics", "ads", "ad_account_id"),
+    AnalyticsSchemaSpec("campaign_analytics", "ads", "campaign_id"),
+    AnalyticsSchemaSpec("ad_group_analytics", "ads", "ad_group_id"),
+    AnalyticsSchemaSpec("ad_analytics", "ads", "ad_id"),
+    AnalyticsSchemaSpec("product_group_analytics", "ads", "product_group_id"),
+    AnalyticsSchemaSpec("ad_account_targeting_analytics", "ads", "ad_account_id", targeting=True),
+    AnalyticsSchemaSpec("campaign_targeting_analytics", "ads", "campaign_id", targeting=True),
+    AnalyticsSchemaSpec("ad_group_targeting_analytics", "ads", "ad_group_id", targeting=True),
+    AnalyticsSchemaSpec("ad_targeting_analytics", "ads", "ad_id", targeting=True),
+    AnalyticsSchemaSpec("user_account_analytics", "user"),
+    AnalyticsSchemaSpec("pin_analytics", "pin", "pin_id"),
+)
+_STRING_COLUMN_SUFFIXES: Final = ("_ID", "_NAME", "_STATUS", "_TYPE", "_LABEL", "_TAG", "_OPTIMIZATION")
+#: settings columns whose type the spec does not give: kept permissive
+_LOOSE_COLUMNS: Final = frozenset({"IS_PREMIERE_CAMPAIGN", "CAMPAIGN_BUDGET_OPTIMIZATION"})
+
+
+def _nullable(*types: str, **extra: Any) -> JsonSchema:
+    return {"type": ["null", *types], **extra}
+
+
+def _column_schema(column: str) -> JsonSchema:
+    if column in _LOOSE_COLUMNS:
+        return _nullable("boolean", "string")
+    if column.endswith(_STRING_COLUMN_SUFFIXES):
+        return _nullable("string")
+    return _nullable("number")
+
+
+def _operation_parameter(spec: Mapping[str, Any], operation_id: str, name: str) -> Mapping[str, Any]:
+    for item in spec["paths"].values():
+        for operation in item.values():
+            if isinstance(operation, Mapping) and operation.get("operationId") == operation_id:
+                for parameter in operation.get("parameters", ()):
+                    if "$ref" in parameter:
+                        parameter = spec["components"]["parameters"][parameter["$ref"].rsplit("/", 1)[-1]]
+                    if parameter["name"] == name:
+                        return parameter  # type: ignore[no-any-return]
+    raise ValueError(f"{operation_id} has no parameter {name!r}")
+
+
+def _enum_values(schema: Mapping[str, Any]) -> list[str]:
+    items = schema["items"]
+    variants = items.get("oneOf") or [items]
+    return list(dict.fromkeys(value for variant in variants for value in variant["enum"]))
+
+
+def analytics_schema(spec: Mapping[str, Any], entry: AnalyticsSchemaSpec) -> JsonSchema:
+    """Metric columns as nullable numbers (ids, names and statuses as strings), ``DATE``/``date`` as dates,
+    plus the id, account and attribution fields the connector writes into each row."""
+    properties: dict[str, JsonSchema] = {"date": _nullable("string", format="date")}
+    if entry.kind == "ads":
+        columns = _enum_values(spec["components"]["parameters"]["query_columns"]["schema"])
+        properties.update({column: _column_schema(column) for column in columns})
+        properties["DATE"] = _nullable("string", format="date")
+        properties["ad_account_id"] = _nullable("string")
+        properties.update(
+            click_window_days=_nullable("integer"),
+            engagement_window_days=_nullable("integer"),
+            view_window_days=_nullable("integer"),
+            conversion_report_time=_nullable("string"),
+        )
+        if entry.targeting:
+            properties.update(targeting_type=_nullable("string"), targeting_value=_nullable("string"))
+    else:
+        operation = "user_account/analytics" if entry.kind == "user" else "multi_pins/analytics"
+        metrics = _enum_values(_operation_parameter(spec, operation, "metric_types")["schema"])
+        properties.update({metric: _nullable("number") for metric in metrics})
+        properties["data_status"] = _nullable("string")
+    if entry.id_field:
+        properties[entry.id_field] = _nullable("string")
+    return {
+        "$schema": DRAFT_07,
+        "type": "object",
+        "additionalProperties": True,
+        "properties": properties,
+    }
 
 
 def render(schema: JsonSchema) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from source_pinterest_marketing.context import SyncContext
 from source_pinterest_marketing.streams.ad_accounts import AdAccounts
 from source_pinterest_marketing.streams.ads import AD_ENTITY_STREAMS
+from source_pinterest_marketing.streams.analytics import ANALYTICS_STREAMS
 from source_pinterest_marketing.streams.base import PinterestStream
 from source_pinterest_marketing.streams.catalogs import CATALOG_STREAMS
 from source_pinterest_marketing.streams.organic import ORGANIC_STREAMS
@@ -16,6 +17,7 @@ STREAM_CLASSES: tuple[type[PinterestStream], ...] = (
     *AD_ENTITY_STREAMS,
     *ORGANIC_STREAMS,
     *CATALOG_STREAMS,
+    *ANALYTICS_STREAMS,
 )
 
 

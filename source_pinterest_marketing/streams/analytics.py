@@ -1,0 +1,473 @@
+"""Synchronous analytics: ads analytics per level (account, campaign, ad group, ad, product group), their
+targeting breakdowns, and the organic user account and pin analytics.
+
+Pinterest serves these for the last 90 days only, at most 90 days per request (API-NOTES §3.2), so a
+partition (an ad account, or the user) is read in date windows, oldest first; within a window every
+entity id batch (250 ids, 100 pins) is requested before the window counts as done. A slice is one
+window: its batches are read like pages of that slice (`_read_pages`), so the per-account `date`
+cursor only advances once every entity of the window is in, and because windows go oldest first the
+saved date never passes a day that was not read. (Today the API's 90-day reach makes every partition
+exactly one window, so the concurrent reader, which may run a stream's slices in parallel, cannot finish
+a later window first; shorter windows would need ordered slices.) An incremental sync restarts at the
+saved date minus `lookback_window_days` (Pinterest restates recent conversions), never before what the
+API serves (one day of margin, so a UTC midnight between planning and sending never makes a 400).
+
+The ads levels differ only in data: one parametrised class, `AdsAnalytics`, and the `ADS_ANALYTICS`
+table of frozen specs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, ClassVar, Optional, Protocol
+
+import requests
+from airbyte_cdk.models import SyncMode
+from typing_extensions import override
+
+from source_pinterest_marketing.config import api_enums
+from source_pinterest_marketing.context import SyncContext
+from source_pinterest_marketing.errors import UnexpectedResponseError
+from source_pinterest_marketing.streams.ads import (
+    MAX_IDS_PER_REQUEST,
+    AdGroups,
+    Ads,
+    Campaigns,
+    CatalogSalesAdGroupSlices,
+    ProductGroupPromotions,
+    StatusFilteredStream,
+    entity_records,
+)
+from source_pinterest_marketing.streams.base import PinterestStream, read_all
+from source_pinterest_marketing.streams.cursor import PartitionedCursor
+from source_pinterest_marketing.streams.organic import Pins
+from source_pinterest_marketing.streams.partitions import ByAdAccount, SinglePartition, Slice, batched
+
+logger = logging.getLogger("airbyte")
+
+#: "you can pull data from up to 90 days before the current date in UTC time" (API-NOTES §3.2)
+MAX_DAYS_BACK = 90
+#: one day less than the API allows, so a UTC midnight between planning and sending never makes a 400
+SAFETY_DAYS = 1
+#: days per request window (inclusive); the API allows end_date - start_date <= 90
+WINDOW_DAYS = 90
+MAX_PIN_IDS_PER_REQUEST = 100
+ATTRIBUTION_FIELDS = ("click_window_days", "engagement_window_days", "view_window_days", "conversion_report_time")
+#: pin metrics of `multi_pins/analytics` for every Pin format (the standard set of the spec's enum)
+PIN_METRICS = (
+    "IMPRESSION",
+    "OUTBOUND_CLICK",
+    "PIN_CLICK",
+    "SAVE",
+    "SAVE_RATE",
+    "TOTAL_COMMENTS",
+    "TOTAL_REACTIONS",
+    "USER_FOLLOW",
+    "PROFILE_VISIT",
+)
+
+
+def utc_today() -> date:
+    return datetime.now(UTC).date()
+
+
+def date_windows(start: date, end: date, days: int = WINDOW_DAYS) -> Iterable[tuple[date, date]]:
+    """Consecutive inclusive windows of at most `days` days covering start..end, oldest first."""
+    while start <= end:
+        window_end = min(start + timedelta(days=days - 1), end)
+        yield start, window_end
+        start = window_end + timedelta(days=1)
+
+
+class DateCursor(PartitionedCursor):
+    """The per-partition `date` cursor of analytics streams. The request dates already bound what is
+    read, and the lookback days before the saved date are re-read on purpose: every record is emitted."""
+
+    @override
+    def is_new(self, stream_slice: Mapping[str, Any], record: Mapping[str, Any]) -> bool:
+        return True
+
+    def saved_date(self, stream_slice: Mapping[str, Any]) -> Optional[date]:
+        value = self._saved.get(self.key(stream_slice))
+        return date.fromisoformat(str(value)[:10]) if value else None
+
+
+class AnalyticsStream(PinterestStream):
+    """Base of the date-windowed analytics streams: windows per partition, id batches within a window."""
+
+    paginated = False
+    records_key: ClassVar[Optional[str]] = None
+    incremental_field = "date"
+
+    def __init__(self, context: SyncContext) -> None:
+        super().__init__(context)
+        self._cursor: DateCursor = DateCursor(self.name, "date", self.partitioner.keys)
+
+    @override
+    def stream_slices(self, **kwargs: Any) -> Iterable[Optional[Mapping[str, Any]]]:
+        incremental = kwargs.get("sync_mode") == SyncMode.incremental
+        for partition in self.partitioner.slices(self.context):
+            span = self._date_range(partition, incremental)
+            if span is None:
+                continue
+            for start, end in date_windows(*span):
+                yield {**partition, "start_date": start.isoformat(), "end_date": end.isoformat()}
+
+    def _date_range(self, partition: Slice, incremental: bool) -> Optional[tuple[date, date]]:
+        """The days to read for one partition: start_date (or the saved date minus the lookback) up to
+        end_date, clamped to what the API serves."""
+        config = self.context.config
+        today = utc_today()
+        floor = today - timedelta(days=MAX_DAYS_BACK - SAFETY_DAYS)
+        end = min(config.end_date, today)
+        start = config.start_date or floor
+        saved = self._cursor.saved_date(partition) if incremental else None
+        if saved is not None:
+            start = max(start, saved - timedelta(days=config.lookback_window_days))
+        if start < floor:
+            described = ", ".join(f"{key}={value}" for key, value in partition.items()) or "user"
+            logger.info(
+                "Stream %s (%s): Pinterest serves analytics for the last %d days only; reading from %s instead of %s",
+                self.name,
+                described,
+                MAX_DAYS_BACK,
+                floor,
+                start,
+            )
+            start = floor
+        if start > end:
+            return None
+        return start, end
+
+    def batches(self, stream_slice: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
+        """The requests of one window, as extra slice keys (an id batch...); one request by default."""
+        yield {}
+
+    @override
+    def _read_pages(
+        self,
+        records_generator_fn: Callable[..., Iterable[Any]],
+        stream_slice: Optional[Mapping[str, Any]] = None,
+        stream_state: Optional[Mapping[str, Any]] = None,
+    ) -> Iterable[Any]:
+        # Each batch is one request of the window's slice, like a page: the window (and with it
+        # the cursor) is only closed by the base's read_records after the last batch.
+        for batch in self.batches(stream_slice or {}):
+            yield from super()._read_pages(records_generator_fn, {**(stream_slice or {}), **batch}, stream_state)
+
+    def _body(self, response: requests.Response) -> Any:
+        try:
+            return response.json()
+        except ValueError:
+            kind = response.headers.get("Content-Type", "unknown content type")
+            raise UnexpectedResponseError(self.name, response.url, f"the body is not JSON ({kind})") from None
+
+
+@dataclass(frozen=True)
+class EntityIds:
+    """Ids of every campaign / ad group / ad of the account, in every status (shared per sync)."""
+
+    stream: type[StatusFilteredStream]
+
+    def ids(self, context: SyncContext, account_id: str) -> list[str]:
+        return [str(record["id"]) for record in entity_records(context, self.stream, account_id, ("id",))]
+
+
+@dataclass(frozen=True)
+class ProductGroupPromotionIds:
+    """`product_group_ids` of `product_groups/analytics` are product group promotion ids: the spec calls
+    the promotion's `ad_group_id` "the ad group the product group belongs to"."""
+
+    def ids(self, context: SyncContext, account_id: str) -> list[str]:
+        def fetch() -> list[str]:
+            slices = [s for s in CatalogSalesAdGroupSlices().slices(context) if s["ad_account_id"] == account_id]
+            return [str(record["id"]) for record in read_all(ProductGroupPromotions(context), slices)]
+
+        return context.shared_list(f"product_group_promotions:{account_id}:id", fetch)
+
+
+class IdSource(Protocol):
+    def ids(self, context: SyncContext, account_id: str) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class AdsAnalyticsSpec:
+    """One ads analytics stream: its endpoint, entity id column and where the ids come from."""
+
+    stream_name: str
+    #: path under the account, e.g. "campaigns/analytics"
+    path: str
+    #: the normalised id field of each row ("campaign_id") and the API's column ("CAMPAIGN_ID")
+    id_field: str
+    id_column: str
+    #: the id list parameter and its source; None for the account level
+    ids_param: Optional[str] = None
+    ids: Optional[IdSource] = None
+    #: key of `api_enums()["targeting_types"]` for targeting breakdowns; None for plain rows
+    targeting_level: Optional[str] = None
+    #: the spec's `maxItems` of `targeting_types` (15 for the account endpoint, 14 elsewhere)
+    max_targeting_types: int = 14
+    doc: str = ""
+
+    @property
+    def primary_key(self) -> list[str]:
+        key = [self.id_field, "date"]
+        return [*key, "targeting_type", "targeting_value"] if self.targeting_level else key
+
+
+class AdsAnalytics(AnalyticsStream):
+    """Ads analytics of one level, declared by `spec` (see `ADS_ANALYTICS`)."""
+
+    spec: ClassVar[AdsAnalyticsSpec]
+    partitioner = ByAdAccount()
+
+    @override
+    def batches(self, stream_slice: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
+        """Id batches of 250, times targeting type batches (at most 14 types a request, 15 for accounts;
+        each type's breakdown is independent, so splitting them loses nothing)."""
+        spec = self.spec
+        id_batches: Iterable[Optional[list[str]]] = [None]
+        if spec.ids is not None:
+            id_batches = list(batched(spec.ids.ids(self.context, stream_slice["ad_account_id"]), MAX_IDS_PER_REQUEST))
+        type_batches: list[Optional[list[str]]] = [None]
+        if spec.targeting_level:
+            types = list(api_enums()["targeting_types"][spec.targeting_level])
+            type_batches = list(batched(types, spec.max_targeting_types))
+        for ids in id_batches:
+            for types_batch in type_batches:
+                batch: dict[str, Any] = {}
+                if ids is not None:
+                    batch["ids"] = ids
+                if types_batch is not None:
+                    batch["targeting_types"] = types_batch
+                yield batch
+
+    @override
+    def query_params(self, stream_slice: Mapping[str, Any]) -> MutableMapping[str, Any]:
+        attribution = self.context.config.attribution
+        params: dict[str, Any] = {
+            "start_date": stream_slice["start_date"],
+            "end_date": stream_slice["end_date"],
+            "granularity": "DAY",
+            "columns": ",".join(api_enums()["sync_analytics_columns"]),
+            **{name: getattr(attribution, name) for name in ATTRIBUTION_FIELDS},
+        }
+        if self.spec.ids_param:
+            params[self.spec.ids_param] = list(stream_slice["ids"])
+        if self.spec.targeting_level:
+            params["targeting_types"] = ",".join(stream_slice["targeting_types"])
+        return params
+
+    @override
+    def extract_records(self, response: requests.Response) -> list[Mapping[str, Any]]:
+        body = self._body(response)
+        if self.spec.targeting_level:
+            if not isinstance(body, Mapping) or not isinstance(body.get("data"), list):
+                raise UnexpectedResponseError(self.name, response.url, "no 'data' list in the body")
+            body = body["data"]
+        if not isinstance(body, list) or not all(isinstance(row, Mapping) for row in body):
+            raise UnexpectedResponseError(self.name, response.url, "expected a JSON array of row objects")
+        return body
+
+    @override
+    def transform(self, record: Mapping[str, Any], stream_slice: Mapping[str, Any]) -> Mapping[str, Any]:
+        row: dict[str, Any] = dict(record.get("metrics") or {}) if self.spec.targeting_level else dict(record)
+        for key, value in row.items():
+            # ids as strings, always (targeting rows send them as numbers)
+            if key.endswith("_ID") and isinstance(value, int) and not isinstance(value, bool):
+                row[key] = str(value)
+        if self.spec.targeting_level:
+            row["targeting_type"] = record.get("targeting_type")
+            value = record.get("targeting_value")
+            row["targeting_value"] = None if value is None else str(value)
+        entity_id = row.get(self.spec.id_column)
+        if entity_id is None and self.spec.id_field == "ad_account_id":
+            entity_id = stream_slice["ad_account_id"]
+        attribution = self.context.config.attribution
+        row.update(
+            {
+                "ad_account_id": stream_slice["ad_account_id"],
+                self.spec.id_field: None if entity_id is None else str(entity_id),
+                "date": row.get("DATE"),
+                **{name: getattr(attribution, name) for name in ATTRIBUTION_FIELDS},
+            }
+        )
+        return row
+
+
+def _ads_stream_class(spec: AdsAnalyticsSpec) -> type[AdsAnalytics]:
+    """The registry holds classes: one small subclass per spec, nothing but data."""
+    name = "".join(part.title() for part in spec.stream_name.split("_"))
+    return type(
+        name,
+        (AdsAnalytics,),
+        {
+            "__doc__": spec.doc,
+            "__module__": __name__,
+            "spec": spec,
+            "stream_name": spec.stream_name,
+            "path_template": f"ad_accounts/{{ad_account_id}}/{spec.path}",
+            "primary_key": spec.primary_key,
+        },
+    )
+
+
+_DOCS = "https://developers.pinterest.com/docs/api/v5/"
+ADS_ANALYTICS: tuple[AdsAnalyticsSpec, ...] = (
+    AdsAnalyticsSpec(
+        "ad_account_analytics", "analytics", "ad_account_id", "AD_ACCOUNT_ID", doc=f"{_DOCS}ad_account-analytics"
+    ),
+    AdsAnalyticsSpec(
+        "campaign_analytics",
+        "campaigns/analytics",
+        "campaign_id",
+        "CAMPAIGN_ID",
+        "campaign_ids",
+        EntityIds(Campaigns),
+        doc=f"{_DOCS}campaigns-analytics",
+    ),
+    AdsAnalyticsSpec(
+        "ad_group_analytics",
+        "ad_groups/analytics",
+        "ad_group_id",
+        "AD_GROUP_ID",
+        "ad_group_ids",
+        EntityIds(AdGroups),
+        doc=f"{_DOCS}ad_groups-analytics",
+    ),
+    AdsAnalyticsSpec(
+        "ad_analytics", "ads/analytics", "ad_id", "AD_ID", "ad_ids", EntityIds(Ads), doc=f"{_DOCS}ads-analytics"
+    ),
+    AdsAnalyticsSpec(
+        "product_group_analytics",
+        "product_groups/analytics",
+        "product_group_id",
+        "PRODUCT_GROUP_ID",
+        "product_group_ids",
+        ProductGroupPromotionIds(),
+        doc=f"{_DOCS}product_groups-analytics",
+    ),
+    AdsAnalyticsSpec(
+        "ad_account_targeting_analytics",
+        "targeting_analytics",
+        "ad_account_id",
+        "AD_ACCOUNT_ID",
+        targeting_level="ad_account",
+        max_targeting_types=15,
+        doc=f"{_DOCS}ad_account_targeting_analytics-get",
+    ),
+    AdsAnalyticsSpec(
+        "campaign_targeting_analytics",
+        "campaigns/targeting_analytics",
+        "campaign_id",
+        "CAMPAIGN_ID",
+        "campaign_ids",
+        EntityIds(Campaigns),
+        targeting_level="campaign",
+        doc=f"{_DOCS}campaign_targeting_analytics-get",
+    ),
+    AdsAnalyticsSpec(
+        "ad_group_targeting_analytics",
+        "ad_groups/targeting_analytics",
+        "ad_group_id",
+        "AD_GROUP_ID",
+        "ad_group_ids",
+        EntityIds(AdGroups),
+        targeting_level="ad_group",
+        doc=f"{_DOCS}ad_groups_targeting_analytics-get",
+    ),
+    AdsAnalyticsSpec(
+        "ad_targeting_analytics",
+        "ads/targeting_analytics",
+        "ad_id",
+        "AD_ID",
+        "ad_ids",
+        EntityIds(Ads),
+        targeting_level="ad",
+        doc=f"{_DOCS}ad_targeting_analytics-get",
+    ),
+)
+
+
+class UserAccountAnalytics(AnalyticsStream):
+    """Daily metrics of the user's account. https://developers.pinterest.com/docs/api/v5/user_account-analytics"""
+
+    stream_name = "user_account_analytics"
+    path_template = "user_account/analytics"
+    primary_key = ["date"]
+    partitioner = SinglePartition()
+
+    @override
+    def query_params(self, stream_slice: Mapping[str, Any]) -> MutableMapping[str, Any]:
+        return {"start_date": stream_slice["start_date"], "end_date": stream_slice["end_date"]}
+
+    @override
+    def extract_records(self, response: requests.Response) -> list[Mapping[str, Any]]:
+        body = self._body(response)
+        daily = body.get("all", {}).get("daily_metrics") if isinstance(body, Mapping) else None
+        if not isinstance(daily, list):
+            raise UnexpectedResponseError(self.name, response.url, "no 'all.daily_metrics' list in the body")
+        return daily
+
+    @override
+    def transform(self, record: Mapping[str, Any], stream_slice: Mapping[str, Any]) -> Mapping[str, Any]:
+        return {**(record.get("metrics") or {}), "date": record.get("date"), "data_status": record.get("data_status")}
+
+
+def _pin_ids(context: SyncContext) -> list[str]:
+    return context.shared_list("pins:id", lambda: [str(pin["id"]) for pin in read_all(Pins(context))])
+
+
+class PinAnalytics(AnalyticsStream):
+    """Daily metrics of the user's Pins, 100 a request. https://developers.pinterest.com/docs/api/v5/multi_pins-analytics"""
+
+    stream_name = "pin_analytics"
+    path_template = "pins/analytics"
+    primary_key = ["pin_id", "date"]
+    partitioner = SinglePartition()
+
+    @override
+    def batches(self, stream_slice: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
+        for ids in batched(_pin_ids(self.context), MAX_PIN_IDS_PER_REQUEST):
+            yield {"ids": ids}
+
+    @override
+    def query_params(self, stream_slice: Mapping[str, Any]) -> MutableMapping[str, Any]:
+        return {
+            "start_date": stream_slice["start_date"],
+            "end_date": stream_slice["end_date"],
+            "pin_ids": list(stream_slice["ids"]),
+            "metric_types": ",".join(PIN_METRICS),
+        }
+
+    @override
+    def extract_records(self, response: requests.Response) -> list[Mapping[str, Any]]:
+        body = self._body(response)
+        if not isinstance(body, Mapping):
+            raise UnexpectedResponseError(self.name, response.url, "expected an object keyed by pin id")
+        rows: list[Mapping[str, Any]] = []
+        for pin_id, splits in body.items():
+            daily = splits.get("all", {}).get("daily_metrics") if isinstance(splits, Mapping) else None
+            if not isinstance(daily, list):
+                raise UnexpectedResponseError(self.name, response.url, f"no 'all.daily_metrics' for pin {pin_id}")
+            rows.extend({**day, "pin_id": str(pin_id)} for day in daily if isinstance(day, Mapping))
+        return rows
+
+    @override
+    def transform(self, record: Mapping[str, Any], stream_slice: Mapping[str, Any]) -> Mapping[str, Any]:
+        return {
+            **(record.get("metrics") or {}),
+            "pin_id": record["pin_id"],
+            "date": record.get("date"),
+            "data_status": record.get("data_status"),
+        }
+
+
+ANALYTICS_STREAMS: tuple[type[PinterestStream], ...] = (
+    *(_ads_stream_class(spec) for spec in ADS_ANALYTICS),
+    UserAccountAnalytics,
+    PinAnalytics,
+)
