@@ -42,7 +42,7 @@ from source_pinterest_marketing.streams.ads import (
     entity_records,
 )
 from source_pinterest_marketing.streams.base import PinterestStream, read_all
-from source_pinterest_marketing.streams.cursor import PartitionedCursor
+from source_pinterest_marketing.streams.cursor import PartitionedCursor, SliceReader
 from source_pinterest_marketing.streams.organic import Pins
 from source_pinterest_marketing.streams.partitions import ByAdAccount, SinglePartition, Slice, batched
 
@@ -87,8 +87,8 @@ class DateCursor(PartitionedCursor):
     read, and the lookback days before the saved date are re-read on purpose: every record is emitted."""
 
     @override
-    def is_new(self, stream_slice: Mapping[str, Any], record: Mapping[str, Any]) -> bool:
-        return True
+    def reader(self, stream_slice: Mapping[str, Any], incremental: bool) -> SliceReader:
+        return super().reader(stream_slice, incremental=False)
 
     def saved_date(self, stream_slice: Mapping[str, Any]) -> Optional[date]:
         value = self._saved.get(self.key(stream_slice))

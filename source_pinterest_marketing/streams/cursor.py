@@ -22,6 +22,7 @@ import json
 import threading
 from collections import deque
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any, Optional
 
 from airbyte_cdk.models import FailureType
@@ -32,16 +33,20 @@ PartitionKey = tuple[tuple[str, str], ...]
 
 
 def comparable(value: Any) -> Optional[float]:
-    """Cursor values as numbers: epoch numbers as they are, ISO date-times as epoch seconds."""
+    """Cursor values as numbers: epoch numbers as they are, ISO dates and date-times as epoch seconds."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, float)):
         return float(value)
     if isinstance(value, str) and value:
         try:
-            return ab_datetime_parse(value).timestamp()
+            parsed = datetime.fromisoformat(value)  # fast path: what Pinterest sends
         except ValueError:
-            return None
+            try:
+                parsed = ab_datetime_parse(value)
+            except ValueError:
+                return None
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
     return None
 
 
@@ -60,8 +65,8 @@ class PartitionedCursor:
         self.field = field
         self.partition_keys = partition_keys
         self._saved: dict[PartitionKey, Any] = {}
-        #: highest cursor value seen per slice still open
-        self._pending: dict[str, Any] = {}
+        #: highest cursor value (as a number, and as sent) seen per slice still open
+        self._pending: dict[str, tuple[float, Any]] = {}
         #: per partition, its registered slices in generation order, and which of them are done
         self._open: dict[PartitionKey, deque[str]] = {}
         self._done: set[str] = set()
@@ -122,22 +127,16 @@ class PartitionedCursor:
         }
 
     # -- reading ------------------------------------------------------------------------------
-    def is_new(self, stream_slice: Mapping[str, Any], record: Mapping[str, Any]) -> bool:
-        """Whether an incremental sync emits the record (a record without a cursor value is)."""
-        saved = comparable(self._saved.get(self.key(stream_slice)))
-        value = comparable(record.get(self.field))
-        return saved is None or value is None or value >= saved
+    def reader(self, stream_slice: Mapping[str, Any], incremental: bool) -> SliceReader:
+        """What one read of `stream_slice` observes and filters (the per-slice work done once)."""
+        saved = self._saved.get(self.key(stream_slice))
+        return SliceReader(self, self.slice_id(stream_slice), comparable(saved) if incremental else None)
 
-    def observe(self, stream_slice: Mapping[str, Any], record: Mapping[str, Any]) -> None:
-        value = record.get(self.field)
-        number = comparable(value)
-        if number is None:
-            return
-        slice_id = self.slice_id(stream_slice)
+    def _observe(self, slice_id: str, number: float, value: Any) -> None:
         with self._lock:
             pending = self._pending.get(slice_id)
-            if pending is None or number > comparable(pending):  # type: ignore[operator]
-                self._pending[slice_id] = value
+            if pending is None or number > pending[0]:
+                self._pending[slice_id] = (number, value)
 
     def close_slice(self, stream_slice: Mapping[str, Any]) -> None:
         """The slice was read to its end; advance its partition over every finished slice in order."""
@@ -155,9 +154,33 @@ class PartitionedCursor:
                 self._done.discard(finished)
                 self._commit(key, self._pending.pop(finished, None))
 
-    def _commit(self, key: PartitionKey, value: Any) -> None:
-        if value is None:
+    def _commit(self, key: PartitionKey, pending: Optional[tuple[float, Any]]) -> None:
+        if pending is None:
             return
-        saved = self._saved.get(key)
-        if saved is None or comparable(value) > comparable(saved):  # type: ignore[operator]
+        number, value = pending
+        saved = comparable(self._saved.get(key))
+        if saved is None or number > saved:
             self._saved[key] = value
+
+
+class SliceReader:
+    """Observes the records of one slice and says which an incremental read emits."""
+
+    __slots__ = ("_cursor", "_field", "_saved", "_slice_id")
+
+    def __init__(self, cursor: PartitionedCursor, slice_id: str, saved: Optional[float]) -> None:
+        self._cursor = cursor
+        self._field = cursor.field
+        self._slice_id = slice_id
+        self._saved = saved
+
+    def accept(self, record: Mapping[str, Any]) -> bool:
+        """Observe the record's cursor value; emit it unless it is older than the saved cursor.
+        The comparison is inclusive: an entity changed in the same second as the saved cursor is
+        emitted again rather than risk missing it (dedup by primary key absorbs it)."""
+        value = record.get(self._field)
+        number = comparable(value)
+        if number is None:
+            return True
+        self._cursor._observe(self._slice_id, number, value)
+        return self._saved is None or number >= self._saved
