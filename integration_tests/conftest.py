@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -30,10 +31,12 @@ def simulator() -> Iterator[Simulator]:
     PinterestBackoffStrategy.base_seconds = 0.05
     with Simulator(preset="small", seed=1, persistent_refresh_tokens=(PERSISTENT_REFRESH_TOKEN,)) as sim:
         SECRETS.mkdir(exist_ok=True)
-        config = sim.connector_config()
+        # Two weeks of analytics keep the suite fast (it validates every record against its schema).
+        start_date = (datetime.now(timezone.utc).date() - timedelta(days=14)).isoformat()
+        config = sim.connector_config(start_date=start_date)
         config["credentials"]["refresh_token"] = PERSISTENT_REFRESH_TOKEN
         _write("config.json", config)
-        _write("config_access_token.json", sim.connector_config(access_token_mode=True))
+        _write("config_access_token.json", sim.connector_config(access_token_mode=True, start_date=start_date))
         bad = json.loads(json.dumps(config))
         bad["credentials"]["client_secret"] = "not-the-secret"
         _write("config_bad_client_secret.json", bad)
