@@ -62,6 +62,12 @@ class SharedList:
                 self._value = self._fetch()
             return self._value
 
+    def replace(self, transform: Callable[[list[Any]], list[Any]]) -> None:
+        """Shrink a fetched list (keep what other streams still need), without fetching it."""
+        with self._lock:
+            if self._value is not None:
+                self._value = transform(self._value)
+
 
 @dataclass
 class SyncContext:
@@ -72,6 +78,8 @@ class SyncContext:
     shared: dict[str, SharedList] = field(default_factory=dict)
     #: retries of a failing request (5xx, timeouts, rate limits) before the stream fails
     max_retries: int = 8
+    #: the streams this sync reads (None: unknown, e.g. in `check`)
+    selected_streams: Optional[frozenset[str]] = None
 
     @classmethod
     def create(cls, config: PinterestConfig, max_retries: int = 8) -> SyncContext:
@@ -86,3 +94,11 @@ class SyncContext:
         """The list `name`, fetched with `fetch` the first time any stream asks for it."""
         holder = self.shared.setdefault(name, SharedList(fetch))
         return holder.get()
+
+    def replace_shared_list(self, name: str, transform: Callable[[list[Any]], list[Any]]) -> None:
+        holder = self.shared.get(name)
+        if holder is not None:
+            holder.replace(transform)
+
+    def will_read(self, stream_name: str) -> bool:
+        return self.selected_streams is None or stream_name in self.selected_streams

@@ -125,6 +125,7 @@ class SourcePinterestMarketing(AbstractSource):
     ) -> Iterator[AirbyteMessage]:
         """Read the catalog with `num_workers` threads (see concurrency.py)."""
         context = SyncContext.create(load_config(config))
+        context.selected_streams = frozenset(configured.stream.name for configured in catalog.streams)
         streams = {stream.name: stream for stream in build_streams(context)}
         # Refresh the OAuth token once here, on the main thread, before the workers start.
         context.authenticator.get_auth_header()

@@ -8,7 +8,7 @@ from typing import Any, Optional
 from typing_extensions import override
 
 from source_pinterest_marketing.context import SyncContext
-from source_pinterest_marketing.streams.base import PinterestStream, read_all
+from source_pinterest_marketing.streams.base import PinterestStream, shared_records
 
 
 class AdAccounts(PinterestStream):
@@ -20,6 +20,7 @@ class AdAccounts(PinterestStream):
     """
 
     stream_name = "ad_accounts"
+    shared_fields = ("id",)
 
     @property
     def _configured(self) -> bool:
@@ -56,12 +57,6 @@ class AdAccounts(PinterestStream):
 
 def ad_account_ids(context: SyncContext) -> list[str]:
     """The ids of the ad accounts this sync reads, listed once per sync and shared by all streams."""
-
-    def fetch() -> list[str]:
-        if context.config.ad_account_ids:
-            return list(context.config.ad_account_ids)
-        stream = AdAccounts(context)
-        return [str(record["id"]) for record in read_all(stream)]
-
-    return [str(account_id) for account_id in context.shared_list("ad_account_ids", fetch)]
-
+    if context.config.ad_account_ids:
+        return list(context.config.ad_account_ids)
+    return [str(record["id"]) for record in shared_records(context, AdAccounts, {})]

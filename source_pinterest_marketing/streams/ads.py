@@ -7,7 +7,7 @@ Lists have no "modified since" filter, so the incremental ones read the whole li
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -15,7 +15,7 @@ from typing_extensions import override
 
 from source_pinterest_marketing.config import api_enums
 from source_pinterest_marketing.context import SyncContext
-from source_pinterest_marketing.streams.base import PinterestStream, read_all
+from source_pinterest_marketing.streams.base import PinterestStream, shared_records
 from source_pinterest_marketing.streams.partitions import ByAdAccount, Slice, batched
 
 #: the API's maximum for id-list filters (`campaign_ids`, `ad_group_ids`, ...)
@@ -35,20 +35,31 @@ class AdAccountStream(PinterestStream):
 
 
 class StatusFilteredStream(AdAccountStream):
-    """Campaigns, ad groups, ads: `entity_statuses` sent explicitly, since the API's default
-    (ACTIVE, PAUSED) drops ARCHIVED entities that analytics must still join to."""
+    """Campaigns, ad groups, ads, in the configured `entity_statuses`.
+
+    The API is asked for EVERY status (sent explicitly: its default, ACTIVE and PAUSED, drops
+    ARCHIVED), once per sync and account, and the list is shared with the streams that need the ids
+    (keywords, analytics, product group promotions); this stream keeps the configured statuses."""
 
     incremental_field = "updated_time"
-    #: statuses to list; None means the configured `entity_statuses`
-    statuses: Optional[tuple[str, ...]] = None
-
-    def __init__(self, context: SyncContext, statuses: Optional[tuple[str, ...]] = None) -> None:
-        self.statuses = statuses
-        super().__init__(context)
 
     @override
     def query_params(self, stream_slice: Mapping[str, Any]) -> MutableMapping[str, Any]:
-        return {"entity_statuses": list(self.statuses or self.context.config.entity_statuses), "order": "ASCENDING"}
+        return {"entity_statuses": list(ALL_STATUSES), "order": "ASCENDING"}
+
+    @override
+    def _read_pages(
+        self,
+        records_generator_fn: Callable[..., Iterable[Any]],
+        stream_slice: Optional[Mapping[str, Any]] = None,
+        stream_state: Optional[Mapping[str, Any]] = None,
+    ) -> Iterable[Any]:
+        records = super()._read_pages(records_generator_fn, stream_slice, stream_state)
+        if self.fetches_shared_list:
+            yield from records
+            return
+        statuses = set(self.context.config.entity_statuses)
+        yield from (record for record in records if record.get("status") in statuses)
 
 
 class Campaigns(StatusFilteredStream):
@@ -56,6 +67,7 @@ class Campaigns(StatusFilteredStream):
 
     stream_name = "campaigns"
     path_template = "ad_accounts/{ad_account_id}/campaigns"
+    shared_fields = ("id", "status", "objective_type")
 
 
 class AdGroups(StatusFilteredStream):
@@ -63,6 +75,7 @@ class AdGroups(StatusFilteredStream):
 
     stream_name = "ad_groups"
     path_template = "ad_accounts/{ad_account_id}/ad_groups"
+    shared_fields = ("id", "status", "campaign_id")
 
 
 class Ads(StatusFilteredStream):
@@ -70,6 +83,7 @@ class Ads(StatusFilteredStream):
 
     stream_name = "ads"
     path_template = "ad_accounts/{ad_account_id}/ads"
+    shared_fields = ("id", "status")
 
 
 ALL_STATUSES: tuple[str, ...] = tuple(api_enums()["entity_statuses"])
@@ -81,20 +95,11 @@ def entity_records(
     account_id: str,
     fields: Optional[tuple[str, ...]] = None,
 ) -> list[Mapping[str, Any]]:
-    """Every entity of one account in every status (only `fields` of each, if given), listed once
-    per sync and shared by every stream that asks.
-
-    Analytics and child streams take their ids from here, never from an incrementally filtered
-    stream, so an entity untouched for a year is still covered."""
-
-    def fetch() -> list[Mapping[str, Any]]:
-        stream = stream_class(context, statuses=ALL_STATUSES)
-        return list(read_all(stream, [{"ad_account_id": account_id}]))
-
-    records = context.shared_list(f"{stream_class.stream_name}:{account_id}", fetch)
-    if fields is None:
-        return records
-    return [{field: record.get(field) for field in fields} for record in records]
+    """Every entity of one account in every status (its `shared_fields`, or only `fields`), listed
+    once per sync. Analytics and child streams take their ids from here, never from an
+    incrementally filtered stream, so an entity untouched for a year is still covered."""
+    records = shared_records(context, stream_class, {"ad_account_id": account_id})
+    return [{field: record.get(field) for field in fields or stream_class.shared_fields} for record in records]
 
 
 @dataclass(frozen=True)
@@ -200,6 +205,7 @@ class CatalogSalesAdGroupSlices:
 class ProductGroupPromotions(AdAccountStream):
     """https://developers.pinterest.com/docs/api/v5/product_group_promotions-list"""
 
+    shared_fields = ("id",)
     stream_name = "product_group_promotions"
     path_template = "ad_accounts/{ad_account_id}/product_group_promotions"
     partitioner = CatalogSalesAdGroupSlices()

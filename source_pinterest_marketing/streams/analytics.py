@@ -41,7 +41,7 @@ from source_pinterest_marketing.streams.ads import (
     StatusFilteredStream,
     entity_records,
 )
-from source_pinterest_marketing.streams.base import PinterestStream, read_all
+from source_pinterest_marketing.streams.base import PinterestStream, shared_records
 from source_pinterest_marketing.streams.cursor import PartitionedCursor, SliceReader
 from source_pinterest_marketing.streams.organic import Pins
 from source_pinterest_marketing.streams.partitions import ByAdAccount, SinglePartition, Slice, batched
@@ -182,11 +182,12 @@ class ProductGroupPromotionIds:
     the promotion's `ad_group_id` "the ad group the product group belongs to"."""
 
     def ids(self, context: SyncContext, account_id: str) -> list[str]:
-        def fetch() -> list[str]:
-            slices = [s for s in CatalogSalesAdGroupSlices().slices(context) if s["ad_account_id"] == account_id]
-            return [str(record["id"]) for record in read_all(ProductGroupPromotions(context), slices)]
-
-        return context.shared_list(f"product_group_promotions:{account_id}:id", fetch)
+        slices = [s for s in CatalogSalesAdGroupSlices().slices(context) if s["ad_account_id"] == account_id]
+        return [
+            str(record["id"])
+            for stream_slice in slices
+            for record in shared_records(context, ProductGroupPromotions, stream_slice)
+        ]
 
 
 class IdSource(Protocol):
@@ -418,7 +419,7 @@ class UserAccountAnalytics(AnalyticsStream):
 
 
 def _pin_ids(context: SyncContext) -> list[str]:
-    return context.shared_list("pins:id", lambda: [str(pin["id"]) for pin in read_all(Pins(context))])
+    return [str(pin["id"]) for pin in shared_records(context, Pins, {})]
 
 
 class PinAnalytics(AnalyticsStream):

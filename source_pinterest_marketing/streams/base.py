@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from functools import cached_property
 from typing import Any, ClassVar, Optional
 
@@ -50,6 +50,9 @@ class PinterestStream(HttpStream, ABC):
     partitioner: ClassVar[Partitioner] = SinglePartition()
     #: the record's modification time, for client-side incremental reads; None: full refresh only
     incremental_field: ClassVar[Optional[str]] = None
+    #: fields other streams use of this stream's records (ids, parents); when set, each partition
+    #: is listed once per sync and shared with them (`shared_records`)
+    shared_fields: ClassVar[tuple[str, ...]] = ()
     # Records are normalised to their schema by `normalize.py` (nested ids the API sends as
     # numbers), not by the CDK's per-field TypeTransformer, which costs more than the read itself.
     transformer = TypeTransformer(TransformConfig.NoTransform)
@@ -58,6 +61,8 @@ class PinterestStream(HttpStream, ABC):
         self.context = context
         #: set by the source when the catalog asks for an incremental sync of this stream
         self.incremental_read = False
+        #: this instance does the HTTP listing behind `shared_records`
+        self.fetches_shared_list = False
         self._cursor = (
             PartitionedCursor(self.name, self.incremental_field, self.partitioner.keys)
             if self.incremental_field
@@ -230,6 +235,21 @@ class PinterestStream(HttpStream, ABC):
         self.context.progress.partition_done(self.name, stream_slice, count)
 
     @override
+    def _read_pages(
+        self,
+        records_generator_fn: Callable[..., Iterable[Any]],
+        stream_slice: Optional[Mapping[str, Any]] = None,
+        stream_state: Optional[Mapping[str, Any]] = None,
+    ) -> Iterable[Any]:
+        if not self.shared_fields or self.fetches_shared_list:
+            yield from super()._read_pages(records_generator_fn, stream_slice, stream_state)
+            return
+        # The partition's list may already have been fetched for another stream (or is fetched now
+        # and kept for them); once emitted here, only `shared_fields` of it stay in memory.
+        yield from shared_records(self.context, type(self), stream_slice or {})
+        release_shared_records(self.context, type(self), stream_slice or {})
+
+    @override
     def get_error_handler(self) -> ErrorHandler:
         return PinterestErrorHandler(
             logger=self.logger,
@@ -261,3 +281,36 @@ def read_all(
         ):
             if isinstance(record, Mapping):
                 yield record
+
+
+def _shared_name(stream_class: type[PinterestStream], stream_slice: Mapping[str, Any]) -> str:
+    return f"{stream_class.stream_name}:{PartitionedCursor.slice_id(stream_slice)}"
+
+
+def shared_records(
+    context: SyncContext, stream_class: type[PinterestStream], stream_slice: Mapping[str, Any]
+) -> list[Mapping[str, Any]]:
+    """The records of one partition of `stream_class`, listed once per sync for every stream that
+    needs them. Whole records are kept only while the stream itself has yet to emit them (and not at
+    all when it is not being read); otherwise only its `shared_fields`."""
+
+    def fetch() -> list[Mapping[str, Any]]:
+        stream = stream_class(context)
+        stream.fetches_shared_list = True
+        records = list(read_all(stream, [stream_slice]))
+        return records if context.will_read(stream_class.stream_name) else _projection(stream_class, records)
+
+    return context.shared_list(_shared_name(stream_class, stream_slice), fetch)
+
+
+def release_shared_records(
+    context: SyncContext, stream_class: type[PinterestStream], stream_slice: Mapping[str, Any]
+) -> None:
+    context.replace_shared_list(
+        _shared_name(stream_class, stream_slice), lambda records: _projection(stream_class, records)
+    )
+
+
+def _projection(stream_class: type[PinterestStream], records: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    fields = stream_class.shared_fields
+    return [{field: record.get(field) for field in fields} for record in records]

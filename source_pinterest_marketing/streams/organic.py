@@ -11,7 +11,6 @@ from typing import Any, ClassVar, Optional
 
 from typing_extensions import override
 
-from source_pinterest_marketing.context import SyncContext
 from source_pinterest_marketing.streams.base import PinterestStream
 from source_pinterest_marketing.streams.partitions import ByParent
 
@@ -30,14 +29,11 @@ class Boards(PinterestStream):
 
     stream_name = "boards"
     path_template = "boards"
+    shared_fields = ("id",)
 
     @override
     def query_params(self, stream_slice: Mapping[str, Any]) -> dict[str, Any]:
         return {"privacy": "ALL"}
-
-
-def _boards(context: SyncContext) -> PinterestStream:
-    return Boards(context)
 
 
 class BoardSections(PinterestStream):
@@ -45,15 +41,12 @@ class BoardSections(PinterestStream):
 
     stream_name = "board_sections"
     path_template = "boards/{board_id}/sections"
-    partitioner = ByParent(parent=_boards, fields=(("board_id", "id"),), shared_name="boards")
+    partitioner = ByParent(parent=Boards, fields=(("board_id", "id"),))
+    shared_fields = ("id", "board_id")
 
     @override
     def transform(self, record: Mapping[str, Any], stream_slice: Mapping[str, Any]) -> Mapping[str, Any]:
         return {**record, "board_id": stream_slice["board_id"]}
-
-
-def _board_sections(context: SyncContext) -> PinterestStream:
-    return BoardSections(context)
 
 
 class BoardPins(PinterestStream):
@@ -61,7 +54,7 @@ class BoardPins(PinterestStream):
 
     stream_name = "board_pins"
     path_template = "boards/{board_id}/pins"
-    partitioner = ByParent(parent=_boards, fields=(("board_id", "id"),), shared_name="boards")
+    partitioner = ByParent(parent=Boards, fields=(("board_id", "id"),))
 
 
 class BoardSectionPins(PinterestStream):
@@ -69,11 +62,7 @@ class BoardSectionPins(PinterestStream):
 
     stream_name = "board_section_pins"
     path_template = "boards/{board_id}/sections/{section_id}/pins"
-    partitioner = ByParent(
-        parent=_board_sections,
-        fields=(("board_id", "board_id"), ("section_id", "id")),
-        shared_name="board_sections",
-    )
+    partitioner = ByParent(parent=BoardSections, fields=(("board_id", "board_id"), ("section_id", "id")))
 
 
 class Pins(PinterestStream):
@@ -81,6 +70,7 @@ class Pins(PinterestStream):
 
     stream_name = "pins"
     path_template = "pins"
+    shared_fields = ("id",)
 
 
 ORGANIC_STREAMS: tuple[type[PinterestStream], ...] = (

@@ -7,7 +7,7 @@ and names the partition whose state is checkpointed when it is done.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -50,31 +50,25 @@ class ByAdAccount:
 
 @dataclass(frozen=True)
 class ByParent:
-    """One partition per record of a parent stream, listed once per sync and shared.
+    """One partition per record of a parent stream, whose list is fetched once per sync and shared.
 
-    `parent` builds the parent stream; `fields` maps slice keys to the parent record's fields
-    (or to keys of the parent's own slice, for grandchildren such as section pins).
+    `fields` maps slice keys to the parent record's fields (a parent's own slice keys are in its
+    records too, e.g. `board_id` on board sections, for grandchildren such as section pins).
     """
 
-    parent: Callable[[SyncContext], PinterestStream]
+    parent: type[PinterestStream]
     fields: tuple[tuple[str, str], ...]
-    shared_name: str
 
     @property
     def keys(self) -> tuple[str, ...]:
         return tuple(key for key, _ in self.fields)
 
     def slices(self, context: SyncContext) -> Iterable[Slice]:
-        from source_pinterest_marketing.streams.base import read_all
+        from source_pinterest_marketing.streams.base import shared_records
 
-        def fetch() -> list[dict[str, Any]]:
-            stream = self.parent(context)
-            return [
-                {key: str(record[source]) for key, source in self.fields}
-                for record in read_all(stream)
-            ]
-
-        yield from context.shared_list(self.shared_name, fetch)
+        for parent_slice in self.parent.partitioner.slices(context):
+            for record in shared_records(context, self.parent, parent_slice):
+                yield {key: str(record[source]) for key, source in self.fields}
 
 
 def batched(values: list[str], size: int) -> Iterable[list[str]]:
