@@ -34,7 +34,7 @@ from typing_extensions import override
 from source_pinterest_marketing.streams.base import PinterestStream
 
 #: records buffered between the worker threads and the output (bounds memory)
-QUEUE_SIZE = 10_000
+QUEUE_SIZE = 1_000
 
 
 class StreamStateCursor(Cursor):
@@ -79,7 +79,9 @@ class ConcurrentRead:
     def __init__(self, source: Any, logger: logging.Logger, num_workers: int) -> None:
         self._source = source
         self._logger = logger
-        self._num_workers = max(2, num_workers + 1)  # one thread more for partition generation
+        # One thread more than the requests in flight, for partition generation; a single worker
+        # means strictly one request at a time (the CDK's single-threaded mode).
+        self._num_workers = num_workers + 1 if num_workers > 1 else 1
         self.queue: Queue[Any] = Queue(maxsize=QUEUE_SIZE)
         # Built on the main thread: the repository remembers it as the one consumer.
         self.message_repository = ConcurrentMessageRepository(self.queue, InMemoryMessageRepository())
@@ -93,7 +95,7 @@ class ConcurrentRead:
         selected = [self._prepare(streams, configured, state_manager) for configured in catalog.streams]
         concurrent_source = ConcurrentSource.create(
             num_workers=self._num_workers,
-            initial_number_of_partitions_to_generate=max(1, min(4, self._num_workers // 2)),
+            initial_number_of_partitions_to_generate=1 if self._num_workers == 1 else max(1, min(4, self._num_workers // 2)),
             logger=self._logger,
             slice_logger=self._source._slice_logger,
             message_repository=self.message_repository,

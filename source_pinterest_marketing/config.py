@@ -362,7 +362,7 @@ class PinterestMarketingSpec(AttributionSettings):
         json_schema_extra={"order": 15},
     )
     num_workers: int = Field(
-        4,
+        8,
         ge=1,
         le=20,
         title="Concurrent requests",

@@ -1,0 +1,234 @@
+"""Benchmark: a full sync of the large simulated dataset, as Airbyte runs it (a separate process).
+
+Prints, per run: wall time, records and records per second, peak RSS of the connector process, and
+HTTP requests per endpoint against the minimum the API's limits allow (page size 250, 250 ids per
+analytics request (100 pins), 90-day analytics windows, 14 targeting types per request). Runs:
+
+1. latency 50 ms per request, default `num_workers`
+2. latency 50 ms, `num_workers=1` (the speed-up of concurrency)
+3. latency 200 ms, default `num_workers`
+4. no latency (CPU-bound), compared with the raw cost of parsing and serialising the same JSON
+
+Usage: `make benchmark` or `python scripts/benchmark.py [--days 7] [--runs 1,2,3,4]`.
+Figures, not assertions: nothing here fails on a slow machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pinterest_simulator import Simulator
+from source_pinterest_marketing.config import PinterestMarketingSpec
+from source_pinterest_marketing.streams import STREAM_CLASSES
+
+PAGE = 250
+IDS = 250
+PIN_IDS = 100
+WINDOW_DAYS = 90
+TARGETING_TYPES_PER_REQUEST = 14
+CONNECTOR = [sys.executable, "-m", "source_pinterest_marketing.run"]
+DEFAULT_WORKERS = PinterestMarketingSpec.model_fields["num_workers"].default
+
+
+@dataclass
+class RunResult:
+    label: str
+    seconds: float
+    records: int
+    peak_rss_mb: float
+    requests: Counter[str]
+    output_bytes: int
+
+
+def pages(count: int) -> int:
+    return max(1, math.ceil(count / PAGE))
+
+
+def batches(count: int, size: int = IDS) -> int:
+    return math.ceil(count / size)
+
+
+def minimum_requests(sim: Simulator, days: int) -> Counter[str]:
+    """What the API's limits allow at best, from the dataset's sizes (independent of the connector)."""
+    data = sim.dataset
+    accounts = data.ad_account_ids
+    windows = math.ceil(days / WINDOW_DAYS)
+    minimum: Counter[str] = Counter()
+    minimum["ad_accounts/list"] = pages(len(accounts))
+    minimum["user_account/get"] = 1
+    for account in accounts:
+        campaigns = data.entities("campaigns", account)
+        ad_groups = data.entities("ad_groups", account)
+        ads = data.entities("ads", account)
+        promotions = data.entities("product_group_promotions", account)
+        shopping = {c["id"] for c in campaigns if c.get("objective_type") == "CATALOG_SALES"}
+        shopping_groups = [g for g in ad_groups if g["campaign_id"] in shopping]
+        minimum["campaigns/list"] += pages(len(campaigns))
+        minimum["ad_groups/list"] += pages(len(ad_groups))
+        minimum["ads/list"] += pages(len(ads))
+        # keywords: the account's own, each campaign's (one id per request), ad groups 250 a request
+        minimum["keywords/get"] += 1 + len(campaigns) + batches(len(ad_groups))
+        minimum["audiences/list"] += 2  # owned, and shared with the account
+        minimum["customer_lists/list"] += pages(len(data.entities("customer_lists", account)))
+        minimum["conversion_tags/list"] += 1
+        minimum["product_group_promotions/list"] += len(shopping_groups)  # one ad group a request
+        minimum["ad_account/analytics"] += windows
+        minimum["campaigns/analytics"] += windows * batches(len(campaigns))
+        minimum["ad_groups/analytics"] += windows * batches(len(ad_groups))
+        minimum["ads/analytics"] += windows * batches(len(ads))
+        minimum["product_groups/analytics"] += windows * batches(len(promotions))
+        types = {
+            "ad_account_targeting_analytics/get": (1, 13),
+            "campaign_targeting_analytics/get": (batches(len(campaigns)), 15),
+            "ad_groups_targeting_analytics/get": (batches(len(ad_groups)), 14),
+            "ad_targeting_analytics/get": (batches(len(ads)), 14),
+        }
+        for operation, (id_batches, type_count) in types.items():
+            minimum[operation] += windows * id_batches * math.ceil(type_count / TARGETING_TYPES_PER_REQUEST)
+    boards = data.entities("boards")
+    minimum["boards/list"] = pages(len(boards))
+    minimum["board_sections/list"] = len(boards)
+    minimum["boards/list_pins"] = len(boards)
+    minimum["board_sections/list_pins"] = len(data.entities("board_sections"))
+    minimum["pins/list"] = pages(len(data.entities("pins")))
+    minimum["user_account/analytics"] = windows
+    minimum["multi_pins/analytics"] = windows * batches(len(data.entities("pins")), PIN_IDS)
+    minimum["catalogs/list"] = 1
+    minimum["feeds/list"] = 1
+    minimum["catalogs_product_groups/list"] = 1
+    return minimum
+
+
+def run_sync(
+    sim: Simulator, workdir: Path, label: str, config: dict[str, Any], streams: list[str]
+) -> RunResult:
+    """One full-refresh read of every stream in a child process; its RSS is measured with wait4."""
+    config_path = workdir / "config.json"
+    catalog_path = workdir / "catalog.json"
+    config_path.write_text(json.dumps({**sim.connector_config(), **config}))
+    catalog = {
+        "streams": [
+            {
+                "stream": {"name": name, "json_schema": {}, "supported_sync_modes": ["full_refresh"]},
+                "sync_mode": "full_refresh",
+                "destination_sync_mode": "overwrite",
+            }
+            for name in streams
+        ]
+    }
+    catalog_path.write_text(json.dumps(catalog))
+    sim.requests.clear()
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [*CONNECTOR, "read", "--config", str(config_path), "--catalog", str(catalog_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    records = 0
+    output_bytes = 0
+    assert process.stdout is not None
+    for line in process.stdout:
+        output_bytes += len(line)
+        if line.startswith(b'{"type":"RECORD"'):
+            records += 1
+        elif b'"TRACE"' in line[:40] and b'"ERROR"' in line:
+            print(f"  error: {line[:300]!r}", file=sys.stderr)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.monotonic() - started
+    if status != 0:
+        print(f"  the connector exited with status {status}", file=sys.stderr)
+    requests = Counter(record.operation_id or record.path for record in sim.requests if record.operation_id != "oauth/token")
+    return RunResult(label, seconds, records, usage.ru_maxrss / 1024, requests, output_bytes)
+
+
+def raw_json_cost(sim: Simulator, sample_records: int = 200_000) -> float:
+    """Records per second of just parsing and serialising Pinterest-shaped JSON (the floor of any
+    connector's per-record cost): ads analytics rows and ads, decoded and re-encoded as messages."""
+    account = sim.dataset.ad_account_ids[0]
+    ads = sim.dataset.entities("ads", account)
+    body = json.dumps({"items": ads, "bookmark": None}).encode()
+    started = time.perf_counter()
+    produced = 0
+    while produced < sample_records:
+        for record in json.loads(body)["items"]:
+            json.dumps({"type": "RECORD", "record": {"stream": "ads", "data": record, "emitted_at": 0}})
+            produced += 1
+    return produced / (time.perf_counter() - started)
+
+
+def report(result: RunResult, minimum: Counter[str]) -> None:
+    total = sum(result.requests.values())
+    floor = sum(minimum.values())
+    print(f"\n== {result.label}")
+    print(
+        f"wall time {result.seconds:.1f} s, {result.records} records, {result.records / result.seconds:,.0f} records/s, "
+        f"peak RSS {result.peak_rss_mb:.0f} MB, output {result.output_bytes / 1e6:.0f} MB"
+    )
+    print(f"requests {total} against a minimum of {floor} ({(total / floor - 1) * 100:+.1f}%)")
+    for operation in sorted(set(result.requests) | set(minimum)):
+        sent, least = result.requests.get(operation, 0), minimum.get(operation, 0)
+        flag = "" if sent == least else "   <-- above the minimum" if sent > least else ""
+        print(f"  {operation:<40}{sent:>7}{least:>9}{flag}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--days", type=int, default=7, help="days of analytics to read (default 7)")
+    parser.add_argument("--preset", default="large")
+    parser.add_argument("--runs", default="1,2,3,4", help="which runs (see the docstring)")
+    parser.add_argument(
+        "--streams",
+        default="all",
+        choices=["all", "entities"],
+        help="every stream, or the entity (dimension) streams only: request-bound, no analytics rows",
+    )
+    options = parser.parse_args()
+    runs = {int(run) for run in options.runs.split(",")}
+    streams = [
+        stream.stream_name
+        for stream in STREAM_CLASSES
+        if options.streams == "all" or stream.incremental_field != "date"
+    ]
+    start_date = (datetime.now(UTC).date() - timedelta(days=options.days - 1)).isoformat()
+    base = {"start_date": start_date}
+    plan = [
+        (1, 50, f"latency 50 ms, num_workers={DEFAULT_WORKERS} (default)", {}),
+        (2, 50, "latency 50 ms, num_workers=1", {"num_workers": 1}),
+        (3, 200, f"latency 200 ms, num_workers={DEFAULT_WORKERS} (default)", {}),
+        (4, 0, f"no latency (CPU-bound), num_workers={DEFAULT_WORKERS}", {}),
+    ]
+    results: dict[int, RunResult] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for number, latency, label, overrides in plan:
+            if number not in runs:
+                continue
+            with Simulator(preset=options.preset, latency_ms=latency) as sim:
+                minimum = minimum_requests(sim, options.days)
+                if options.streams == "entities":
+                    minimum = Counter({op: n for op, n in minimum.items() if "analytics" not in op})
+                results[number] = run_sync(sim, Path(tmp), label, {**base, **overrides}, streams)
+                report(results[number], minimum)
+                if number == 4:
+                    raw = raw_json_cost(sim)
+                    connector = results[4].records / results[4].seconds
+                    print(f"raw JSON parse + serialise: {raw:,.0f} records/s; the connector: {connector:,.0f} records/s "
+                          f"({raw / connector:.1f}x the raw cost, simulator sharing the CPU)")
+    if 1 in results and 2 in results:
+        print(f"\nspeed-up of num_workers={DEFAULT_WORKERS} over 1 worker at 50 ms: {results[2].seconds / results[1].seconds:.1f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
