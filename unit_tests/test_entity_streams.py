@@ -193,9 +193,9 @@ def test_requests_send_archived_statuses_and_the_maximum_page_size(sim: Simulato
     [
         {"states": "x"},
         {"states": [{"partition": {"ad_account_id": "1"}, "cursor": {"updated_time": "yesterday"}}]},
-        {"updated_time": 1},
+        {"cursor_of_another_connector": 1},
     ],
-    ids=["states-not-a-list", "cursor-not-a-timestamp", "flat-state-for-partitioned-stream"],
+    ids=["states-not-a-list", "cursor-not-a-timestamp", "unknown-shape"],
 )
 def test_malformed_state_is_a_config_error_naming_the_stream(sim: Simulator, config: dict, state: dict) -> None:
     output = run_read(config, ("campaigns",), state=state_messages({"campaigns": state}), expect_failure=True)
@@ -203,3 +203,14 @@ def test_malformed_state_is_a_config_error_naming_the_stream(sim: Simulator, con
     error = output.errors[0].trace.error
     assert error.failure_type.value == "config_error"
     assert "'campaigns'" in error.message
+
+
+def test_state_in_the_older_global_shape_applies_to_every_account(sim: Simulator, config: dict) -> None:
+    """`{"updated_time": T}` (one cursor for the stream) is migrated: every account reads from T."""
+    newest = max(campaign["updated_time"] for campaign in sim.dataset.entities("campaigns"))
+    output = run_read(config, ("campaigns",), state=state_messages({"campaigns": {"updated_time": newest}}))
+    records = output.records
+    assert records, "the newest campaign is at the cursor and is read again"
+    assert all(record.record.data["updated_time"] >= newest for record in records)
+    state = final_states(output)["campaigns"]
+    assert state["state"] == {"updated_time": newest}  # kept for accounts without a newer cursor

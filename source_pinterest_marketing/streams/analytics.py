@@ -91,7 +91,7 @@ class DateCursor(PartitionedCursor):
         return super().reader(stream_slice, incremental=False)
 
     def saved_date(self, stream_slice: Mapping[str, Any]) -> Optional[date]:
-        value = self._saved.get(self.key(stream_slice))
+        value = self.saved_value(stream_slice)
         return date.fromisoformat(str(value)[:10]) if value else None
 
 

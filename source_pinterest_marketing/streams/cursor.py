@@ -19,6 +19,7 @@ early never moves the cursor past an earlier slice that is still being read.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections import deque
 from collections.abc import Mapping
@@ -30,6 +31,7 @@ from airbyte_cdk.utils.datetime_helpers import ab_datetime_parse
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 PartitionKey = tuple[tuple[str, str], ...]
+logger = logging.getLogger("airbyte")
 
 
 def comparable(value: Any) -> Optional[float]:
@@ -65,6 +67,8 @@ class PartitionedCursor:
         self.field = field
         self.partition_keys = partition_keys
         self._saved: dict[PartitionKey, Any] = {}
+        #: a state migrated from the older global shape: the cursor of every partition not saved since
+        self._default: Any = None
         #: highest cursor value (as a number, and as sent) seen per slice still open
         self._pending: dict[str, tuple[float, Any]] = {}
         #: per partition, its registered slices in generation order, and which of them are done
@@ -95,10 +99,21 @@ class PartitionedCursor:
                 self._saved[()] = self._checked(state[self.field])
             return
         entries = state.get("states")
+        if entries is None and self.field in state:
+            # The older, global shape ({"updated_time": ...}): it applies to every partition.
+            self._default = self._checked(state[self.field])
+            logger.info(
+                "Stream %s: state in the older global shape; its cursor %r applies to every %s",
+                self.stream, self._default, "/".join(self.partition_keys),
+            )
+            return
         if entries is None:
             raise StateError(self.stream, f"expected per-partition state {{'states': [...]}}, got keys {sorted(state)}")
         if not isinstance(entries, list):
             raise StateError(self.stream, "'states' is not a list")
+        fallback = state.get("state")
+        if isinstance(fallback, Mapping) and self.field in fallback:
+            self._default = self._checked(fallback[self.field])
         for entry in entries:
             partition = entry.get("partition") if isinstance(entry, Mapping) else None
             cursor = entry.get("cursor") if isinstance(entry, Mapping) else None
@@ -119,17 +134,24 @@ class PartitionedCursor:
             saved = dict(self._saved)
         if not self.partition_keys:
             return {self.field: saved[()]} if () in saved else {}
-        return {
+        state: dict[str, Any] = {
             "states": [
                 {"partition": dict(key), "cursor": {self.field: value}}
                 for key, value in sorted(saved.items())
             ]
         }
+        if self._default is not None:
+            # Partitions not read since a migration from the global shape keep its cursor.
+            state["state"] = {self.field: self._default}
+        return state
+
+    def saved_value(self, stream_slice: Mapping[str, Any]) -> Any:
+        return self._saved.get(self.key(stream_slice), self._default)
 
     # -- reading ------------------------------------------------------------------------------
     def reader(self, stream_slice: Mapping[str, Any], incremental: bool) -> SliceReader:
         """What one read of `stream_slice` observes and filters (the per-slice work done once)."""
-        saved = self._saved.get(self.key(stream_slice))
+        saved = self.saved_value(stream_slice)
         return SliceReader(self, self.slice_id(stream_slice), comparable(saved) if incremental else None)
 
     def _observe(self, slice_id: str, number: float, value: Any) -> None:
@@ -158,7 +180,7 @@ class PartitionedCursor:
         if pending is None:
             return
         number, value = pending
-        saved = comparable(self._saved.get(key))
+        saved = comparable(self._saved.get(key, self._default))
         if saved is None or number > saved:
             self._saved[key] = value
 
