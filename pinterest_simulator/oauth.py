@@ -31,6 +31,10 @@ DEFAULT_CLIENT_ID = "1484000000000000"
 REFRESH_TOKEN_TTL = 60 * 24 * 3600  # continuous refresh tokens: 60 days
 
 
+#: every client secret and token any simulator of this process minted: the test suite scans all
+#: its output for them (see the repository's conftest.py)
+ISSUED_SECRETS: set[str] = set()
+
 def auth_failed() -> ApiError:
     """401 code 2, as the spec's examples."""
     return ApiError(401, 2, "Authentication failed.")
@@ -90,12 +94,14 @@ class TokenStore:
         self._refresh: dict[str, Grant] = {}
         self._codes: dict[str, Grant] = {}
         self._fixed_expired = False
+        ISSUED_SECRETS.update((self.client_secret, self.fixed_access_token))
 
     # -- minting ---------------------------------------------------------------------------
     def issue_access_token(self, scopes: Iterable[str] = READ_SCOPES, ttl: int | None = None) -> str:
         """A new bearer token valid for ``ttl`` (default ``access_token_ttl``) seconds."""
         token = "pina_" + secrets.token_urlsafe(32)
         with self._lock:
+            ISSUED_SECRETS.add(token)
             self._access[token] = Grant(
                 frozenset(scopes), self.clock() + (ttl if ttl is not None else self.access_token_ttl)
             )
@@ -105,6 +111,7 @@ class TokenStore:
         """A new refresh token (single use: a refresh rotates it)."""
         token = "pinr_" + secrets.token_urlsafe(32)
         with self._lock:
+            ISSUED_SECRETS.add(token)
             self._refresh[token] = Grant(frozenset(scopes), self.clock() + self.refresh_token_ttl)
         return token
 
