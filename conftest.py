@@ -32,6 +32,6 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if _LEAKS:
         print("\nSecrets found in test outputs (outside CONTROL messages):")
-        for leak in _LEAKS[:50]:
+        for leak in list(_LEAKS)[:50]:
             print(f"  {leak}")
         session.exitstatus = 1
