@@ -222,6 +222,8 @@ def test_sync_through_faults_ends_with_exactly_the_clean_records(sim: Simulator,
         (json.dumps({"data": []}), "application/json", "no 'items' list"),
         (json.dumps([1, 2]), "application/json", "expected a JSON object"),
         (json.dumps({"items": [1]}), "application/json", "not an object"),
+        ("", "application/json", "empty body"),
+        (json.dumps({"items": {"id": "1"}}), "application/json", "no 'items' list"),
     ],
 )
 def test_unexpected_success_bodies_fail_naming_the_stream(
