@@ -6,6 +6,8 @@ MAIN_REQUIREMENTS = [
     "airbyte-cdk>=7.39.1,<8",
     "requests>=2.32,<3",
     "pydantic>=2.7,<3",
+    # streaming JSON parsing: large analytics bodies and report files are never held parsed whole
+    "ijson>=3.2,<4",
 ]
 
 TEST_REQUIREMENTS = [
@@ -34,5 +36,10 @@ setup(
     },
     install_requires=MAIN_REQUIREMENTS,
     extras_require={"tests": TEST_REQUIREMENTS},
-    entry_points={"console_scripts": ["source-pinterest-marketing=source_pinterest_marketing.run:run"]},
+    entry_points={
+        "console_scripts": [
+            "source-pinterest-marketing=source_pinterest_marketing.run:run",
+            "source-pinterest-marketing-authorize=source_pinterest_marketing.authorize:main",
+        ]
+    },
 )

@@ -62,11 +62,6 @@ class SharedList:
                 self._value = self._fetch()
             return self._value
 
-    def replace(self, transform: Callable[[list[Any]], list[Any]]) -> None:
-        """Shrink a fetched list (keep what other streams still need), without fetching it."""
-        with self._lock:
-            if self._value is not None:
-                self._value = transform(self._value)
 
 
 @dataclass
@@ -95,10 +90,10 @@ class SyncContext:
         holder = self.shared.setdefault(name, SharedList(fetch))
         return holder.get()
 
-    def replace_shared_list(self, name: str, transform: Callable[[list[Any]], list[Any]]) -> None:
-        holder = self.shared.get(name)
-        if holder is not None:
-            holder.replace(transform)
+    def shared_value(self, name: str, fetch: Callable[[], Any]) -> Any:
+        """Like `shared_list`, for any value fetched once per sync."""
+        holder = self.shared.setdefault(name, SharedList(fetch))
+        return holder.get()
 
     def will_read(self, stream_name: str) -> bool:
         return self.selected_streams is None or stream_name in self.selected_streams

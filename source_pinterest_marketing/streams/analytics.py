@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar, Optional, Protocol
 
+import ijson
 import requests
 from airbyte_cdk.models import SyncMode
 from typing_extensions import override
@@ -55,6 +56,10 @@ SAFETY_DAYS = 1
 #: days per request window (inclusive); the API allows end_date - start_date <= 90
 WINDOW_DAYS = 90
 MAX_PIN_IDS_PER_REQUEST = 100
+#: the id columns of sync analytics rows (sent as strings, but as numbers in targeting rows)
+ID_COLUMNS = frozenset(
+    {column for column in api_enums()["sync_analytics_columns"] if column.endswith("_ID")} | {"PRODUCT_GROUP_ID"}
+)
 ATTRIBUTION_FIELDS = ("click_window_days", "engagement_window_days", "view_window_days", "conversion_report_time")
 #: pin metrics of `multi_pins/analytics` for every Pin format (the standard set of the spec's enum)
 PIN_METRICS = (
@@ -263,22 +268,30 @@ class AdsAnalytics(AnalyticsStream):
         return params
 
     @override
-    def extract_records(self, response: requests.Response) -> list[Mapping[str, Any]]:
-        body = self._body(response)
-        if self.spec.targeting_level:
-            if not isinstance(body, Mapping) or not isinstance(body.get("data"), list):
-                raise UnexpectedResponseError(self.name, response.url, "no 'data' list in the body")
-            body = body["data"]
-        if not isinstance(body, list) or not all(isinstance(row, Mapping) for row in body):
-            raise UnexpectedResponseError(self.name, response.url, "expected a JSON array of row objects")
-        return body
+    def extract_records(self, response: requests.Response) -> Iterable[Mapping[str, Any]]:
+        # A body holds up to 250 entities x 90 days of ~190 columns: parse it row by row (ijson)
+        # instead of materialising every row at once.
+        if not response.ok:
+            return
+        opening, prefix = (b"{", "data.item") if self.spec.targeting_level else (b"[", "item")
+        if not response.content.lstrip().startswith(opening):
+            expected = "an object with a 'data' list" if self.spec.targeting_level else "a JSON array of row objects"
+            raise UnexpectedResponseError(self.name, response.url, f"expected {expected}")
+        try:
+            for row in ijson.items(response.content, prefix, use_float=True):
+                if not isinstance(row, Mapping):
+                    raise UnexpectedResponseError(self.name, response.url, "a row is not an object")
+                yield row
+        except ijson.JSONError as error:
+            raise UnexpectedResponseError(self.name, response.url, f"the body is not valid JSON ({error})") from None
 
     @override
     def transform(self, record: Mapping[str, Any], stream_slice: Mapping[str, Any]) -> Mapping[str, Any]:
         row: dict[str, Any] = dict(record.get("metrics") or {}) if self.spec.targeting_level else dict(record)
-        for key, value in row.items():
+        for key in ID_COLUMNS.intersection(row):
             # ids as strings, always (targeting rows send them as numbers)
-            if key.endswith("_ID") and isinstance(value, int) and not isinstance(value, bool):
+            value = row[key]
+            if isinstance(value, int) and not isinstance(value, bool):
                 row[key] = str(value)
         if self.spec.targeting_level:
             row["targeting_type"] = record.get("targeting_type")

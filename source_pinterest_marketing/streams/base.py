@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from abc import ABC
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, ClassVar, Optional
 
@@ -33,6 +34,7 @@ from source_pinterest_marketing.streams.normalize import Plan, apply_plan, compi
 from source_pinterest_marketing.streams.partitions import Partitioner, SinglePartition
 
 MAX_PAGE_SIZE = 250
+_UNREAD = object()
 
 
 class PinterestStream(HttpStream, ABC):
@@ -149,7 +151,10 @@ class PinterestStream(HttpStream, ABC):
     def next_page_token(self, response: requests.Response) -> Optional[Mapping[str, Any]]:
         if not self.paginated or not response.ok:
             return None
-        bookmark = self._json(response).get("bookmark")
+        # Noted while the page's records were extracted, so the body is not parsed twice.
+        bookmark = response.__dict__.get("_pinterest_bookmark", _UNREAD)
+        if bookmark is _UNREAD:
+            bookmark = self._json(response).get("bookmark")
         return {"bookmark": bookmark} if bookmark else None
 
     @override
@@ -166,7 +171,7 @@ class PinterestStream(HttpStream, ABC):
             transformed = self.transform(record, stream_slice or {})
             yield apply_plan(transformed if isinstance(transformed, dict) else dict(transformed), plan) if plan is not None else transformed
 
-    def extract_records(self, response: requests.Response) -> list[Mapping[str, Any]]:
+    def extract_records(self, response: requests.Response) -> Iterable[Mapping[str, Any]]:
         """The records of one response, checked against the documented shape."""
         if not response.ok:
             # Only answers the error handler chose to IGNORE get here (see `ignored_errors`).
@@ -177,6 +182,8 @@ class PinterestStream(HttpStream, ABC):
         if self.records_key is None:
             return [body]
         records = body.get(self.records_key)
+        if self.paginated:
+            response._pinterest_bookmark = body.get("bookmark")  # type: ignore[attr-defined]
         if not isinstance(records, list):
             raise UnexpectedResponseError(self.name, response.url, f"no '{self.records_key}' list in the body")
         for record in records:
@@ -193,9 +200,6 @@ class PinterestStream(HttpStream, ABC):
         return record
 
     def _json(self, response: requests.Response) -> Mapping[str, Any]:
-        cached = getattr(response, "_pinterest_json", None)
-        if cached is not None:
-            return cached  # type: ignore[no-any-return]
         try:
             body = response.json()
         except ValueError:
@@ -203,7 +207,6 @@ class PinterestStream(HttpStream, ABC):
             raise UnexpectedResponseError(self.name, response.url, f"the body is not JSON ({kind})") from None
         if not isinstance(body, Mapping):
             raise UnexpectedResponseError(self.name, response.url, f"expected a JSON object, got {type(body).__name__}")
-        response._pinterest_json = body  # type: ignore[attr-defined]
         return body
 
     @override
@@ -245,9 +248,18 @@ class PinterestStream(HttpStream, ABC):
             yield from super()._read_pages(records_generator_fn, stream_slice, stream_state)
             return
         # The partition's list may already have been fetched for another stream (or is fetched now
-        # and kept for them); once emitted here, only `shared_fields` of it stay in memory.
-        yield from shared_records(self.context, type(self), stream_slice or {})
-        release_shared_records(self.context, type(self), stream_slice or {})
+        # and kept for it); its pages are parsed again one at a time, then dropped.
+        stream_slice = stream_slice or {}
+        partition = _shared_partition(self.context, type(self), stream_slice)
+        pages, partition.pages = partition.pages, None
+        if pages is None:  # already emitted once in this sync (or not kept): list it again
+            pages = list(self.responses(stream_slice))
+        while pages:
+            yield from self.parse_response(pages.pop(0), stream_state=stream_state or {}, stream_slice=stream_slice)
+
+    def responses(self, stream_slice: Mapping[str, Any]) -> Iterable[requests.Response]:
+        """The raw responses of one partition's pages (the HTTP listing, without any stream hook)."""
+        yield from HttpStream._read_pages(self, lambda request, response, state, _slice: [response], stream_slice, {})
 
     @override
     def get_error_handler(self) -> ErrorHandler:
@@ -287,30 +299,42 @@ def _shared_name(stream_class: type[PinterestStream], stream_slice: Mapping[str,
     return f"{stream_class.stream_name}:{PartitionedCursor.slice_id(stream_slice)}"
 
 
+@dataclass
+class SharedPartition:
+    """One partition's list, fetched once per sync: its raw pages, kept (as bytes, not parsed) only
+    until the stream itself has emitted them, and what other streams use of each record."""
+
+    pages: Optional[list[requests.Response]]
+    shared: list[Mapping[str, Any]]
+
+
+def _shared_partition(
+    context: SyncContext, stream_class: type[PinterestStream], stream_slice: Mapping[str, Any]
+) -> SharedPartition:
+    def fetch() -> SharedPartition:
+        stream = stream_class(context)
+        stream.fetches_shared_list = True
+        keep_pages = context.will_read(stream_class.stream_name)
+        pages: list[requests.Response] = []
+        shared: list[Mapping[str, Any]] = []
+        for response in stream.responses(stream_slice):
+            records = stream.parse_response(response, stream_state={}, stream_slice=stream_slice)
+            shared.extend(_projection(stream_class, records))
+            if keep_pages:
+                pages.append(response)
+        return SharedPartition(pages if keep_pages else None, shared)
+
+    return context.shared_value(_shared_name(stream_class, stream_slice), fetch)  # type: ignore[no-any-return]
+
+
 def shared_records(
     context: SyncContext, stream_class: type[PinterestStream], stream_slice: Mapping[str, Any]
 ) -> list[Mapping[str, Any]]:
-    """The records of one partition of `stream_class`, listed once per sync for every stream that
-    needs them. Whole records are kept only while the stream itself has yet to emit them (and not at
-    all when it is not being read); otherwise only its `shared_fields`."""
-
-    def fetch() -> list[Mapping[str, Any]]:
-        stream = stream_class(context)
-        stream.fetches_shared_list = True
-        records = list(read_all(stream, [stream_slice]))
-        return records if context.will_read(stream_class.stream_name) else _projection(stream_class, records)
-
-    return context.shared_list(_shared_name(stream_class, stream_slice), fetch)
+    """The `shared_fields` of every record of one partition of `stream_class`, listed once per sync
+    for every stream that needs them."""
+    return _shared_partition(context, stream_class, stream_slice).shared
 
 
-def release_shared_records(
-    context: SyncContext, stream_class: type[PinterestStream], stream_slice: Mapping[str, Any]
-) -> None:
-    context.replace_shared_list(
-        _shared_name(stream_class, stream_slice), lambda records: _projection(stream_class, records)
-    )
-
-
-def _projection(stream_class: type[PinterestStream], records: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+def _projection(stream_class: type[PinterestStream], records: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     fields = stream_class.shared_fields
     return [{field: record.get(field) for field in fields} for record in records]
