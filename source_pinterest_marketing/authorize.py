@@ -65,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--client-id", required=True, help="The App ID of your Pinterest app.")
     parser.add_argument(
         "--client-secret",
-        help=f"The app's secret key. Default: ${SECRET_ENV}, else asked for without echo.",
+        help=f"The app's secret key (visible in `ps` and shell history: prefer ${SECRET_ENV} or the prompt, which does not echo).",
     )
     parser.add_argument(
         "--redirect-uri",

@@ -18,6 +18,7 @@ table of frozen specs.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
@@ -268,22 +269,32 @@ class AdsAnalytics(AnalyticsStream):
         return params
 
     @override
+    def request_kwargs(self, *args: Any, **kwargs: Any) -> Mapping[str, Any]:
+        # The body is read as it is parsed (see extract_records), never held whole.
+        return {"stream": True}
+
+    @override
     def extract_records(self, response: requests.Response) -> Iterable[Mapping[str, Any]]:
-        # A body holds up to 250 entities x 90 days of ~190 columns: parse it row by row (ijson)
-        # instead of materialising every row at once.
+        # A body holds up to 250 entities x 90 days of ~190 columns: it is parsed row by row (ijson)
+        # straight from the socket, so neither the text nor the parsed rows are ever held whole.
         if not response.ok:
             return
-        opening, prefix = (b"{", "data.item") if self.spec.targeting_level else (b"[", "item")
-        if not response.content.lstrip().startswith(opening):
-            expected = "an object with a 'data' list" if self.spec.targeting_level else "a JSON array of row objects"
-            raise UnexpectedResponseError(self.name, response.url, f"expected {expected}")
+        opening, prefix = ("start_map", "data.item") if self.spec.targeting_level else ("start_array", "item")
+        response.raw.decode_content = True
         try:
-            for row in ijson.items(response.content, prefix, use_float=True):
+            events = ijson.parse(response.raw, use_float=True)
+            first = next(events, None)
+            if first is None or first[1] != opening:
+                expected = "an object with a 'data' list" if self.spec.targeting_level else "a JSON array of row objects"
+                raise UnexpectedResponseError(self.name, response.url, f"expected {expected}")
+            for row in ijson.items(itertools.chain([first], events), prefix):
                 if not isinstance(row, Mapping):
                     raise UnexpectedResponseError(self.name, response.url, "a row is not an object")
                 yield row
         except ijson.JSONError as error:
             raise UnexpectedResponseError(self.name, response.url, f"the body is not valid JSON ({error})") from None
+        finally:
+            response.close()
 
     @override
     def transform(self, record: Mapping[str, Any], stream_slice: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -485,3 +496,4 @@ ANALYTICS_STREAMS: tuple[type[PinterestStream], ...] = (
     UserAccountAnalytics,
     PinAnalytics,
 )
+

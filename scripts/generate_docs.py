@@ -1,0 +1,253 @@
+#!/usr/bin/env python3
+"""Generate the tables of the user documentation from the code, so the docs cannot drift from it.
+
+    python scripts/generate_docs.py            # rewrite the generated regions of docs/pinterest-marketing.md
+    python scripts/generate_docs.py --check    # CI (make lint): exit 1 if the file is out of date
+
+Two regions of ``docs/pinterest-marketing.md`` are generated; everything outside them is hand-written:
+
+* ``<!-- streams:start -->`` ... ``<!-- streams:end -->``: one row per class of the stream registry
+  ``source_pinterest_marketing.streams.STREAM_CLASSES`` (a stream appears as soon as it is registered):
+  stream name, endpoint, primary key, sync modes, cursor and partition keys.
+* ``<!-- config:start -->`` ... ``<!-- config:end -->``: every field of the connector spec
+  (``connector_spec_schema()``, built from ``PinterestMarketingSpec``), nested ones included
+  (``credentials.*`` per authentication method, ``custom_reports[].*``), with type, default and description.
+
+The endpoint of a stream is, in order: its optional class attribute ``endpoint`` (e.g. ``"POST/GET
+/v5/ad_accounts/{ad_account_id}/reports"``), ``ENDPOINT_OVERRIDES`` below (streams whose path is not a simple
+template), ``<http_method> /v5/<path_template>``, or else the API documentation URL of the class docstring.
+The endpoint is linked to the API documentation page named in the class docstring when there is one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Final
+
+ROOT: Final = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from source_pinterest_marketing.config import connector_spec_schema  # noqa: E402
+from source_pinterest_marketing.streams import STREAM_CLASSES  # noqa: E402
+
+DOC_PATH: Final = ROOT / "docs" / "pinterest-marketing.md"
+API_PREFIX: Final = "/v5/"
+#: streams whose request path is computed in code, not a `path_template`
+ENDPOINT_OVERRIDES: Final[Mapping[str, str]] = {
+    "ad_accounts": "GET /v5/ad_accounts (configured ids: GET /v5/ad_accounts/{ad_account_id})",
+}
+#: enums longer than this are summarised ("one of N values") instead of listed
+MAX_LISTED_ENUM: Final = 8
+DASH: Final = "\u2013"  # en dash: "nothing" in a table cell
+TIMES: Final = " \u00d7 "  # multiplication sign between partition keys
+_URL = re.compile(r"https?://[^\s)>\]]+")
+
+
+# -- streams --------------------------------------------------------------------------------------
+def _class_str(stream_class: type, name: str) -> str | None:
+    """A class attribute that is a plain string (not a property or an annotation-only name)."""
+    value = getattr(stream_class, name, None)
+    return value if isinstance(value, str) and value else None
+
+
+def docs_url(stream_class: type) -> str | None:
+    """The first URL of the class docstring (the API documentation page of the stream)."""
+    match = _URL.search(stream_class.__doc__ or "")
+    return match.group(0).rstrip(".,;") if match else None
+
+
+def endpoint(stream_class: type) -> str:
+    explicit = _class_str(stream_class, "endpoint")
+    if explicit:
+        return explicit
+    name = _class_str(stream_class, "stream_name") or stream_class.__name__
+    if name in ENDPOINT_OVERRIDES:
+        return ENDPOINT_OVERRIDES[name]
+    template = _class_str(stream_class, "path_template")
+    if template:
+        method = (_class_str(stream_class, "http_method") or "GET").upper()
+        return f"{method} {API_PREFIX}{template.lstrip('/')}"
+    return docs_url(stream_class) or "(see the stream's code)"
+
+
+def _primary_key(stream_class: type) -> str:
+    key = getattr(stream_class, "primary_key", None)
+    if isinstance(key, str):
+        return f"`{key}`"
+    if isinstance(key, (list, tuple)) and key:
+        parts = ["+".join(part) if isinstance(part, (list, tuple)) else str(part) for part in key]
+        return ", ".join(f"`{part}`" for part in parts)
+    return DASH
+
+
+def _partition(stream_class: type) -> str:
+    partitioner = getattr(stream_class, "partitioner", None)
+    keys = getattr(partitioner, "keys", ()) if partitioner is not None else ()
+    if not isinstance(keys, (list, tuple)) or not keys:
+        return DASH
+    return TIMES.join(f"`{key}`" for key in keys)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def stream_rows() -> list[list[str]]:
+    rows = []
+    for stream_class in STREAM_CLASSES:
+        name = _class_str(stream_class, "stream_name") or stream_class.__name__
+        cursor = _class_str(stream_class, "incremental_field")
+        point = endpoint(stream_class)
+        url = docs_url(stream_class)
+        shown = f"`{point}`" if not point.startswith("http") else point
+        rows.append(
+            [
+                f"`{name}`",
+                f"[{shown}]({url})" if url and not point.startswith("http") else shown,
+                _primary_key(stream_class),
+                "full_refresh, incremental" if cursor else "full_refresh",
+                f"`{cursor}`" if cursor else DASH,
+                _partition(stream_class),
+            ]
+        )
+    return rows
+
+
+def streams_table() -> str:
+    header = ["Stream", "Endpoint", "Primary key", "Sync modes", "Cursor", "Partition (state per)"]
+    return _table(header, stream_rows()) + f"\n\n{len(STREAM_CLASSES)} streams, plus one `custom_<name>` stream per custom report.\n"
+
+
+# -- config ---------------------------------------------------------------------------------------
+def _ordered(properties: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    return sorted(properties.items(), key=lambda item: (item[1].get("order", 1_000), item[0]))
+
+
+def _enum_text(values: list[Any]) -> str:
+    if len(values) <= MAX_LISTED_ENUM:
+        return ", ".join(f"`{value}`" for value in values)
+    return f"one of {len(values)} API values"
+
+
+def _type(schema: Mapping[str, Any]) -> str:
+    kind = schema.get("type", "object")
+    if "const" in schema:
+        text = f"`{schema['const']}` (constant)"
+    elif kind == "array":
+        items = schema.get("items", {})
+        inner = items.get("type", "object")
+        text = f"list of {inner}"
+        if "enum" in items:
+            text += f" ({_enum_text(items['enum'])})"
+    elif "enum" in schema:
+        text = f"{kind}: {_enum_text(schema['enum'])}"
+    elif schema.get("format") == "date":
+        text = "date `YYYY-MM-DD`"
+    elif "minimum" in schema or "maximum" in schema:
+        text = f"{kind} ({schema.get('minimum', '')}{DASH}{schema.get('maximum', '')})"
+    else:
+        text = str(kind)
+    if schema.get("airbyte_secret"):
+        text += ", **secret**"
+    if schema.get("airbyte_hidden"):
+        text += ", hidden in the UI"
+    return text
+
+
+def _default(name: str, schema: Mapping[str, Any], required: bool) -> str:
+    if "default" in schema:
+        value = schema["default"]
+        if isinstance(value, list):
+            return ", ".join(f"`{item}`" for item in value) or "`[]`"
+        return f"`{value}`"
+    if required:
+        return "required"
+    if schema.get("type") == "array":
+        return "`[]`"
+    return DASH
+
+
+def _description(schema: Mapping[str, Any]) -> str:
+    text = str(schema.get("description") or schema.get("title") or "")
+    return " ".join(text.split())
+
+
+def config_rows(
+    properties: Mapping[str, Any], required: Iterable[str] = (), prefix: str = ""
+) -> list[list[str]]:
+    rows: list[list[str]] = []
+    needed = set(required)
+    for name, schema in _ordered(properties):
+        path = f"{prefix}{name}"
+        if "oneOf" in schema:
+            rows.append([f"`{path}`", "object, one of the options below", "required" if name in needed else DASH, _description(schema)])
+            for option in schema["oneOf"]:
+                title = option.get("title", "option")
+                for row in config_rows(option.get("properties", {}), option.get("required", ()), f"{path}."):
+                    row[3] = f"*{title}:* {row[3]}"
+                    rows.append(row)
+            continue
+        items = schema.get("items", {}) if schema.get("type") == "array" else {}
+        if items.get("type") == "object" or "properties" in items:
+            rows.append([f"`{path}`", "list of objects", _default(name, schema, name in needed), _description(schema)])
+            rows.extend(config_rows(items.get("properties", {}), items.get("required", ()), f"{path}[]."))
+            continue
+        rows.append([f"`{path}`", _type(schema), _default(name, schema, name in needed), _description(schema)])
+    return rows
+
+
+def config_table() -> str:
+    spec = connector_spec_schema()
+    rows = config_rows(spec["properties"], spec.get("required", ()))
+    return _table(["Field", "Type", "Default", "Description"], [[_cell(cell) for cell in row] for row in rows]) + "\n"
+
+
+# -- the document ---------------------------------------------------------------------------------
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join("---" for _ in header) + " |"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def replace_region(text: str, region: str, content: str) -> str:
+    start, end = f"<!-- {region}:start -->", f"<!-- {region}:end -->"
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.DOTALL)
+    if not pattern.search(text):
+        raise SystemExit(f"the markers {start} / {end} are missing")
+    note = "<!-- generated by scripts/generate_docs.py from the code: edit the code, then run it -->\n"
+    return pattern.sub(lambda _: f"{start}\n{note}\n{content}\n{end}", text, count=1)
+
+
+def render(text: str) -> str:
+    text = replace_region(text, "streams", streams_table())
+    return replace_region(text, "config", config_table())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if the docs are out of date")
+    parser.add_argument("--doc", type=Path, default=DOC_PATH, help="the Markdown file to update")
+    args = parser.parse_args(argv)
+    current = args.doc.read_text(encoding="utf-8")
+    updated = render(current)
+    if args.check:
+        if updated != current:
+            print(f"{args.doc} is out of date: run `python scripts/generate_docs.py`", file=sys.stderr)
+            return 1
+        print(f"{args.doc} is up to date")
+        return 0
+    if updated != current:
+        args.doc.write_text(updated, encoding="utf-8")
+        print(f"updated {args.doc}")
+    else:
+        print(f"{args.doc} already up to date")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
