@@ -63,21 +63,10 @@ def read_counts(config: dict[str, Any], streams: Sequence[str], config_path: Opt
         config_change_callback=on_config_change,
     )
     source.check()
-    # PyAirbyte asks for `incremental` on every stream unless told `force_full_refresh`, and this connector refuses
-    # incremental on a stream that has no cursor: read those streams in a second, full-refresh pass.
-    # (compared by value: PyAirbyte's catalog models are not airbyte_cdk.models)
-    modes = {
-        stream.name: {mode.value for mode in stream.supported_sync_modes}
-        for stream in source.discovered_catalog.streams
-    }
-    incremental = [name for name in streams if "incremental" in modes[name]]
-    full_refresh = [name for name in streams if name not in incremental]
-    counts: dict[str, int] = {}
-    for selection, force_full_refresh in ((incremental, False), (full_refresh, True)):
-        if selection:
-            # the default cache: DuckDB under ./.cache (or $AIRBYTE_CACHE_ROOT)
-            result = source.read(streams=selection, force_full_refresh=force_full_refresh)
-            counts.update({name: len(result[name]) for name in selection})
+    # PyAirbyte asks for `incremental` on every stream: streams with a cursor sync incrementally,
+    # the others are read in full. The default cache is DuckDB under ./.cache (or $AIRBYTE_CACHE_ROOT).
+    result = source.read(streams=list(streams))
+    counts = {name: len(result[name]) for name in streams}
     return {name: counts[name] for name in streams}
 
 

@@ -112,7 +112,11 @@ class ConcurrentRead:
             raise _catalog_error(f"the catalog asks for stream '{name}', which this connector does not have")
         incremental = configured.sync_mode == SyncMode.incremental
         if incremental and not stream.supports_incremental:
-            raise _catalog_error(f"stream '{name}' supports full_refresh only, the catalog asks for incremental")
+            # As the CDK's own sources do (and PyAirbyte, which asks for incremental everywhere, expects).
+            self._logger.warning(
+                "Stream '%s' has no cursor: the catalog asks for incremental, it is read in full", name
+            )
+            incremental = False
         stream_state: MutableMapping[str, Any] = {}
         cursor: Cursor
         if incremental:

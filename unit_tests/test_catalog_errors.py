@@ -24,7 +24,15 @@ def test_unknown_stream_is_named() -> None:
     assert "stream 'tweets'" in message and "does not have" in message
 
 
-def test_incremental_on_a_full_refresh_stream_is_refused() -> None:
-    message = _failure(CatalogBuilder().with_stream("keywords", SyncMode.incremental))
-    assert "stream 'keywords' supports full_refresh only" in message
-
+def test_incremental_on_a_stream_without_cursor_reads_it_in_full() -> None:
+    """The CDK's behaviour, which PyAirbyte relies on (it asks for incremental on every stream)."""
+    with Simulator() as sim:
+        output = read(
+            SourcePinterestMarketing(),
+            sim.connector_config(),
+            CatalogBuilder().with_stream("keywords", SyncMode.incremental).build(),
+        )
+        expected = len(sim.dataset.entities("keywords"))
+    assert not output.errors
+    assert len(output.records) == expected
+    assert output.is_in_logs("Stream 'keywords' has no cursor")

@@ -107,15 +107,8 @@ print(len(source.read(streams=["ad_accounts"])["ad_accounts"]))
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "PyAirbyte's read() asks for `incremental` on every stream (unless force_full_refresh=True) and the "
-        "connector refuses incremental on full-refresh-only streams such as ad_accounts (concurrency.py); "
-        "the CDK's AbstractSource does not refuse it. The example reads those streams with force_full_refresh."
-    ),
-)
 def test_plain_pyairbyte_read_of_a_full_refresh_only_stream(sim: Simulator, tmp_path: Path) -> None:
+    """PyAirbyte asks for `incremental` on every stream: a stream without a cursor is read in full."""
     config_path = tmp_path / "config.json"
     sim.write_config(config_path)
     run = _run(tmp_path, "-c", _PLAIN_READ, str(config_path), str(CONNECTOR))
