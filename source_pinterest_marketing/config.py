@@ -380,6 +380,14 @@ class PinterestMarketingSpec(AttributionSettings):
         ),
         json_schema_extra={"order": 17},
     )
+    report_jobs_in_flight: int = Field(
+        4,
+        ge=1,
+        le=20,
+        title="Report jobs in flight",
+        description="How many async report jobs may be created and not yet downloaded at the same time.",
+        json_schema_extra={"order": 20},
+    )
     environment: Literal["production", "sandbox"] = Field(
         "production",
         title="Environment",
@@ -471,8 +479,10 @@ def _describe_error(error: Mapping[str, Any]) -> str:
         return f"`{location}`: {message}"
     value = error.get("input")
     if message.startswith("`"):
-        return message
-    shown = "" if isinstance(value, (dict, list)) or value is None or "got" in message else f" (got {value!r})"
+        # A model-level rule names its fields itself; say which list item it is about.
+        return f"`{location}`: {message}" if location else message
+    already_quoted = "got" in message or repr(value) in message
+    shown = "" if isinstance(value, (dict, list)) or value is None or already_quoted else f" (got {value!r})"
     return f"`{location}`: {message}{shown}"
 
 

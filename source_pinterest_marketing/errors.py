@@ -50,7 +50,8 @@ class IgnoredError:
     """An API answer that means "nothing to read here" for one stream, not a failure."""
 
     status: int
-    code: int
+    #: Pinterest's error code; None matches any
+    code: Optional[int]
     log_message: str
 
 
@@ -110,7 +111,7 @@ class PinterestErrorHandler(HttpStatusErrorHandler):
                 f"Pinterest rate limit reached ({where}): {message}",
             )
         for ignored in self._ignored_errors:
-            if status == ignored.status and code == ignored.code:
+            if status == ignored.status and ignored.code in (None, code):
                 return ErrorResolution(ResponseAction.IGNORE, None, f"{ignored.log_message} ({where})")
         if status == 401 and code == MISSING_SCOPE_CODE:
             return ErrorResolution(

@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import Any, Optional
 
+import requests
 from airbyte_cdk.models import (
     AdvancedAuth,
     AirbyteConnectionStatus,
@@ -15,6 +16,7 @@ from airbyte_cdk.models import (
     AuthFlowType,
     ConfiguredAirbyteCatalog,
     ConnectorSpecification,
+    FailureType,
     OAuthConfigSpecification,
     Status,
 )
@@ -128,7 +130,14 @@ class SourcePinterestMarketing(AbstractSource):
         context.selected_streams = frozenset(configured.stream.name for configured in catalog.streams)
         streams = {stream.name: stream for stream in build_streams(context)}
         # Refresh the OAuth token once here, on the main thread, before the workers start.
-        context.authenticator.get_auth_header()
+        try:
+            context.authenticator.get_auth_header()
+        except requests.RequestException as error:
+            raise AirbyteTracedException(
+                message=f"Could not reach Pinterest's token endpoint to refresh the access token: {type(error).__name__}.",
+                internal_message=filter_secrets(str(error)),
+                failure_type=FailureType.transient_error,
+            ) from None
         self._read = ConcurrentRead(self, logger, context.config.num_workers)
         started = time.monotonic()
         try:

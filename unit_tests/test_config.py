@@ -143,3 +143,11 @@ def test_spec_marks_every_secret_and_hides_the_base_url_override() -> None:
     assert "$defs" not in spec and "$ref" not in str(spec)
     assert spec["properties"]["view_window_days"]["enum"] == [0, 1, 7, 14, 30, 60]
     assert spec["properties"]["entity_statuses"]["default"] == ["ACTIVE", "PAUSED", "ARCHIVED"]
+
+
+def test_custom_report_rule_names_the_report_and_values_are_quoted_once() -> None:
+    future = {"name": "r", "level": "CAMPAIGN", "columns": ["SPEND_IN_DOLLAR"], "start_date": TOMORROW}
+    assert f"`custom_reports.0`: `start_date` {TOMORROW} is in the future" in _error(_config(custom_reports=[future]))
+    bad_level = {"name": "r", "level": "NOPE", "columns": ["SPEND_IN_DOLLAR"]}
+    message = _error(_config(custom_reports=[bad_level]))
+    assert message.count("'NOPE'") == 1

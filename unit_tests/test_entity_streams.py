@@ -214,3 +214,14 @@ def test_state_in_the_older_global_shape_applies_to_every_account(sim: Simulator
     assert all(record.record.data["updated_time"] >= newest for record in records)
     state = final_states(output)["campaigns"]
     assert state["state"] == {"updated_time": newest}  # kept for accounts without a newer cursor
+
+
+def test_a_board_deleted_during_the_sync_is_skipped(sim: Simulator, config: dict) -> None:
+    """The board list is read, then a board vanishes (404) before its pins are: skipped with a log line."""
+    board = sim.dataset.entities("boards")[0]["id"]
+    sim.faults.add("status", path_regex=rf"/boards/{board}/", status=404, body={"code": 40, "message": "Board not found."}, times=None)
+    output = run_read(config, ("board_pins", "board_sections"))
+    assert not output.errors
+    assert output.records
+    assert output.is_in_logs("deleted during the sync")
+    assert all(record.record.data.get("board_id") != board for record in output.records)

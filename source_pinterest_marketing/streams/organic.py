@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Optional
 
 from typing_extensions import override
 
+from source_pinterest_marketing.errors import IgnoredError
 from source_pinterest_marketing.streams.base import PinterestStream
 from source_pinterest_marketing.streams.partitions import ByParent
 
@@ -36,11 +37,18 @@ class Boards(PinterestStream):
         return {"privacy": "ALL"}
 
 
+#: a board or section deleted between listing it and reading what it contains
+VANISHED_PARENT = IgnoredError(
+    status=404, code=None, log_message="The board or section was deleted during the sync; nothing to read in it"
+)
+
+
 class BoardSections(PinterestStream):
     """https://developers.pinterest.com/docs/api/v5/board_sections-list"""
 
     stream_name = "board_sections"
     path_template = "boards/{board_id}/sections"
+    ignored_errors = (VANISHED_PARENT,)
     partitioner = ByParent(parent=Boards, fields=(("board_id", "id"),))
     shared_fields = ("id", "board_id")
 
@@ -54,6 +62,7 @@ class BoardPins(PinterestStream):
 
     stream_name = "board_pins"
     path_template = "boards/{board_id}/pins"
+    ignored_errors = (VANISHED_PARENT,)
     partitioner = ByParent(parent=Boards, fields=(("board_id", "id"),))
 
 
@@ -62,6 +71,7 @@ class BoardSectionPins(PinterestStream):
 
     stream_name = "board_section_pins"
     path_template = "boards/{board_id}/sections/{section_id}/pins"
+    ignored_errors = (VANISHED_PARENT,)
     partitioner = ByParent(parent=BoardSections, fields=(("board_id", "board_id"), ("section_id", "id")))
 
 
