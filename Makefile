@@ -23,6 +23,7 @@ lint: $(BIN)/activate
 	$(BIN)/ruff check .
 	$(BIN)/python scripts/generate_api_enums.py --check
 	$(BIN)/python scripts/generate_schemas.py --check
+	$(BIN)/python scripts/generate_docs.py --check
 
 unit: $(BIN)/activate
 	$(BIN)/python -m pytest unit_tests -q
@@ -32,6 +33,10 @@ integration: $(BIN)/activate
 
 docker-test: $(BIN)/activate
 	PYTHON=$(BIN)/python bash scripts/ci/docker-test.sh
+
+## Figures for the README: a full sync of the large simulated dataset, with latency (see the script).
+benchmark: $(BIN)/activate
+	$(BIN)/python scripts/benchmark.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

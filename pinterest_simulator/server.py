@@ -17,6 +17,9 @@ from werkzeug.wrappers import Request, Response
 
 from pinterest_simulator.dataset import Dataset
 from pinterest_simulator.faults import FaultInjector
+from pinterest_simulator.handlers.reports import DOWNLOAD_PREFIX as REPORT_DOWNLOAD_PREFIX
+from pinterest_simulator.handlers.reports import ReportJobs
+from pinterest_simulator.handlers.reports import download as report_download
 from pinterest_simulator.oauth import READ_SCOPES, TokenStore, insufficient_scope
 from pinterest_simulator.requestlog import RequestLog, RequestRecord
 from pinterest_simulator.routes import HANDLERS, Context, json_response, load_handlers
@@ -76,6 +79,7 @@ class Simulator:
         )
         self.faults = FaultInjector(seed=seed, latency_ms=latency_ms, jitter_ms=jitter_ms)
         self.requests = RequestLog()
+        self.reports = ReportJobs()
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -200,6 +204,8 @@ class Simulator:
         path = request.path
         if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
             response = self._api(request, environ)
+        elif path.startswith(REPORT_DOWNLOAD_PREFIX):
+            response = report_download(self, request)
         elif path.startswith("/_sim/"):
             from pinterest_simulator.admin import handle_admin
 

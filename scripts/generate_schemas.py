@@ -150,6 +150,7 @@ class SchemaGenerator:
         files = {f"{entry.stream}.json": self.stream_schema(entry) for entry in STREAMS}
         files.update({f"shared/{stem}.json": fragment for stem, fragment in self.fragments.items()})
         files.update({f"{entry.stream}.json": analytics_schema(self._spec, entry) for entry in ANALYTICS_STREAMS})
+        files.update(report_schemas())
         return files
 
     def stream_schema(self, entry: StreamSpec) -> JsonSchema:
@@ -386,6 +387,19 @@ def analytics_schema(spec: Mapping[str, Any], entry: AnalyticsSchemaSpec) -> Jso
         "additionalProperties": True,
         "properties": properties,
     }
+
+
+# -- async report streams ------------------------------------------------------------------------
+# Report rows are the requested async columns (``ReportingColumnAsync``) plus the fields the connector adds. The
+# standard ``<level>_report`` streams request each level's default columns; their schemas come from the connector's
+# own table (source_pinterest_marketing/streams/reports.py), which custom reports also use at run time.
+
+
+def report_schemas() -> dict[str, JsonSchema]:
+    """``<level>_report.json`` for every standard report stream."""
+    from source_pinterest_marketing.streams.reports import REPORTS, report_schema
+
+    return {f"{spec.stream_name}.json": report_schema(spec) for spec in REPORTS}
 
 
 def render(schema: JsonSchema) -> str:

@@ -49,19 +49,43 @@ def _short(value: Any) -> str:
 
 
 class SharedList:
-    """A list fetched at most once per sync, on first use, whichever stream asks first."""
+    """A value fetched at most once per sync, on first use, whichever stream asks first.
 
-    def __init__(self, fetch: Callable[[], list[Any]]) -> None:
+    The stream that owns the data may instead `claim` it and read it itself, streaming its records
+    out, then `publish` what others need; meanwhile `get` waits for it rather than fetch twice."""
+
+    def __init__(self, fetch: Callable[[], Any]) -> None:
         self._fetch = fetch
-        self._lock = threading.Lock()
-        self._value: Optional[list[Any]] = None
+        self._condition = threading.Condition()
+        self._value: Any = None
+        self._claimed = False
 
-    def get(self) -> list[Any]:
-        with self._lock:
+    def get(self) -> Any:
+        with self._condition:
+            while self._claimed:
+                self._condition.wait()
             if self._value is None:
                 self._value = self._fetch()
             return self._value
 
+    def claim(self) -> bool:
+        """True if the caller is first: it must then `publish` (or `abandon`)."""
+        with self._condition:
+            if self._claimed or self._value is not None:
+                return False
+            self._claimed = True
+            return True
+
+    def publish(self, value: Any) -> None:
+        with self._condition:
+            self._value, self._claimed = value, False
+            self._condition.notify_all()
+
+    def abandon(self) -> None:
+        """The claimer failed: whoever asks next fetches it."""
+        with self._condition:
+            self._claimed = False
+            self._condition.notify_all()
 
 
 @dataclass
@@ -92,8 +116,10 @@ class SyncContext:
 
     def shared_value(self, name: str, fetch: Callable[[], Any]) -> Any:
         """Like `shared_list`, for any value fetched once per sync."""
-        holder = self.shared.setdefault(name, SharedList(fetch))
-        return holder.get()
+        return self.shared_holder(name, fetch).get()
+
+    def shared_holder(self, name: str, fetch: Callable[[], Any]) -> SharedList:
+        return self.shared.setdefault(name, SharedList(fetch))
 
     def will_read(self, stream_name: str) -> bool:
         return self.selected_streams is None or stream_name in self.selected_streams

@@ -11,6 +11,7 @@ from source_pinterest_marketing.streams.analytics import ANALYTICS_STREAMS
 from source_pinterest_marketing.streams.base import PinterestStream
 from source_pinterest_marketing.streams.catalogs import CATALOG_STREAMS
 from source_pinterest_marketing.streams.organic import ORGANIC_STREAMS
+from source_pinterest_marketing.streams.reports import REPORT_STREAMS, custom_report_streams
 
 STREAM_CLASSES: tuple[type[PinterestStream], ...] = (
     AdAccounts,
@@ -18,9 +19,12 @@ STREAM_CLASSES: tuple[type[PinterestStream], ...] = (
     *ORGANIC_STREAMS,
     *CATALOG_STREAMS,
     *ANALYTICS_STREAMS,
+    *REPORT_STREAMS,
 )
 
 
 def build_streams(context: SyncContext) -> Iterator[PinterestStream]:
     for stream_class in STREAM_CLASSES:
         yield stream_class(context)
+    # custom reports are built from the config: one `custom_<name>` stream each
+    yield from custom_report_streams(context)

@@ -22,7 +22,7 @@ from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, Err
 from airbyte_cdk.sources.utils.transform import TransformConfig, TypeTransformer
 from typing_extensions import override
 
-from source_pinterest_marketing.context import SyncContext
+from source_pinterest_marketing.context import SharedList, SyncContext
 from source_pinterest_marketing.errors import (
     IgnoredError,
     PinterestBackoffStrategy,
@@ -247,12 +247,25 @@ class PinterestStream(HttpStream, ABC):
         if not self.shared_fields or self.fetches_shared_list:
             yield from super()._read_pages(records_generator_fn, stream_slice, stream_state)
             return
-        # The partition's list may already have been fetched for another stream (or is fetched now
-        # and kept for it); its pages are parsed again one at a time, then dropped.
         stream_slice = stream_slice or {}
-        partition = _shared_partition(self.context, type(self), stream_slice)
+        holder = _shared_holder(self.context, type(self), stream_slice)
+        if holder.claim():
+            # First to need this partition: stream it out page by page, noting what others need.
+            shared: list[Mapping[str, Any]] = []
+            try:
+                for response in self.responses(stream_slice):
+                    records = list(self.parse_response(response, stream_state=stream_state or {}, stream_slice=stream_slice))
+                    shared.extend(_projection(type(self), records))
+                    yield from records
+            except BaseException:
+                holder.abandon()
+                raise
+            holder.publish(SharedPartition(None, shared))
+            return
+        # Another stream fetched it first and kept its pages for us (as bytes): parse them one at a time.
+        partition = holder.get()
         pages, partition.pages = partition.pages, None
-        if pages is None:  # already emitted once in this sync (or not kept): list it again
+        if pages is None:  # already emitted once in this sync: list it again
             pages = list(self.responses(stream_slice))
         while pages:
             yield from self.parse_response(pages.pop(0), stream_state=stream_state or {}, stream_slice=stream_slice)
@@ -308,9 +321,9 @@ class SharedPartition:
     shared: list[Mapping[str, Any]]
 
 
-def _shared_partition(
+def _shared_holder(
     context: SyncContext, stream_class: type[PinterestStream], stream_slice: Mapping[str, Any]
-) -> SharedPartition:
+) -> SharedList:
     def fetch() -> SharedPartition:
         stream = stream_class(context)
         stream.fetches_shared_list = True
@@ -324,7 +337,7 @@ def _shared_partition(
                 pages.append(response)
         return SharedPartition(pages if keep_pages else None, shared)
 
-    return context.shared_value(_shared_name(stream_class, stream_slice), fetch)  # type: ignore[no-any-return]
+    return context.shared_holder(_shared_name(stream_class, stream_slice), fetch)
 
 
 def shared_records(
@@ -332,7 +345,7 @@ def shared_records(
 ) -> list[Mapping[str, Any]]:
     """The `shared_fields` of every record of one partition of `stream_class`, listed once per sync
     for every stream that needs them."""
-    return _shared_partition(context, stream_class, stream_slice).shared
+    return _shared_holder(context, stream_class, stream_slice).get().shared  # type: ignore[no-any-return]
 
 
 def _projection(stream_class: type[PinterestStream], records: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:

@@ -1,0 +1,155 @@
+"""Async report streams against the simulator: every level, custom reports, job life cycle and faults."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from harness import error_messages, final_states, records_by_stream, run_discover, run_read, state_messages
+
+from pinterest_simulator import Simulator
+from source_pinterest_marketing.streams.analytics import utc_today
+from source_pinterest_marketing.streams.reports import REPORTS, ReportJob
+
+REPORT_STREAMS = tuple(spec.stream_name for spec in REPORTS)
+
+
+@pytest.fixture(autouse=True)
+def fast_polls(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ReportJob, "poll_base_seconds", 0.001)
+    monkeypatch.setattr(ReportJob, "poll_max_seconds", 0.01)
+
+
+def _days_ago(days: int) -> str:
+    return (utc_today() - timedelta(days=days)).isoformat()
+
+
+def _config(sim: Simulator, start_days_ago: int, **overrides: Any) -> dict[str, Any]:
+    base = {"start_date": _days_ago(start_days_ago), "ad_account_ids": [sim.dataset.ad_account_ids[0]]}
+    return sim.connector_config(**{**base, **overrides})
+
+
+def test_every_report_level_returns_records(sim: Simulator) -> None:
+    config = _config(sim, 3, view_window_days=0)
+    records = records_by_stream(run_read(config, REPORT_STREAMS))
+    assert sorted(records) == sorted(REPORT_STREAMS)
+    for spec in REPORTS:
+        rows = records[spec.stream_name]
+        for field in spec.primary_key:
+            assert all(isinstance(row[field], str) for row in rows), (spec.stream_name, field)
+        assert all(row["view_window_days"] == 0 and row["click_window_days"] == 30 for row in rows)
+    # 0 is sent as 0, in a JSON body
+    assert {body["view_window_days"] for body in sim.reports.bodies()} == {0}
+    assert {row["targeting_type"] for row in records["campaign_targeting_report"]} <= {
+        "AGE_BUCKET",
+        "GENDER",
+        "COUNTRY",
+        "APPTYPE",
+        "PLACEMENT",
+    }
+
+
+@pytest.mark.parametrize("granularity", ["DAY", "WEEK", "MONTH", "TOTAL", "HOUR"])
+def test_custom_report_of_each_granularity(sim: Simulator, granularity: str) -> None:
+    report = {
+        "name": f"by_{granularity.lower()}",
+        "level": "AD_GROUP",
+        "granularity": granularity,
+        "columns": ["AD_GROUP_ID", "SPEND_IN_DOLLAR", "TOTAL_IMPRESSION", "CTR"],
+        "start_date": _days_ago(2),
+        "view_window_days": 7,
+    }
+    config = _config(sim, 30, custom_reports=[report])
+    rows = records_by_stream(run_read(config, [f"custom_by_{granularity.lower()}"]))[f"custom_by_{granularity.lower()}"]
+    assert rows and all(row["ad_group_id"] and row["date"] for row in rows)
+    assert {row["view_window_days"] for row in rows} == {7}
+    [body] = sim.reports.bodies()
+    assert body["granularity"] == granularity and body["start_date"] == _days_ago(2)
+
+
+def test_two_year_history_uses_the_fewest_jobs(sim: Simulator) -> None:
+    days = 730
+    run_read(_config(sim, days - 1), ["advertiser_report"])
+    bodies = sorted(sim.reports.bodies(), key=lambda body: body["start_date"])
+    assert len(bodies) == math.ceil(days / 186)
+    for before, after in itertools.pairwise(bodies):
+        assert date.fromisoformat(after["start_date"]) == date.fromisoformat(before["end_date"]) + timedelta(days=1)
+    assert all((date.fromisoformat(b["end_date"]) - date.fromisoformat(b["start_date"])).days < 186 for b in bodies)
+    assert bodies[0]["start_date"] == _days_ago(days - 1) and bodies[-1]["end_date"] == _days_ago(0)
+
+
+@pytest.mark.parametrize("status", ["FAILED", "CANCELLED", "EXPIRED"])
+def test_a_job_that_fails_once_is_recreated(sim: Simulator, status: str) -> None:
+    sim.reports.fail_next(1, status)
+    output = run_read(_config(sim, 5), ["campaign_report"])
+    assert records_by_stream(output)["campaign_report"]
+    assert len(sim.reports.bodies()) == 2
+
+
+def test_an_unknown_token_is_recreated(sim: Simulator) -> None:
+    original = sim.reports.poll
+    calls = {"n": 0}
+
+    def forget_first(token: str) -> Any:
+        calls["n"] += 1
+        return None if calls["n"] == 1 else original(token)
+
+    sim.reports.poll = forget_first  # type: ignore[method-assign]
+    assert records_by_stream(run_read(_config(sim, 5), ["campaign_report"]))["campaign_report"]
+    assert len(sim.reports.bodies()) == 2
+
+
+def test_a_job_that_keeps_failing_fails_the_sync_with_a_resumable_state(sim: Simulator) -> None:
+    account = sim.dataset.ad_account_ids[0]
+    start = utc_today() - timedelta(days=400)
+    second_window = start + timedelta(days=186)
+    sim.reports.fail_windows[second_window.isoformat()] = "FAILED"
+    output = run_read(_config(sim, 400, num_workers=1), ["advertiser_report"], expect_failure=True)
+    message = next(m for m in error_messages(output) if "Report 'advertiser_report'" in m)
+    assert account in message and second_window.isoformat() in message and "3 attempts" in message
+    [entry] = final_states(output)["advertiser_report"]["states"]
+    saved = date.fromisoformat(entry["cursor"]["date"])
+    assert start <= saved < second_window  # the first window is kept, nothing past the failed one
+    assert len([b for b in sim.reports.bodies() if b["start_date"] == second_window.isoformat()]) == 3
+
+
+def test_the_download_carries_no_authorization_header(sim: Simulator) -> None:
+    run_read(_config(sim, 5), ["advertiser_report"])
+    assert sim.reports.downloads and all(d["authorization"] == "" for d in sim.reports.downloads)
+
+
+def test_several_jobs_are_in_flight_at_once_bounded_by_config(sim: Simulator) -> None:
+    sim.reports.in_progress_seconds = 0.3
+    config = sim.connector_config(start_date=_days_ago(400), report_jobs_in_flight=3)
+    run_read(config, ["advertiser_report"])
+    assert len(sim.reports.bodies()) == 3 * len(sim.dataset.ad_account_ids)
+    assert 2 <= sim.reports.peak_in_progress <= 3
+
+
+def test_incremental_sync_restarts_at_the_saved_date_minus_the_lookback(sim: Simulator) -> None:
+    config = _config(sim, 20, lookback_window_days=3, access_token_mode=True)
+    state = final_states(run_read(config, ["campaign_report"]))
+    assert state["campaign_report"]["states"][0]["cursor"]["date"] == _days_ago(0)
+    run_read(config, ["campaign_report"], state=state_messages(state))
+    last = sim.reports.bodies()[-1]
+    assert last["start_date"] == _days_ago(3)
+
+
+def test_custom_report_names_and_status_filters(sim: Simulator) -> None:
+    statuses = ["RUNNING", "PAUSED", "NOT_STARTED", "COMPLETED", "ADVERTISER_DISABLED", "ARCHIVED", "DRAFT"]
+    report = {"name": "spend", "level": "CAMPAIGN", "columns": ["SPEND_IN_DOLLAR"], "campaign_statuses": statuses}
+    config = _config(sim, 3, custom_reports=[report])
+    names = {stream.name for stream in run_discover(config).catalog.catalog.streams}
+    assert "custom_spend" in names
+    rows = records_by_stream(run_read(config, ["custom_spend"]))["custom_spend"]
+    # 7 values are split into two requests of at most 6 (a campaign has one status: the rows are disjoint)
+    bodies = sim.reports.bodies()
+    assert sorted(len(body["campaign_statuses"]) for body in bodies) == [1, 6]
+    assert len({(row["campaign_id"], row["date"]) for row in rows}) == len(rows)
+    # ...but an account-level report sums over the campaigns: splitting would double count, so it is refused
+    aggregate = {**report, "level": "ADVERTISER"}
+    output = run_read(_config(sim, 3, custom_reports=[aggregate]), ["custom_spend"], expect_failure=True)
+    assert any("at most 6" in message for message in error_messages(output))
