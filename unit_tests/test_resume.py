@@ -20,6 +20,9 @@ from pinterest_simulator import Simulator
 from source_pinterest_marketing.streams import STREAM_CLASSES
 
 PRIMARY_KEYS = {cls.stream_name: cls.primary_key for cls in STREAM_CLASSES}
+# Entity and analytics streams: the connector runs in a subprocess here, where report jobs would be
+# polled at their real pace; the resumability of reports is tested in test_reports.py.
+STREAMS = tuple(name for name in INCREMENTAL_STREAMS if not name.endswith("_report"))
 
 
 def _key(stream: str, data: dict[str, Any]) -> tuple[Any, ...]:
@@ -62,16 +65,16 @@ def test_killed_sync_resumes_without_gaps(fraction: float) -> None:
     # A few days of analytics and no lookback, so that re-reads are only what was in flight.
     start_date = (datetime.now(UTC).date() - timedelta(days=4)).isoformat()
     settings = {"start_date": start_date, "lookback_window_days": 0}
-    configured = catalog(INCREMENTAL_STREAMS)
+    configured = catalog(STREAMS)
     with Simulator(preset="small", seed=3) as sim:
-        clean_output = run_read(sim.connector_config(**settings), INCREMENTAL_STREAMS)
+        clean_output = run_read(sim.connector_config(**settings), STREAMS)
         clean = {_key(r.record.stream, r.record.data) for r in clean_output.records}
 
         catalog_json = json.dumps(ConfiguredAirbyteCatalogSerializer.dump(configured))
         killed, states = _killed_read(sim.connector_config(**settings), catalog_json, int(len(clean) * fraction))
 
         state_messages = [AirbyteStateMessageSerializer.load(state) for state in states]
-        resumed_output = run_read(sim.connector_config(**settings), INCREMENTAL_STREAMS, state=state_messages)
+        resumed_output = run_read(sim.connector_config(**settings), STREAMS, state=state_messages)
         resumed = {_key(r.record.stream, r.record.data) for r in resumed_output.records}
 
     assert not resumed_output.errors
