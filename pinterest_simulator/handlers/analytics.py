@@ -181,9 +181,9 @@ def _metrics(rollup: _Rollup, level: str, entity_id: str, days: list[dt.date], c
     return out
 
 
-def _descriptive(ctx: Context, level: str, entity: dict[str, Any], columns: list[str]) -> dict[str, Any]:
-    """Id and name columns the simulator can derive for the entity."""
-    account_id = ctx.params["ad_account_id"]
+def entity_columns(level: str, account_id: str, entity: dict[str, Any]) -> dict[str, Any]:
+    """The id and name columns the simulator can derive for an entity of `level` (sync analytics and
+    async reports share them)."""
     known: dict[str, Any] = {"AD_ACCOUNT_ID": account_id, "ADVERTISER_ID": account_id}
     if level == "campaign":
         known.update(CAMPAIGN_ID=entity["id"], CAMPAIGN_NAME=entity.get("name"))
@@ -198,9 +198,23 @@ def _descriptive(ctx: Context, level: str, entity: dict[str, Any], columns: list
             CAMPAIGN_ID=entity.get("campaign_id"),
             PIN_ID=entity.get("pin_id"),
         )
+    elif level == "keyword":
+        known.update(KEYWORD_ID=entity["id"], AD_GROUP_ID=entity.get("parent_id"))
     elif level == "product_group":
-        known.update(AD_GROUP_ID=entity.get("ad_group_id"))
-    return {c: known[c] for c in columns if c in known and known[c] is not None}
+        known.update(PRODUCT_GROUP_ID=entity["id"], AD_GROUP_ID=entity.get("ad_group_id"))
+    elif level == "product_item":
+        known.update(
+            PRODUCT_ITEM_ID=entity["id"],
+            PRODUCT_GROUP_ID=entity.get("product_group_id"),
+            AD_GROUP_ID=entity.get("ad_group_id"),
+        )
+    return {key: value for key, value in known.items() if value is not None}
+
+
+def _descriptive(ctx: Context, level: str, entity: dict[str, Any], columns: list[str]) -> dict[str, Any]:
+    """The requested id and name columns of a sync analytics row."""
+    known = entity_columns(level, ctx.params["ad_account_id"], entity)
+    return {column: known[column] for column in columns if column in known}
 
 
 def _periods(days: list[dt.date], granularity: str) -> list[tuple[str | None, list[dt.date]]]:

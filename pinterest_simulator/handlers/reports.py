@@ -40,6 +40,7 @@ from pinterest_simulator.handlers.analytics import (
     _periods,
     _Rollup,
     _today,
+    entity_columns,
     is_additive,
     is_metric,
 )
@@ -266,33 +267,6 @@ def _entities(dataset: Dataset, kind: str, account_id: str) -> list[dict[str, An
     return dataset.entities(_KINDS[kind], account_id)
 
 
-def _describe(kind: str, account_id: str, entity: dict[str, Any]) -> dict[str, Any]:
-    known: dict[str, Any] = {"ADVERTISER_ID": account_id, "AD_ACCOUNT_ID": account_id}
-    if kind == "campaign":
-        known.update(CAMPAIGN_ID=entity["id"], CAMPAIGN_NAME=entity.get("name"))
-    elif kind == "ad_group":
-        known.update(AD_GROUP_ID=entity["id"], AD_GROUP_NAME=entity.get("name"), CAMPAIGN_ID=entity.get("campaign_id"))
-    elif kind == "ad":
-        known.update(
-            PIN_PROMOTION_ID=entity["id"],
-            AD_ID=entity["id"],
-            AD_GROUP_ID=entity.get("ad_group_id"),
-            CAMPAIGN_ID=entity.get("campaign_id"),
-            PIN_ID=entity.get("pin_id"),
-        )
-    elif kind == "keyword":
-        known.update(KEYWORD_ID=entity["id"], AD_GROUP_ID=entity.get("parent_id"))
-    elif kind == "product_group":
-        known.update(PRODUCT_GROUP_ID=entity["id"], AD_GROUP_ID=entity.get("ad_group_id"))
-    elif kind == "product_item":
-        known.update(
-            PRODUCT_ITEM_ID=entity["id"],
-            PRODUCT_GROUP_ID=entity.get("product_group_id"),
-            AD_GROUP_ID=entity.get("ad_group_id"),
-        )
-    return {key: value for key, value in known.items() if value is not None}
-
-
 def _leaf_metrics(dataset: Dataset, entity_id: str, days: list[dt.date], columns: list[str]) -> dict[str, Any]:
     sums: dict[str, float] = {}
     for day in days:
@@ -335,7 +309,7 @@ def _report(dataset: Dataset, job: ReportJob, large: int) -> Iterator[tuple[str,
         campaign_id = entity["id"] if kind == "campaign" else entity.get("campaign_id")
         if campaign_statuses and campaign_id is not None and campaigns.get(campaign_id) not in campaign_statuses:
             continue
-        described = _describe(kind, job.account_id, entity)
+        described = entity_columns(kind, job.account_id, entity)
         rows: list[dict[str, Any]] = []
         for label, period in periods:
             row: dict[str, Any] = {id_column: entity["id"], **described}
