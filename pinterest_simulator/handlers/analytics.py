@@ -169,8 +169,13 @@ def _metrics(rollup: _Rollup, level: str, entity_id: str, days: list[dt.date], c
     for day in days:
         for column, value in rollup.total(leaves, day).items():
             sums[column] = sums.get(column, 0) + value
-    out: dict[str, Any] = {}
     base = _base(rollup.dataset, level, entity_id, days[0].isoformat(), str(_revision(rollup.dataset, days[-1])))
+    return requested_columns(sums, base, columns)
+
+
+def requested_columns(sums: dict[str, float], base: str, columns: list[str]) -> dict[str, Any]:
+    """The requested metric columns from the additive sums; derived and ratio columns from `base`."""
+    out: dict[str, Any] = {}
     for column in columns:
         if column == "SPEND_IN_DOLLAR":
             out[column] = round(sums.get("SPEND_IN_MICRO_DOLLAR", _mix(base, "SPEND", 5_000_000)) / 1_000_000, 2)

@@ -42,7 +42,7 @@ from pinterest_simulator.handlers.analytics import (
     _today,
     entity_columns,
     is_additive,
-    is_metric,
+    requested_columns,
 )
 from pinterest_simulator.routes import Context, handler
 from pinterest_simulator.spec import ApiError, Spec, bad_request
@@ -272,16 +272,7 @@ def _leaf_metrics(dataset: Dataset, entity_id: str, days: list[dt.date], columns
     for day in days:
         for column, value in _entity_day(dataset, entity_id, day, columns).items():
             sums[column] = sums.get(column, 0) + value
-    base = _base(dataset, "leaf", entity_id, days[0].isoformat())
-    out: dict[str, Any] = {}
-    for column in columns:
-        if column == "SPEND_IN_DOLLAR":
-            out[column] = round(sums.get("SPEND_IN_MICRO_DOLLAR", _mix(base, "SPEND", 5_000_000)) / 1_000_000, 2)
-        elif column in sums:
-            out[column] = int(sums[column])
-        elif is_metric(column):
-            out[column] = round(_mix(base, column, 10_000) / 10_000, 4)
-    return out
+    return requested_columns(sums, _base(dataset, "leaf", entity_id, days[0].isoformat()), columns)
 
 
 def _hourly(periods: list[tuple[str | None, list[dt.date]]]) -> list[tuple[str | None, list[dt.date]]]:
