@@ -48,7 +48,7 @@ def _short(value: Any) -> str:
     return str(value)
 
 
-class SharedList:
+class SharedValue:
     """A value fetched at most once per sync, on first use, whichever stream asks first.
 
     The stream that owns the data may instead `claim` it and read it itself, streaming its records
@@ -94,7 +94,7 @@ class SyncContext:
     authenticator: Authenticator
     api_budget: Optional[APIBudget] = None
     progress: Progress = field(default_factory=Progress)
-    shared: dict[str, SharedList] = field(default_factory=dict)
+    shared: dict[str, SharedValue] = field(default_factory=dict)
     #: retries of a failing request (5xx, timeouts, rate limits) before the stream fails
     max_retries: int = 8
     #: the streams this sync reads (None: unknown, e.g. in `check`)
@@ -109,17 +109,13 @@ class SyncContext:
             max_retries=max_retries,
         )
 
-    def shared_list(self, name: str, fetch: Callable[[], list[Any]]) -> list[Any]:
-        """The list `name`, fetched with `fetch` the first time any stream asks for it."""
-        holder = self.shared.setdefault(name, SharedList(fetch))
-        return holder.get()
-
     def shared_value(self, name: str, fetch: Callable[[], Any]) -> Any:
-        """Like `shared_list`, for any value fetched once per sync."""
+        """The value `name`, fetched with `fetch` the first time any stream asks for it."""
         return self.shared_holder(name, fetch).get()
 
-    def shared_holder(self, name: str, fetch: Callable[[], Any]) -> SharedList:
-        return self.shared.setdefault(name, SharedList(fetch))
+    def shared_holder(self, name: str, fetch: Callable[[], Any]) -> SharedValue:
+        holder = self.shared.get(name)
+        return holder if holder is not None else self.shared.setdefault(name, SharedValue(fetch))
 
     def will_read(self, stream_name: str) -> bool:
         return self.selected_streams is None or stream_name in self.selected_streams

@@ -55,9 +55,6 @@ class StatusFilteredStream(AdAccountStream):
         stream_state: Optional[Mapping[str, Any]] = None,
     ) -> Iterable[Any]:
         records = super()._read_pages(records_generator_fn, stream_slice, stream_state)
-        if self.fetches_shared_list:
-            yield from records
-            return
         statuses = set(self.context.config.entity_statuses)
         yield from (record for record in records if record.get("status") in statuses)
 

@@ -22,7 +22,7 @@ from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, Err
 from airbyte_cdk.sources.utils.transform import TransformConfig, TypeTransformer
 from typing_extensions import override
 
-from source_pinterest_marketing.context import SharedList, SyncContext
+from source_pinterest_marketing.context import SharedValue, SyncContext
 from source_pinterest_marketing.errors import (
     IgnoredError,
     PinterestBackoffStrategy,
@@ -63,8 +63,6 @@ class PinterestStream(HttpStream, ABC):
         self.context = context
         #: set by the source when the catalog asks for an incremental sync of this stream
         self.incremental_read = False
-        #: this instance does the HTTP listing behind `shared_records`
-        self.fetches_shared_list = False
         self._cursor = (
             PartitionedCursor(self.name, self.incremental_field, self.partitioner.keys)
             if self.incremental_field
@@ -244,7 +242,7 @@ class PinterestStream(HttpStream, ABC):
         stream_slice: Optional[Mapping[str, Any]] = None,
         stream_state: Optional[Mapping[str, Any]] = None,
     ) -> Iterable[Any]:
-        if not self.shared_fields or self.fetches_shared_list:
+        if not self.shared_fields:
             yield from super()._read_pages(records_generator_fn, stream_slice, stream_state)
             return
         stream_slice = stream_slice or {}
@@ -293,21 +291,6 @@ class PinterestStream(HttpStream, ABC):
         return logging.getLogger(f"airbyte.{self.name}")
 
 
-def read_all(
-    stream: PinterestStream, slices: Optional[Iterable[Mapping[str, Any]]] = None
-) -> Iterable[Mapping[str, Any]]:
-    """Every record of `slices` (default: all of the stream's), for lists shared inside a sync
-    (no state, no messages)."""
-    for stream_slice in slices if slices is not None else stream.stream_slices(sync_mode=SyncMode.full_refresh):
-        for record in stream._read_pages(
-            lambda request, response, state, _slice: stream.parse_response(response, stream_slice=_slice, stream_state=state),
-            stream_slice,
-            {},
-        ):
-            if isinstance(record, Mapping):
-                yield record
-
-
 def _shared_name(stream_class: type[PinterestStream], stream_slice: Mapping[str, Any]) -> str:
     return f"{stream_class.stream_name}:{PartitionedCursor.slice_id(stream_slice)}"
 
@@ -323,10 +306,9 @@ class SharedPartition:
 
 def _shared_holder(
     context: SyncContext, stream_class: type[PinterestStream], stream_slice: Mapping[str, Any]
-) -> SharedList:
+) -> SharedValue:
     def fetch() -> SharedPartition:
         stream = stream_class(context)
-        stream.fetches_shared_list = True
         keep_pages = context.will_read(stream_class.stream_name)
         pages: list[requests.Response] = []
         shared: list[Mapping[str, Any]] = []
