@@ -101,6 +101,44 @@ class DateCursor(PartitionedCursor):
         return date.fromisoformat(str(value)[:10]) if value else None
 
 
+def date_span(
+    stream_name: str,
+    cursor: DateCursor,
+    partition: Mapping[str, Any],
+    incremental: bool,
+    context: SyncContext,
+    days_back: int,
+    start_date: Optional[date] = None,
+    end_date: Optional[date] = None,
+    what: str = "analytics",
+) -> Optional[tuple[date, date]]:
+    """The days to read for one partition of an analytics or report stream: the start date (the
+    stream's own, else the config's; by default as far back as the API serves), or on an incremental
+    sync the saved date minus `lookback_window_days`, up to the end date; clamped to the last
+    `days_back` days the API serves, with a log line, never sent outside them. None: nothing to read."""
+    config = context.config
+    today = utc_today()
+    floor = today - timedelta(days=days_back - SAFETY_DAYS)
+    end = min(end_date or config.end_date, today)
+    start = start_date or config.start_date or floor
+    saved = cursor.saved_date(partition) if incremental else None
+    if saved is not None:
+        start = max(start, saved - timedelta(days=config.lookback_window_days))
+    if start < floor:
+        described = ", ".join(f"{key}={value}" for key, value in partition.items()) or "user"
+        logger.info(
+            "Stream %s (%s): Pinterest serves %s for the last %d days only; reading from %s instead of %s",
+            stream_name,
+            described,
+            what,
+            days_back,
+            floor,
+            start,
+        )
+        start = floor
+    return (start, end) if start <= end else None
+
+
 class AnalyticsStream(PinterestStream):
     """Base of the date-windowed analytics streams: windows per partition, id batches within a window."""
 
@@ -120,33 +158,13 @@ class AnalyticsStream(PinterestStream):
             if span is None:
                 continue
             for start, end in date_windows(*span):
-                yield {**partition, "start_date": start.isoformat(), "end_date": end.isoformat()}
+                stream_slice = {**partition, "start_date": start.isoformat(), "end_date": end.isoformat()}
+                # registered: the partition's date only advances over windows read to the end, in order
+                self._cursor.register(stream_slice)
+                yield stream_slice
 
     def _date_range(self, partition: Slice, incremental: bool) -> Optional[tuple[date, date]]:
-        """The days to read for one partition: start_date (or the saved date minus the lookback) up to
-        end_date, clamped to what the API serves."""
-        config = self.context.config
-        today = utc_today()
-        floor = today - timedelta(days=MAX_DAYS_BACK - SAFETY_DAYS)
-        end = min(config.end_date, today)
-        start = config.start_date or floor
-        saved = self._cursor.saved_date(partition) if incremental else None
-        if saved is not None:
-            start = max(start, saved - timedelta(days=config.lookback_window_days))
-        if start < floor:
-            described = ", ".join(f"{key}={value}" for key, value in partition.items()) or "user"
-            logger.info(
-                "Stream %s (%s): Pinterest serves analytics for the last %d days only; reading from %s instead of %s",
-                self.name,
-                described,
-                MAX_DAYS_BACK,
-                floor,
-                start,
-            )
-            start = floor
-        if start > end:
-            return None
-        return start, end
+        return date_span(self.name, self._cursor, partition, incremental, self.context, MAX_DAYS_BACK)
 
     def batches(self, stream_slice: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
         """The requests of one window, as extra slice keys (an id batch...); one request by default."""

@@ -27,7 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from functools import cached_property
 from typing import Any, ClassVar, Optional
 
@@ -39,7 +39,7 @@ from typing_extensions import override
 
 from source_pinterest_marketing.config import AttributionSettings, CustomReport, api_enums
 from source_pinterest_marketing.context import SyncContext
-from source_pinterest_marketing.streams.analytics import ATTRIBUTION_FIELDS, DateCursor, date_windows, utc_today
+from source_pinterest_marketing.streams.analytics import ATTRIBUTION_FIELDS, DateCursor, date_span, date_windows
 from source_pinterest_marketing.streams.base import PinterestStream
 from source_pinterest_marketing.streams.partitions import ByAdAccount, batched
 
@@ -349,28 +349,18 @@ class ReportStream(PinterestStream):
                     yield stream_slice
 
     def _date_range(self, partition: Mapping[str, Any], incremental: bool) -> Optional[tuple[date, date]]:
-        """The report's (or the config's) dates, from the saved date minus the lookback, clamped to what the
-        API serves (with a log line)."""
-        config = self.context.config
-        today = utc_today()
         days_back = self.spec.limits[0]
-        floor = today - timedelta(days=days_back - SAFETY_DAYS)
-        end = min(self.spec.end_date or config.end_date, today)
-        start = self.spec.start_date or config.start_date or floor
-        saved = self._cursor.saved_date(partition) if incremental else None
-        if saved is not None:
-            start = max(start, saved - timedelta(days=config.lookback_window_days))
-        if start < floor:
-            logger.info(
-                "Stream %s (%s): Pinterest serves these reports for the last %d days only; reading from %s instead of %s",
-                self.name,
-                _describe(partition),
-                days_back,
-                floor,
-                start,
-            )
-            start = floor
-        return (start, end) if start <= end else None
+        return date_span(
+            self.name,
+            self._cursor,
+            partition,
+            incremental,
+            self.context,
+            days_back,
+            self.spec.start_date,
+            self.spec.end_date,
+            what="these reports",
+        )
 
     @cached_property
     def attribution(self) -> dict[str, Any]:
