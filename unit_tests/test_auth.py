@@ -8,6 +8,7 @@ import time
 from urllib.parse import parse_qs
 
 import pytest
+import requests
 import requests_mock
 from harness import control_messages, error_messages, keyed, records_by_stream, run_read
 
@@ -144,3 +145,18 @@ def test_bad_client_secret_names_the_client_fields(sim: Simulator, config: dict)
     message = output.errors[0].trace.error.message
     assert "credentials.client_id" in message and "credentials.client_secret" in message
     assert "wrong-secret" not in message
+
+
+def test_unreachable_token_endpoint_is_a_transient_error(sim: Simulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first refresh of `read` cannot reach Pinterest (after the CDK's own retries): a transient
+    error that says so, not "something went wrong"."""
+
+    def unreachable(self: object) -> dict:
+        raise requests.ConnectionError("Connection refused")
+
+    monkeypatch.setattr(PinterestOAuthAuthenticator, "get_auth_header", unreachable)
+    output = run_read(sim.connector_config(), ("campaigns",), expect_failure=True)
+    error = output.errors[-1].trace.error
+    assert error.failure_type.value == "transient_error"
+    assert "Could not reach Pinterest's token endpoint" in error.message
+    assert not output.records
