@@ -51,6 +51,7 @@ class RunResult:
     peak_rss_mb: float
     requests: Counter[str]
     output_bytes: int
+    records_by_stream: Counter[str]
 
 
 def pages(count: int) -> int:
@@ -168,6 +169,7 @@ def run_sync(
     )
     records = 0
     output_bytes = 0
+    by_stream: Counter[bytes] = Counter()
     peak = PeakRss(process.pid)
     peak.start()
     assert process.stdout is not None
@@ -175,6 +177,8 @@ def run_sync(
         output_bytes += len(line)
         if line.startswith(b'{"type":"RECORD"'):
             records += 1
+            start = line.find(b'"stream":"', 0, 120) + 10
+            by_stream[line[start : line.find(b'"', start)]] += 1
         elif b'"TRACE"' in line[:40] and b'"ERROR"' in line:
             print(f"  error: {line[:300]!r}", file=sys.stderr)
     peak.stop()
@@ -187,7 +191,8 @@ def run_sync(
         for record in sim.requests
         if record.operation_id != "oauth/token"
     )
-    return RunResult(label, seconds, records, peak.megabytes, requests, output_bytes)
+    records_by_stream = Counter({name.decode(): count for name, count in by_stream.items()})
+    return RunResult(label, seconds, records, peak.megabytes, requests, output_bytes, records_by_stream)
 
 
 def raw_json_cost(sim: Simulator, sample_records: int = 200_000) -> float:
@@ -223,6 +228,9 @@ def report(result: RunResult, minimum: Counter[str]) -> None:
         sent, least = result.requests.get(operation, 0), minimum.get(operation, 0)
         flag = "" if sent == least else "   <-- above the minimum" if sent > least else ""
         print(f"  {operation:<40}{sent:>7}{least:>9}{flag}")
+    print("records per stream:")
+    for stream, count in result.records_by_stream.most_common():
+        print(f"  {stream:<40}{count:>9}")
 
 
 def main() -> int:

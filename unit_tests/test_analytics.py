@@ -4,6 +4,7 @@ lookback over restated days, attribution parameters and the API's date rules."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
 import math
 from collections import defaultdict
@@ -20,7 +21,7 @@ import source_pinterest_marketing.streams as registry
 from pinterest_simulator import Simulator
 from source_pinterest_marketing import SourcePinterestMarketing
 from source_pinterest_marketing.errors import PinterestBackoffStrategy
-from source_pinterest_marketing.streams.analytics import ANALYTICS_STREAMS, MAX_DAYS_BACK, date_windows
+from source_pinterest_marketing.streams.analytics import ANALYTICS_STREAMS, MAX_DAYS_BACK, _PeekedBody, date_windows
 
 ADS_OPERATIONS = {
     "ad_account_analytics": "ad_account/analytics",
@@ -227,3 +228,36 @@ def test_attribution_is_sent_on_every_request_and_written_into_rows(sim: Simulat
         for row in _rows(output, stream):
             assert (row["click_window_days"], row["engagement_window_days"], row["view_window_days"]) == (7, 30, 0)
             assert row["conversion_report_time"] == "TIME_OF_CONVERSION"
+
+
+@pytest.mark.parametrize(
+    ("stream", "body", "problem"),
+    [
+        ("ad_analytics", {"items": []}, "expected a JSON array of row objects"),
+        ("ad_targeting_analytics", ["not", "an object"], "expected an object with a 'data' list"),
+        ("ad_analytics", ["a row that is a string"], "a row is not an object"),
+    ],
+)
+def test_analytics_body_of_the_wrong_shape_fails_naming_the_stream(
+    sim: Simulator, stream: str, body: Any, problem: str
+) -> None:
+    """A 200 whose body is not the documented shape is an error, never a silent empty read."""
+    sim.faults.add("status", status=200, operation_id=ALL_OPERATIONS[stream], body=body, times=None)
+    try:
+        catalog = CatalogBuilder().with_stream(stream, SyncMode.full_refresh).build()
+        output = read(SourcePinterestMarketing(), _config(sim, days_back=3), catalog)
+    finally:
+        sim.faults.clear()
+    messages = [message.trace.error.message for message in output.errors]
+    assert any(f"stream '{stream}'" in message and problem in message for message in messages), messages
+    assert not _rows(output, stream)
+
+
+@pytest.mark.parametrize("head", [b"", b"   \n\t", b" " * 70_000])
+def test_peeked_body_looks_at_the_first_byte_and_then_reads_everything(head: bytes) -> None:
+    payload = head + b'[{"DATE": "2026-11-20", "AD_ID": "1"}]'
+    body = _PeekedBody(io.BytesIO(payload))
+    assert body.first_byte() == b"["
+    read_back = b"".join(iter(lambda: body.read(1000), b""))
+    assert read_back == payload
+    assert _PeekedBody(io.BytesIO(b"  ")).first_byte() == b""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from pinterest_simulator.dataset import RESTATED_DAYS, Dataset
@@ -107,11 +107,13 @@ def _mix(base: int, column: str, modulo: int) -> int:
     return ((base ^ _column_salt(column)) * 0x9E3779B97F4A7C15 % (1 << 64) >> 24) % modulo
 
 
+@cache
 def is_metric(column: str) -> bool:
     """Whether a sync column is a number the simulator generates (not an id, name or setting)."""
     return column not in _SETTINGS and not column.startswith("IS_") and not column.endswith(_DESCRIPTIVE_SUFFIXES)
 
 
+@cache
 def is_additive(column: str) -> bool:
     """Counts and money: summed up the campaign hierarchy."""
     return is_metric(column) and not any(marker in column for marker in _RATIO_MARKERS)

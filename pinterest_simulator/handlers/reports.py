@@ -82,6 +82,8 @@ class ReportJob:
     polls: int = 0
     finished: float | None = None
     status: str = "IN_PROGRESS"
+    #: the file, generated once when the job finishes (its size is in the poll answer), until it expires
+    file: list[bytes] | None = None
 
 
 @dataclass
@@ -134,7 +136,7 @@ class ReportJobs:
             if job.status == "IN_PROGRESS" and ready:
                 job.status, job.finished = job.outcome, now
             if job.status == "FINISHED" and job.finished is not None and now - job.finished > self.ttl_seconds:
-                job.status = "EXPIRED"
+                job.status, job.file = "EXPIRED", None
             return job
 
     def expire_all(self) -> None:
@@ -142,7 +144,7 @@ class ReportJobs:
         with self._lock:
             for job in self.jobs.values():
                 if job.status == "FINISHED":
-                    job.status = "EXPIRED"
+                    job.status, job.file = "EXPIRED", None
 
     def bodies(self, account_id: str | None = None) -> list[dict[str, Any]]:
         """The create bodies, in creation order (for one account when given)."""
@@ -221,7 +223,7 @@ def get_report(ctx: Context) -> Any:
         return {"report_status": "DOES_NOT_EXIST", "url": None, "size": None}
     if job.status != "FINISHED":
         return {"report_status": job.status, "url": None, "size": None}
-    size = None if ctx.sim.reports.large_entities else sum(len(chunk) for chunk in _file(ctx.sim, job))
+    size = None if ctx.sim.reports.large_entities else sum(len(chunk) for chunk in _finished_file(ctx.sim, job))
     return {"report_status": "FINISHED", "url": f"{ctx.sim.root_url}{DOWNLOAD_PREFIX}{job.token}.json", "size": size}
 
 
@@ -233,7 +235,15 @@ def download(sim: Simulator, request: Request) -> Response:
         sim.reports.downloads.append({"token": token, "authorization": request.headers.get("Authorization", "")})
     if job is None or job.status != "FINISHED" or request.method != "GET":
         return Response("<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>", 403)
-    return Response(_file(sim, job), mimetype="application/json", direct_passthrough=True)
+    chunks = _file(sim, job) if sim.reports.large_entities else iter(_finished_file(sim, job))
+    return Response(chunks, mimetype="application/json", direct_passthrough=True)
+
+
+def _finished_file(sim: Simulator, job: ReportJob) -> list[bytes]:
+    """The file of a finished job, generated once (the poll tells its size, the link serves it)."""
+    if job.file is None:
+        job.file = list(_file(sim, job))
+    return job.file
 
 
 # -- report rows ----------------------------------------------------------------------------------

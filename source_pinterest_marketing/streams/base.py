@@ -231,8 +231,8 @@ class PinterestStream(HttpStream, ABC):
                 continue
             count += 1
             yield record
-        if cursor is not None:
-            cursor.close_slice(stream_slice)
+        if reader is not None:
+            reader.close()
         self.context.progress.partition_done(self.name, stream_slice, count)
 
     @override

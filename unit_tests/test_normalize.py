@@ -1,0 +1,63 @@
+"""Schema-driven normalisation: numbers become strings exactly where the schema says string."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from source_pinterest_marketing.streams.ads import Ads
+from source_pinterest_marketing.streams.normalize import apply_plan, compile_plan
+
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "id": {"type": ["null", "string"]},
+        "count": {"type": ["null", "integer"]},
+        "either": {"type": ["null", "string", "number"]},
+        "nested": {"type": ["null", "object"], "properties": {"inner_id": {"type": "string"}}},
+        "rows": {"type": "array", "items": {"type": "object", "properties": {"row_id": {"type": "string"}}}},
+        "tags": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+
+def test_numbers_become_strings_only_where_the_schema_says_string() -> None:
+    plan = compile_plan(SCHEMA)
+    assert plan is not None
+    record = {
+        "id": 123,
+        "count": 4,
+        "either": 5,
+        "nested": {"inner_id": 6.5},
+        "rows": [{"row_id": 7}, None, {"row_id": "8"}],
+        "tags": [9, "ten", True],
+        "unknown": 11,
+    }
+    assert apply_plan(record, plan) == {
+        "id": "123",
+        "count": 4,
+        "either": 5,  # a number is allowed there
+        "nested": {"inner_id": "6.5"},
+        "rows": [{"row_id": "7"}, None, {"row_id": "8"}],
+        "tags": ["9", "ten", True],  # a boolean is not a number
+        "unknown": 11,  # not in the schema: left as sent
+    }
+
+
+def test_nulls_missing_keys_and_values_of_another_shape_are_left_alone() -> None:
+    plan = compile_plan(SCHEMA)
+    assert plan is not None
+    record = {"id": None, "nested": None, "rows": {"not": "a list"}}
+    assert apply_plan(record, plan) == {"id": None, "nested": None, "rows": {"not": "a list"}}
+
+
+def test_a_schema_with_nothing_to_convert_has_no_plan() -> None:
+    assert compile_plan({"type": "object", "properties": {"n": {"type": "integer"}}}) is None
+
+
+def test_the_ads_schema_stringifies_quiz_ids_sent_as_numbers() -> None:
+    plan = compile_plan(Ads.get_json_schema(Ads.__new__(Ads)))
+    assert plan is not None
+    record = {"id": "1", "quiz_pin_data": {"questions": [{"question_id": 12, "options": [{"id": 34}]}]}}
+    normalised = apply_plan(record, plan)
+    question = normalised["quiz_pin_data"]["questions"][0]
+    assert question["question_id"] == "12" and question["options"][0]["id"] == "34"
