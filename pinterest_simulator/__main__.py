@@ -37,6 +37,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--access-token", default=None, help="fixed long-lived access token (default: derived from the seed)"
     )
+    parser.add_argument(
+        "--cache-responses",
+        action="store_true",
+        help="generate each analytics answer and report file once, serve it again (benchmarks)",
+    )
     parser.add_argument("--write-config", metavar="PATH", help="write a ready connector config here")
     return parser.parse_args(argv)
 
@@ -55,6 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         persistent_refresh_tokens=args.persistent_refresh_token,
         access_token=args.access_token,
         has_catalog=not args.no_catalog,
+        cache_responses=args.cache_responses,
     )
     sim.start()
     if args.write_config:

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from pinterest_simulator.cache import ResponseCache
 from pinterest_simulator.dataset import Dataset
 from pinterest_simulator.faults import FaultInjector
 from pinterest_simulator.handlers.reports import DOWNLOAD_PREFIX as REPORT_DOWNLOAD_PREFIX
@@ -30,6 +31,21 @@ from pinterest_simulator.spec import API_PREFIX, ApiError, Spec
 def load_spec() -> Spec:
     """The bundled spec, parsed once per process."""
     return Spec()
+
+
+def _is_sync_analytics(operation_id: str) -> bool:
+    """`ads/analytics`, `ad_targeting_analytics/get`, ... (not the report job's `analytics/get_report`)."""
+    return operation_id.endswith(("/analytics", "_analytics/get"))
+
+
+def _answer(result: Any) -> Response:
+    """A handler's result as a response: a Response, a (status, body) pair, or a 200 body."""
+    if isinstance(result, Response):
+        return result
+    if isinstance(result, tuple):
+        status, body = result
+        return json_response(body, status)
+    return json_response(result)
 
 
 class _DroppedConnection(ConnectionError):
@@ -61,6 +77,7 @@ class Simulator:
         access_token: str | None = None,
         has_catalog: bool = True,
         strict_query: bool = True,
+        cache_responses: bool = False,
     ) -> None:
         self.spec = load_spec()
         unknown = set(load_handlers()) - set(self.spec.operations)
@@ -80,6 +97,8 @@ class Simulator:
         self.faults = FaultInjector(seed=seed, latency_ms=latency_ms, jitter_ms=jitter_ms)
         self.requests = RequestLog()
         self.reports = ReportJobs()
+        #: opt-in (benchmarks): analytics answers and report files generated once (see cache.py)
+        self.cache = ResponseCache(cache_responses)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -269,13 +288,18 @@ class Simulator:
             raise ApiError(
                 501, 501, f"Operation '{operation.operation_id}' is valid but not implemented by the simulator."
             )
-        result = handler(Context(self, request, operation, params, scopes))
-        if isinstance(result, Response):
-            return result
-        if isinstance(result, tuple):
-            status, body = result
-            return json_response(body, status)
-        return json_response(result)
+        context = Context(self, request, operation, params, scopes)
+        if self.cache.enabled and _is_sync_analytics(operation.operation_id):
+            key = (request.path, tuple(sorted((name, tuple(values)) for name, values in query.items())))
+            body = self.cache.get(key, self.dataset.restatements)
+            if body is None:
+                answer = _answer(handler(context))
+                if answer.status_code != 200:
+                    return answer  # errors are not kept
+                body = answer.get_data()
+                self.cache.put(key, self.dataset.restatements, body)
+            return Response(body, mimetype="application/json")
+        return _answer(handler(context))
 
     def _authorize(self, request: Request) -> Response:
         """The simulated ``https://www.pinterest.com/oauth/``: redirect back with a code (the user always consents)."""

@@ -242,7 +242,8 @@ def download(sim: Simulator, request: Request) -> Response:
 def _finished_file(sim: Simulator, job: ReportJob) -> list[bytes]:
     """The file of a finished job, generated once (the poll tells its size, the link serves it)."""
     if job.file is None:
-        job.file = list(_file(sim, job))
+        key = ("report", job.account_id, json.dumps(job.body, sort_keys=True))
+        job.file = sim.cache.get_or_make(key, sim.dataset.restatements, lambda: list(_file(sim, job)))
     return job.file
 
 
