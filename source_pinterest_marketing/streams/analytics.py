@@ -308,7 +308,7 @@ class AdsAnalytics(AnalyticsStream):
                 expected = "an object with a 'data' list" if self.spec.targeting_level else "a JSON array of row objects"
                 raise UnexpectedResponseError(self.name, response.url, f"expected {expected}")
             for row in ijson.items(body, prefix, use_float=True):
-                if not isinstance(row, Mapping):
+                if type(row) is not dict and not isinstance(row, Mapping):
                     raise UnexpectedResponseError(self.name, response.url, "a row is not an object")
                 yield row
         except ijson.JSONError as error:

@@ -185,7 +185,7 @@ class PinterestStream(HttpStream, ABC):
         if not isinstance(records, list):
             raise UnexpectedResponseError(self.name, response.url, f"no '{self.records_key}' list in the body")
         for record in records:
-            if not isinstance(record, Mapping):
+            if type(record) is not dict and not isinstance(record, Mapping):
                 raise UnexpectedResponseError(self.name, response.url, f"an item of '{self.records_key}' is not an object")
         return records
 
@@ -227,7 +227,8 @@ class PinterestStream(HttpStream, ABC):
             stream_slice,
             stream_state,
         ):
-            if reader is not None and isinstance(record, Mapping) and not reader.accept(record):
+            # (`type(...) is dict` first: an ABC isinstance check costs more than the rest of this line)
+            if reader is not None and (type(record) is dict or isinstance(record, Mapping)) and not reader.accept(record):
                 continue
             count += 1
             yield record

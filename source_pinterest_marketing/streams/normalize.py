@@ -66,7 +66,7 @@ def apply_plan(value: Any, plan: Plan) -> Any:
         # exact types: JSON numbers are int or float, and a bool is not a number here
         return str(value) if type(value) in _NUMBERS else value
     if isinstance(plan, ObjectPlan):
-        if isinstance(value, MutableMapping):
+        if type(value) is dict or isinstance(value, MutableMapping):
             for name in plan.strings:
                 item = value.get(name)
                 if type(item) in _NUMBERS:
