@@ -519,7 +519,6 @@ ANALYTICS_STREAMS: tuple[type[PinterestStream], ...] = (
 )
 
 
-
 class _PeekedBody:
     """A binary stream whose first non-blank byte can be looked at before it is read whole."""
 
