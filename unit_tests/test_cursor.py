@@ -1,0 +1,113 @@
+"""The per-partition client-side cursor: what a slice reader emits and observes, and when a partition's
+saved value advances (only over the finished prefix of its slices)."""
+
+from __future__ import annotations
+
+import pytest
+
+from source_pinterest_marketing.streams import cursor as cursor_module
+from source_pinterest_marketing.streams.cursor import PartitionedCursor, StateError
+
+
+def _cursor() -> PartitionedCursor:
+    return PartitionedCursor("campaigns", "updated_time", ("ad_account_id",))
+
+
+def _read(cursor: PartitionedCursor, stream_slice: dict, values: list, incremental: bool = True) -> list:
+    reader = cursor.reader(stream_slice, incremental)
+    emitted = [value for value in values if reader.accept({"id": "x", "updated_time": value})]
+    reader.close()
+    return emitted
+
+
+def test_incremental_reader_keeps_records_at_or_after_the_saved_value() -> None:
+    cursor = _cursor()
+    cursor.load({"states": [{"partition": {"ad_account_id": "1"}, "cursor": {"updated_time": 100}}]})
+    assert _read(cursor, {"ad_account_id": "1"}, [99, 100, 150, None]) == [100, 150, None]
+    assert cursor.to_state()["states"] == [{"partition": {"ad_account_id": "1"}, "cursor": {"updated_time": 150}}]
+
+
+def test_full_refresh_reader_emits_everything_and_still_observes() -> None:
+    cursor = _cursor()
+    cursor.load({"states": [{"partition": {"ad_account_id": "1"}, "cursor": {"updated_time": 100}}]})
+    assert _read(cursor, {"ad_account_id": "1"}, [5, 300, 7], incremental=False) == [5, 300, 7]
+    assert cursor.saved_value({"ad_account_id": "1"}) == 300
+
+
+def test_a_partition_never_moves_back() -> None:
+    cursor = _cursor()
+    _read(cursor, {"ad_account_id": "1"}, [500])
+    _read(cursor, {"ad_account_id": "1"}, [200], incremental=False)
+    assert cursor.saved_value({"ad_account_id": "1"}) == 500
+
+
+def test_a_slice_finished_early_waits_for_the_earlier_slices_of_its_partition() -> None:
+    cursor = _cursor()
+    first = {"ad_account_id": "1", "window": "a"}
+    second = {"ad_account_id": "1", "window": "b"}
+    other_account = {"ad_account_id": "2", "window": "a"}
+    for stream_slice in (first, second, other_account):
+        cursor.register(stream_slice)
+    _read(cursor, second, [900])
+    _read(cursor, other_account, [50])
+    assert cursor.saved_value(second) is None  # the first window is still being read
+    assert cursor.saved_value(other_account) == 50  # other partitions are independent
+    _read(cursor, first, [400])
+    assert cursor.saved_value(first) == 900
+
+
+def test_a_slice_read_to_its_end_without_records_still_lets_later_slices_commit() -> None:
+    cursor = _cursor()
+    first, second = {"ad_account_id": "1", "n": 1}, {"ad_account_id": "1", "n": 2}
+    cursor.register(first)
+    cursor.register(second)
+    _read(cursor, second, [700])
+    _read(cursor, first, [])
+    assert cursor.saved_value(first) == 700
+
+
+def test_an_interrupted_slice_commits_nothing() -> None:
+    cursor = _cursor()
+    stream_slice = {"ad_account_id": "1"}
+    cursor.register(stream_slice)
+    reader = cursor.reader(stream_slice, True)
+    reader.accept({"updated_time": 800})  # ... and the read fails before close()
+    assert cursor.saved_value(stream_slice) is None
+
+
+def test_iso_dates_are_compared_as_times_also_past_the_parse_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cursor_module, "PARSED_VALUES_KEPT", 2)
+    cursor = PartitionedCursor("catalogs", "updated_at", ())
+    cursor.load({"updated_at": "2026-11-03T00:00:00Z"})
+    values = ["2026-11-01", "2026-11-05T10:00:00+00:00", "2026-11-03T00:00:00Z", "2026-11-02", "2026-11-05T10:00:00+00:00"]
+    reader = cursor.reader({}, True)
+    emitted = [value for value in values if reader.accept({"updated_at": value})]
+    reader.close()
+    assert emitted == ["2026-11-05T10:00:00+00:00", "2026-11-03T00:00:00Z", "2026-11-05T10:00:00+00:00"]
+    assert cursor.to_state() == {"updated_at": "2026-11-05T10:00:00+00:00"}
+
+
+def test_state_in_the_older_global_shape_applies_to_every_partition() -> None:
+    cursor = _cursor()
+    cursor.load({"updated_time": 300})
+    assert _read(cursor, {"ad_account_id": "7"}, [200, 400]) == [400]
+    assert cursor.to_state() == {
+        "states": [{"partition": {"ad_account_id": "7"}, "cursor": {"updated_time": 400}}],
+        "state": {"updated_time": 300},
+    }
+
+
+@pytest.mark.parametrize(
+    ("state", "problem"),
+    [
+        (["not", "an object"], "expected an object"),
+        ({"other": 1}, "expected per-partition state"),
+        ({"states": {"not": "a list"}}, "'states' is not a list"),
+        ({"states": [{"partition": {}, "cursor": {"updated_time": 1}}]}, "lacks"),
+        ({"states": [{"partition": {"ad_account_id": "1"}, "cursor": {"updated_time": "soon"}}]}, "not a timestamp"),
+    ],
+)
+def test_unusable_state_fails_naming_the_stream(state: object, problem: str) -> None:
+    with pytest.raises(StateError) as raised:
+        _cursor().load(state)  # type: ignore[arg-type]
+    assert "stream 'campaigns'" in raised.value.message and problem in raised.value.message
