@@ -302,6 +302,20 @@ def product_groups_analytics(ctx: Context) -> Any:
     return _sync_rows(ctx, "product_group")
 
 
+def targeting_metrics(base: int, columns: Iterable[str], days: int) -> dict[str, Any]:
+    """The metric columns (of `TARGETING_COLUMNS`) of one targeting value over `days` days, from `base`:
+    counts and money scale with the days, ratios do not; SPEND_IN_DOLLAR agrees with the micro-dollars."""
+    out: dict[str, Any] = {}
+    for column in columns:
+        if is_additive(column):
+            out[column] = _mix(base, column, 5_000_000 if "MICRO" in column else 500) * days
+        else:
+            out[column] = round(_mix(base, column, 10_000) / 10_000, 4)
+    if "SPEND_IN_DOLLAR" in out and "SPEND_IN_MICRO_DOLLAR" in out:
+        out["SPEND_IN_DOLLAR"] = round(out["SPEND_IN_MICRO_DOLLAR"] / 1_000_000, 2)
+    return out
+
+
 def _targeting(ctx: Context, level: str) -> dict[str, Any]:
     granularity = ctx.params["granularity"]
     start, end = check_dates(ctx, granularity)
@@ -324,13 +338,7 @@ def _targeting(ctx: Context, level: str) -> dict[str, Any]:
                 metrics: dict[str, Any] = {id_column: entity["id"]}
                 if label is not None:
                     metrics["DATE"] = label
-                for column in columns:
-                    if is_additive(column):
-                        metrics[column] = _mix(base, column, 5_000_000 if "MICRO" in column else 500) * len(period)
-                    else:
-                        metrics[column] = round(_mix(base, column, 10_000) / 10_000, 4)
-                if "SPEND_IN_DOLLAR" in metrics and "SPEND_IN_MICRO_DOLLAR" in metrics:
-                    metrics["SPEND_IN_DOLLAR"] = round(metrics["SPEND_IN_MICRO_DOLLAR"] / 1_000_000, 2)
+                metrics.update(targeting_metrics(base, columns, len(period)))
                 data.append({"targeting_type": targeting_type, "targeting_value": value, "metrics": metrics})
     return {"data": data}
 

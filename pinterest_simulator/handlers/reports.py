@@ -36,13 +36,12 @@ from pinterest_simulator.handlers.analytics import (
     _days,
     _entity_day,
     _metrics,
-    _mix,
     _periods,
     _Rollup,
     _today,
     entity_columns,
-    is_additive,
     requested_columns,
+    targeting_metrics,
 )
 from pinterest_simulator.routes import Context, handler
 from pinterest_simulator.spec import ApiError, Spec, bad_request
@@ -351,14 +350,10 @@ def _targeting_rows(
     for targeting_type in types:
         value = f"{targeting_type.lower()}_{'abc'[_base(dataset, entity_id, targeting_type) % 3]}"
         base = _base(dataset, entity_id, targeting_type, period[0].isoformat())
-        out = {**row, "TARGETING_TYPE": targeting_type, "TARGETING_VALUE": value}
-        for column in columns:
-            if column not in TARGETING_COLUMNS:
-                continue
-            if is_additive(column):
-                out[column] = _mix(base, column, 5_000_000 if "MICRO" in column else 500) * len(period)
-            else:
-                out[column] = round(_mix(base, column, 10_000) / 10_000, 4)
-        if "SPEND_IN_DOLLAR" in out and "SPEND_IN_MICRO_DOLLAR" in out:
-            out["SPEND_IN_DOLLAR"] = round(out["SPEND_IN_MICRO_DOLLAR"] / 1_000_000, 2)
-        yield out
+        metric_columns = (column for column in columns if column in TARGETING_COLUMNS)
+        yield {
+            **row,
+            "TARGETING_TYPE": targeting_type,
+            "TARGETING_VALUE": value,
+            **targeting_metrics(base, metric_columns, len(period)),
+        }
