@@ -83,7 +83,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--output", "-o", help="Write the config to this file (mode 0600). Default: stdout.")
     parser.add_argument(
         "--code",
-        help="Skip the prompt: the authorization code, or the redirected URL (its state is checked only with --state).",
+        help=(
+            "Skip the prompt: the authorization code, or the redirected URL (its state is checked only with --state). "
+            "Write it as --code=VALUE: a code may start with '-'."
+        ),
     )
     parser.add_argument("--state", help="Use this state in the authorization URL instead of a random one.")
     parser.add_argument("--start-date", help="Copied into the config: `start_date` (YYYY-MM-DD).")

@@ -136,7 +136,7 @@ def test_config_on_stdout_with_the_secret_asked_without_echo(
 
     monkeypatch.setattr(getpass, "getpass", fake_getpass)
     code = sim.issue_authorization_code(redirect_uri=DEFAULT_REDIRECT_URI)
-    exit_code = main(_argv(sim, "--code", code, "--environment", "production"))
+    exit_code = main(_argv(sim, f"--code={code}", "--environment", "production"))
 
     captured = capsys.readouterr()  # consumed here: the config on stdout holds the secrets by design
     assert exit_code == 0
@@ -147,6 +147,18 @@ def test_config_on_stdout_with_the_secret_asked_without_echo(
     _assert_no_secret(sim, captured.err)
 
 
+def test_a_code_starting_with_a_dash_is_exchanged(
+    sim: Simulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """URL-safe codes may start with '-': `--code=VALUE` passes them (a bare `--code -x` is an option to argparse)."""
+    monkeypatch.setenv(SECRET_ENV, sim.client_secret)
+    code = "-" + sim.issue_authorization_code(redirect_uri=DEFAULT_REDIRECT_URI)
+    sim.oauth._codes[code] = sim.oauth._codes.pop(code[1:])
+    output = tmp_path / "config.json"
+    assert main(_argv(sim, f"--code={code}", "--output", str(output))) == 0
+    assert json.loads(output.read_text())["credentials"]["refresh_token"]
+
+
 def test_an_existing_output_file_is_made_private(
     sim: Simulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -155,7 +167,7 @@ def test_an_existing_output_file_is_made_private(
     output.chmod(0o644)
     monkeypatch.setenv(SECRET_ENV, sim.client_secret)
     code = sim.issue_authorization_code(redirect_uri=DEFAULT_REDIRECT_URI)
-    assert main(_argv(sim, "--code", code, "--output", str(output))) == 0
+    assert main(_argv(sim, f"--code={code}", "--output", str(output))) == 0
     assert _mode(output) == 0o600
     assert json.loads(output.read_text())["credentials"]["refresh_token"]
 
@@ -167,7 +179,7 @@ def test_wrong_client_secret_is_a_clear_error_without_the_secret(
     monkeypatch.setenv(SECRET_ENV, wrong)
     code = sim.issue_authorization_code(redirect_uri=DEFAULT_REDIRECT_URI)
     output = tmp_path / "config.json"
-    exit_code = main(_argv(sim, "--code", code, "--output", str(output)))
+    exit_code = main(_argv(sim, f"--code={code}", "--output", str(output)))
 
     captured = capsys.readouterr()
     assert exit_code == 2
@@ -184,10 +196,10 @@ def test_a_reused_code_is_a_clear_error(
 ) -> None:
     monkeypatch.setenv(SECRET_ENV, sim.client_secret)
     code = sim.issue_authorization_code(redirect_uri=DEFAULT_REDIRECT_URI)
-    assert main(_argv(sim, "--code", code, "--output", str(tmp_path / "first.json"))) == 0
+    assert main(_argv(sim, f"--code={code}", "--output", str(tmp_path / "first.json"))) == 0
     capsys.readouterr()
 
-    assert main(_argv(sim, "--code", code, "--output", str(tmp_path / "second.json"))) == 2
+    assert main(_argv(sim, f"--code={code}", "--output", str(tmp_path / "second.json"))) == 2
     stderr = capsys.readouterr().err
     assert "rejected the authorization code" in stderr
     assert "HTTP 400" in stderr
@@ -201,7 +213,7 @@ def test_a_redirect_uri_other_than_the_code_was_issued_for_is_rejected(
 ) -> None:
     monkeypatch.setenv(SECRET_ENV, sim.client_secret)
     code = sim.issue_authorization_code(redirect_uri="http://localhost:9999/callback")
-    assert main(_argv(sim, "--code", code)) == 2
+    assert main(_argv(sim, f"--code={code}")) == 2
     assert "--redirect-uri must be exactly" in capsys.readouterr().err
 
 
