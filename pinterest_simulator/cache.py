@@ -10,10 +10,11 @@ dataset's restatement revision and today's date. Tests leave it off: every answe
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from collections.abc import Callable, Hashable
 from typing import TypeVar
+
+from pinterest_simulator.clock import today
 
 Value = TypeVar("Value")
 
@@ -49,4 +50,4 @@ class ResponseCache:
 
     @staticmethod
     def _full_key(key: Hashable, revision: int) -> Hashable:
-        return (key, revision, dt.datetime.now(dt.UTC).date())
+        return (key, revision, today())

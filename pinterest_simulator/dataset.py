@@ -293,7 +293,7 @@ class Dataset:
 
     def restate(self) -> int:
         """Pinterest restates recent conversions: change every analytics value of the last
-        ``RESTATED_DAYS`` days (see handlers/analytics.py); return the new restatement counter."""
+        ``RESTATED_DAYS`` days (see metrics.py); return the new restatement counter."""
         with self.lock:
             self.restatements += 1
             return self.restatements

@@ -35,6 +35,7 @@ REFRESH_TOKEN_TTL = 60 * 24 * 3600  # continuous refresh tokens: 60 days
 #: its output for them (see the repository's conftest.py)
 ISSUED_SECRETS: set[str] = set()
 
+
 def auth_failed() -> ApiError:
     """401 code 2, as the spec's examples."""
     return ApiError(401, 2, "Authentication failed.")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
+from pinterest_simulator.limits import MAX_PAGE_SIZE
 from pinterest_simulator.spec import ApiError, Operation, bad_request
 
 if TYPE_CHECKING:
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 HandlerResult = Any
 Handler = Callable[["Context"], HandlerResult]
 HANDLERS: dict[str, Handler] = {}
-MAX_PAGE_SIZE = 250
 
 
 def handler(operation_id: str) -> Callable[[Handler], Handler]:

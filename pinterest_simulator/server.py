@@ -15,16 +15,17 @@ from urllib.parse import urlencode
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from pinterest_simulator.admin import handle_admin
 from pinterest_simulator.cache import ResponseCache
 from pinterest_simulator.dataset import Dataset
 from pinterest_simulator.faults import FaultInjector
-from pinterest_simulator.handlers.reports import DOWNLOAD_PREFIX as REPORT_DOWNLOAD_PREFIX
-from pinterest_simulator.handlers.reports import ReportJobs
-from pinterest_simulator.handlers.reports import download as report_download
 from pinterest_simulator.oauth import READ_SCOPES, TokenStore, insufficient_scope
+from pinterest_simulator.report_jobs import DOWNLOAD_PREFIX as REPORT_DOWNLOAD_PREFIX
+from pinterest_simulator.report_jobs import ReportJobs
+from pinterest_simulator.report_jobs import download as report_download
 from pinterest_simulator.requestlog import RequestLog, RequestRecord
 from pinterest_simulator.routes import HANDLERS, Context, json_response, load_handlers
-from pinterest_simulator.spec import API_PREFIX, ApiError, Spec
+from pinterest_simulator.spec import API_PREFIX, ApiError, Operation, Spec
 
 
 @cache
@@ -226,8 +227,6 @@ class Simulator:
         elif path.startswith(REPORT_DOWNLOAD_PREFIX):
             response = report_download(self, request)
         elif path.startswith("/_sim/"):
-            from pinterest_simulator.admin import handle_admin
-
             response = handle_admin(self, request)
         elif path in ("/oauth", "/oauth/"):
             response = self._authorize(request)
@@ -241,14 +240,15 @@ class Simulator:
         sub_path = path[len(API_PREFIX) :] or "/"
         query = {k: request.args.getlist(k) for k in request.args}
         op_id: str | None = None
-        fault: str | None = None
+        operation: Operation | None = None
+        path_values: dict[str, str] = {}
+        error: ApiError | None = None
         try:
             operation, path_values = self.spec.match(method, sub_path)
         except ApiError as exc:
-            operation, path_values, error = None, {}, exc
+            error = exc
         else:
             op_id = operation.operation_id
-            error = None
         decision = self.faults.decide(method, path, op_id)
         if decision.latency_s:
             time.sleep(decision.latency_s)
@@ -271,11 +271,11 @@ class Simulator:
             response = self._dispatch(request, operation, path_values, query)
         except ApiError as exc:
             response = json_response(exc.body(), exc.status, exc.headers)
-        self.requests.append(RequestRecord(method, path, op_id, query, response.status_code, time.time(), fault))
+        self.requests.append(RequestRecord(method, path, op_id, query, response.status_code, time.time()))
         return response
 
     def _dispatch(
-        self, request: Request, operation: Any, path_values: dict[str, str], query: dict[str, list[str]]
+        self, request: Request, operation: Operation, path_values: dict[str, str], query: dict[str, list[str]]
     ) -> Response:
         scopes: frozenset[str] = frozenset()
         if operation.auth == "bearer":
@@ -292,7 +292,7 @@ class Simulator:
         if self.cache.enabled and _is_sync_analytics(operation.operation_id):
             key = (request.path, tuple(sorted((name, tuple(values)) for name, values in query.items())))
             body = self.cache.get(key, self.dataset.restatements)
-            if body is None:
+            if not isinstance(body, bytes):
                 answer = _answer(handler(context))
                 if answer.status_code != 200:
                     return answer  # errors are not kept

@@ -44,6 +44,12 @@ def bad_request(message: str) -> ApiError:
     return ApiError(400, 1, message)
 
 
+def refused(message: str) -> ApiError:
+    """HTTP 400 with code 400: what the analytics endpoints answer for a well-formed request they refuse
+    (dates out of range, a missing filter)."""
+    return ApiError(400, 400, message)
+
+
 Parser = Callable[[list[str]], Any]
 
 
@@ -89,12 +95,12 @@ class Operation:
         for name, param in self.path_params.items():
             out[name] = param.parse([path_values[name]])
         for name, values in query.items():
-            param = self.query.get(name)
-            if param is None:
+            known = self.query.get(name)
+            if known is None:
                 if strict:
                     raise bad_request(f"Unexpected parameter '{name}'.")
                 continue
-            out[name] = param.parse(values)
+            out[name] = known.parse(values)
         for name, param in self.query.items():
             if name in out:
                 continue

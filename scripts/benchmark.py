@@ -40,7 +40,7 @@ from typing import Any
 
 from pinterest_simulator import Simulator
 from source_pinterest_marketing.config import PinterestMarketingSpec
-from source_pinterest_marketing.streams import STREAM_CLASSES
+from source_pinterest_marketing.streams import DECLARATIONS
 from source_pinterest_marketing.streams.reports import REPORTS
 
 PAGE = 250
@@ -123,8 +123,7 @@ def minimum_requests(sim: Simulator, days: int) -> Counter[str]:
     minimum["multi_pins/analytics"] = windows * batches(len(data.entities("pins")), PIN_IDS)
     # async reports: one job per report, account and window (186 days; 31 for product items)
     for spec in REPORTS:
-        window = 31 if spec.level.startswith("PRODUCT_ITEM") else 186
-        minimum["analytics/create_report"] += len(accounts) * math.ceil(days / window)
+        minimum["analytics/create_report"] += len(accounts) * math.ceil(days / spec.windows.window_days)
     minimum["catalogs/list"] = 1
     minimum["feeds/list"] = 1
     minimum["catalogs_product_groups/list"] = 1
@@ -324,9 +323,7 @@ def main() -> int:
     options = parser.parse_args()
     runs = {int(run) for run in options.runs.split(",")}
     streams = [
-        stream.stream_name
-        for stream in STREAM_CLASSES
-        if options.streams == "all" or stream.incremental_field != "date"
+        declaration.name for declaration in DECLARATIONS if options.streams == "all" or declaration.windows is None
     ]
     start_date = (datetime.now(UTC).date() - timedelta(days=options.days - 1)).isoformat()
     base = {"start_date": start_date}

@@ -14,10 +14,12 @@ import time
 import tracemalloc
 from datetime import timedelta
 
+from airbyte_cdk.models import SyncMode
+
 from pinterest_simulator import Simulator
-from source_pinterest_marketing.config import load_config
+from source_pinterest_marketing.config import load_config, utc_today
 from source_pinterest_marketing.context import SyncContext
-from source_pinterest_marketing.streams.analytics import utc_today
+from source_pinterest_marketing.streams.base import PinterestStream
 from source_pinterest_marketing.streams.reports import REPORT_STREAMS, ReportJob
 
 
@@ -35,18 +37,15 @@ def main() -> int:
         sim.reports.large_entities = args.entities
         start = (utc_today() - timedelta(days=args.days - 1)).isoformat()
         account = sim.dataset.ad_account_ids[0]
-        config = load_config(sim.connector_config(start_date=start, ad_account_ids=[account], access_token_mode=True))
-        [stream_class] = [cls for cls in REPORT_STREAMS if cls.stream_name == "campaign_report"]
-        stream = stream_class(SyncContext.create(config))
-        [stream_slice] = list(stream.stream_slices(sync_mode=None))
-        job = ReportJob(stream, stream_slice, stream.request_body(stream_slice))
+        raw_config = sim.connector_config(start_date=start, ad_account_ids=[account], access_token_mode=True)
+        [declaration] = [declaration for declaration in REPORT_STREAMS if declaration.name == "campaign_report"]
+        stream = PinterestStream(declaration, SyncContext.create(load_config(raw_config), raw_config))
+        [stream_slice] = list(stream.stream_slices(sync_mode=SyncMode.full_refresh))
         rss_before = _rss_mb()
         tracemalloc.start()
         started = time.monotonic()
-        rows = 0
-        for entity_id, row in job.rows():
-            stream.row(entity_id, row, stream_slice)
-            rows += 1
+        # every record as the sync emits it: the job's rows shaped, normalised and filtered
+        rows = sum(1 for _ in stream.read_records(SyncMode.full_refresh, stream_slice=stream_slice))
         seconds = time.monotonic() - started
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
@@ -61,10 +60,10 @@ def main() -> int:
 
 
 def _file_size_mb(sim: Simulator, token: str) -> float:
-    from pinterest_simulator.handlers.reports import _file
+    from pinterest_simulator.report_jobs import report_file
 
     job = sim.reports.jobs[token]
-    return sum(len(chunk) for chunk in _file(sim, job)) / 2**20
+    return sum(len(chunk) for chunk in report_file(sim, job)) / 2**20
 
 
 if __name__ == "__main__":

@@ -1,9 +1,15 @@
-"""Extract the enums the connector's spec and requests need from the official OpenAPI description.
+"""Extract the enums and limits the connector needs from the official OpenAPI description.
 
-The connector ships them as data (`source_pinterest_marketing/data/api_enums.json`) so that the
-config spec offers exactly the values the API accepts, without a hand-copied list to drift.
+The connector ships them as data (`source_pinterest_marketing/data/api_enums.json`) so that the config spec
+offers exactly the values the API accepts and requests stay within the API's limits, without a hand-copied
+list to drift:
 
-Regenerate after updating the spec:
+- global enums of component schemas (report columns and levels, attribution settings, statuses...);
+- `operations`: for every registered stream, the query parameters its fetcher declares (`api_parameters`) of
+  its operation: `enum` (every value, over all `oneOf` variants), `variants` (the values per variant, where
+  the spec has several) and `max_items` (values one request may carry).
+
+Regenerate after updating the spec, or after registering a stream:
     python scripts/generate_api_enums.py [--spec pinterest_simulator/data/openapi.json]
 Check that the committed file is current (CI): add `--check`.
 """
@@ -13,13 +19,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from source_pinterest_marketing.streams import DECLARATIONS  # noqa: E402
+from source_pinterest_marketing.streams.declaration import StreamDeclaration  # noqa: E402
+
 OUTPUT = ROOT / "source_pinterest_marketing" / "data" / "api_enums.json"
 DEFAULT_SPEC = ROOT / "pinterest_simulator" / "data" / "openapi.json"
-FALLBACK_SPEC = ROOT.parent / "shared" / "pinterest-api" / "openapi.json"
 
 
 def _resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
@@ -45,51 +57,75 @@ def _enum_of(spec: dict[str, Any], node: dict[str, Any]) -> list[Any]:
     return []
 
 
-def _query_param(spec: dict[str, Any], path: str, name: str) -> dict[str, Any]:
-    for parameter in spec["paths"][path]["get"]["parameters"]:
+def _operation(spec: dict[str, Any], operation_id: str) -> dict[str, Any]:
+    for item in spec["paths"].values():
+        for operation in item.values():
+            if isinstance(operation, dict) and operation.get("operationId") == operation_id:
+                return operation
+    raise KeyError(f"the spec has no operation {operation_id}")
+
+
+def _query_param(spec: dict[str, Any], operation_id: str, name: str) -> dict[str, Any]:
+    for parameter in _operation(spec, operation_id).get("parameters", []):
         parameter = _resolve(spec, parameter)
-        if parameter["name"] == name:
-            return dict(parameter["schema"])
-    raise KeyError(f"{path} has no query parameter {name}")
+        if parameter["name"] == name and parameter.get("in") == "query":
+            return _resolve(spec, dict(parameter["schema"]))
+    raise KeyError(f"{operation_id} has no query parameter {name}")
 
 
-def build(spec: dict[str, Any]) -> dict[str, Any]:
+def parameter_facts(spec: dict[str, Any], operation_id: str, name: str) -> dict[str, Any]:
+    """`enum`, `variants` and `max_items` of one query parameter, where the spec gives them."""
+    schema = _query_param(spec, operation_id, name)
+    facts: dict[str, Any] = {}
+    items = _resolve(spec, schema.get("items", {})) if schema.get("type") == "array" else schema
+    variants = [_enum_of(spec, variant) for variant in items.get("oneOf", [])]
+    values = list(dict.fromkeys(value for variant in variants for value in variant)) if variants else _enum_of(spec, items)
+    if values:
+        facts["enum"] = values
+    if len(variants) > 1:
+        facts["variants"] = variants
+    if "maxItems" in schema:
+        facts["max_items"] = schema["maxItems"]
+    return facts
+
+
+def operations(spec: dict[str, Any], declarations: Iterable[StreamDeclaration]) -> dict[str, Any]:
+    """The declared query parameters of every registered stream's operation."""
+    found: dict[str, dict[str, Any]] = {}
+    for declaration in declarations:
+        for name in declaration.fetcher.api_parameters:
+            found.setdefault(declaration.operation, {})[name] = parameter_facts(spec, declaration.operation, name)
+    return {operation: dict(sorted(parameters.items())) for operation, parameters in sorted(found.items())}
+
+
+def build(spec: dict[str, Any], declarations: Iterable[StreamDeclaration] = DECLARATIONS) -> dict[str, Any]:
     schemas = spec["components"]["schemas"]
-    account = "/ad_accounts/{ad_account_id}"
     return {
         "spec_version": spec["info"]["version"],
         "async_report_columns": _enum_of(spec, schemas["ReportingColumnAsync"]),
         "async_report_levels": _enum_of(spec, schemas["MetricsReportingLevel"]),
-        "async_targeting_types": _enum_of(
-            spec, schemas["TargetingTypeFilter"]["properties"]["targeting_types"]
-        ),
+        "async_targeting_types": _enum_of(spec, schemas["TargetingTypeFilter"]["properties"]["targeting_types"]),
         "attribution_window_days": _enum_of(spec, schemas["ConversionAttributionWindowDays"]),
         "conversion_report_times": _enum_of(spec, schemas["ConversionReportTimeType"]),
-        "conversion_attribution_types": _enum_of(
-            spec, schemas["ConversionReportAttributionType"]
-        ),
-        "entity_statuses": _enum_of(spec, _query_param(spec, f"{account}/campaigns", "entity_statuses")),
+        "conversion_attribution_types": _enum_of(spec, schemas["ConversionReportAttributionType"]),
+        "entity_statuses": _enum_of(spec, _query_param(spec, "campaigns/list", "entity_statuses")),
         "granularities": _enum_of(spec, schemas["Granularity"]),
-        "sync_analytics_columns": _enum_of(
-            spec, _query_param(spec, f"{account}/analytics", "columns")
-        ),
-        "targeting_types": {
-            "ad_account": _enum_of(spec, _query_param(spec, f"{account}/targeting_analytics", "targeting_types")),
-            "campaign": _enum_of(spec, _query_param(spec, f"{account}/campaigns/targeting_analytics", "targeting_types")),
-            "ad_group": _enum_of(spec, _query_param(spec, f"{account}/ad_groups/targeting_analytics", "targeting_types")),
-            "ad": _enum_of(spec, _query_param(spec, f"{account}/ads/targeting_analytics", "targeting_types")),
-        },
         "campaign_summary_statuses": _enum_of(spec, schemas["CampaignSummaryStatus"]),
         "product_group_summary_statuses": _enum_of(spec, schemas["ProductGroupSummaryStatus"]),
+        "operations": operations(spec, declarations),
     }
 
 
-def main() -> int:
+def render(spec: dict[str, Any], declarations: Iterable[StreamDeclaration] = DECLARATIONS) -> str:
+    return json.dumps(build(spec, declarations), indent=2, sort_keys=True) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC if DEFAULT_SPEC.exists() else FALLBACK_SPEC)
+    parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC)
     parser.add_argument("--check", action="store_true", help="fail if the committed file is out of date")
-    args = parser.parse_args()
-    rendered = json.dumps(build(json.loads(args.spec.read_text())), indent=2, sort_keys=True) + "\n"
+    args = parser.parse_args(argv)
+    rendered = render(json.loads(args.spec.read_text()))
     if args.check:
         if not OUTPUT.exists() or OUTPUT.read_text() != rendered:
             print(f"{OUTPUT} is out of date: run scripts/generate_api_enums.py", file=sys.stderr)

@@ -6,17 +6,13 @@
 
 Two regions of ``docs/pinterest-marketing.md`` are generated; everything outside them is hand-written:
 
-* ``<!-- streams:start -->`` ... ``<!-- streams:end -->``: one row per class of the stream registry
-  ``source_pinterest_marketing.streams.STREAM_CLASSES`` (a stream appears as soon as it is registered):
-  stream name, endpoint, primary key, sync modes, cursor and partition keys.
+* ``<!-- streams:start -->`` ... ``<!-- streams:end -->``: one row per declaration of the stream registry
+  ``source_pinterest_marketing.streams.DECLARATIONS`` (a stream appears as soon as it is registered):
+  stream name, endpoint linked to the operation's API reference page, primary key, sync modes, cursor and
+  partition keys.
 * ``<!-- config:start -->`` ... ``<!-- config:end -->``: every field of the connector spec
   (``connector_spec_schema()``, built from ``PinterestMarketingSpec``), nested ones included
   (``credentials.*`` per authentication method, ``custom_reports[].*``), with type, default and description.
-
-The endpoint of a stream is, in order: its optional class attribute ``endpoint`` (e.g. ``"POST/GET
-/v5/ad_accounts/{ad_account_id}/reports"``), ``ENDPOINT_OVERRIDES`` below (streams whose path is not a simple
-template), ``<http_method> /v5/<path_template>``, or else the API documentation URL of the class docstring.
-The endpoint is linked to the API documentation page named in the class docstring when there is one.
 """
 
 from __future__ import annotations
@@ -33,94 +29,43 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from source_pinterest_marketing.config import connector_spec_schema  # noqa: E402
-from source_pinterest_marketing.streams import STREAM_CLASSES  # noqa: E402
+from source_pinterest_marketing.streams import DECLARATIONS  # noqa: E402
+from source_pinterest_marketing.streams.declaration import StreamDeclaration  # noqa: E402
 
 DOC_PATH: Final = ROOT / "docs" / "pinterest-marketing.md"
-API_PREFIX: Final = "/v5/"
-#: streams whose request path is computed in code, not a `path_template`
-ENDPOINT_OVERRIDES: Final[Mapping[str, str]] = {
-    "ad_accounts": "GET /v5/ad_accounts (configured ids: GET /v5/ad_accounts/{ad_account_id})",
-}
 #: enums longer than this are summarised ("one of N values") instead of listed
 MAX_LISTED_ENUM: Final = 8
 DASH: Final = "\u2013"  # en dash: "nothing" in a table cell
 TIMES: Final = " \u00d7 "  # multiplication sign between partition keys
-_URL = re.compile(r"https?://[^\s)>\]]+")
 
 
 # -- streams --------------------------------------------------------------------------------------
-def _class_str(stream_class: type, name: str) -> str | None:
-    """A class attribute that is a plain string (not a property or an annotation-only name)."""
-    value = getattr(stream_class, name, None)
-    return value if isinstance(value, str) and value else None
-
-
-def docs_url(stream_class: type) -> str | None:
-    """The first URL of the class docstring (the API documentation page of the stream)."""
-    match = _URL.search(stream_class.__doc__ or "")
-    return match.group(0).rstrip(".,;") if match else None
-
-
-def endpoint(stream_class: type) -> str:
-    explicit = _class_str(stream_class, "endpoint")
-    if explicit:
-        return explicit
-    name = _class_str(stream_class, "stream_name") or stream_class.__name__
-    if name in ENDPOINT_OVERRIDES:
-        return ENDPOINT_OVERRIDES[name]
-    template = _class_str(stream_class, "path_template")
-    if template:
-        method = (_class_str(stream_class, "http_method") or "GET").upper()
-        return f"{method} {API_PREFIX}{template.lstrip('/')}"
-    return docs_url(stream_class) or "(see the stream's code)"
-
-
-def _primary_key(stream_class: type) -> str:
-    key = getattr(stream_class, "primary_key", None)
-    if isinstance(key, str):
-        return f"`{key}`"
-    if isinstance(key, (list, tuple)) and key:
-        parts = ["+".join(part) if isinstance(part, (list, tuple)) else str(part) for part in key]
-        return ", ".join(f"`{part}`" for part in parts)
-    return DASH
-
-
-def _partition(stream_class: type) -> str:
-    partitioner = getattr(stream_class, "partitioner", None)
-    keys = getattr(partitioner, "keys", ()) if partitioner is not None else ()
-    if not isinstance(keys, (list, tuple)) or not keys:
-        return DASH
-    return TIMES.join(f"`{key}`" for key in keys)
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
-def stream_rows() -> list[list[str]]:
+def stream_rows(declarations: Iterable[StreamDeclaration] = DECLARATIONS) -> list[list[str]]:
     rows = []
-    for stream_class in STREAM_CLASSES:
-        name = _class_str(stream_class, "stream_name") or stream_class.__name__
-        cursor = _class_str(stream_class, "incremental_field")
-        point = endpoint(stream_class)
-        url = docs_url(stream_class)
-        shown = f"`{point}`" if not point.startswith("http") else point
+    for declaration in declarations:
+        cursor = declaration.cursor
+        keys = declaration.partitioner.keys
         rows.append(
             [
-                f"`{name}`",
-                f"[{shown}]({url})" if url and not point.startswith("http") else shown,
-                _primary_key(stream_class),
+                f"`{declaration.name}`",
+                f"[`{declaration.endpoint}`]({declaration.docs_url})",
+                ", ".join(f"`{field}`" for field in declaration.primary_key) or DASH,
                 "full_refresh, incremental" if cursor else "full_refresh",
                 f"`{cursor}`" if cursor else DASH,
-                _partition(stream_class),
+                TIMES.join(f"`{key}`" for key in keys) or DASH,
             ]
         )
     return rows
 
 
-def streams_table() -> str:
+def streams_table(declarations: tuple[StreamDeclaration, ...] = DECLARATIONS) -> str:
     header = ["Stream", "Endpoint", "Primary key", "Sync modes", "Cursor", "Partition (state per)"]
-    return _table(header, stream_rows()) + f"\n\n{len(STREAM_CLASSES)} streams, plus one `custom_<name>` stream per custom report.\n"
+    count = f"{len(declarations)} streams, plus one `custom_<name>` stream per custom report."
+    return _table(header, stream_rows(declarations)) + f"\n\n{count}\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
 
 
 # -- config ---------------------------------------------------------------------------------------
@@ -223,8 +168,8 @@ def replace_region(text: str, region: str, content: str) -> str:
     return pattern.sub(lambda _: f"{start}\n{note}\n{content}\n{end}", text, count=1)
 
 
-def render(text: str) -> str:
-    text = replace_region(text, "streams", streams_table())
+def render(text: str, declarations: tuple[StreamDeclaration, ...] = DECLARATIONS) -> str:
+    text = replace_region(text, "streams", streams_table(declarations))
     return replace_region(text, "config", config_table())
 
 

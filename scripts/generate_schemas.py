@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """Generate the connector's stream JSON schemas from Pinterest's official OpenAPI spec.
 
-Regenerate after the spec copy in ``pinterest_simulator/data/openapi.json`` changes, or after editing ``STREAMS``::
+Regenerate after the spec copy in ``pinterest_simulator/data/openapi.json`` changes, or after registering a stream::
 
     python scripts/generate_schemas.py                      # (re)write source_pinterest_marketing/schemas/
     python scripts/generate_schemas.py --check              # CI: exit 1 if the files on disk are stale
     python scripts/generate_schemas.py --spec path/to/openapi.json
 
-``STREAMS`` maps each stream to the component schema of its list operation's items (the generator checks the name
-against the operation's 200 response, so a spec change cannot silently point a stream at the wrong model).
+The generator iterates the stream registry (``source_pinterest_marketing.streams.DECLARATIONS``). A stream whose
+declared schema is a ``Component`` gets that component schema of its operation's items (the generator checks the
+name against the operation's 200 response, so a spec change cannot silently point a stream at the wrong model);
+analytics and report streams declare a schema the connector builds from their columns (``BuiltSchema``), written
+as it is.
 ``SHARED_FRAGMENTS`` names the nested objects several streams share; they are written to ``schemas/shared/<name>.json``
 and referenced as ``{"$ref": "<name>.json"}``, the form airbyte_cdk's ``ResourceSchemaLoader`` resolves.
 
@@ -26,12 +29,11 @@ Rules applied to every component schema:
   ``start_time``, ``created_timestamp``, product-group ``created_at``...) stay integers, ``CustomerList`` times stay
   numbers, micro-currency amounts stay integers.
 * Every object, at any depth, has ``"additionalProperties": true``.
-* ``StreamSpec.drop`` removes top-level properties the connector strips (feed ``credentials``);
-  ``StreamSpec.add_ids`` declares string id properties the connector adds to each record (partition keys);
-  ``StreamSpec.opaque`` declares a top-level object free-form (product-group ``filters``, a deep filter DSL).
+* A declaration's ``dropped_fields`` are removed (feed ``credentials``); its ``slice_fields`` (the parent's id the
+  connector copies into each record) are string properties, added where the component lacks them;
+  ``Component.opaque`` declares a top-level object free-form (product-group ``filters``, a deep filter DSL).
 
-Output is deterministic: sorted keys, 2-space indent, trailing newline. Files the generator does not produce
-(hand-written schemas for analytics and report streams) are left alone by both the write and the ``--check`` modes.
+Output is deterministic: sorted keys, 2-space indent, trailing newline.
 """
 
 from __future__ import annotations
@@ -40,66 +42,22 @@ import argparse
 import json
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import reduce
 from pathlib import Path
 from typing import Any, Final
 
+ROOT: Final = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from source_pinterest_marketing.streams import DECLARATIONS  # noqa: E402
+from source_pinterest_marketing.streams.declaration import Component, StreamDeclaration  # noqa: E402
+
 JsonSchema = dict[str, Any]
 
-ROOT: Final = Path(__file__).resolve().parents[1]
 DEFAULT_SPEC: Final = ROOT / "pinterest_simulator" / "data" / "openapi.json"
 SCHEMAS_DIR: Final = ROOT / "source_pinterest_marketing" / "schemas"
 DRAFT_07: Final = "http://json-schema.org/draft-07/schema#"
-
-
-@dataclass(frozen=True)
-class StreamSpec:
-    """Where a stream's schema comes from and what the connector changes in its records."""
-
-    stream: str
-    component: str
-    operation_id: str
-    """The list (or get) operation whose 200 response items are ``component``."""
-    add_ids: tuple[str, ...] = ()
-    """String id properties the connector adds to each record; must not already be in the component."""
-    drop: tuple[str, ...] = ()
-    """Top-level properties the connector removes from each record; must be in the component."""
-    opaque: tuple[str, ...] = ()
-    """Top-level objects declared free-form (no nested properties), for deep unions that add bulk but no value."""
-
-
-STREAMS: Final[tuple[StreamSpec, ...]] = (
-    StreamSpec("user_account", "Account", "user_account/get"),
-    StreamSpec("boards", "Board", "boards/list"),
-    StreamSpec("board_sections", "BoardSection", "board_sections/list", add_ids=("board_id",)),
-    StreamSpec("board_pins", "Pin", "boards/list_pins"),
-    StreamSpec("board_section_pins", "Pin", "board_sections/list_pins"),
-    StreamSpec("pins", "Pin", "pins/list"),
-    StreamSpec("ad_accounts", "AdAccount", "ad_accounts/list"),
-    StreamSpec("campaigns", "CampaignResponse", "campaigns/list"),
-    StreamSpec("ad_groups", "AdGroupResponse", "ad_groups/list"),
-    StreamSpec("ads", "AdResponse", "ads/list"),
-    StreamSpec("keywords", "Keyword", "keywords/get", add_ids=("ad_account_id",)),
-    StreamSpec("audiences", "Audience", "audiences/list"),
-    StreamSpec("customer_lists", "CustomerList", "customer_lists/list"),
-    StreamSpec("conversion_tags", "ConversionTag", "conversion_tags/list"),
-    StreamSpec(
-        "product_group_promotions",
-        "ProductGroupPromotion",
-        "product_group_promotions/list",
-        add_ids=("ad_account_id",),
-    ),
-    StreamSpec("catalogs", "Catalog", "catalogs/list"),
-    StreamSpec("catalogs_feeds", "CatalogsFeed", "feeds/list", drop=("credentials",)),
-    StreamSpec(
-        "catalogs_product_groups",
-        "CatalogsVerticalProductGroup",
-        "catalogs_product_groups/list",
-        # {any_of|all_of: [{<38 filter keys>: {...}}]}, merged over three verticals: 60 KB of schema for a filter DSL.
-        opaque=("filters",),
-    ),
-)
 
 SHARED_FRAGMENTS: Final[Mapping[str, str]] = {
     "BoardOwner": "board_owner",  # boards, board_pins, board_section_pins, pins
@@ -145,29 +103,32 @@ class SchemaGenerator:
         self.fragments: dict[str, JsonSchema] = {}
         """Shared fragments generated so far, by file stem."""
 
-    def files(self) -> dict[str, JsonSchema]:
+    def files(self, declarations: Iterable[StreamDeclaration] = DECLARATIONS) -> dict[str, JsonSchema]:
         """Every file to write, by path relative to the schemas directory."""
-        files = {f"{entry.stream}.json": self.stream_schema(entry) for entry in STREAMS}
+        files: dict[str, JsonSchema] = {}
+        for declaration in declarations:
+            schema = declaration.schema
+            built = self.stream_schema(declaration, schema) if isinstance(schema, Component) else schema.build(declaration)
+            files[f"{declaration.name}.json"] = built
         files.update({f"shared/{stem}.json": fragment for stem, fragment in self.fragments.items()})
-        files.update({f"{entry.stream}.json": analytics_schema(self._spec, entry) for entry in ANALYTICS_STREAMS})
-        files.update(report_schemas())
         return files
 
-    def stream_schema(self, entry: StreamSpec) -> JsonSchema:
-        self._check_operation(entry)
-        converted = self._convert(self._components[entry.component], None, frozenset({entry.component}))
+    def stream_schema(self, declaration: StreamDeclaration, component: Component) -> JsonSchema:
+        name = declaration.name
+        self._check_operation(declaration.operation, component.name, name)
+        converted = self._convert(self._components[component.name], None, frozenset({component.name}))
         properties: dict[str, JsonSchema] = dict(converted.get("properties", {}))
-        for name in entry.drop:
-            if properties.pop(name, None) is None:
-                raise ValueError(f"{entry.stream}: cannot drop {name!r}, {entry.component} has no such property")
-        for name in entry.opaque:
-            if name not in properties:
-                raise ValueError(f"{entry.stream}: cannot make {name!r} opaque, {entry.component} has no such property")
-            properties[name] = {"type": ["null", "object"], "additionalProperties": True}
-        for name in entry.add_ids:
-            if name in properties:
-                raise ValueError(f"{entry.stream}: {entry.component} already has {name!r}, remove it from add_ids")
-            properties[name] = {"type": ["null", "string"]}
+        for field in declaration.dropped_fields:
+            if properties.pop(field, None) is None:
+                raise ValueError(f"{name}: cannot drop {field!r}, {component.name} has no such property")
+        for field in component.opaque:
+            if field not in properties:
+                raise ValueError(f"{name}: cannot make {field!r} opaque, {component.name} has no such property")
+            properties[field] = {"type": ["null", "object"], "additionalProperties": True}
+        for field in declaration.slice_fields:
+            if field in properties and "string" not in _types(properties[field]):
+                raise ValueError(f"{name}: {component.name}.{field} is not a string, the connector adds it as one")
+            properties.setdefault(field, {"type": ["null", "string"]})
         return {
             "$schema": DRAFT_07,
             "type": "object",
@@ -175,16 +136,16 @@ class SchemaGenerator:
             "properties": properties,
         }
 
-    def _check_operation(self, entry: StreamSpec) -> None:
+    def _check_operation(self, operation_id: str, component: str, stream: str) -> None:
         for path_item in self._spec["paths"].values():
             operation = path_item.get("get")
-            if operation and operation.get("operationId") == entry.operation_id:
+            if operation and operation.get("operationId") == operation_id:
                 body = operation["responses"]["200"]["content"]["application/json"]["schema"]
                 found = self._item_component(body)
-                if found != entry.component:
-                    raise ValueError(f"{entry.stream}: {entry.operation_id} returns {found}, not {entry.component}")
+                if found != component:
+                    raise ValueError(f"{stream}: {operation_id} returns {found}, not {component}")
                 return
-        raise ValueError(f"{entry.stream}: no GET operation {entry.operation_id!r} in the spec")
+        raise ValueError(f"{stream}: no GET operation {operation_id!r} in the spec")
 
     def _item_component(self, body: Mapping[str, Any]) -> str | None:
         """The component a 200 body returns: ``{"$ref"}`` or a ``Paginated``-style ``{items: [{"$ref"}]}``."""
@@ -293,124 +254,15 @@ class SchemaGenerator:
         return merged
 
 
-# -- analytics streams ----------------------------------------------------------------------------
-# Analytics rows are not a component schema: their keys are the requested columns (the sync columns enum,
-# ``components.parameters.query_columns``) or the metric types of the organic endpoints, plus the fields the
-# connector adds (see source_pinterest_marketing/streams/analytics.py).
-
-
-@dataclass(frozen=True)
-class AnalyticsSchemaSpec:
-    """An analytics stream's schema: ``kind`` "ads" (sync columns), "user" or "pin" (metric types)."""
-
-    stream: str
-    kind: str
-    id_field: str | None = None
-    targeting: bool = False
-
-
-ANALYTICS_STREAMS: Final[tuple[AnalyticsSchemaSpec, ...]] = (
-    AnalyticsSchemaSpec("ad_account_analytics", "ads", "ad_account_id"),
-    AnalyticsSchemaSpec("campaign_analytics", "ads", "campaign_id"),
-    AnalyticsSchemaSpec("ad_group_analytics", "ads", "ad_group_id"),
-    AnalyticsSchemaSpec("ad_analytics", "ads", "ad_id"),
-    AnalyticsSchemaSpec("product_group_analytics", "ads", "product_group_id"),
-    AnalyticsSchemaSpec("ad_account_targeting_analytics", "ads", "ad_account_id", targeting=True),
-    AnalyticsSchemaSpec("campaign_targeting_analytics", "ads", "campaign_id", targeting=True),
-    AnalyticsSchemaSpec("ad_group_targeting_analytics", "ads", "ad_group_id", targeting=True),
-    AnalyticsSchemaSpec("ad_targeting_analytics", "ads", "ad_id", targeting=True),
-    AnalyticsSchemaSpec("user_account_analytics", "user"),
-    AnalyticsSchemaSpec("pin_analytics", "pin", "pin_id"),
-)
-_STRING_COLUMN_SUFFIXES: Final = ("_ID", "_NAME", "_STATUS", "_TYPE", "_LABEL", "_TAG", "_OPTIMIZATION")
-#: settings columns whose type the spec does not give: kept permissive
-_LOOSE_COLUMNS: Final = frozenset({"IS_PREMIERE_CAMPAIGN", "CAMPAIGN_BUDGET_OPTIMIZATION"})
-
-
-def _nullable(*types: str, **extra: Any) -> JsonSchema:
-    return {"type": ["null", *types], **extra}
-
-
-def _column_schema(column: str) -> JsonSchema:
-    if column in _LOOSE_COLUMNS:
-        return _nullable("boolean", "string")
-    if column.endswith(_STRING_COLUMN_SUFFIXES):
-        return _nullable("string")
-    return _nullable("number")
-
-
-def _operation_parameter(spec: Mapping[str, Any], operation_id: str, name: str) -> Mapping[str, Any]:
-    for item in spec["paths"].values():
-        for operation in item.values():
-            if isinstance(operation, Mapping) and operation.get("operationId") == operation_id:
-                for parameter in operation.get("parameters", ()):
-                    if "$ref" in parameter:
-                        parameter = spec["components"]["parameters"][parameter["$ref"].rsplit("/", 1)[-1]]
-                    if parameter["name"] == name:
-                        return parameter  # type: ignore[no-any-return]
-    raise ValueError(f"{operation_id} has no parameter {name!r}")
-
-
-def _enum_values(schema: Mapping[str, Any]) -> list[str]:
-    items = schema["items"]
-    variants = items.get("oneOf") or [items]
-    return list(dict.fromkeys(value for variant in variants for value in variant["enum"]))
-
-
-def analytics_schema(spec: Mapping[str, Any], entry: AnalyticsSchemaSpec) -> JsonSchema:
-    """Metric columns as nullable numbers (ids, names and statuses as strings), ``DATE``/``date`` as dates,
-    plus the id, account and attribution fields the connector writes into each row."""
-    properties: dict[str, JsonSchema] = {"date": _nullable("string", format="date")}
-    if entry.kind == "ads":
-        columns = _enum_values(spec["components"]["parameters"]["query_columns"]["schema"])
-        properties.update({column: _column_schema(column) for column in columns})
-        properties["DATE"] = _nullable("string", format="date")
-        properties["ad_account_id"] = _nullable("string")
-        properties.update(
-            click_window_days=_nullable("integer"),
-            engagement_window_days=_nullable("integer"),
-            view_window_days=_nullable("integer"),
-            conversion_report_time=_nullable("string"),
-        )
-        if entry.targeting:
-            properties.update(targeting_type=_nullable("string"), targeting_value=_nullable("string"))
-    else:
-        operation = "user_account/analytics" if entry.kind == "user" else "multi_pins/analytics"
-        metrics = _enum_values(_operation_parameter(spec, operation, "metric_types")["schema"])
-        properties.update({metric: _nullable("number") for metric in metrics})
-        properties["data_status"] = _nullable("string")
-    if entry.id_field:
-        properties[entry.id_field] = _nullable("string")
-    return {
-        "$schema": DRAFT_07,
-        "type": "object",
-        "additionalProperties": True,
-        "properties": properties,
-    }
-
-
-# -- async report streams ------------------------------------------------------------------------
-# Report rows are the requested async columns (``ReportingColumnAsync``) plus the fields the connector adds. The
-# standard ``<level>_report`` streams request each level's default columns; their schemas come from the connector's
-# own table (source_pinterest_marketing/streams/reports.py), which custom reports also use at run time.
-
-
-def report_schemas() -> dict[str, JsonSchema]:
-    """``<level>_report.json`` for every standard report stream."""
-    from source_pinterest_marketing.streams.reports import REPORTS, report_schema
-
-    return {f"{spec.stream_name}.json": report_schema(spec) for spec in REPORTS}
-
-
 def render(schema: JsonSchema) -> str:
     """The file text: sorted keys, 2-space indent, trailing newline."""
     return json.dumps(schema, indent=2, sort_keys=True) + "\n"
 
 
-def generate(spec_path: Path) -> dict[str, str]:
+def generate(spec_path: Path, declarations: Iterable[StreamDeclaration] = DECLARATIONS) -> dict[str, str]:
     """The text of every generated file, by path relative to the schemas directory."""
     spec = json.loads(spec_path.read_text(encoding="utf-8"))
-    return {path: render(schema) for path, schema in sorted(SchemaGenerator(spec).files().items())}
+    return {path: render(schema) for path, schema in sorted(SchemaGenerator(spec).files(declarations).items())}
 
 
 def stale_files(expected: Mapping[str, str], schemas_dir: Path) -> list[str]:
@@ -422,7 +274,13 @@ def stale_files(expected: Mapping[str, str], schemas_dir: Path) -> list[str]:
     ]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def orphan_files(expected: Mapping[str, str], schemas_dir: Path) -> list[str]:
+    """Schema files on disk that no registered stream (or shared fragment) produces."""
+    on_disk = {path.relative_to(schemas_dir).as_posix() for path in schemas_dir.rglob("*.json")}
+    return sorted(on_disk - set(expected))
+
+
+def main(argv: Sequence[str] | None = None, declarations: Iterable[StreamDeclaration] = DECLARATIONS) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help=f"OpenAPI JSON (default: {DEFAULT_SPEC})")
     parser.add_argument("--schemas-dir", type=Path, default=SCHEMAS_DIR, help=f"output (default: {SCHEMAS_DIR})")
@@ -431,14 +289,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.spec.is_file():
         parser.error(f"spec not found: {args.spec}")
 
-    expected = generate(args.spec)
+    expected = generate(args.spec, declarations)
     stale = stale_files(expected, args.schemas_dir)
+    orphans = orphan_files(expected, args.schemas_dir) if args.schemas_dir.is_dir() else []
     if args.check:
-        if stale:
-            sys.stderr.write(
-                f"{len(stale)} schema file(s) out of date: {', '.join(stale)}\n"
-                "Run: python scripts/generate_schemas.py\n"
-            )
+        if stale or orphans:
+            problems = [f"{len(stale)} schema file(s) out of date: {', '.join(stale)}"] if stale else []
+            problems += [f"{len(orphans)} schema file(s) of no registered stream: {', '.join(orphans)}"] if orphans else []
+            sys.stderr.write("\n".join(problems) + "\nRun: python scripts/generate_schemas.py\n")
             return 1
         sys.stdout.write(f"{len(expected)} schema files are up to date\n")
         return 0
@@ -446,9 +304,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         target = args.schemas_dir / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(expected[path], encoding="utf-8")
-    sys.stdout.write(f"wrote {len(stale)} of {len(expected)} schema files to {args.schemas_dir}\n")
+    for path in orphans:
+        (args.schemas_dir / path).unlink()
+    sys.stdout.write(
+        f"wrote {len(stale)} of {len(expected)} schema files to {args.schemas_dir}, removed {len(orphans)}\n"
+    )
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

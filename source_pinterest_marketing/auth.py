@@ -1,11 +1,12 @@
 """Authentication: OAuth2 refresh with rotating refresh tokens, or a bare access token.
 
-Pinterest's token endpoint (`POST {base}/oauth/token`) takes a form body and HTTP Basic client
-auth, and answers every refresh with a NEW refresh token (API-NOTES §1.3). The CDK's
-`SingleUseRefreshTokenOauth2Authenticator` already persists rotated tokens through a CONTROL
-`CONNECTOR_CONFIG` message; this module adds Pinterest's Basic auth, saves the refresh token's own
-expiry next to it, warns when that expiry is near, and turns token-endpoint rejections into
-config errors that say what to do.
+Pinterest's token endpoint (`POST {base}/oauth/token`) takes a form body and HTTP Basic client auth, and
+answers every refresh with a NEW refresh token and its expiry (see docs/dev/API-NOTES.md, "OAuth and token
+rotation"). The CDK's `SingleUseRefreshTokenOauth2Authenticator` already serialises refreshes and persists the
+rotated token through a CONTROL `CONNECTOR_CONFIG` message; this module implements its public
+`refresh_access_token` hook: the token request itself (bounded retries of transient failures), Pinterest's
+Basic auth, the refresh token's own expiry saved next to it with a warning when it is near, and rejections
+turned into config errors that say what to do.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from __future__ import annotations
 import base64
 import logging
 import time
-from collections.abc import MutableMapping
-from typing import Any, Union
+from collections.abc import Mapping, MutableMapping
+from datetime import timedelta
+from typing import Any, ClassVar, Optional, Union
 
 import requests
 from airbyte_cdk.models import FailureType
@@ -23,52 +25,118 @@ from airbyte_cdk.sources.streams.http.requests_native_auth import (
     TokenAuthenticator,
 )
 from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
-from airbyte_cdk.utils.datetime_helpers import AirbyteDateTime
+from airbyte_cdk.utils.datetime_helpers import AirbyteDateTime, ab_datetime_now
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+from typing_extensions import override
 
 from source_pinterest_marketing.config import AccessTokenCredentials, PinterestConfig
 
 logger = logging.getLogger("airbyte")
 
 REFRESH_TOKEN_WARNING_DAYS = 7
-REFRESH_TOKEN_EXPIRES_AT_PATH = ("credentials", "refresh_token_expires_at")
+REFRESH_TOKEN_EXPIRES_AT = "refresh_token_expires_at"
+#: when the token endpoint says nothing of the access token's lifetime
+DEFAULT_ACCESS_TOKEN_SECONDS = 3600
 
 
 class PinterestOAuthAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
-    """Rotating-refresh-token OAuth with HTTP Basic client authentication."""
+    """Rotating-refresh-token OAuth with HTTP Basic client authentication.
+
+    `connector_config` is the user's own (mutable) config: the CDK writes the rotated refresh token into it
+    and emits it as a CONTROL message, so Airbyte saves it."""
+
+    #: attempts of one refresh when the token endpoint fails transiently (5xx, 429, no connection)
+    max_attempts: ClassVar[int] = 5
+    #: first wait between attempts (doubled each time, at most `retry_max_seconds`)
+    retry_base_seconds: ClassVar[float] = 2.0
+    retry_max_seconds: ClassVar[float] = 30.0
+    request_timeout_seconds: ClassVar[float] = 60.0
 
     def __init__(self, connector_config: MutableMapping[str, Any], api_base_url: str) -> None:
         credentials = connector_config["credentials"]
         basic = base64.b64encode(f"{credentials['client_id']}:{credentials['client_secret']}".encode()).decode()
         add_to_secrets(basic)
+        self.persisted_credentials: MutableMapping[str, Any] = credentials
         super().__init__(
             connector_config=connector_config,
             token_refresh_endpoint=f"{api_base_url}/oauth/token",
             refresh_request_headers={"Authorization": f"Basic {basic}"},
         )
 
-    def refresh_access_token(self) -> tuple[str, AirbyteDateTime, str | None]:  # type: ignore[override]
-        response = self._make_handled_request()
-        access_token = self._extract_access_token(response)
-        new_refresh_token = self._extract_refresh_token(response)
-        if new_refresh_token:
-            add_to_secrets(new_refresh_token)
-        expires_at = response.get("refresh_token_expires_at")
-        if isinstance(expires_at, (int, float)):
-            self._set_config_value_by_path(REFRESH_TOKEN_EXPIRES_AT_PATH, int(expires_at))
+    @override
+    def refresh_access_token(self) -> tuple[str, AirbyteDateTime, Optional[str]]:  # type: ignore[override]
+        answer = self._token_answer()
+        access_token = answer.get("access_token")
+        if not isinstance(access_token, str) or not access_token:
+            raise AirbyteTracedException(
+                message="Pinterest's token endpoint answered without an access token.",
+                internal_message=f"token endpoint answer without access_token (keys {sorted(answer)})",
+                failure_type=FailureType.system_error,
+            )
+        add_to_secrets(access_token)
+        refresh_token = answer.get("refresh_token")
+        if isinstance(refresh_token, str) and refresh_token:
+            add_to_secrets(refresh_token)
+        else:
+            refresh_token = None
+        expires_at = answer.get(REFRESH_TOKEN_EXPIRES_AT)
+        if isinstance(expires_at, (int, float)) and not isinstance(expires_at, bool):
+            # saved beside the refresh token: the CONTROL message the CDK emits next carries it
+            self.persisted_credentials[REFRESH_TOKEN_EXPIRES_AT] = int(expires_at)
             warn_if_refresh_token_expires_soon(int(expires_at))
-        return access_token, self._extract_token_expiry_date(response), new_refresh_token
+        expires_in = answer.get("expires_in")
+        seconds = expires_in if isinstance(expires_in, int) and expires_in > 0 else DEFAULT_ACCESS_TOKEN_SECONDS
+        return access_token, ab_datetime_now() + timedelta(seconds=seconds), refresh_token
 
-    def _make_handled_request(self) -> Any:
-        try:
-            return super()._make_handled_request()
-        except requests.HTTPError as error:
-            raise token_endpoint_error(error.response) from None
-        except AirbyteTracedException as error:
-            cause = error.__cause__
-            if isinstance(cause, requests.HTTPError) and cause.response is not None:
-                raise token_endpoint_error(cause.response) from None
-            raise
+    def _token_answer(self) -> Mapping[str, Any]:
+        """POST the refresh form; retry transient failures, turn rejections into config errors."""
+        endpoint = str(self.get_token_refresh_endpoint())
+        wait = self.retry_base_seconds
+        for attempt in range(1, self.max_attempts + 1):
+            last_attempt = attempt == self.max_attempts
+            try:
+                response = requests.post(
+                    endpoint,
+                    data=self.build_refresh_request_body(),
+                    headers=self.build_refresh_request_headers(),
+                    timeout=self.request_timeout_seconds,
+                )
+            except requests.RequestException as error:
+                if last_attempt:
+                    raise
+                logger.warning("Pinterest's token endpoint could not be reached (%s); retrying", type(error).__name__)
+            else:
+                if response.ok:
+                    return _json_object(response)
+                if response.status_code != 429 and response.status_code < 500:
+                    raise token_endpoint_error(response)
+                if last_attempt:
+                    raise AirbyteTracedException(
+                        message=(
+                            f"Pinterest's token endpoint kept failing (HTTP {response.status_code}) while refreshing "
+                            "the access token; the next sync tries again."
+                        ),
+                        internal_message=f"token endpoint HTTP {response.status_code} after {attempt} attempts",
+                        failure_type=FailureType.transient_error,
+                    )
+                logger.warning("Pinterest's token endpoint answered HTTP %d; retrying", response.status_code)
+            time.sleep(wait)
+            wait = min(wait * 2, self.retry_max_seconds)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _json_object(response: requests.Response) -> Mapping[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, Mapping):
+        raise AirbyteTracedException(
+            message="Pinterest's token endpoint answered with a body that is not a JSON object.",
+            internal_message=f"token endpoint body: {response.headers.get('Content-Type')}",
+            failure_type=FailureType.system_error,
+        )
+    return body
 
 
 def token_endpoint_error(response: requests.Response | None) -> AirbyteTracedException:
@@ -100,12 +168,13 @@ def warn_if_refresh_token_expires_soon(expires_at: int, now: float | None = None
 Authenticator = Union[PinterestOAuthAuthenticator, TokenAuthenticator]
 
 
-def build_authenticator(config: PinterestConfig) -> Authenticator:
-    """The authenticator for the configured credentials; one instance is shared by every stream."""
+def build_authenticator(config: PinterestConfig, raw_config: Mapping[str, Any]) -> Authenticator:
+    """The authenticator for the configured credentials; one instance is shared by every stream.
+
+    `raw_config` is the user's config as given to the connector: rotated tokens are written into it
+    (and emitted from it), so it must be the user's own mapping, not the validated copy."""
     if isinstance(config.credentials, AccessTokenCredentials):
         add_to_secrets(config.credentials.access_token)
         return TokenAuthenticator(token=config.credentials.access_token)
-    # The CDK writes rotated tokens into this mapping and emits it as a CONTROL message, so it must
-    # be the user's own (mutable) config, not the validated copy.
-    raw = config.raw if isinstance(config.raw, MutableMapping) else dict(config.raw)
-    return PinterestOAuthAuthenticator(raw, config.api_base_url)
+    persisted = raw_config if isinstance(raw_config, MutableMapping) else dict(raw_config)
+    return PinterestOAuthAuthenticator(persisted, config.api_base_url)

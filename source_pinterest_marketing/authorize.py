@@ -27,13 +27,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import requests
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_pinterest_marketing.config import (
-    AUTHORIZATION_URL,
-    PRODUCTION_API_BASE,
-    SANDBOX_API_BASE,
-    SCOPES,
-    load_config,
-)
+from source_pinterest_marketing.config import AUTHORIZATION_URL, SCOPES, api_base_url, load_config
 
 DEFAULT_REDIRECT_URI = "http://localhost:8085/"
 SECRET_ENV = "PINTEREST_CLIENT_SECRET"
@@ -114,12 +108,6 @@ def _scope_list(raw: str) -> list[str]:
     return [scope for scope in raw.replace(" ", ",").split(",") if scope]
 
 
-def _api_base(args: argparse.Namespace) -> str:
-    if args.api_base_url:
-        return str(args.api_base_url).rstrip("/")
-    return SANDBOX_API_BASE if args.environment == "sandbox" else PRODUCTION_API_BASE
-
-
 # -- the flow ----------------------------------------------------------------------------------
 
 
@@ -187,7 +175,8 @@ def exchange_code(token_url: str, client_id: str, client_secret: str, code: str,
         "grant_type": "authorization_code",
         "code": code,
         "redirect_uri": redirect_uri,
-        # apps created before 2025-09-25 need this for the 60-day, refreshable token (API-NOTES §1.3)
+        # apps created before 2025-09-25 need this for the 60-day, refreshable token
+        # (docs/dev/API-NOTES.md, "OAuth and token rotation")
         "continuous_refresh": "true",
     }
     try:
@@ -283,7 +272,7 @@ def _run(args: argparse.Namespace) -> int:
         _say(f"    {url}\n")
         _say(f"After you approve, the browser goes to {args.redirect_uri}?code=...&state=... (the page may not load).")
         code = code_from_paste(_read_paste(), state)
-    token = exchange_code(f"{_api_base(args)}/oauth/token", args.client_id, client_secret, code, args.redirect_uri)
+    token = exchange_code(f"{api_base_url(args.environment, args.api_base_url)}/oauth/token", args.client_id, client_secret, code, args.redirect_uri)
     config = build_config(args, client_secret, token)
     _report_token(token, scopes)
     if args.output:

@@ -1,33 +1,37 @@
-"""Concurrent reads with airbyte-cdk's concurrent framework.
+"""Concurrent reads with airbyte-cdk's concurrent framework, over its public interfaces.
 
-Every selected stream is wrapped in the CDK's `StreamFacade`; its slices become partitions that
-`num_workers` threads read in parallel, across streams and within a stream (accounts, boards,
-id batches, date windows). Records and state messages travel through one queue
+Every selected stream becomes the CDK's `DefaultStream`, whose partitions are the stream's slices
+(`SlicePartition`); `num_workers` threads read them in parallel, across streams and within a stream
+(accounts, boards, windows, batches). Records and state messages travel through one queue
 (`ConcurrentMessageRepository`), so a state message is always emitted after the records it covers.
 
-The CDK's own concurrent cursors know date ranges, not Pinterest's per-partition client-side
-cursors, so `StreamStateCursor` adapts ours: the stream commits a partition's cursor when it has
-read the partition to its end (in the worker thread, after queueing its records), and this cursor
-emits the stream's whole state when the framework closes the partition.
+The CDK's own concurrent cursors know date ranges, not Pinterest's per-partition client-side cursors, so
+`StreamStateCursor` adapts ours: the stream commits a partition's cursor when it has read the slice to its
+end (in the worker thread, after queueing its records), and this cursor emits the stream's whole state
+when the framework closes the partition. Whether a read is incremental is decided here, once, from the
+catalog, and handed to the stream as its `sync_mode`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from queue import Queue
-from typing import Any
+from typing import Any, Optional
 
-from airbyte_cdk.models import AirbyteMessage, ConfiguredAirbyteCatalog, FailureType, SyncMode
+from airbyte_cdk.models import AirbyteMessage, ConfiguredAirbyteCatalog, ConfiguredAirbyteStream, FailureType, SyncMode
 from airbyte_cdk.sources.concurrent_source.concurrent_source import ConcurrentSource
 from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
 from airbyte_cdk.sources.message import InMemoryMessageRepository, MessageRepository
 from airbyte_cdk.sources.message.concurrent_repository import ConcurrentMessageRepository
 from airbyte_cdk.sources.streams.concurrent.abstract_stream import AbstractStream
-from airbyte_cdk.sources.streams.concurrent.adapters import StreamFacade
-from airbyte_cdk.sources.streams.concurrent.cursor import Cursor, FinalStateCursor
+from airbyte_cdk.sources.streams.concurrent.cursor import Cursor, CursorField, FinalStateCursor
+from airbyte_cdk.sources.streams.concurrent.default_stream import DefaultStream
 from airbyte_cdk.sources.streams.concurrent.partitions.partition import Partition
+from airbyte_cdk.sources.streams.concurrent.partitions.partition_generator import PartitionGenerator
 from airbyte_cdk.sources.types import Record
+from airbyte_cdk.sources.utils.slice_logger import DebugSliceLogger
+from airbyte_cdk.utils.slice_hasher import SliceHasher
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from typing_extensions import override
 
@@ -37,20 +41,61 @@ from source_pinterest_marketing.streams.base import PinterestStream
 QUEUE_SIZE = 1_000
 
 
+class SlicePartition(Partition):
+    """One slice of a stream, read in a worker thread."""
+
+    def __init__(self, stream: PinterestStream, stream_slice: Optional[Mapping[str, Any]], sync_mode: SyncMode) -> None:
+        self.stream = stream
+        self.stream_slice = stream_slice
+        self.sync_mode = sync_mode
+        self.hash = SliceHasher.hash(stream.name, stream_slice)
+
+    @override
+    def read(self) -> Iterable[Record]:
+        name = self.stream.name
+        for data in self.stream.read_records(self.sync_mode, stream_slice=self.stream_slice):
+            yield Record(data=data, stream_name=name)
+
+    @override
+    def to_slice(self) -> Optional[Mapping[str, Any]]:
+        return self.stream_slice
+
+    @override
+    def stream_name(self) -> str:
+        return self.stream.name
+
+    @override
+    def __hash__(self) -> int:
+        return self.hash
+
+
+class SlicePartitions(PartitionGenerator):
+    """A stream's slices as the framework's partitions."""
+
+    def __init__(self, stream: PinterestStream, sync_mode: SyncMode) -> None:
+        self.stream = stream
+        self.sync_mode = sync_mode
+
+    @override
+    def generate(self) -> Iterable[Partition]:
+        for stream_slice in self.stream.stream_slices(sync_mode=self.sync_mode):
+            yield SlicePartition(self.stream, stream_slice, self.sync_mode)
+
+
 class StreamStateCursor(Cursor):
     """Emits a stream's per-partition client-side state each time a partition is closed."""
 
     def __init__(
         self, stream: PinterestStream, state_manager: ConnectorStateManager, message_repository: MessageRepository
     ) -> None:
-        self._stream = stream
-        self._state_manager = state_manager
-        self._message_repository = message_repository
+        self.stream = stream
+        self.state_manager = state_manager
+        self.message_repository = message_repository
 
     @property
     @override
     def state(self) -> MutableMapping[str, Any]:
-        return self._stream.state
+        return self.stream.state
 
     @override
     def observe(self, record: Record) -> None:
@@ -58,53 +103,52 @@ class StreamStateCursor(Cursor):
 
     @override
     def close_partition(self, partition: Partition) -> None:
-        self._emit()
+        self.emit()
 
     @override
     def ensure_at_least_one_state_emitted(self) -> None:
-        self._emit()
+        self.emit()
 
     @override
     def should_be_synced(self, record: Record) -> bool:
         return True
 
-    def _emit(self) -> None:
-        self._state_manager.update_state_for_stream(self._stream.name, None, self._stream.state)
-        self._message_repository.emit_message(self._state_manager.create_state_message(self._stream.name, None))
+    def emit(self) -> None:
+        self.state_manager.update_state_for_stream(self.stream.name, None, self.stream.state)
+        self.message_repository.emit_message(self.state_manager.create_state_message(self.stream.name, None))
 
 
 class ConcurrentRead:
     """One `read` of the configured catalog, concurrently."""
 
-    def __init__(self, source: Any, logger: logging.Logger, num_workers: int) -> None:
-        self._source = source
-        self._logger = logger
+    def __init__(self, logger: logging.Logger, num_workers: int) -> None:
+        self.logger = logger
         # One thread more than the requests in flight, for partition generation; a single worker
         # means strictly one request at a time (the CDK's single-threaded mode).
-        self._num_workers = num_workers + 1 if num_workers > 1 else 1
+        self.num_workers = num_workers + 1 if num_workers > 1 else 1
         self.queue: Queue[Any] = Queue(maxsize=QUEUE_SIZE)
         # Built on the main thread: the repository remembers it as the one consumer.
         self.message_repository = ConcurrentMessageRepository(self.queue, InMemoryMessageRepository())
 
     def run(
         self,
-        streams: dict[str, PinterestStream],
+        streams: Mapping[str, PinterestStream],
         catalog: ConfiguredAirbyteCatalog,
         state_manager: ConnectorStateManager,
     ) -> Iterator[AirbyteMessage]:
-        selected = [self._prepare(streams, configured, state_manager) for configured in catalog.streams]
+        selected = [self.prepare(streams, configured, state_manager) for configured in catalog.streams]
         concurrent_source = ConcurrentSource.create(
-            num_workers=self._num_workers,
-            initial_number_of_partitions_to_generate=1 if self._num_workers == 1 else max(1, min(4, self._num_workers // 2)),
-            logger=self._logger,
-            slice_logger=self._source._slice_logger,
+            num_workers=self.num_workers,
+            initial_number_of_partitions_to_generate=1 if self.num_workers == 1 else max(1, min(4, self.num_workers // 2)),
+            logger=self.logger,
+            slice_logger=DebugSliceLogger(),
             message_repository=self.message_repository,
             queue=self.queue,
         )
         yield from concurrent_source.read(selected)
 
-    def _prepare(
-        self, streams: dict[str, PinterestStream], configured: Any, state_manager: ConnectorStateManager
+    def prepare(
+        self, streams: Mapping[str, PinterestStream], configured: ConfiguredAirbyteStream, state_manager: ConnectorStateManager
     ) -> AbstractStream:
         name = configured.stream.name
         stream = streams.get(name)
@@ -113,21 +157,24 @@ class ConcurrentRead:
         incremental = configured.sync_mode == SyncMode.incremental
         if incremental and not stream.supports_incremental:
             # As the CDK's own sources do (and PyAirbyte, which asks for incremental everywhere, expects).
-            self._logger.warning(
-                "Stream '%s' has no cursor: the catalog asks for incremental, it is read in full", name
-            )
+            self.logger.warning("Stream '%s' has no cursor: the catalog asks for incremental, it is read in full", name)
             incremental = False
-        stream_state: MutableMapping[str, Any] = {}
         cursor: Cursor
         if incremental:
-            stream_state = dict(state_manager.get_stream_state(name, None) or {})
-            stream.state = stream_state
-            stream.incremental_read = True
+            stream.state = dict(state_manager.get_stream_state(name, None) or {})
             cursor = StreamStateCursor(stream, state_manager, self.message_repository)
         else:
             cursor = FinalStateCursor(name, None, self.message_repository)
-        facade = StreamFacade.create_from_stream(stream, self._source, self._logger, stream_state, cursor)
-        return facade.get_underlying_stream()  # type: ignore[no-any-return, attr-defined]
+        primary_key = stream.primary_key
+        return DefaultStream(
+            partition_generator=SlicePartitions(stream, SyncMode.incremental if incremental else SyncMode.full_refresh),
+            name=name,
+            json_schema=stream.get_json_schema,
+            primary_key=[primary_key] if isinstance(primary_key, str) else list(primary_key or []),
+            cursor_field=CursorField(stream.declaration.cursor) if stream.declaration.cursor else None,
+            logger=self.logger,
+            cursor=cursor,
+        )
 
 
 def _catalog_error(problem: str) -> AirbyteTracedException:

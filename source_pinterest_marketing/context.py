@@ -1,5 +1,5 @@
-"""What one sync shares across streams: validated config, one authenticator, one API budget,
-progress counters, and lists fetched once per sync (the ad accounts) instead of per stream."""
+"""What one sync shares across streams: the validated config, the HTTP sender (one authenticator, one API
+budget), progress counters, lists fetched once per sync, and the report jobs allowed in flight."""
 
 from __future__ import annotations
 
@@ -8,15 +8,17 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Optional
-
-from airbyte_cdk.sources.streams.call_rate import APIBudget
+from typing import Any, Generic, Optional, TypeVar
 
 from source_pinterest_marketing.auth import Authenticator, build_authenticator
 from source_pinterest_marketing.config import PinterestConfig
 from source_pinterest_marketing.rate_limits import build_api_budget
+from source_pinterest_marketing.transport import Sender
 
 logger = logging.getLogger("airbyte")
+#: retries of a failing request (5xx, timeouts, rate limits) before the stream fails
+SYNC_MAX_RETRIES = 8
+T = TypeVar("T")
 
 
 class Progress:
@@ -48,19 +50,19 @@ def _short(value: Any) -> str:
     return str(value)
 
 
-class SharedValue:
+class SharedValue(Generic[T]):
     """A value fetched at most once per sync, on first use, whichever stream asks first.
 
     The stream that owns the data may instead `claim` it and read it itself, streaming its records
     out, then `publish` what others need; meanwhile `get` waits for it rather than fetch twice."""
 
-    def __init__(self, fetch: Callable[[], Any]) -> None:
+    def __init__(self, fetch: Callable[[], T]) -> None:
         self._fetch = fetch
         self._condition = threading.Condition()
-        self._value: Any = None
+        self._value: Optional[T] = None
         self._claimed = False
 
-    def get(self) -> Any:
+    def get(self) -> T:
         with self._condition:
             while self._claimed:
                 self._condition.wait()
@@ -76,7 +78,7 @@ class SharedValue:
             self._claimed = True
             return True
 
-    def publish(self, value: Any) -> None:
+    def publish(self, value: T) -> None:
         with self._condition:
             self._value, self._claimed = value, False
             self._condition.notify_all()
@@ -91,29 +93,34 @@ class SharedValue:
 @dataclass
 class SyncContext:
     config: PinterestConfig
-    authenticator: Authenticator
-    api_budget: Optional[APIBudget] = None
+    sender: Sender
     progress: Progress = field(default_factory=Progress)
-    shared: dict[str, SharedValue] = field(default_factory=dict)
-    #: retries of a failing request (5xx, timeouts, rate limits) before the stream fails
-    max_retries: int = 8
+    #: values fetched once per sync, by name (see `shared_holder`)
+    shared: dict[str, SharedValue[Any]] = field(default_factory=dict)
+    #: async report jobs created and not yet downloaded, across every report stream
+    report_jobs: threading.BoundedSemaphore = field(default_factory=threading.BoundedSemaphore)
     #: the streams this sync reads (None: unknown, e.g. in `check`)
     selected_streams: Optional[frozenset[str]] = None
 
     @classmethod
-    def create(cls, config: PinterestConfig, max_retries: int = 8) -> SyncContext:
-        return cls(
-            config=config,
-            authenticator=build_authenticator(config),
+    def create(cls, config: PinterestConfig, raw_config: Mapping[str, Any], max_retries: int = SYNC_MAX_RETRIES) -> SyncContext:
+        """The context of one sync (or check): `raw_config` is the user's own config, where rotated OAuth
+        tokens are written (see auth.py)."""
+        sender = Sender(
+            base_url=config.api_base_url,
+            authenticator=build_authenticator(config, raw_config),
             api_budget=build_api_budget(),
             max_retries=max_retries,
+            max_rate_limit_wait_seconds=config.rate_limit_max_wait_seconds,
         )
+        return cls(config=config, sender=sender, report_jobs=threading.BoundedSemaphore(config.report_jobs_in_flight))
 
-    def shared_value(self, name: str, fetch: Callable[[], Any]) -> Any:
-        """The value `name`, fetched with `fetch` the first time any stream asks for it."""
-        return self.shared_holder(name, fetch).get()
+    @property
+    def authenticator(self) -> Authenticator:
+        return self.sender.authenticator
 
-    def shared_holder(self, name: str, fetch: Callable[[], Any]) -> SharedValue:
+    def shared_holder(self, name: str, fetch: Callable[[], T]) -> SharedValue[T]:
+        """The holder of the value `name`, created with `fetch` by whichever stream asks first."""
         holder = self.shared.get(name)
         return holder if holder is not None else self.shared.setdefault(name, SharedValue(fetch))
 

@@ -19,6 +19,7 @@ from airbyte_cdk.models import (
     FailureType,
     OAuthConfigSpecification,
     Status,
+    SyncMode,
 )
 from airbyte_cdk.sources import AbstractSource
 from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
@@ -32,8 +33,9 @@ from source_pinterest_marketing.concurrency import ConcurrentRead
 from source_pinterest_marketing.config import DOCS_URL, connector_spec_schema, load_config
 from source_pinterest_marketing.context import SyncContext
 from source_pinterest_marketing.streams import build_streams
-from source_pinterest_marketing.streams.ad_accounts import AdAccounts
-from source_pinterest_marketing.streams.organic import UserAccount
+from source_pinterest_marketing.streams.ads import AD_ACCOUNTS
+from source_pinterest_marketing.streams.base import PinterestStream
+from source_pinterest_marketing.streams.organic import USER_ACCOUNT
 
 CHECK_MAX_RETRIES = 2
 
@@ -68,7 +70,7 @@ class SourcePinterestMarketing(AbstractSource):
 
     def __init__(self) -> None:
         super().__init__()
-        self._read: Optional[ConcurrentRead] = None
+        self.current_read: Optional[ConcurrentRead] = None
 
     # The config is validated once, by `load_config`, whose errors name the field and never quote a
     # secret; the CDK's JSON-schema pre-check would report the same problems less clearly.
@@ -96,10 +98,11 @@ class SourcePinterestMarketing(AbstractSource):
         first page of the accessible ad accounts."""
         try:
             # A check answers in seconds: a few retries, not a sync's patience.
-            context = SyncContext.create(load_config(config), max_retries=CHECK_MAX_RETRIES)
-            for stream in (UserAccount(context), AdAccounts(context)):
-                for stream_slice in stream.stream_slices(sync_mode=None):  # type: ignore[arg-type]
-                    next(iter(stream.read_records(sync_mode=None, stream_slice=stream_slice)), None)  # type: ignore[arg-type]
+            context = SyncContext.create(load_config(config), config, max_retries=CHECK_MAX_RETRIES)
+            for declaration in (USER_ACCOUNT, AD_ACCOUNTS):
+                stream = PinterestStream(declaration, context)
+                for stream_slice in stream.stream_slices(sync_mode=SyncMode.full_refresh):
+                    next(iter(stream.read_records(SyncMode.full_refresh, stream_slice=stream_slice)), None)
                     logger.info("Check: %s %s is readable", stream.name, dict(stream_slice or {}) or "")
         except AirbyteTracedException as error:
             return False, error.message
@@ -109,13 +112,13 @@ class SourcePinterestMarketing(AbstractSource):
 
     @override
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
-        context = SyncContext.create(load_config(config))
+        context = SyncContext.create(load_config(config), config)
         return list(build_streams(context))
 
     @property
     @override
     def message_repository(self) -> Optional[MessageRepository]:
-        return self._read.message_repository if self._read else super().message_repository
+        return self.current_read.message_repository if self.current_read else super().message_repository
 
     @override
     def read(
@@ -126,7 +129,7 @@ class SourcePinterestMarketing(AbstractSource):
         state: Optional[list[AirbyteStateMessage]] = None,
     ) -> Iterator[AirbyteMessage]:
         """Read the catalog with `num_workers` threads (see concurrency.py)."""
-        context = SyncContext.create(load_config(config))
+        context = SyncContext.create(load_config(config), config)
         context.selected_streams = frozenset(configured.stream.name for configured in catalog.streams)
         streams = {stream.name: stream for stream in build_streams(context)}
         # Refresh the OAuth token once here, on the main thread, before the workers start.
@@ -138,10 +141,10 @@ class SourcePinterestMarketing(AbstractSource):
                 internal_message=filter_secrets(str(error)),
                 failure_type=FailureType.transient_error,
             ) from None
-        self._read = ConcurrentRead(self, logger, context.config.num_workers)
+        self.current_read = ConcurrentRead(logger, context.config.num_workers)
         started = time.monotonic()
         try:
-            yield from self._read.run(streams, catalog, ConnectorStateManager(state=state))
+            yield from self.current_read.run(streams, catalog, ConnectorStateManager(state=state))
         finally:
-            self._read = None
+            self.current_read = None
             context.progress.log_totals(time.monotonic() - started)

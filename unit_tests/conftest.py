@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pinterest_simulator import Simulator
 from source_pinterest_marketing import errors
+from source_pinterest_marketing.auth import PinterestOAuthAuthenticator
 from source_pinterest_marketing.streams.reports import ReportJob
 
 
@@ -30,6 +31,7 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Retries do not wait: the backoff base is tiny and the CDK's retry sleeps are recorded, not slept."""
     recorded: list[float] = []
     monkeypatch.setattr(errors.PinterestBackoffStrategy, "base_seconds", 0.001)
+    monkeypatch.setattr(PinterestOAuthAuthenticator, "retry_base_seconds", 0.001)
     monkeypatch.setattr(rate_limiting, "time", SimpleNamespace(sleep=recorded.append))
     return recorded
 

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Optional
 
+from airbyte_cdk.entrypoint import AirbyteEntrypoint
 from airbyte_cdk.models import (
     AirbyteMessageSerializer,
     AirbyteStateMessage,
@@ -18,21 +19,21 @@ from airbyte_cdk.models import (
 )
 from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
-from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, _run_command, discover, read
+from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, discover, read
 from airbyte_cdk.test.models.outcome import ExpectedOutcome
 from airbyte_cdk.test.state_builder import StateBuilder
 
 from source_pinterest_marketing.source import SourcePinterestMarketing
-from source_pinterest_marketing.streams import STREAM_CLASSES
-from source_pinterest_marketing.streams.ad_accounts import AdAccounts
+from source_pinterest_marketing.streams import DECLARATIONS
 from source_pinterest_marketing.streams.ads import AD_ENTITY_STREAMS
 from source_pinterest_marketing.streams.catalogs import CATALOG_STREAMS
 from source_pinterest_marketing.streams.organic import ORGANIC_STREAMS
 
-#: the entity streams of issue 3 (no analytics, no reports)
-ENTITY_CLASSES = (AdAccounts, *AD_ENTITY_STREAMS, *ORGANIC_STREAMS, *CATALOG_STREAMS)
-ENTITY_STREAMS: tuple[str, ...] = tuple(cls.stream_name for cls in ENTITY_CLASSES)
-INCREMENTAL_STREAMS: tuple[str, ...] = tuple(cls.stream_name for cls in STREAM_CLASSES if cls.incremental_field)
+#: the entity streams (no analytics, no reports)
+ENTITY_DECLARATIONS = (*AD_ENTITY_STREAMS, *ORGANIC_STREAMS, *CATALOG_STREAMS)
+ENTITY_STREAMS: tuple[str, ...] = tuple(declaration.name for declaration in ENTITY_DECLARATIONS)
+INCREMENTAL_STREAMS: tuple[str, ...] = tuple(declaration.name for declaration in DECLARATIONS if declaration.cursor)
+PRIMARY_KEYS: dict[str, tuple[str, ...]] = {declaration.name: declaration.primary_key for declaration in DECLARATIONS}
 #: dataset kind of every entity stream whose records are one dataset entity each
 DATASET_KIND: dict[str, str] = {
     name: name for name in ENTITY_STREAMS if name not in ("board_pins", "board_section_pins")
@@ -79,7 +80,8 @@ def run_check(config: Mapping[str, Any]) -> EntrypointOutput:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "config.json"
         path.write_text(json.dumps(config))
-        return _run_command(SourcePinterestMarketing(), ["check", "--config", str(path)])
+        entrypoint = AirbyteEntrypoint(SourcePinterestMarketing())
+        return EntrypointOutput(messages=list(entrypoint.run(entrypoint.parse_args(["check", "--config", str(path)]))))
 
 
 def check_status(output: EntrypointOutput) -> tuple[str, str]:
@@ -150,6 +152,4 @@ def keyed(output: EntrypointOutput) -> dict[str, dict[str, dict[str, Any]]]:
 
 
 def _pk(stream: str) -> list[str]:
-    [stream_class] = [cls for cls in STREAM_CLASSES if cls.stream_name == stream]
-    key = stream_class.primary_key
-    return [key] if isinstance(key, str) else list(key or [])
+    return list(PRIMARY_KEYS[stream])

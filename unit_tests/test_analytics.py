@@ -17,25 +17,16 @@ from airbyte_cdk.test.catalog_builder import CatalogBuilder
 from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
 from airbyte_cdk.test.state_builder import StateBuilder
 
-import source_pinterest_marketing.streams as registry
 from pinterest_simulator import Simulator
 from source_pinterest_marketing import SourcePinterestMarketing
 from source_pinterest_marketing.errors import PinterestBackoffStrategy
-from source_pinterest_marketing.streams.analytics import ANALYTICS_STREAMS, MAX_DAYS_BACK, _PeekedBody, date_windows
+from source_pinterest_marketing.streams.analytics import ADS_ANALYTICS, ANALYTICS_STREAMS, MAX_DAYS_BACK, PeekedBody
+from source_pinterest_marketing.streams.windows import date_windows
 
-ADS_OPERATIONS = {
-    "ad_account_analytics": "ad_account/analytics",
-    "campaign_analytics": "campaigns/analytics",
-    "ad_group_analytics": "ad_groups/analytics",
-    "ad_analytics": "ads/analytics",
-    "product_group_analytics": "product_groups/analytics",
-    "ad_account_targeting_analytics": "ad_account_targeting_analytics/get",
-    "campaign_targeting_analytics": "campaign_targeting_analytics/get",
-    "ad_group_targeting_analytics": "ad_groups_targeting_analytics/get",
-    "ad_targeting_analytics": "ad_targeting_analytics/get",
-}
-ORGANIC_OPERATIONS = {"user_account_analytics": "user_account/analytics", "pin_analytics": "multi_pins/analytics"}
-ALL_OPERATIONS = {**ADS_OPERATIONS, **ORGANIC_OPERATIONS}
+#: stream -> operation, from the registry (test_registry.py checks each against the API description)
+ALL_OPERATIONS = {declaration.name: declaration.operation for declaration in ANALYTICS_STREAMS}
+ADS_OPERATIONS = {name: operation for name, operation in ALL_OPERATIONS.items() if name in {s.name for s in ADS_ANALYTICS}}
+
 
 
 def _today() -> dt.date:
@@ -43,10 +34,8 @@ def _today() -> dt.date:
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_registered(monkeypatch: pytest.MonkeyPatch) -> None:
+def _fast(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(PinterestBackoffStrategy, "base_seconds", 0.01)
-    missing = tuple(cls for cls in ANALYTICS_STREAMS if cls not in registry.STREAM_CLASSES)
-    monkeypatch.setattr(registry, "STREAM_CLASSES", (*registry.STREAM_CLASSES, *missing))
 
 
 @pytest.fixture(scope="module")
@@ -256,8 +245,8 @@ def test_analytics_body_of_the_wrong_shape_fails_naming_the_stream(
 @pytest.mark.parametrize("head", [b"", b"   \n\t", b" " * 70_000])
 def test_peeked_body_looks_at_the_first_byte_and_then_reads_everything(head: bytes) -> None:
     payload = head + b'[{"DATE": "2026-11-20", "AD_ID": "1"}]'
-    body = _PeekedBody(io.BytesIO(payload))
+    body = PeekedBody(io.BytesIO(payload))
     assert body.first_byte() == b"["
     read_back = b"".join(iter(lambda: body.read(1000), b""))
     assert read_back == payload
-    assert _PeekedBody(io.BytesIO(b"  ")).first_byte() == b""
+    assert PeekedBody(io.BytesIO(b"  ")).first_byte() == b""

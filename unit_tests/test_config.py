@@ -45,10 +45,10 @@ def _error(config: dict[str, Any]) -> str:
 def test_minimal_config_gets_documented_defaults() -> None:
     config = load_config(_config())
     assert config.entity_statuses == ["ACTIVE", "PAUSED", "ARCHIVED"]
-    assert config.attribution.click_window_days == 30
-    assert config.attribution.engagement_window_days == 30
-    assert config.attribution.view_window_days == 1
-    assert config.attribution.conversion_report_time == "TIME_OF_AD_ACTION"
+    assert config.click_window_days == 30
+    assert config.engagement_window_days == 30
+    assert config.view_window_days == 1
+    assert config.conversion_report_time == "TIME_OF_AD_ACTION"
     assert config.lookback_window_days == 30
     assert config.start_date is None
     assert config.end_date == date.today() or config.end_date == date.today() + timedelta(days=1)
@@ -56,15 +56,15 @@ def test_minimal_config_gets_documented_defaults() -> None:
 
 
 def test_view_window_zero_is_kept() -> None:
-    assert load_config(_config(view_window_days=0)).attribution.view_window_days == 0
+    assert load_config(_config(view_window_days=0)).view_window_days == 0
 
 
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
-        ({"start_date": "2024-13-01"}, "`start_date` is not a real calendar date"),
+        ({"start_date": "2024-13-01"}, "`start_date`: '2024-13-01' is not a real calendar date"),
         ({"start_date": "01/02/2024"}, "`start_date`"),
-        ({"end_date": "2024-02-30"}, "`end_date` is not a real calendar date"),
+        ({"end_date": "2024-02-30"}, "`end_date`: '2024-02-30' is not a real calendar date"),
         ({"start_date": "2024-03-01", "end_date": "2024-02-01"}, "`end_date` 2024-02-01 is before `start_date` 2024-03-01"),
         ({"start_date": TOMORROW}, f"`start_date` {TOMORROW} is in the future"),
         ({"end_date": TOMORROW}, f"`end_date` {TOMORROW} is in the future"),

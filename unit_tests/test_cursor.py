@@ -1,5 +1,5 @@
 """The per-partition client-side cursor: what a slice reader emits and observes, and when a partition's
-saved value advances (only over the finished prefix of its slices)."""
+saved value advances (only over the finished prefix of its groups of slices)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ def _cursor() -> PartitionedCursor:
 
 
 def _read(cursor: PartitionedCursor, stream_slice: dict, values: list, incremental: bool = True) -> list:
-    reader = cursor.reader(stream_slice, incremental)
+    reader = cursor.reader(stream_slice, filtering=incremental)
     emitted = [value for value in values if reader.accept({"id": "x", "updated_time": value})]
     reader.close()
     return emitted
@@ -47,7 +47,7 @@ def test_a_slice_finished_early_waits_for_the_earlier_slices_of_its_partition() 
     second = {"ad_account_id": "1", "window": "b"}
     other_account = {"ad_account_id": "2", "window": "a"}
     for stream_slice in (first, second, other_account):
-        cursor.register(stream_slice)
+        cursor.register([stream_slice])
     _read(cursor, second, [900])
     _read(cursor, other_account, [50])
     assert cursor.saved_value(second) is None  # the first window is still being read
@@ -56,11 +56,34 @@ def test_a_slice_finished_early_waits_for_the_earlier_slices_of_its_partition() 
     assert cursor.saved_value(first) == 900
 
 
+def test_a_window_advances_only_when_every_batch_of_it_is_done() -> None:
+    """A window read in two batches (entity ids, targeting types): the batch finished first holds the
+    window's last date, but the partition must not claim the window until the other batch is in too."""
+    cursor = _cursor()
+    window = {"ad_account_id": "1", "start_date": "2026-01-01", "end_date": "2026-01-31"}
+    batch_a, batch_b = {**window, "ids": ["1"]}, {**window, "ids": ["2"]}
+    later = {"ad_account_id": "1", "start_date": "2026-02-01", "end_date": "2026-02-10", "ids": ["1"]}
+    cursor.register([batch_a, batch_b])
+    cursor.register([later])
+    _read(cursor, batch_b, ["2026-01-31"], incremental=False)
+    _read(cursor, later, ["2026-02-10"], incremental=False)
+    assert cursor.saved_value(window) is None  # batch_a is still being read
+    _read(cursor, batch_a, ["2026-01-30"], incremental=False)
+    assert cursor.saved_value(window) == "2026-02-10"
+
+
+def test_a_group_of_no_slices_registers_nothing() -> None:
+    cursor = _cursor()
+    cursor.register([])
+    _read(cursor, {"ad_account_id": "1"}, [10])
+    assert cursor.saved_value({"ad_account_id": "1"}) == 10
+
+
 def test_a_slice_read_to_its_end_without_records_still_lets_later_slices_commit() -> None:
     cursor = _cursor()
     first, second = {"ad_account_id": "1", "n": 1}, {"ad_account_id": "1", "n": 2}
-    cursor.register(first)
-    cursor.register(second)
+    cursor.register([first])
+    cursor.register([second])
     _read(cursor, second, [700])
     _read(cursor, first, [])
     assert cursor.saved_value(first) == 700
@@ -69,8 +92,8 @@ def test_a_slice_read_to_its_end_without_records_still_lets_later_slices_commit(
 def test_an_interrupted_slice_commits_nothing() -> None:
     cursor = _cursor()
     stream_slice = {"ad_account_id": "1"}
-    cursor.register(stream_slice)
-    reader = cursor.reader(stream_slice, True)
+    cursor.register([stream_slice])
+    reader = cursor.reader(stream_slice, filtering=True)
     reader.accept({"updated_time": 800})  # ... and the read fails before close()
     assert cursor.saved_value(stream_slice) is None
 
@@ -80,7 +103,7 @@ def test_iso_dates_are_compared_as_times_also_past_the_parse_cache(monkeypatch: 
     cursor = PartitionedCursor("catalogs", "updated_at", ())
     cursor.load({"updated_at": "2026-11-03T00:00:00Z"})
     values = ["2026-11-01", "2026-11-05T10:00:00+00:00", "2026-11-03T00:00:00Z", "2026-11-02", "2026-11-05T10:00:00+00:00"]
-    reader = cursor.reader({}, True)
+    reader = cursor.reader({}, filtering=True)
     emitted = [value for value in values if reader.accept({"updated_at": value})]
     reader.close()
     assert emitted == ["2026-11-05T10:00:00+00:00", "2026-11-03T00:00:00Z", "2026-11-05T10:00:00+00:00"]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from source_pinterest_marketing.config import connector_spec_schema
-from source_pinterest_marketing.streams import STREAM_CLASSES
+from source_pinterest_marketing.streams import DECLARATIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "pinterest-marketing.md"
@@ -33,7 +33,7 @@ def test_generated_tables_are_current() -> None:
 
 def test_every_registered_stream_is_documented() -> None:
     text = DOC.read_text(encoding="utf-8")
-    missing = [cls.stream_name for cls in STREAM_CLASSES if f"| `{cls.stream_name}` |" not in text]
+    missing = [declaration.name for declaration in DECLARATIONS if f"| `{declaration.name}` |" not in text]
     assert not missing, f"streams missing from the streams table of {DOC.name}: {missing}"
 
 
@@ -94,24 +94,11 @@ def test_link_checker_sees_links() -> None:
     assert "#troubleshooting" in links
 
 
-def test_endpoint_fallbacks() -> None:
-    """Report streams declare `endpoint`; a stream without a path template falls back to its docstring URL."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import generate_docs
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
-
-    class Report:
-        """https://developers.pinterest.com/docs/api/v5/analytics-create_report"""
-
-        stream_name = "campaign_report"
-        endpoint = "POST/GET /v5/ad_accounts/{ad_account_id}/reports"
-
-    class Computed:
-        """Read by hand. https://developers.pinterest.com/docs/api/v5/something-get."""
-
-        stream_name = "computed"
-
-    assert generate_docs.endpoint(Report) == Report.endpoint
-    assert generate_docs.endpoint(Computed) == "https://developers.pinterest.com/docs/api/v5/something-get"
+def test_endpoints_link_each_stream_to_its_operation_reference() -> None:
+    """The endpoint cell is the declared request (reports: create and poll), linked to the operation's page."""
+    text = DOC.read_text(encoding="utf-8")
+    for declaration in DECLARATIONS:
+        assert f"| `{declaration.name}` | [`{declaration.endpoint}`]({declaration.docs_url}) |" in text, declaration.name
+    report_row = next(line for line in text.splitlines() if line.startswith("| `campaign_report` |"))
+    assert "POST/GET /v5/ad_accounts/{ad_account_id}/reports" in report_row
+    assert "https://developers.pinterest.com/docs/api/v5/analytics-create_report" in report_row

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from harness import (
     DATASET_KIND,
-    ENTITY_CLASSES,
+    ENTITY_DECLARATIONS,
     ENTITY_STREAMS,
     error_messages,
     final_states,
@@ -23,7 +23,7 @@ from jsonschema import Draft7Validator
 
 from pinterest_simulator import Simulator
 
-CURSORS = {cls.stream_name: cls.incremental_field for cls in ENTITY_CLASSES if cls.incremental_field}
+CURSORS = {declaration.name: declaration.cursor for declaration in ENTITY_DECLARATIONS if declaration.cursor}
 ACCOUNT_INCREMENTAL = ("campaigns", "ad_groups", "ads", "audiences", "customer_lists")
 USER_INCREMENTAL = ("catalogs", "catalogs_feeds", "catalogs_product_groups")
 NOW = int(time.time())

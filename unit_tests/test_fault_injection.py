@@ -12,9 +12,9 @@ import pytest
 from harness import run_read
 
 from pinterest_simulator import Simulator
-from source_pinterest_marketing.streams import STREAM_CLASSES
+from source_pinterest_marketing.streams import DECLARATIONS
 
-PRIMARY_KEYS = {cls.stream_name: cls.primary_key for cls in STREAM_CLASSES}
+PRIMARY_KEYS = {declaration.name: declaration.primary_key for declaration in DECLARATIONS}
 #: one stream or more of each family: entities, organic, catalogs, analytics, targeting, reports
 STREAMS = (
     "campaigns",

@@ -14,7 +14,7 @@ import yaml
 from airbyte_cdk.models.connector_metadata import ConnectorMetadata
 
 from source_pinterest_marketing.config import PRODUCTION_API_BASE, SANDBOX_API_BASE
-from source_pinterest_marketing.streams import STREAM_CLASSES
+from source_pinterest_marketing.streams import DECLARATIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 METADATA: dict[str, Any] = yaml.safe_load((ROOT / "metadata.yaml").read_text())
@@ -69,6 +69,6 @@ def test_hosts_icon_and_suggested_streams() -> None:
         assert base.split("/")[2] in hosts
     icon = ROOT / DATA["icon"]
     assert icon.exists() and icon.read_text().lstrip().startswith("<svg")
-    streams = {cls.stream_name for cls in STREAM_CLASSES}
+    streams = {declaration.name for declaration in DECLARATIONS}
     suggested = DATA["suggestedStreams"]["streams"]
     assert suggested and set(suggested) <= streams

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from source_pinterest_marketing.streams.ads import Ads
+from harness import schema
+
 from source_pinterest_marketing.streams.normalize import apply_plan, compile_plan
 
 SCHEMA: dict[str, Any] = {
@@ -55,7 +56,7 @@ def test_a_schema_with_nothing_to_convert_has_no_plan() -> None:
 
 
 def test_the_ads_schema_stringifies_quiz_ids_sent_as_numbers() -> None:
-    plan = compile_plan(Ads.get_json_schema(Ads.__new__(Ads)))
+    plan = compile_plan(schema("ads"))
     assert plan is not None
     record = {"id": "1", "quiz_pin_data": {"questions": [{"question_id": 12, "options": [{"id": 34}]}]}}
     normalised = apply_plan(record, plan)

@@ -11,7 +11,7 @@ import pytest
 from harness import error_messages, final_states, records_by_stream, run_discover, run_read, state_messages
 
 from pinterest_simulator import Simulator
-from source_pinterest_marketing.streams.analytics import utc_today
+from source_pinterest_marketing.config import utc_today
 from source_pinterest_marketing.streams.reports import REPORTS, ReportJob
 
 REPORT_STREAMS = tuple(spec.stream_name for spec in REPORTS)

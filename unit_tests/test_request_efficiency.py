@@ -13,7 +13,7 @@ from airbyte_cdk.test.entrypoint_wrapper import read
 
 from pinterest_simulator import Simulator
 from source_pinterest_marketing import SourcePinterestMarketing
-from source_pinterest_marketing.streams import STREAM_CLASSES
+from source_pinterest_marketing.streams import DECLARATIONS
 
 PAGE = 250
 
@@ -31,7 +31,7 @@ def _full_read(sim: Simulator, streams: list[str]) -> Counter[str]:
 
 
 def test_every_list_is_fetched_once_per_sync(sim: Simulator) -> None:
-    counts = _full_read(sim, [stream.stream_name for stream in STREAM_CLASSES])
+    counts = _full_read(sim, [declaration.name for declaration in DECLARATIONS])
     data = sim.dataset
     accounts = data.ad_account_ids
 
@@ -60,7 +60,7 @@ def test_every_list_is_fetched_once_per_sync(sim: Simulator) -> None:
 
 
 def test_no_request_is_sent_twice(sim: Simulator) -> None:
-    _full_read(sim, [stream.stream_name for stream in STREAM_CLASSES])
+    _full_read(sim, [declaration.name for declaration in DECLARATIONS])
     seen = Counter(
         (record.method, record.path, tuple(sorted((key, tuple(values)) for key, values in record.query.items())))
         for record in sim.requests

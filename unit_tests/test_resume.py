@@ -17,9 +17,9 @@ from airbyte_cdk.models import AirbyteStateMessageSerializer, ConfiguredAirbyteC
 from harness import INCREMENTAL_STREAMS, catalog, run_read
 
 from pinterest_simulator import Simulator
-from source_pinterest_marketing.streams import STREAM_CLASSES
+from source_pinterest_marketing.streams import DECLARATIONS
 
-PRIMARY_KEYS = {cls.stream_name: cls.primary_key for cls in STREAM_CLASSES}
+PRIMARY_KEYS = {declaration.name: declaration.primary_key for declaration in DECLARATIONS}
 # Entity and analytics streams: the connector runs in a subprocess here, where report jobs would be
 # polled at their real pace; the resumability of reports is tested in test_reports.py.
 STREAMS = tuple(name for name in INCREMENTAL_STREAMS if not name.endswith("_report"))

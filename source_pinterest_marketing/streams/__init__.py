@@ -1,20 +1,21 @@
-"""The stream registry: one list drives `streams()`, the docs table and the tests."""
+"""The stream registry: every stream's declaration, in one list that drives `streams()`, the schema, enum and
+docs generators, and the tests. Adding a stream is one declaration here (in its family's module) and a schema
+(generated from the API description for list streams): see docs/dev/ARCHITECTURE.md."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from source_pinterest_marketing.context import SyncContext
-from source_pinterest_marketing.streams.ad_accounts import AdAccounts
 from source_pinterest_marketing.streams.ads import AD_ENTITY_STREAMS
 from source_pinterest_marketing.streams.analytics import ANALYTICS_STREAMS
 from source_pinterest_marketing.streams.base import PinterestStream
 from source_pinterest_marketing.streams.catalogs import CATALOG_STREAMS
+from source_pinterest_marketing.streams.declaration import StreamDeclaration
 from source_pinterest_marketing.streams.organic import ORGANIC_STREAMS
-from source_pinterest_marketing.streams.reports import REPORT_STREAMS, custom_report_streams
+from source_pinterest_marketing.streams.reports import REPORT_STREAMS, custom_report_declarations
 
-STREAM_CLASSES: tuple[type[PinterestStream], ...] = (
-    AdAccounts,
+DECLARATIONS: tuple[StreamDeclaration, ...] = (
     *AD_ENTITY_STREAMS,
     *ORGANIC_STREAMS,
     *CATALOG_STREAMS,
@@ -23,8 +24,7 @@ STREAM_CLASSES: tuple[type[PinterestStream], ...] = (
 )
 
 
-def build_streams(context: SyncContext) -> Iterator[PinterestStream]:
-    for stream_class in STREAM_CLASSES:
-        yield stream_class(context)
-    # custom reports are built from the config: one `custom_<name>` stream each
-    yield from custom_report_streams(context)
+def build_streams(context: SyncContext, declarations: tuple[StreamDeclaration, ...] = DECLARATIONS) -> Iterator[PinterestStream]:
+    """The streams of one sync: every declared stream, then one `custom_<name>` per custom report."""
+    for declaration in (*declarations, *custom_report_declarations(context.config)):
+        yield PinterestStream(declaration, context)

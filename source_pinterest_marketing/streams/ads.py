@@ -1,227 +1,210 @@
-"""Ad entities, one partition per ad account: campaigns, ad groups, ads, keywords, audiences,
+"""Ad accounts, and the ad entities listed under each of them: campaigns, ad groups, ads, keywords, audiences,
 customer lists, conversion tags and product group promotions.
 
-Lists have no "modified since" filter, so the incremental ones read the whole list and filter on
-`updated_time` client-side (see cursor.py).
+Lists have no "modified since" filter, so the incremental ones read the whole list and keep what changed
+client-side (see cursor.py). Campaigns, ad groups and ads are asked in EVERY status (sent explicitly: the
+API's default, ACTIVE and PAUSED, drops ARCHIVED), once per sync and account, and shared with the streams
+that need their ids (keywords, analytics, product group promotions), so an entity untouched for a year is
+still covered; each of the three streams keeps the configured `entity_statuses`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Optional
 
-from typing_extensions import override
-
-from source_pinterest_marketing.config import api_enums
+from source_pinterest_marketing.config import api_parameter
 from source_pinterest_marketing.context import SyncContext
-from source_pinterest_marketing.streams.base import PinterestStream, shared_records
-from source_pinterest_marketing.streams.partitions import ByAdAccount, Slice, batched
+from source_pinterest_marketing.streams.declaration import (
+    Component,
+    ConfiguredStatuses,
+    EveryApiValue,
+    Fetcher,
+    FromConfig,
+    FromSlice,
+    Param,
+    Partitioner,
+    RecordFilter,
+    Slice,
+    StreamDeclaration,
+)
+from source_pinterest_marketing.streams.fetchers import (
+    BOOKMARK_PAGES,
+    ONE_PAGE,
+    ConfiguredOrListed,
+    Pages,
+    SharedList,
+    shared_records,
+)
+from source_pinterest_marketing.streams.partitions import ByAdAccount, ConfiguredAccounts, batched
 
-#: the API's maximum for id-list filters (`campaign_ids`, `ad_group_ids`, ...)
-MAX_IDS_PER_REQUEST = 250
+KEYWORDS_OPERATION = "keywords/get"
 
-
-class AdAccountStream(PinterestStream):
-    """A list under `/ad_accounts/{ad_account_id}/...`; records get their `ad_account_id`."""
-
-    partitioner = ByAdAccount()
-
-    @override
-    def transform(self, record: Mapping[str, Any], stream_slice: Mapping[str, Any]) -> Mapping[str, Any]:
-        if record.get("ad_account_id") is None and "ad_account_id" in stream_slice:
-            return {**record, "ad_account_id": stream_slice["ad_account_id"]}
-        return record
-
-
-class StatusFilteredStream(AdAccountStream):
-    """Campaigns, ad groups, ads, in the configured `entity_statuses`.
-
-    The API is asked for EVERY status (sent explicitly: its default, ACTIVE and PAUSED, drops
-    ARCHIVED), once per sync and account, and the list is shared with the streams that need the ids
-    (keywords, analytics, product group promotions); this stream keeps the configured statuses."""
-
-    incremental_field = "updated_time"
-
-    @override
-    def query_params(self, stream_slice: Mapping[str, Any]) -> MutableMapping[str, Any]:
-        return {"entity_statuses": list(ALL_STATUSES), "order": "ASCENDING"}
-
-    @override
-    def _read_pages(
-        self,
-        records_generator_fn: Callable[..., Iterable[Any]],
-        stream_slice: Optional[Mapping[str, Any]] = None,
-        stream_state: Optional[Mapping[str, Any]] = None,
-    ) -> Iterable[Any]:
-        records = super()._read_pages(records_generator_fn, stream_slice, stream_state)
-        statuses = set(self.context.config.entity_statuses)
-        yield from (record for record in records if record.get("status") in statuses)
+AD_ACCOUNTS = StreamDeclaration(
+    name="ad_accounts",
+    operation="ad_accounts/list",
+    path="ad_accounts",
+    fetcher=SharedList(ConfiguredOrListed(), fields=("id",)),
+    schema=Component("AdAccount"),
+    partitioner=ConfiguredAccounts(),
+    params={"include_shared_accounts": "true"},
+)
+BY_AD_ACCOUNT = ByAdAccount(AD_ACCOUNTS)
 
 
-class Campaigns(StatusFilteredStream):
-    """https://developers.pinterest.com/docs/api/v5/campaigns-list"""
+def _account_list(
+    name: str,
+    component: str,
+    *,
+    operation: str = "",
+    fetcher: Fetcher = BOOKMARK_PAGES,
+    partitioner: Partitioner = BY_AD_ACCOUNT,
+    cursor: Optional[str] = None,
+    params: Optional[Mapping[str, Param]] = None,
+    keep: Optional[RecordFilter] = None,
+) -> StreamDeclaration:
+    """A list under `/ad_accounts/{ad_account_id}/<name>` (operation `<name>/list` unless given), one
+    partition per account, each record with its `ad_account_id`."""
+    return StreamDeclaration(
+        name=name,
+        operation=operation or f"{name}/list",
+        path=f"ad_accounts/{{ad_account_id}}/{name}",
+        fetcher=fetcher,
+        schema=Component(component),
+        partitioner=partitioner,
+        cursor=cursor,
+        params=params or {},
+        keep=keep,
+        slice_fields=("ad_account_id",),
+    )
 
-    stream_name = "campaigns"
-    path_template = "ad_accounts/{ad_account_id}/campaigns"
-    shared_fields = ("id", "status", "objective_type")
+
+def _status_filtered(name: str, component: str, shared_fields: tuple[str, ...]) -> StreamDeclaration:
+    """Campaigns, ad groups, ads: every status asked, the configured ones kept, ids shared (`shared_fields`)."""
+    return _account_list(
+        name,
+        component,
+        fetcher=SharedList(BOOKMARK_PAGES, shared_fields),
+        cursor="updated_time",
+        params={"entity_statuses": EveryApiValue("entity_statuses"), "order": "ASCENDING"},
+        keep=ConfiguredStatuses(),
+    )
 
 
-class AdGroups(StatusFilteredStream):
-    """https://developers.pinterest.com/docs/api/v5/ad_groups-list"""
-
-    stream_name = "ad_groups"
-    path_template = "ad_accounts/{ad_account_id}/ad_groups"
-    shared_fields = ("id", "status", "campaign_id")
+CAMPAIGNS = _status_filtered("campaigns", "CampaignResponse", ("id", "status", "objective_type"))
+AD_GROUPS = _status_filtered("ad_groups", "AdGroupResponse", ("id", "status", "campaign_id"))
+ADS = _status_filtered("ads", "AdResponse", ("id", "status"))
 
 
-class Ads(StatusFilteredStream):
-    """https://developers.pinterest.com/docs/api/v5/ads-list"""
-
-    stream_name = "ads"
-    path_template = "ad_accounts/{ad_account_id}/ads"
-    shared_fields = ("id", "status")
-
-
-ALL_STATUSES: tuple[str, ...] = tuple(api_enums()["entity_statuses"])
-
-
-def entity_records(
-    context: SyncContext,
-    stream_class: type[StatusFilteredStream],
-    account_id: str,
-    fields: Optional[tuple[str, ...]] = None,
-) -> list[Mapping[str, Any]]:
-    """Every entity of one account in every status (its `shared_fields`, or only `fields`), listed
-    once per sync. Analytics and child streams take their ids from here, never from an
-    incrementally filtered stream, so an entity untouched for a year is still covered."""
-    records = shared_records(context, stream_class, {"ad_account_id": account_id})
-    return [{field: record.get(field) for field in fields or stream_class.shared_fields} for record in records]
+def entity_ids(context: SyncContext, declaration: StreamDeclaration, account_id: str) -> list[str]:
+    """Ids of every entity of one account in every status (listed once per sync)."""
+    return [str(record["id"]) for record in shared_records(context, declaration, {"ad_account_id": account_id})]
 
 
 @dataclass(frozen=True)
-class KeywordSlices:
+class KeywordPartitions:
     """Keywords of an account: those whose parent is the account itself (no filter), those of each
     campaign (`campaign_id`, one per request), and those of every ad group (250 ad group ids per
-    request). Campaign and ad group ids come from the unfiltered entity lists."""
+    request, the API's maximum). Campaign and ad group ids come from the unfiltered entity lists."""
 
     keys: tuple[str, ...] = ("ad_account_id",)
 
-    def slices(self, context: SyncContext) -> Iterable[Slice]:
-        for account in ByAdAccount().slices(context):
+    def partitions(self, context: SyncContext) -> Iterable[Slice]:
+        for account in BY_AD_ACCOUNT.partitions(context):
             account_id = account["ad_account_id"]
             yield {"ad_account_id": account_id}
-            for campaign in entity_records(context, Campaigns, account_id):
-                yield {"ad_account_id": account_id, "campaign_id": str(campaign["id"])}
-            ad_group_ids = [str(group["id"]) for group in entity_records(context, AdGroups, account_id)]
-            for batch in batched(ad_group_ids, MAX_IDS_PER_REQUEST):
+            for campaign_id in entity_ids(context, CAMPAIGNS, account_id):
+                yield {"ad_account_id": account_id, "campaign_id": campaign_id}
+            ad_group_ids = entity_ids(context, AD_GROUPS, account_id)
+            for batch in batched(ad_group_ids, int(api_parameter(KEYWORDS_OPERATION, "ad_group_ids")["max_items"])):
                 yield {"ad_account_id": account_id, "ad_group_ids": batch}
 
 
-class Keywords(AdAccountStream):
-    """https://developers.pinterest.com/docs/api/v5/keywords-get"""
-
-    stream_name = "keywords"
-    path_template = "ad_accounts/{ad_account_id}/keywords"
-    partitioner = KeywordSlices()
-
-    @override
-    def query_params(self, stream_slice: Mapping[str, Any]) -> MutableMapping[str, Any]:
-        return {key: stream_slice[key] for key in ("campaign_id", "ad_group_ids") if key in stream_slice}
+KEYWORDS = _account_list(
+    "keywords",
+    "Keyword",
+    operation=KEYWORDS_OPERATION,
+    fetcher=Pages(api_parameters=("ad_group_ids",)),
+    partitioner=KeywordPartitions(),
+    params={"campaign_id": FromSlice("campaign_id"), "ad_group_ids": FromSlice("ad_group_ids")},
+)
 
 
 @dataclass(frozen=True)
-class AudienceSlices:
+class AudiencePartitions:
     """Audiences the account owns and those shared with it."""
 
     keys: tuple[str, ...] = ("ad_account_id", "ownership_type")
 
-    def slices(self, context: SyncContext) -> Iterable[Slice]:
-        for account in ByAdAccount().slices(context):
+    def partitions(self, context: SyncContext) -> Iterable[Slice]:
+        for account in BY_AD_ACCOUNT.partitions(context):
             for ownership in ("OWNED", "RECEIVED"):
                 yield {**account, "ownership_type": ownership}
 
 
-class Audiences(AdAccountStream):
-    """https://developers.pinterest.com/docs/api/v5/audiences-list"""
-
-    stream_name = "audiences"
-    path_template = "ad_accounts/{ad_account_id}/audiences"
-    partitioner = AudienceSlices()
-    incremental_field = "updated_timestamp"
-
-    @override
-    def query_params(self, stream_slice: Mapping[str, Any]) -> MutableMapping[str, Any]:
-        return {"ownership_type": stream_slice["ownership_type"], "order": "ASCENDING"}
-
-
-class CustomerLists(AdAccountStream):
-    """https://developers.pinterest.com/docs/api/v5/customer_lists-list"""
-
-    stream_name = "customer_lists"
-    path_template = "ad_accounts/{ad_account_id}/customer_lists"
-    incremental_field = "updated_time"
-
-    @override
-    def query_params(self, stream_slice: Mapping[str, Any]) -> MutableMapping[str, Any]:
-        return {"order": "ASCENDING"}
-
-
-class ConversionTags(AdAccountStream):
-    """https://developers.pinterest.com/docs/api/v5/conversion_tags-list (one page, no bookmark)"""
-
-    stream_name = "conversion_tags"
-    path_template = "ad_accounts/{ad_account_id}/conversion_tags"
-    paginated = False
-
-    @override
-    def query_params(self, stream_slice: Mapping[str, Any]) -> MutableMapping[str, Any]:
-        return {"filter_deleted": "false"}
+AUDIENCES = _account_list(
+    "audiences",
+    "Audience",
+    partitioner=AudiencePartitions(),
+    cursor="updated_timestamp",
+    params={"ownership_type": FromSlice("ownership_type"), "order": "ASCENDING"},
+)
+CUSTOMER_LISTS = _account_list("customer_lists", "CustomerList", cursor="updated_time", params={"order": "ASCENDING"})
+# one `{items}` page, no bookmark
+CONVERSION_TAGS = _account_list("conversion_tags", "ConversionTag", fetcher=ONE_PAGE, params={"filter_deleted": "false"})
 
 
 @dataclass(frozen=True)
-class CatalogSalesAdGroupSlices:
-    """Product group promotions must be listed per ad group; only ad groups of CATALOG_SALES
-    (shopping) campaigns can have them, so only those are asked."""
+class CatalogSalesAdGroups:
+    """Product group promotions must be listed per ad group; only ad groups of CATALOG_SALES (shopping)
+    campaigns can have them, so only those are asked."""
 
     keys: tuple[str, ...] = ("ad_account_id", "ad_group_id")
 
-    def slices(self, context: SyncContext) -> Iterable[Slice]:
-        for account in ByAdAccount().slices(context):
-            account_id = account["ad_account_id"]
-            shopping = {
-                str(campaign["id"])
-                for campaign in entity_records(context, Campaigns, account_id)
-                if campaign.get("objective_type") == "CATALOG_SALES"
-            }
-            for group in entity_records(context, AdGroups, account_id):
-                if str(group.get("campaign_id")) in shopping:
-                    yield {"ad_account_id": account_id, "ad_group_id": str(group["id"])}
+    def partitions(self, context: SyncContext) -> Iterable[Slice]:
+        for account in BY_AD_ACCOUNT.partitions(context):
+            yield from self.of_account(context, account["ad_account_id"])
 
-
-class ProductGroupPromotions(AdAccountStream):
-    """https://developers.pinterest.com/docs/api/v5/product_group_promotions-list"""
-
-    shared_fields = ("id",)
-    stream_name = "product_group_promotions"
-    path_template = "ad_accounts/{ad_account_id}/product_group_promotions"
-    partitioner = CatalogSalesAdGroupSlices()
-
-    @override
-    def query_params(self, stream_slice: Mapping[str, Any]) -> MutableMapping[str, Any]:
-        return {
-            "ad_group_id": stream_slice["ad_group_id"],
-            "entity_statuses": list(self.context.config.entity_statuses),
+    def of_account(self, context: SyncContext, account_id: str) -> Iterable[Slice]:
+        account = {"ad_account_id": account_id}
+        shopping = {
+            str(campaign["id"])
+            for campaign in shared_records(context, CAMPAIGNS, account)
+            if campaign.get("objective_type") == "CATALOG_SALES"
         }
+        for group in shared_records(context, AD_GROUPS, account):
+            if str(group.get("campaign_id")) in shopping:
+                yield {"ad_account_id": account_id, "ad_group_id": str(group["id"])}
 
 
-AD_ENTITY_STREAMS: tuple[type[PinterestStream], ...] = (
-    Campaigns,
-    AdGroups,
-    Ads,
-    Keywords,
-    Audiences,
-    CustomerLists,
-    ConversionTags,
-    ProductGroupPromotions,
+PRODUCT_GROUP_PROMOTIONS = _account_list(
+    "product_group_promotions",
+    "ProductGroupPromotion",
+    fetcher=SharedList(BOOKMARK_PAGES, ("id",)),
+    partitioner=CatalogSalesAdGroups(),
+    params={"ad_group_id": FromSlice("ad_group_id"), "entity_statuses": FromConfig("entity_statuses")},
 )
+
+
+def promotion_ids(context: SyncContext, account_id: str) -> list[str]:
+    """Ids of every product group promotion of one account (listed once per sync)."""
+    return [
+        str(record["id"])
+        for ad_group in CatalogSalesAdGroups().of_account(context, account_id)
+        for record in shared_records(context, PRODUCT_GROUP_PROMOTIONS, ad_group)
+    ]
+
+
+AD_ENTITY_STREAMS: tuple[StreamDeclaration, ...] = (
+    AD_ACCOUNTS,
+    CAMPAIGNS,
+    AD_GROUPS,
+    ADS,
+    KEYWORDS,
+    AUDIENCES,
+    CUSTOMER_LISTS,
+    CONVERSION_TAGS,
+    PRODUCT_GROUP_PROMOTIONS,
+)
+

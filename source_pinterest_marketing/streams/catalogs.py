@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from typing_extensions import override
-
 from source_pinterest_marketing.errors import IgnoredError
-from source_pinterest_marketing.streams.base import PinterestStream
+from source_pinterest_marketing.streams.declaration import Component, StreamDeclaration
+from source_pinterest_marketing.streams.fetchers import BOOKMARK_PAGES
 
 NO_CATALOG = IgnoredError(
     status=409,
@@ -16,34 +12,33 @@ NO_CATALOG = IgnoredError(
     log_message="The user has no catalog, so there are no catalog product groups to read",
 )
 
+CATALOGS = StreamDeclaration(
+    name="catalogs",
+    operation="catalogs/list",
+    path="catalogs",
+    fetcher=BOOKMARK_PAGES,
+    schema=Component("Catalog"),
+    cursor="updated_at",
+)
+# the feed's `credentials` (the feed host's login) are dropped
+CATALOGS_FEEDS = StreamDeclaration(
+    name="catalogs_feeds",
+    operation="feeds/list",
+    path="catalogs/feeds",
+    fetcher=BOOKMARK_PAGES,
+    schema=Component("CatalogsFeed"),
+    cursor="updated_at",
+    dropped_fields=("credentials",),
+)
+CATALOGS_PRODUCT_GROUPS = StreamDeclaration(
+    name="catalogs_product_groups",
+    operation="catalogs_product_groups/list",
+    path="catalogs/product_groups",
+    fetcher=BOOKMARK_PAGES,
+    # {any_of|all_of: [{<38 filter keys>: {...}}]}, merged over three verticals: 60 KB of schema for a filter DSL
+    schema=Component("CatalogsVerticalProductGroup", opaque=("filters",)),
+    cursor="updated_at",
+    ignored_errors=(NO_CATALOG,),
+)
 
-class Catalogs(PinterestStream):
-    """https://developers.pinterest.com/docs/api/v5/catalogs-list"""
-
-    stream_name = "catalogs"
-    path_template = "catalogs"
-    incremental_field = "updated_at"
-
-
-class CatalogsFeeds(PinterestStream):
-    """https://developers.pinterest.com/docs/api/v5/feeds-list (the feed's `credentials` are dropped)"""
-
-    stream_name = "catalogs_feeds"
-    path_template = "catalogs/feeds"
-    incremental_field = "updated_at"
-
-    @override
-    def transform(self, record: Mapping[str, Any], stream_slice: Mapping[str, Any]) -> Mapping[str, Any]:
-        return {key: value for key, value in record.items() if key != "credentials"}
-
-
-class CatalogsProductGroups(PinterestStream):
-    """https://developers.pinterest.com/docs/api/v5/catalogs_product_groups-list"""
-
-    stream_name = "catalogs_product_groups"
-    path_template = "catalogs/product_groups"
-    incremental_field = "updated_at"
-    ignored_errors = (NO_CATALOG,)
-
-
-CATALOG_STREAMS: tuple[type[PinterestStream], ...] = (Catalogs, CatalogsFeeds, CatalogsProductGroups)
+CATALOG_STREAMS: tuple[StreamDeclaration, ...] = (CATALOGS, CATALOGS_FEEDS, CATALOGS_PRODUCT_GROUPS)

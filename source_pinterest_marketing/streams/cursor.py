@@ -1,19 +1,21 @@
 """Client-side incremental cursor with one value per partition.
 
-Pinterest's entity lists have no "modified since" filter (API-NOTES §2), so incremental entity
-streams read the whole list and keep the records whose cursor is at or after the partition's
-saved value. State uses the CDK's partitioned shape:
+Pinterest's entity lists have no "modified since" filter (docs/dev/API-NOTES.md, "Entity lists"), so
+incremental entity streams read the whole list and keep the records whose cursor is at or after the
+partition's saved value; windowed streams (analytics, reports) bound their requests by date instead and
+only observe the `date` of their rows. State uses the CDK's partitioned shape:
 
     {"states": [{"partition": {"ad_account_id": "1"}, "cursor": {"updated_time": 1700000000}}]}
 
-and, for a stream with a single partition, the flat `{"updated_at": "..."}`. A partition's value
-only advances when the partition has been read to the end, so a sync interrupted mid-partition
-re-reads that partition and loses nothing.
+and, for a stream with a single partition, the flat `{"updated_at": "..."}`. A partition's value only
+advances when what it covers has been read to the end, so a sync interrupted mid-partition re-reads
+that part and loses nothing.
 
-A partition may be read as several slices (an account's date windows, its id batches), several at
-once on concurrent workers. Slices are registered in the order they are generated, and a
-partition's value advances only over the prefix of its slices that are all done: a slice finished
-early never moves the cursor past an earlier slice that is still being read.
+A partition may be read as several slices (an account's date windows and their batches), several at once
+on concurrent workers. Slices are registered in groups (a window and its batches), in the order they are
+generated, and a partition's value advances only over the prefix of its groups whose slices are all done:
+a slice finished early never moves the cursor past a slice of its own or an earlier window that is still
+being read.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ import json
 import logging
 import threading
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Optional
 
@@ -72,11 +75,10 @@ class PartitionedCursor:
         self._saved: dict[PartitionKey, Any] = {}
         #: a state migrated from the older global shape: the cursor of every partition not saved since
         self._default: Any = None
-        #: highest cursor value (as a number, and as sent) of each slice done but not yet committed
-        self._pending: dict[str, tuple[float, Any]] = {}
-        #: per partition, its registered slices in generation order, and which of them are done
-        self._open: dict[PartitionKey, deque[str]] = {}
-        self._done: set[str] = set()
+        #: per partition, its registered groups in generation order (each: its slices not yet done)
+        self._open: dict[PartitionKey, deque[_Group]] = {}
+        #: the group of each registered slice not yet done
+        self._group_of: dict[str, _Group] = {}
         self._lock = threading.Lock()
 
     def key(self, stream_slice: Mapping[str, Any]) -> PartitionKey:
@@ -86,10 +88,16 @@ class PartitionedCursor:
     def slice_id(stream_slice: Mapping[str, Any]) -> str:
         return json.dumps(stream_slice, sort_keys=True, default=str)
 
-    def register(self, stream_slice: Mapping[str, Any]) -> None:
-        """A slice was generated: its partition cannot advance past it until it is done."""
+    def register(self, group: Sequence[Mapping[str, Any]]) -> None:
+        """Slices were generated (a window and its batches, or one slice): their partition cannot advance
+        past them until every one of them is done."""
+        if not group:
+            return
+        entry = _Group({self.slice_id(stream_slice) for stream_slice in group})
         with self._lock:
-            self._open.setdefault(self.key(stream_slice), deque()).append(self.slice_id(stream_slice))
+            self._open.setdefault(self.key(group[0]), deque()).append(entry)
+            for slice_id in entry.waiting:
+                self._group_of[slice_id] = entry
 
     # -- state in and out -------------------------------------------------------------------
     def load(self, state: Optional[Mapping[str, Any]]) -> None:
@@ -152,29 +160,29 @@ class PartitionedCursor:
         return self._saved.get(self.key(stream_slice), self._default)
 
     # -- reading ------------------------------------------------------------------------------
-    def reader(self, stream_slice: Mapping[str, Any], incremental: bool) -> SliceReader:
-        """What one read of `stream_slice` observes and filters (the per-slice work done once)."""
+    def reader(self, stream_slice: Mapping[str, Any], filtering: bool) -> SliceReader:
+        """What one read of `stream_slice` observes, and with `filtering` drops: the records older than the
+        partition's saved value (the per-slice work done once)."""
         saved = self.saved_value(stream_slice)
-        return SliceReader(self, stream_slice, comparable(saved) if incremental else None)
+        return SliceReader(self, stream_slice, comparable(saved) if filtering else None)
 
     def close_slice(self, stream_slice: Mapping[str, Any], highest: Optional[tuple[float, Any]]) -> None:
         """The slice was read to its end, `highest` the greatest cursor value its reader observed (as
-        a number, and as sent); advance its partition over every finished slice in order."""
+        a number, and as sent); advance its partition over every finished group in order."""
         key = self.key(stream_slice)
         slice_id = self.slice_id(stream_slice)
         with self._lock:
-            queue = self._open.get(key)
-            if not queue or slice_id not in queue:
-                # Not generated by this stream's own slicing (a shared list read): nothing to order.
+            group = self._group_of.pop(slice_id, None)
+            if group is None:
+                # Not generated by this stream's own slicing: nothing to order.
                 self._commit(key, highest)
                 return
-            if highest is not None:
-                self._pending[slice_id] = highest
-            self._done.add(slice_id)
-            while queue and queue[0] in self._done:
-                finished = queue.popleft()
-                self._done.discard(finished)
-                self._commit(key, self._pending.pop(finished, None))
+            group.waiting.discard(slice_id)
+            if highest is not None and (group.highest is None or highest[0] > group.highest[0]):
+                group.highest = highest
+            queue = self._open[key]
+            while queue and not queue[0].waiting:
+                self._commit(key, queue.popleft().highest)
 
     def _commit(self, key: PartitionKey, pending: Optional[tuple[float, Any]]) -> None:
         if pending is None:
@@ -183,6 +191,15 @@ class PartitionedCursor:
         saved = comparable(self._saved.get(key, self._default))
         if saved is None or number > saved:
             self._saved[key] = value
+
+
+@dataclass
+class _Group:
+    """Registered slices read together before their partition may advance: their ids not yet done, and
+    the highest cursor value (as a number, and as sent) of those done."""
+
+    waiting: set[str]
+    highest: Optional[tuple[float, Any]] = None
 
 
 class SliceReader:

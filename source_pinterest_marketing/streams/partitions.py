@@ -1,76 +1,73 @@
-"""How streams are partitioned: small objects a stream holds, not mixins.
-(The stream modules are imported inside methods: they import this module.)
-
-A partitioner yields the slices a stream reads; each slice fills the stream's `path_template`
-and names the partition whose state is checkpointed when it is done.
-"""
+"""How streams are partitioned: small objects a declaration holds. A partitioner yields the partitions a stream
+reads (each fills the stream's path and names the partition whose state is checkpointed when it is done)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TypeVar
 
-if TYPE_CHECKING:
-    from source_pinterest_marketing.context import SyncContext
-    from source_pinterest_marketing.streams.base import PinterestStream
+from source_pinterest_marketing.context import SyncContext
+from source_pinterest_marketing.streams.declaration import Slice, StreamDeclaration
+from source_pinterest_marketing.streams.fetchers import shared_records
 
-Slice = Mapping[str, Any]
-
-
-class Partitioner(Protocol):
-    #: the slice keys that identify a partition in the stream state
-    keys: tuple[str, ...]
-
-    def slices(self, context: SyncContext) -> Iterable[Slice]: ...
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class SinglePartition:
-    """One partition: the authorizing user (organic and catalog lists)."""
+class ConfiguredAccounts:
+    """The ad accounts stream itself: one partition per configured account (read one by one), or one for the
+    list of every account the token can read."""
 
     keys: tuple[str, ...] = ()
 
-    def slices(self, context: SyncContext) -> Iterable[Slice]:
-        yield {}
+    def partitions(self, context: SyncContext) -> Iterable[Slice]:
+        if not context.config.ad_account_ids:
+            yield {}
+        for account_id in context.config.ad_account_ids:
+            yield {"ad_account_id": account_id}
 
 
 @dataclass(frozen=True)
 class ByAdAccount:
-    """One partition per ad account of the sync (configured, or all the token can read)."""
+    """One partition per ad account of the sync: the configured ones, or every account the token can read
+    (the `accounts` list, fetched once per sync)."""
 
+    accounts: StreamDeclaration
     keys: tuple[str, ...] = ("ad_account_id",)
 
-    def slices(self, context: SyncContext) -> Iterable[Slice]:
-        from source_pinterest_marketing.streams.ad_accounts import ad_account_ids
-
-        for account_id in ad_account_ids(context):
+    def partitions(self, context: SyncContext) -> Iterable[Slice]:
+        for account_id in self.account_ids(context):
             yield {"ad_account_id": account_id}
+
+    def account_ids(self, context: SyncContext) -> list[str]:
+        if context.config.ad_account_ids:
+            return list(context.config.ad_account_ids)
+        return [str(record["id"]) for record in shared_records(context, self.accounts, {})]
 
 
 @dataclass(frozen=True)
 class ByParent:
     """One partition per record of a parent stream, whose list is fetched once per sync and shared.
 
-    `fields` maps slice keys to the parent record's fields (a parent's own slice keys are in its
-    records too, e.g. `board_id` on board sections, for grandchildren such as section pins).
-    """
+    `fields` maps slice keys to fields of the parent's records; a field the record lacks is taken from the
+    parent's own partition (`board_id` of a board section)."""
 
-    parent: type[PinterestStream]
+    parent: StreamDeclaration
     fields: tuple[tuple[str, str], ...]
 
     @property
     def keys(self) -> tuple[str, ...]:
         return tuple(key for key, _ in self.fields)
 
-    def slices(self, context: SyncContext) -> Iterable[Slice]:
-        from source_pinterest_marketing.streams.base import shared_records
+    def partitions(self, context: SyncContext) -> Iterable[Slice]:
+        for parent_partition in self.parent.partitioner.partitions(context):
+            for record in shared_records(context, self.parent, parent_partition):
+                source = {**parent_partition, **record}
+                yield {key: str(source[name]) for key, name in self.fields}
 
-        for parent_slice in self.parent.partitioner.slices(context):
-            for record in shared_records(context, self.parent, parent_slice):
-                yield {key: str(record[source]) for key, source in self.fields}
 
-
-def batched(values: list[str], size: int) -> Iterable[list[str]]:
+def batched(values: Sequence[T], size: int) -> Iterator[list[T]]:
+    """Consecutive batches of at most `size` values."""
     for start in range(0, len(values), size):
-        yield values[start : start + size]
+        yield list(values[start : start + size])

@@ -1,0 +1,226 @@
+"""Fetchers of list and object endpoints: bookmark pages, one page, a single object, and list-once sharing.
+
+Pinterest lists are `{"items": [...], "bookmark": "..."}` pages of at most 250 items, the next page asked
+with `bookmark=` (docs/dev/API-NOTES.md, "Pagination"). Records are checked against that shape: a 2xx body
+that is not what the API documents fails the stream naming it, instead of reading as "no records".
+
+`SharedList` wraps a paged fetcher so that a list other streams need (ids of campaigns, boards, pins...) is
+requested once per sync: the stream that owns it streams it out and publishes what others use of each
+record; a stream that needs it first lists it and keeps the raw pages (bytes) until the owner emits them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Optional
+
+import requests
+
+from source_pinterest_marketing.context import SyncContext
+from source_pinterest_marketing.errors import UnexpectedResponseError
+from source_pinterest_marketing.streams.cursor import PartitionedCursor
+from source_pinterest_marketing.streams.declaration import (
+    API_PREFIX,
+    Record,
+    Slice,
+    StreamClient,
+    StreamDeclaration,
+)
+
+#: the API's maximum page size
+MAX_PAGE_SIZE = 250
+
+
+def parse_object(stream: str, response: requests.Response) -> Mapping[str, Any]:
+    """The JSON object of a successful answer, or an error naming the stream."""
+    if response.status_code == 204 or not response.content:
+        raise UnexpectedResponseError(stream, response.url, f"empty body with HTTP {response.status_code}")
+    try:
+        body = response.json()
+    except ValueError:
+        kind = response.headers.get("Content-Type", "unknown content type")
+        raise UnexpectedResponseError(stream, response.url, f"the body is not JSON ({kind})") from None
+    if not isinstance(body, Mapping):
+        raise UnexpectedResponseError(stream, response.url, f"expected a JSON object, got {type(body).__name__}")
+    return body
+
+
+class Page:
+    """One answer of a list or object endpoint. Its body is parsed when first asked for (a page kept for
+    later stays bytes until then); an answer the stream ignores has no body and no records."""
+
+    def __init__(self, stream: str, response: requests.Response, records_key: Optional[str]) -> None:
+        self.stream = stream
+        self.response = response
+        #: where the records are: "items" for lists, None when the body is the record itself
+        self.records_key = records_key
+
+    @cached_property
+    def body(self) -> Optional[Mapping[str, Any]]:
+        # Only answers the stream's error policy chose to ignore are not ok here.
+        return parse_object(self.stream, self.response) if self.response.ok else None
+
+    def records(self) -> list[Record]:
+        """The records of the page, checked against the documented shape."""
+        body = self.body
+        if body is None:
+            return []
+        if self.records_key is None:
+            return [dict(body)]
+        records = body.get(self.records_key)
+        url = self.response.url
+        if not isinstance(records, list):
+            raise UnexpectedResponseError(self.stream, url, f"no '{self.records_key}' list in the body")
+        for record in records:
+            if type(record) is not dict and not isinstance(record, Mapping):
+                raise UnexpectedResponseError(self.stream, url, f"an item of '{self.records_key}' is not an object")
+        return records
+
+    def unparsed(self) -> Page:
+        """The same answer without its parsed body (to keep it for later as bytes)."""
+        return Page(self.stream, self.response, self.records_key)
+
+
+@dataclass(frozen=True)
+class Pages:
+    """A list endpoint read page by page (`paginated`: bookmark pages of 250), or one `{items}` page, or a
+    single object (`records_key` None: the body is the record)."""
+
+    paginated: bool = True
+    records_key: Optional[str] = "items"
+    api_parameters: tuple[str, ...] = ()
+
+    def pages(
+        self,
+        client: StreamClient,
+        stream_slice: Slice,
+        path: Optional[str] = None,
+        params: Optional[Mapping[str, Any]] = None,
+    ) -> Iterator[Page]:
+        """The pages of one slice (the declared path and parameters unless given)."""
+        url = client.url(stream_slice, path)
+        query = dict(client.params(stream_slice) if params is None else params)
+        if self.paginated:
+            query["page_size"] = MAX_PAGE_SIZE
+        while True:
+            page = Page(client.name, client.send("GET", url, params=query), self.records_key)
+            yield page
+            bookmark = page.body.get("bookmark") if self.paginated and page.body is not None else None
+            if not bookmark:
+                return
+            query = {**query, "bookmark": bookmark}
+
+    def records(self, client: StreamClient, stream_slice: Slice) -> Iterator[Record]:
+        for page in self.pages(client, stream_slice):
+            yield from page.records()
+
+    def endpoint(self, path: str) -> str:
+        return f"GET {API_PREFIX}{path}"
+
+
+BOOKMARK_PAGES = Pages()
+ONE_PAGE = Pages(paginated=False)
+SINGLE_OBJECT = Pages(paginated=False, records_key=None)
+
+
+@dataclass(frozen=True)
+class ConfiguredOrListed(Pages):
+    """The configured ids one by one (`GET {path}/{id}`: an id the token cannot read fails naming it), or,
+    when the slice names none, the whole list."""
+
+    id_key: str = "ad_account_id"
+
+    def pages(
+        self,
+        client: StreamClient,
+        stream_slice: Slice,
+        path: Optional[str] = None,
+        params: Optional[Mapping[str, Any]] = None,
+    ) -> Iterator[Page]:
+        if self.id_key in stream_slice:
+            return SINGLE_OBJECT.pages(client, stream_slice, f"{client.declaration.path}/{{{self.id_key}}}", {})
+        return BOOKMARK_PAGES.pages(client, stream_slice, path, params)
+
+    def endpoint(self, path: str) -> str:
+        return f"GET {API_PREFIX}{path} (configured ids: GET {API_PREFIX}{path}/{{{self.id_key}}})"
+
+
+@dataclass
+class SharedPartition:
+    """One partition's list, fetched once per sync: its raw pages, kept (as bytes, not parsed) only until
+    the owning stream has emitted them, and what other streams use of each record."""
+
+    pages: Optional[list[Page]]
+    shared: list[Record]
+
+
+@dataclass(frozen=True)
+class SharedList:
+    """List-once sharing around a paged fetcher (see the module docstring). `fields`: what other streams
+    use of each record (ids, statuses, parents)."""
+
+    pages: Pages
+    fields: tuple[str, ...]
+
+    @property
+    def api_parameters(self) -> tuple[str, ...]:
+        return self.pages.api_parameters
+
+    def records(self, client: StreamClient, stream_slice: Slice) -> Iterator[Record]:
+        holder = _holder(client, self, stream_slice)
+        if holder.claim():
+            # First to need this partition: stream it out page by page, noting what others need.
+            shared: list[Record] = []
+            try:
+                for page in self.pages.pages(client, stream_slice):
+                    records = page.records()
+                    shared.extend(self.project(records))
+                    yield from records
+            except BaseException:
+                holder.abandon()
+                raise
+            holder.publish(SharedPartition(None, shared))
+            return
+        # Another stream listed it first and kept its pages for us (as bytes): parse them one at a time.
+        partition = holder.get()
+        kept, partition.pages = partition.pages, None
+        if kept is None:  # already emitted once in this sync: list it again
+            yield from self.pages.records(client, stream_slice)
+            return
+        while kept:
+            yield from kept.pop(0).records()
+
+    def shared(self, client: StreamClient, stream_slice: Slice) -> list[Record]:
+        """What other streams use of every record of one partition, listed once per sync."""
+        return _holder(client, self, stream_slice).get().shared
+
+    def project(self, records: Iterable[Mapping[str, Any]]) -> list[Record]:
+        return [{name: record.get(name) for name in self.fields} for record in records]
+
+    def endpoint(self, path: str) -> str:
+        return self.pages.endpoint(path)
+
+
+def _holder(client: StreamClient, shared_list: SharedList, stream_slice: Slice) -> Any:
+    def fetch() -> SharedPartition:
+        keep_pages = client.context.will_read(client.name)
+        pages: list[Page] = []
+        shared: list[Record] = []
+        for page in shared_list.pages.pages(client, stream_slice):
+            shared.extend(shared_list.project(page.records()))
+            if keep_pages:
+                pages.append(page.unparsed())
+        return SharedPartition(pages if keep_pages else None, shared)
+
+    return client.context.shared_holder(f"{client.name}:{PartitionedCursor.slice_id(stream_slice)}", fetch)
+
+
+def shared_records(context: SyncContext, declaration: StreamDeclaration, stream_slice: Slice) -> list[Record]:
+    """What other streams use of every record of one partition of `declaration` (a `SharedList`), listed
+    once per sync for every stream that needs it."""
+    fetcher = declaration.fetcher
+    if not isinstance(fetcher, SharedList):
+        raise TypeError(f"stream {declaration.name} is not listed once per sync (its fetcher is no SharedList)")
+    return fetcher.shared(StreamClient(declaration, context), stream_slice)

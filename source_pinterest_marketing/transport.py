@@ -1,0 +1,85 @@
+"""The one way requests leave the connector: a `Sender` built once per sync over airbyte-cdk's `HttpClient`.
+
+The sync shares one `requests` session (connection pool, authenticator, and the API budget that keeps every
+thread within Pinterest's rate limits, see rate_limits.py). Each stream sends through its own `HttpClient` on
+that session, built with the stream's error policy (errors.py: what each answer means, which answers mean
+"nothing here" for that stream) and backoff, so a failure names the stream.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from typing import Any, Optional
+
+import requests
+from airbyte_cdk.sources.http_config import MAX_CONNECTION_POOL_SIZE
+from airbyte_cdk.sources.streams.call_rate import APIBudget, LimiterSession
+from airbyte_cdk.sources.streams.http.http_client import HttpClient
+
+from source_pinterest_marketing.auth import Authenticator
+from source_pinterest_marketing.errors import IgnoredError, PinterestBackoffStrategy, PinterestErrorHandler
+
+
+class Sender:
+    """HTTP for one sync: `send(stream, ...)` with the stream's error policy, retries and the shared budget."""
+
+    def __init__(
+        self,
+        base_url: str,
+        authenticator: Authenticator,
+        api_budget: APIBudget,
+        max_retries: int,
+        max_rate_limit_wait_seconds: float,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.authenticator = authenticator
+        self.max_retries = max_retries
+        self.max_rate_limit_wait_seconds = max_rate_limit_wait_seconds
+        self.session = LimiterSession(api_budget=api_budget)
+        adapter = requests.adapters.HTTPAdapter(pool_connections=MAX_CONNECTION_POOL_SIZE, pool_maxsize=MAX_CONNECTION_POOL_SIZE)
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
+        self._clients: dict[str, HttpClient] = {}
+        self._lock = threading.Lock()
+
+    def url(self, path: str) -> str:
+        """The absolute URL of an API path (`ad_accounts/1/campaigns`)."""
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    def send(
+        self,
+        stream: str,
+        ignored_errors: tuple[IgnoredError, ...],
+        method: str,
+        url: str,
+        *,
+        params: Optional[Mapping[str, Any]] = None,
+        json: Optional[Mapping[str, Any]] = None,
+        streamed: bool = False,
+    ) -> requests.Response:
+        """Send with the stream's error policy; the response is a success or an answer the stream ignores.
+        `streamed`: the body is read from the socket as it is parsed (never held whole)."""
+        _, response = self._client(stream, ignored_errors).send_request(
+            method, url, request_kwargs={"stream": True} if streamed else {}, params=params, json=json
+        )
+        return response
+
+    def _client(self, stream: str, ignored_errors: tuple[IgnoredError, ...]) -> HttpClient:
+        with self._lock:
+            client = self._clients.get(stream)
+            if client is None:
+                logger = logging.getLogger(f"airbyte.{stream}")
+                client = HttpClient(
+                    name=stream,
+                    logger=logger,
+                    error_handler=PinterestErrorHandler(
+                        logger=logger, stream_name=stream, ignored_errors=ignored_errors, max_retries=self.max_retries
+                    ),
+                    session=self.session,
+                    authenticator=self.authenticator,
+                    backoff_strategy=PinterestBackoffStrategy(stream, self.max_rate_limit_wait_seconds),
+                )
+                self._clients[stream] = client
+            return client
