@@ -21,6 +21,7 @@ test: lint unit integration docker-test
 
 lint: $(BIN)/activate
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python scripts/generate_api_enums.py --check
 	$(BIN)/python scripts/generate_schemas.py --check
 	$(BIN)/python scripts/generate_docs.py --check

@@ -5,6 +5,8 @@ offers exactly the values the API accepts and requests stay within the API's lim
 list to drift:
 
 - global enums of component schemas (report columns and levels, attribution settings, statuses...);
+- the enums of query parameters a registered stream sends with every value (`EveryApiValue`: the entity
+  statuses of campaigns, ad groups and ads);
 - `operations`: for every registered stream, the query parameters its fetcher declares (`api_parameters`) of
   its operation: `enum` (every value, over all `oneOf` variants), `variants` (the values per variant, where
   the spec has several) and `max_items` (values one request may carry).
@@ -28,7 +30,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from source_pinterest_marketing.streams import DECLARATIONS  # noqa: E402
-from source_pinterest_marketing.streams.declaration import StreamDeclaration  # noqa: E402
+from source_pinterest_marketing.streams.declaration import EveryApiValue, StreamDeclaration  # noqa: E402
 
 OUTPUT = ROOT / "source_pinterest_marketing" / "data" / "api_enums.json"
 DEFAULT_SPEC = ROOT / "pinterest_simulator" / "data" / "openapi.json"
@@ -98,9 +100,23 @@ def operations(spec: dict[str, Any], declarations: Iterable[StreamDeclaration]) 
     return {operation: dict(sorted(parameters.items())) for operation, parameters in sorted(found.items())}
 
 
+def every_value_enums(spec: dict[str, Any], declarations: Iterable[StreamDeclaration]) -> dict[str, list[Any]]:
+    """The enums of query parameters registered streams send with every value (`EveryApiValue`), by enum key."""
+    found: dict[str, list[Any]] = {}
+    for declaration in declarations:
+        for name, param in declaration.params.items():
+            if isinstance(param, EveryApiValue):
+                values = _enum_of(spec, _query_param(spec, declaration.operation, name))
+                if found.setdefault(param.enum, values) != values:
+                    raise ValueError(f"{declaration.operation} {name}: other values than the other streams' {param.enum}")
+    return found
+
+
 def build(spec: dict[str, Any], declarations: Iterable[StreamDeclaration] = DECLARATIONS) -> dict[str, Any]:
     schemas = spec["components"]["schemas"]
+    declarations = tuple(declarations)
     return {
+        **every_value_enums(spec, declarations),
         "spec_version": spec["info"]["version"],
         "async_report_columns": _enum_of(spec, schemas["ReportingColumnAsync"]),
         "async_report_levels": _enum_of(spec, schemas["MetricsReportingLevel"]),
@@ -108,7 +124,6 @@ def build(spec: dict[str, Any], declarations: Iterable[StreamDeclaration] = DECL
         "attribution_window_days": _enum_of(spec, schemas["ConversionAttributionWindowDays"]),
         "conversion_report_times": _enum_of(spec, schemas["ConversionReportTimeType"]),
         "conversion_attribution_types": _enum_of(spec, schemas["ConversionReportAttributionType"]),
-        "entity_statuses": _enum_of(spec, _query_param(spec, "campaigns/list", "entity_statuses")),
         "granularities": _enum_of(spec, schemas["Granularity"]),
         "campaign_summary_statuses": _enum_of(spec, schemas["CampaignSummaryStatus"]),
         "product_group_summary_statuses": _enum_of(spec, schemas["ProductGroupSummaryStatus"]),

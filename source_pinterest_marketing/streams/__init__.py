@@ -24,7 +24,7 @@ DECLARATIONS: tuple[StreamDeclaration, ...] = (
 )
 
 
-def build_streams(context: SyncContext, declarations: tuple[StreamDeclaration, ...] = DECLARATIONS) -> Iterator[PinterestStream]:
-    """The streams of one sync: every declared stream, then one `custom_<name>` per custom report."""
-    for declaration in (*declarations, *custom_report_declarations(context.config)):
+def build_streams(context: SyncContext) -> Iterator[PinterestStream]:
+    """The streams of one sync: every registered stream, then one `custom_<name>` per custom report."""
+    for declaration in (*DECLARATIONS, *custom_report_declarations(context.config)):
         yield PinterestStream(declaration, context)

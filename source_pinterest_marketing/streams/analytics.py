@@ -220,7 +220,7 @@ class AdsAnalyticsSchema:
         return row_schema(properties)
 
 
-def _ads_analytics(spec: AdsAnalyticsSpec) -> StreamDeclaration:
+def ads_analytics_declaration(spec: AdsAnalyticsSpec) -> StreamDeclaration:
     return StreamDeclaration(
         name=spec.name,
         operation=spec.operation,
@@ -400,7 +400,7 @@ PIN_ANALYTICS = StreamDeclaration(
 )
 
 ANALYTICS_STREAMS: tuple[StreamDeclaration, ...] = (
-    *(_ads_analytics(spec) for spec in ADS_ANALYTICS),
+    *(ads_analytics_declaration(spec) for spec in ADS_ANALYTICS),
     USER_ACCOUNT_ANALYTICS,
     PIN_ANALYTICS,
 )

@@ -18,7 +18,7 @@ Only public airbyte-cdk hooks are used: `Stream.read_records`, `stream_slices`, 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from functools import cached_property
 from typing import Any, Optional
 
@@ -51,7 +51,7 @@ class PinterestStream(Stream):
         )
 
     # -- what the stream is ----------------------------------------------------------------------
-    @property  # type: ignore[override]
+    @property
     @override
     def name(self) -> str:
         return self.declaration.name
@@ -85,7 +85,7 @@ class PinterestStream(Stream):
         return logging.getLogger(f"airbyte.{self.name}")
 
     @override
-    def get_json_schema(self) -> Mapping[str, Any]:
+    def get_json_schema(self) -> Mapping[str, Any]:  # type: ignore[override]  # the CDK's is an lru_cache wrapper
         return self.json_schema
 
     @cached_property
@@ -118,7 +118,7 @@ class PinterestStream(Stream):
         declaration, cursor = self.declaration, self.state_cursor
         for partition in declaration.partitioner.partitions(self.context):
             if declaration.windows is None:
-                groups: Iterable[list[Mapping[str, Any]]] = [[partition]]
+                groups: Iterable[Sequence[Mapping[str, Any]]] = [[partition]]
             else:
                 saved = cursor.saved_value(partition) if cursor and sync_mode == SyncMode.incremental else None
                 groups = declaration.windows.groups(self.name, self.context, partition, as_date(saved))

@@ -18,7 +18,7 @@ from typing import Any, Optional
 
 import requests
 
-from source_pinterest_marketing.context import SyncContext
+from source_pinterest_marketing.context import SharedValue, SyncContext
 from source_pinterest_marketing.errors import UnexpectedResponseError
 from source_pinterest_marketing.streams.cursor import PartitionedCursor
 from source_pinterest_marketing.streams.declaration import (
@@ -203,7 +203,7 @@ class SharedList:
         return self.pages.endpoint(path)
 
 
-def _holder(client: StreamClient, shared_list: SharedList, stream_slice: Slice) -> Any:
+def _holder(client: StreamClient, shared_list: SharedList, stream_slice: Slice) -> SharedValue[SharedPartition]:
     def fetch() -> SharedPartition:
         keep_pages = client.context.will_read(client.name)
         pages: list[Page] = []
