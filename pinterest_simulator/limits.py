@@ -3,8 +3,8 @@
 Sync analytics serve the last 90 days, at most 90 days per request
 (https://developers.pinterest.com/docs/api/v5/ad_account-analytics); async reports the last 914 days, 186 per
 request, product items 92/31 (https://developers.pinterest.com/docs/api/v5/analytics-create_report); hourly
-granularity narrows either to 8/3. See docs/dev/API-NOTES.md, "Sync analytics: date limits", "Async reports: date
-limits" and "Async reports: body limits". The organic analytics (user account, pins) follow the sync limits. A
+granularity narrows either to 8/3. See docs/dev/API-NOTES.md#sync-analytics-date-limits,
+docs/dev/API-NOTES.md#async-reports-date-limits and docs/dev/API-NOTES.md#async-reports-body-limits. The organic analytics (user account, pins) follow the sync limits. A
 report's 5 targeting types are a ``maxItems`` of the spec, checked with the rest of the request body.
 """
 

@@ -11,8 +11,8 @@
   scripts/benchmark_reports.py).
 - `download` serves ``GET /downloads/reports/<token>.json`` without auth, as Pinterest's pre-signed links.
 
-See https://developers.pinterest.com/docs/api/v5/analytics-get_report and docs/dev/API-NOTES.md, "Async reports:
-create, poll, download" (the file's shape is not in the spec: it is what the connector assumes).
+See https://developers.pinterest.com/docs/api/v5/analytics-get_report and
+docs/dev/API-NOTES.md#async-reports-create-poll-download (the file's shape is not in the spec: it is what the connector assumes).
 """
 
 from __future__ import annotations

@@ -192,7 +192,7 @@ class Simulator:
         self.oauth.expire_access_tokens()
 
     def connector_config(self, access_token_mode: bool = False, **overrides: Any) -> dict[str, Any]:
-        """A ready connector config (see docs/dev/CONTRACTS.md) with a freshly minted refresh token."""
+        """A ready connector config (the connector's spec: docs/pinterest-marketing.md) with a freshly minted refresh token."""
         credentials: dict[str, Any]
         if access_token_mode:
             credentials = {"auth_method": "access_token", "access_token": self.access_token}

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from pinterest_simulator import Simulator
-from source_pinterest_marketing.config import PinterestMarketingSpec
+from source_pinterest_marketing.config import PinterestConfig
 from source_pinterest_marketing.streams import DECLARATIONS
 from source_pinterest_marketing.streams.reports import REPORTS
 
@@ -49,7 +49,7 @@ PIN_IDS = 100
 WINDOW_DAYS = 90
 TARGETING_TYPES_PER_REQUEST = 14
 CONNECTOR = [sys.executable, "-m", "source_pinterest_marketing.run"]
-DEFAULT_WORKERS = PinterestMarketingSpec.model_fields["num_workers"].default
+DEFAULT_WORKERS = PinterestConfig.model_fields["num_workers"].default
 SAMPLE_EVERY = 10
 
 

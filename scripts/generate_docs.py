@@ -11,7 +11,7 @@ Two regions of ``docs/pinterest-marketing.md`` are generated; everything outside
   stream name, endpoint linked to the operation's API reference page, primary key, sync modes, cursor and
   partition keys.
 * ``<!-- config:start -->`` ... ``<!-- config:end -->``: every field of the connector spec
-  (``connector_spec_schema()``, built from ``PinterestMarketingSpec``), nested ones included
+  (``connector_spec_schema()``, built from ``PinterestConfig``), nested ones included
   (``credentials.*`` per authentication method, ``custom_reports[].*``), with type, default and description.
 """
 

@@ -1,8 +1,8 @@
 """Authentication: OAuth2 refresh with rotating refresh tokens, or a bare access token.
 
 Pinterest's token endpoint (`POST {base}/oauth/token`) takes a form body and HTTP Basic client auth, and
-answers every refresh with a NEW refresh token and its expiry (see docs/dev/API-NOTES.md, "OAuth and token
-rotation"). The CDK's `SingleUseRefreshTokenOauth2Authenticator` already serialises refreshes and persists the
+answers every refresh with a NEW refresh token and its expiry (docs/dev/API-NOTES.md#oauth-and-token-rotation).
+The CDK's `SingleUseRefreshTokenOauth2Authenticator` already serialises refreshes and persists the
 rotated token through a CONTROL `CONNECTOR_CONFIG` message; this module implements its public
 `refresh_access_token` hook: the token request itself (bounded retries of transient failures), Pinterest's
 Basic auth, the refresh token's own expiry saved next to it with a warning when it is near, and rejections

@@ -176,7 +176,7 @@ def exchange_code(token_url: str, client_id: str, client_secret: str, code: str,
         "code": code,
         "redirect_uri": redirect_uri,
         # apps created before 2025-09-25 need this for the 60-day, refreshable token
-        # (docs/dev/API-NOTES.md, "OAuth and token rotation")
+        # (docs/dev/API-NOTES.md#oauth-and-token-rotation)
         "continuous_refresh": "true",
     }
     try:

@@ -1,7 +1,7 @@
 """The one HTTP error policy of every stream: what each Pinterest answer means and how long to wait.
 
 Pinterest error bodies are `{"code": int, "message": str}`; `code` is Pinterest's own error code,
-not the HTTP status (API-NOTES §6). The policy, as a table in `PinterestErrorHandler`:
+not the HTTP status (docs/dev/API-NOTES.md#errors-body-and-codes). The policy, as a table in `PinterestErrorHandler`:
 
 | answer                               | action                                         | failure type |
 |--------------------------------------|------------------------------------------------|--------------|

@@ -1,5 +1,5 @@
 """Client-side rate limiting: one API budget per sync, shared by every stream and thread, built from Pinterest's
-published limits (docs/dev/API-NOTES.md, "Rate limits"; https://developers.pinterest.com/docs/reference/ratelimits/)
+published limits (docs/dev/API-NOTES.md#rate-limits; https://developers.pinterest.com/docs/reference/rate-limits/)
 so that a sync rarely meets a 429.
 
 - ads_analytics (sync analytics, targeting analytics, async reports): 300 requests/minute

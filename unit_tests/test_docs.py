@@ -102,3 +102,37 @@ def test_endpoints_link_each_stream_to_its_operation_reference() -> None:
     report_row = next(line for line in text.splitlines() if line.startswith("| `campaign_report` |"))
     assert "POST/GET /v5/ad_accounts/{ad_account_id}/reports" in report_row
     assert "https://developers.pinterest.com/docs/api/v5/analytics-create_report" in report_row
+
+
+_NOTES = ROOT / "docs" / "dev" / "API-NOTES.md"
+
+
+def _repository_texts() -> list[Path]:
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    return [ROOT / name for name in tracked if name.endswith((".py", ".md", ".yml", ".yaml", ".sh", ".toml", "Makefile", "Dockerfile"))]
+
+
+def test_api_notes_citations_name_existing_sections() -> None:
+    """Code and docs cite docs/dev/API-NOTES.md by section anchor; each anchor is a heading there."""
+    anchors = _anchors(_NOTES)
+    cited: dict[str, set[str]] = {}
+    for path in _repository_texts():
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for match in re.finditer(r"API-NOTES\.md\s*\(([^)]*#[^)]*)\)|API-NOTES\.md#([a-z0-9-]+)", text):
+            names = re.findall(r"#([a-z0-9-]+)", match.group(1)) if match.group(1) else [match.group(2)]
+            cited.setdefault(str(path.relative_to(ROOT)), set()).update(names)
+    assert cited, "no citation found: the pattern is wrong"
+    unknown = {path: sorted(names - anchors) for path, names in cited.items() if names - anchors}
+    assert not unknown, f"citations of sections API-NOTES.md does not have: {unknown}"
+
+
+def test_nothing_points_outside_the_repository() -> None:
+    """A user's clone has no ../shared: the repository cites public URLs or its own docs/dev/ notes."""
+    pointers = re.compile(r"\.\./shared|/work/shared|API-NOTES §|API-NOTES \u00a7")
+    found = [
+        f"{path.relative_to(ROOT)}: {match.group(0)}"
+        for path in _repository_texts()
+        if path.name != "test_docs.py"
+        for match in pointers.finditer(path.read_text(encoding="utf-8", errors="replace"))
+    ]
+    assert not found

@@ -4,7 +4,7 @@ targeting analytics, user account analytics and multi-pin analytics.
 The numbers are `pinterest_simulator.metrics` (deterministic, restatable, summed up the campaign hierarchy).
 Date rules (`pinterest_simulator.limits`: 90 days back and a 90-day range; HOUR 8/3; an end after today is
 clamped) answer 400 ``{code: 400}``: see https://developers.pinterest.com/docs/api/v5/ad_account-analytics and
-docs/dev/API-NOTES.md, "Sync analytics: date limits" and "Organic analytics".
+docs/dev/API-NOTES.md#sync-analytics-date-limits and docs/dev/API-NOTES.md#organic-analytics.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Asynchronous reports: create a job, poll it (the jobs and files are `pinterest_simulator.report_jobs`).
 
-See https://developers.pinterest.com/docs/api/v5/analytics-create_report and docs/dev/API-NOTES.md, "Async reports:
-create, poll, download", "Async reports: date limits" and "Async reports: body limits".
+See https://developers.pinterest.com/docs/api/v5/analytics-create_report and docs/dev/API-NOTES.md
+(#async-reports-create-poll-download, #async-reports-date-limits, #async-reports-body-limits).
 
 - ``analytics/create_report``: the JSON body is validated against ``AdsAnalyticsCreateAsyncRequest`` (required
   fields, enums, ``maxItems``: 5 targeting types), ``limits.MAX_STATUS_VALUES`` values per status filter and the

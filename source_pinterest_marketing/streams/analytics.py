@@ -1,8 +1,8 @@
 """Synchronous analytics: ads analytics per level (account, campaign, ad group, ad, product group), their
 targeting breakdowns, and the organic user account and Pin analytics.
 
-Pinterest serves these for the last 90 days only, at most 90 days per request (docs/dev/API-NOTES.md, "Sync
-analytics: date limits"): they are windowed streams (windows.py), read per partition (an ad account, or the
+Pinterest serves these for the last 90 days only, at most 90 days per request
+(docs/dev/API-NOTES.md#sync-analytics-date-limits): they are windowed streams (windows.py), read per partition (an ad account, or the
 user) in date windows, each window in batches of entity ids (250 a request, 100 Pins) and of targeting
 types (14 a request, 15 for the account level), the limits the API description gives per operation.
 

@@ -1,6 +1,6 @@
 """Client-side incremental cursor with one value per partition.
 
-Pinterest's entity lists have no "modified since" filter (docs/dev/API-NOTES.md, "Entity lists"), so
+Pinterest's entity lists have no "modified since" filter (docs/dev/API-NOTES.md#entity-lists-no-modified-since-filter), so
 incremental entity streams read the whole list and keep the records whose cursor is at or after the
 partition's saved value; windowed streams (analytics, reports) bound their requests by date instead and
 only observe the `date` of their rows. State uses the CDK's partitioned shape:

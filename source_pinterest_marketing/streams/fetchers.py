@@ -1,7 +1,7 @@
 """Fetchers of list and object endpoints: bookmark pages, one page, a single object, and list-once sharing.
 
 Pinterest lists are `{"items": [...], "bookmark": "..."}` pages of at most 250 items, the next page asked
-with `bookmark=` (docs/dev/API-NOTES.md, "Pagination"). Records are checked against that shape: a 2xx body
+with `bookmark=` (docs/dev/API-NOTES.md#pagination-and-query-encoding). Records are checked against that shape: a 2xx body
 that is not what the API documents fails the stream naming it, instead of reading as "no records".
 
 `SharedList` wraps a paged fetcher so that a list other streams need (ids of campaigns, boards, pins...) is

@@ -1,8 +1,8 @@
-"""Asynchronous reports (docs/dev/API-NOTES.md, "Async reports: create, poll, download"): `<level>_report`
-streams for every async level, and `custom_<name>` streams from `config.custom_reports`.
+"""Asynchronous reports (docs/dev/API-NOTES.md#async-reports-create-poll-download): `<level>_report` streams for
+every async level, and `custom_<name>` streams from `config.custom_reports`.
 
 Reports are windowed streams (windows.py): a slice is one report request: an ad account, a date window (186
-days; PRODUCT_ITEM 31; HOUR 3, "Async reports: date limits"), and, where one request cannot carry everything,
+days; PRODUCT_ITEM 31; HOUR 3: docs/dev/API-NOTES.md#async-reports-date-limits), and, where one request cannot carry everything,
 a batch of targeting types (5 a request) or of status filter values (6 a request). Each slice runs one
 `ReportJob` (create → poll with growing intervals → download and stream-parse the file), on the worker thread
 of its partition: jobs of several accounts and windows are in flight at once, bounded by
