@@ -320,11 +320,14 @@ def main() -> int:
         choices=["all", "entities"],
         help="every stream, or the entity (dimension) streams only: request-bound, no analytics rows",
     )
+    parser.add_argument("--only", default="", help="comma-separated streams to read instead (diagnosis)")
     options = parser.parse_args()
     runs = {int(run) for run in options.runs.split(",")}
     streams = [
         declaration.name for declaration in DECLARATIONS if options.streams == "all" or declaration.windows is None
     ]
+    if options.only:
+        streams = options.only.split(",")
     start_date = (datetime.now(UTC).date() - timedelta(days=options.days - 1)).isoformat()
     base = {"start_date": start_date}
     plan = [

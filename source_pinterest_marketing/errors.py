@@ -5,7 +5,9 @@ not the HTTP status (docs/dev/API-NOTES.md#errors-body-and-codes). The policy, a
 
 | answer                               | action                                         | failure type |
 |--------------------------------------|------------------------------------------------|--------------|
-| 429, or any status with body code 8  | wait (X-RateLimit-Reset / Retry-After) + retry | transient    |
+| a rate limit, in any of its forms:   | wait what it announces (X-RateLimit-Reset,     | transient    |
+|   429, body code 8 or 12, or a 400   | Retry-After, "retry after N seconds"), else    |              |
+|   saying "retry after N seconds"     | exponential backoff; retry                     |              |
 | 5xx, timeouts, dropped connections   | bounded retries with exponential backoff       | transient    |
 | 401                                  | refresh the OAuth token once, then fail        | config       |
 | 400                                  | fail with the API's own message (no retry)     | system       |
@@ -25,7 +27,7 @@ import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Optional, Union
+from typing import Optional, Union
 
 import requests
 from airbyte_cdk.models import FailureType
@@ -36,7 +38,10 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest_marketing.config import SCOPES
 
-RATE_LIMIT_CODE = 8
+#: body codes of a rate limit: 8 is documented; 12 is what throttled analytics requests are seen to answer
+RATE_LIMIT_CODES = frozenset({8, 12})
+#: a throttled request's message that says how long to wait ("Retry after 30 seconds")
+_RETRY_AFTER_MESSAGE = re.compile(r"retry after (\d+(?:\.\d+)?) ?s", re.IGNORECASE)
 MISSING_SCOPE_CODE = 3
 _AD_ACCOUNT_IN_PATH = re.compile(r"/ad_accounts/(\d+)")
 REAUTHENTICATE = (
@@ -69,12 +74,13 @@ def api_error(response: requests.Response) -> tuple[Optional[int], str]:
 
 
 def is_rate_limited(response: requests.Response) -> bool:
+    """Whether an answer is a rate limit, in any form Pinterest uses (see the module docstring)."""
     if response.status_code == 429:
         return True
     if response.status_code < 400:
         return False
-    code, _ = api_error(response)
-    return code == RATE_LIMIT_CODE
+    code, message = api_error(response)
+    return code in RATE_LIMIT_CODES or (response.status_code == 400 and _RETRY_AFTER_MESSAGE.search(message) is not None)
 
 
 class PinterestErrorHandler(HttpStatusErrorHandler):
@@ -183,7 +189,7 @@ class PinterestBackoffStrategy(BackoffStrategy):
             else response_or_exception
         )
         if response is not None and is_rate_limited(response):
-            announced = _announced_wait(response.headers)
+            announced = _announced_wait(response)
             if announced is not None:
                 if announced > self._max_wait_seconds:
                     raise RateLimitBudgetExceeded(self._stream_name, response, announced, self._max_wait_seconds)
@@ -191,16 +197,18 @@ class PinterestBackoffStrategy(BackoffStrategy):
         return float(min(self.base_seconds * (2 ** max(attempt_count - 1, 0)), self.max_seconds))
 
 
-def _announced_wait(headers: Mapping[str, Any]) -> Optional[float]:
+def _announced_wait(response: requests.Response) -> Optional[float]:
+    """The wait a rate limit announces: its headers, else its message ("Retry after 30 seconds")."""
     for header in ("X-RateLimit-Reset", "Retry-After"):
-        value = headers.get(header)
+        value = response.headers.get(header)
         if value is None:
             continue
         try:
             return max(float(value), 0.0)
         except ValueError:
             continue
-    return None
+    said = _RETRY_AFTER_MESSAGE.search(api_error(response)[1])
+    return float(said.group(1)) if said else None
 
 
 class RateLimitBudgetExceeded(AirbyteTracedException):

@@ -10,17 +10,18 @@ still covered; each of the three streams keeps the configured `entity_statuses`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
-from source_pinterest_marketing.config import api_parameter
+from source_pinterest_marketing.config import PinterestConfig, api_parameter
 from source_pinterest_marketing.context import SyncContext
 from source_pinterest_marketing.streams.declaration import (
     Component,
     ConfiguredStatuses,
     EveryApiValue,
     Fetcher,
+    FieldIn,
     FromConfig,
     FromSlice,
     Param,
@@ -121,6 +122,23 @@ class KeywordPartitions:
                 yield {"ad_account_id": account_id, "ad_group_ids": batch}
 
 
+@dataclass(frozen=True)
+class ChildrenOfTheFilteredParent:
+    """Keep, from each keyword request, the keywords whose `parent_id` is the parent the request filters on (the
+    account, a campaign, a batch of ad groups). The API description does not say whether `campaign_id` also
+    returns the keywords of the campaign's ad groups, nor whether no filter returns every keyword of the account
+    (docs/dev/API-NOTES.md#open-points): each keyword is emitted once, by its own parent's request, either way."""
+
+    def compile(self, config: PinterestConfig, stream_slice: Slice) -> Callable[[Mapping[str, Any]], bool]:
+        if "campaign_id" in stream_slice:
+            parents = frozenset({str(stream_slice["campaign_id"])})
+        elif "ad_group_ids" in stream_slice:
+            parents = frozenset(str(ad_group) for ad_group in stream_slice["ad_group_ids"])
+        else:
+            parents = frozenset({str(stream_slice["ad_account_id"])})
+        return FieldIn("parent_id", parents)
+
+
 KEYWORDS = _account_list(
     "keywords",
     "Keyword",
@@ -128,6 +146,7 @@ KEYWORDS = _account_list(
     fetcher=Pages(api_parameters=("ad_group_ids",)),
     partitioner=KeywordPartitions(),
     params={"campaign_id": FromSlice("campaign_id"), "ad_group_ids": FromSlice("ad_group_ids")},
+    keep=ChildrenOfTheFilteredParent(),
 )
 
 

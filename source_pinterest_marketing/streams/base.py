@@ -18,7 +18,7 @@ Only public airbyte-cdk hooks are used: `Stream.read_records`, `stream_slices`, 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from functools import cached_property
 from typing import Any, Optional
 
@@ -142,7 +142,7 @@ class PinterestStream(Stream):
         # cursor only observes; entity lists keep, on an incremental read, what changed since the cursor.
         filtering = sync_mode == SyncMode.incremental and declaration.windows is None
         reader = self.state_cursor.reader(stream_slice, filtering) if self.state_cursor else None
-        keep = self.record_filter
+        keep = declaration.keep.compile(self.context.config, stream_slice) if declaration.keep else None
         plan = self.normalization_plan
         added = [(name, stream_slice[name]) for name in declaration.slice_fields if name in stream_slice]
         dropped = declaration.dropped_fields
@@ -164,12 +164,6 @@ class PinterestStream(Stream):
         if reader is not None:
             reader.close()
         self.context.progress.partition_done(self.name, stream_slice, count)
-
-    @cached_property
-    def record_filter(self) -> Optional[Callable[[Mapping[str, Any]], bool]]:
-        """The declared filter, compiled for this sync's config."""
-        keep = self.declaration.keep
-        return keep.compile(self.context.config) if keep is not None else None
 
     @cached_property
     def normalization_plan(self) -> Optional[Plan]:

@@ -120,25 +120,29 @@ class SinglePartition:
 
 
 class RecordFilter(Protocol):
-    """A predicate on records, compiled once per stream and sync."""
+    """A predicate on records, compiled once per slice read (from the config and the slice)."""
 
-    def compile(self, config: PinterestConfig) -> Callable[[Mapping[str, Any]], bool]: ...
+    def compile(self, config: PinterestConfig, stream_slice: Slice) -> Callable[[Mapping[str, Any]], bool]: ...
 
 
 @dataclass(frozen=True)
 class ConfiguredStatuses:
     """Keep the records whose `status` is one of the configured `entity_statuses`."""
 
-    def compile(self, config: PinterestConfig) -> Callable[[Mapping[str, Any]], bool]:
-        return _StatusIn(frozenset(config.entity_statuses))
+    def compile(self, config: PinterestConfig, stream_slice: Slice) -> Callable[[Mapping[str, Any]], bool]:
+        return FieldIn("status", frozenset(config.entity_statuses))
 
 
 @dataclass(frozen=True)
-class _StatusIn:
-    statuses: frozenset[str]
+class FieldIn:
+    """The record's `field`, as a string, is one of `values`."""
+
+    field: str
+    values: frozenset[str]
 
     def __call__(self, record: Mapping[str, Any]) -> bool:
-        return record.get("status") in self.statuses
+        value = record.get(self.field)
+        return (value if type(value) is str else str(value)) in self.values
 
 
 # -- where the schema comes from ------------------------------------------------------------------

@@ -61,13 +61,15 @@ BOARD_SECTION_PINS = StreamDeclaration(
     partitioner=ByParent(BOARD_SECTIONS, (("board_id", "board_id"), ("section_id", "id"))),
     ignored_errors=(VANISHED_PARENT,),
 )
-# the user's own Pins
+# The user's own Pins, those on protected boards included: the API leaves them out unless asked
+# (`include_protected_pins` defaults to false, docs/dev/API-NOTES.md#entity-lists-endpoint-specifics).
 PINS = StreamDeclaration(
     name="pins",
     operation="pins/list",
     path="pins",
     fetcher=SharedList(BOOKMARK_PAGES, ("id",)),
     schema=Component("Pin"),
+    params={"include_protected_pins": "true"},
 )
 
 ORGANIC_STREAMS: tuple[StreamDeclaration, ...] = (
