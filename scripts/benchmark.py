@@ -104,7 +104,11 @@ def minimum_requests(sim: Simulator, days: int) -> Counter[str]:
         minimum["campaigns/analytics"] += windows * batches(len(campaigns))
         minimum["ad_groups/analytics"] += windows * batches(len(ad_groups))
         minimum["ads/analytics"] += windows * batches(len(ads))
-        minimum["product_groups/analytics"] += windows * batches(len(promotions))
+        # both readings of product_group_ids are asked for: promotion ids and their catalog product group ids
+        product_group_ids = {p["id"] for p in promotions} | {
+            p["catalog_product_group_id"] for p in promotions if p.get("catalog_product_group_id")
+        }
+        minimum["product_groups/analytics"] += windows * batches(len(product_group_ids))
         types = {
             "ad_account_targeting_analytics/get": (1, 13),
             "campaign_targeting_analytics/get": (batches(len(campaigns)), 15),

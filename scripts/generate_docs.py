@@ -10,6 +10,8 @@ Two regions of ``docs/pinterest-marketing.md`` are generated; everything outside
   ``source_pinterest_marketing.streams.DECLARATIONS`` (a stream appears as soon as it is registered):
   stream name, endpoint linked to the operation's API reference page, primary key, sync modes, cursor and
   partition keys.
+* ``<!-- sandbox:start -->`` ... ``<!-- sandbox:end -->``: the registered streams whose operation the API description
+  marks ``x-sandbox: disabled`` (from the bundled OpenAPI file).
 * ``<!-- config:start -->`` ... ``<!-- config:end -->``: every field of the connector spec
   (``connector_spec_schema()``, built from ``PinterestConfig``), nested ones included
   (``credentials.*`` per authentication method, ``custom_reports[].*``), with type, default and description.
@@ -18,6 +20,7 @@ Two regions of ``docs/pinterest-marketing.md`` are generated; everything outside
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from collections.abc import Iterable, Mapping
@@ -33,6 +36,7 @@ from source_pinterest_marketing.streams import DECLARATIONS  # noqa: E402
 from source_pinterest_marketing.streams.declaration import StreamDeclaration  # noqa: E402
 
 DOC_PATH: Final = ROOT / "docs" / "pinterest-marketing.md"
+OPENAPI_PATH: Final = ROOT / "pinterest_simulator" / "data" / "openapi.json"
 #: enums longer than this are summarised ("one of N values") instead of listed
 MAX_LISTED_ENUM: Final = 8
 DASH: Final = "\u2013"  # en dash: "nothing" in a table cell
@@ -168,8 +172,23 @@ def replace_region(text: str, region: str, content: str) -> str:
     return pattern.sub(lambda _: f"{start}\n{note}\n{content}\n{end}", text, count=1)
 
 
+# -- sandbox --------------------------------------------------------------------------------------
+def sandbox_disabled(declarations: Iterable[StreamDeclaration] = DECLARATIONS) -> str:
+    """The registered streams whose operation is `x-sandbox: disabled` in the API description."""
+    spec = json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
+    disabled = {
+        operation["operationId"]
+        for item in spec["paths"].values()
+        for operation in item.values()
+        if isinstance(operation, dict) and operation.get("x-sandbox") == "disabled"
+    }
+    names = [f"`{declaration.name}`" for declaration in declarations if declaration.operation in disabled]
+    return ", ".join(names) + " (and every custom report).\n"
+
+
 def render(text: str, declarations: tuple[StreamDeclaration, ...] = DECLARATIONS) -> str:
     text = replace_region(text, "streams", streams_table(declarations))
+    text = replace_region(text, "sandbox", sandbox_disabled(declarations))
     return replace_region(text, "config", config_table())
 
 

@@ -21,7 +21,7 @@ from pinterest_simulator import Simulator
 from source_pinterest_marketing import SourcePinterestMarketing
 from source_pinterest_marketing.errors import PinterestBackoffStrategy
 from source_pinterest_marketing.streams.analytics import ADS_ANALYTICS, ANALYTICS_STREAMS, MAX_DAYS_BACK, PeekedBody
-from source_pinterest_marketing.streams.windows import date_windows
+from source_pinterest_marketing.streams.periods import windows as date_windows
 
 #: stream -> operation, from the registry (test_registry.py checks each against the API description)
 ALL_OPERATIONS = {declaration.name: declaration.operation for declaration in ANALYTICS_STREAMS}
@@ -89,7 +89,7 @@ def _assert_dates_allowed(sim: Simulator) -> None:
 
 def test_date_windows_cover_the_range_oldest_first() -> None:
     start = dt.date(2026, 1, 1)
-    windows = list(date_windows(start, dt.date(2026, 7, 1), days=90))
+    windows = list(date_windows(start, dt.date(2026, 7, 1), "DAY", 90))
     assert windows[0][0] == start and windows[-1][1] == dt.date(2026, 7, 1)
     assert all(b[0] - a[1] == dt.timedelta(days=1) for a, b in itertools.pairwise(windows))
     assert all((end - begin).days < 90 for begin, end in windows)

@@ -20,6 +20,7 @@ from source_pinterest_marketing.errors import (
     IgnoredError,
     PinterestBackoffStrategy,
     PinterestErrorHandler,
+    RateLimitBudgetExceeded,
 )
 from source_pinterest_marketing.streams.catalogs import NO_CATALOG
 
@@ -60,6 +61,22 @@ def _handler(ignored: tuple[IgnoredError, ...] = ()) -> PinterestErrorHandler:
             ResponseAction.RATE_LIMITED,
             FailureType.transient_error,
             ["rate limit"],
+        ),
+        (
+            400,
+            {"code": 12, "message": "Rate limit exceeded."},
+            "/ad_accounts/1/ads/analytics",
+            ResponseAction.RATE_LIMITED,
+            FailureType.transient_error,
+            ["rate limit"],
+        ),
+        (
+            400,
+            {"code": 1, "message": "Too many requests. Retry after 30 seconds."},
+            "/ad_accounts/1/ads/analytics",
+            ResponseAction.RATE_LIMITED,
+            FailureType.transient_error,
+            ["rate limit", "Retry after 30 seconds"],
         ),
         (
             500,
@@ -130,6 +147,8 @@ def _handler(ignored: tuple[IgnoredError, ...] = ()) -> PinterestErrorHandler:
     ids=[
         "429",
         "code8-on-400",
+        "code12-on-400",
+        "400-retry-after",
         "500",
         "502-html",
         "503",
@@ -190,6 +209,25 @@ def test_backoff(status: int, headers: dict, attempt: int, expected: float) -> N
         PinterestBackoffStrategy("campaigns").backoff_time(_response(status, body, headers=headers), attempt)
         == expected
     )
+
+
+@pytest.mark.parametrize(
+    ("body", "attempt", "expected"),
+    [
+        ({"code": 1, "message": "Too many requests. Retry after 30 seconds."}, 1, 30.0),
+        ({"code": 12, "message": "Rate limit exceeded, retry after 2.5s"}, 1, 2.5),
+        ({"code": 12, "message": "Rate limit exceeded."}, 2, 4.0),  # nothing announced: exponential
+    ],
+)
+def test_backoff_of_a_rate_limit_in_a_400(body: dict, attempt: int, expected: float) -> None:
+    assert PinterestBackoffStrategy("ads_analytics").backoff_time(_response(400, body), attempt) == expected
+
+
+def test_a_400_saying_retry_after_longer_than_allowed_stops_the_sync() -> None:
+    answer = _response(400, {"code": 12, "message": "Retry after 7200 seconds"})
+    with pytest.raises(RateLimitBudgetExceeded) as raised:
+        PinterestBackoffStrategy("ads_analytics", max_wait_seconds=900).backoff_time(answer, 1)
+    assert raised.value.failure_type == FailureType.transient_error and "7200" in raised.value.message
 
 
 def test_backoff_for_a_dropped_connection_is_exponential() -> None:

@@ -12,6 +12,7 @@ from harness import error_messages, final_states, records_by_stream, run_discove
 
 from pinterest_simulator import Simulator
 from source_pinterest_marketing.config import utc_today
+from source_pinterest_marketing.streams.periods import period_start
 from source_pinterest_marketing.streams.reports import REPORTS, ReportJob
 
 REPORT_STREAMS = tuple(spec.stream_name for spec in REPORTS)
@@ -67,7 +68,10 @@ def test_custom_report_of_each_granularity(sim: Simulator, granularity: str) -> 
     assert rows and all(row["ad_group_id"] and row["date"] for row in rows)
     assert {row["view_window_days"] for row in rows} == {7}
     [body] = sim.reports.bodies()
-    assert body["granularity"] == granularity and body["start_date"] == _days_ago(2)
+    # a WEEK or MONTH report starts with the whole period holding the start date
+    first_day = period_start(date.fromisoformat(_days_ago(2)), granularity).isoformat()
+    assert body["granularity"] == granularity and body["start_date"] == first_day
+    assert all(row["period_start"] == row["date"] and row["period_end"] >= row["period_start"] for row in rows)
 
 
 def test_two_year_history_uses_the_fewest_jobs(sim: Simulator) -> None:

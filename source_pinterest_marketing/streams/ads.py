@@ -200,19 +200,22 @@ class CatalogSalesAdGroups:
 PRODUCT_GROUP_PROMOTIONS = _account_list(
     "product_group_promotions",
     "ProductGroupPromotion",
-    fetcher=SharedList(BOOKMARK_PAGES, ("id",)),
+    fetcher=SharedList(BOOKMARK_PAGES, ("id", "catalog_product_group_id")),
     partitioner=CatalogSalesAdGroups(),
     params={"ad_group_id": FromSlice("ad_group_id"), "entity_statuses": FromConfig("entity_statuses")},
 )
 
 
-def promotion_ids(context: SyncContext, account_id: str) -> list[str]:
-    """Ids of every product group promotion of one account (listed once per sync)."""
-    return [
-        str(record["id"])
-        for ad_group in CatalogSalesAdGroups().of_account(context, account_id)
-        for record in shared_records(context, PRODUCT_GROUP_PROMOTIONS, ad_group)
-    ]
+def product_group_ids(context: SyncContext, account_id: str) -> list[str]:
+    """Every product group promotion of one account (listed once per sync), by both its ids: its own and its
+    catalog product group's, once each, in order."""
+    ids: dict[str, None] = {}
+    for ad_group in CatalogSalesAdGroups().of_account(context, account_id):
+        for record in shared_records(context, PRODUCT_GROUP_PROMOTIONS, ad_group):
+            for value in (record.get("id"), record.get("catalog_product_group_id")):
+                if value is not None:
+                    ids[str(value)] = None
+    return list(ids)
 
 
 AD_ENTITY_STREAMS: tuple[StreamDeclaration, ...] = (

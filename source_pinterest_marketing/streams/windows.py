@@ -5,13 +5,15 @@ of at most `window_days` days, oldest first; each window is read as one or more 
 ids, targeting types or status filters that one request cannot carry all of). The slices of a partition are
 therefore partition x window x batch, and the batches of a window form one group: the partition's `date`
 cursor only advances past a window when every batch of it is done (see cursor.py), so an interrupted sync
-never saves a date whose data it has not read.
+never saves a date whose data it has not read. Windows are made of whole periods of the stream's granularity
+(weeks, months, fixed TOTAL windows: periods.py).
 
 Where the reading starts: the stream's own start date (custom reports), else the config's `start_date`,
 else as far back as the API serves; on an incremental sync, the saved date minus `lookback_window_days`
-(Pinterest restates recent conversions); never before what the API serves, with one day of margin so a UTC
-midnight between planning and sending never makes a 400. It ends at the stream's or the config's end date,
-at most today (UTC).
+(Pinterest restates recent conversions); in both cases back to the start of the period that holds that day,
+so the first period is read whole; never before what the API serves, with one day of margin so a UTC midnight
+between planning and sending never makes a 400 (a TOTAL window the API cannot serve whole is skipped). It
+ends at the stream's or the config's end date, at most today (UTC).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any, Optional, Protocol
 
 from source_pinterest_marketing.config import PinterestConfig, utc_today
 from source_pinterest_marketing.context import SyncContext
+from source_pinterest_marketing.streams import periods
 
 logger = logging.getLogger("airbyte")
 
@@ -60,6 +63,8 @@ class DateWindows:
     #: the stream's own dates (custom reports); the config's otherwise
     start: Optional[date] = None
     end: Optional[date] = None
+    #: the rows' granularity: windows are made of its whole periods
+    granularity: str = periods.DAY
 
     def groups(
         self, stream: str, context: SyncContext, partition: Slice, saved: Optional[date]
@@ -69,17 +74,28 @@ class DateWindows:
         span = self.span(context.config, saved, stream, partition)
         if span is None:
             return
-        for start, end in date_windows(*span, days=self.window_days):
+        for start, end in periods.windows(*span, self.granularity, self.window_days):
             window = {**partition, "start_date": start.isoformat(), "end_date": end.isoformat()}
             yield [{**window, **batch} for batch in self.batches.batches(context, partition)]
+
+    def floor(self) -> date:
+        """The first day the API serves (with the margin)."""
+        return utc_today() - timedelta(days=self.days_back - MARGIN_DAYS)
+
+    def last_day(self, config: PinterestConfig) -> date:
+        """The last day read: the stream's or the config's end date, at most today."""
+        return min(self.end or config.end_date, utc_today())
+
+    def anchor(self, config: PinterestConfig) -> date:
+        """Where the fixed TOTAL windows start."""
+        return self.start or config.start_date or periods.TOTAL_ANCHOR
 
     def span(
         self, config: PinterestConfig, saved: Optional[date], stream: str = "", partition: Optional[Slice] = None
     ) -> Optional[tuple[date, date]]:
         """The days to read (inclusive), or None when there is nothing to read (see the module docstring)."""
-        today = utc_today()
-        floor = today - timedelta(days=self.days_back - MARGIN_DAYS)
-        end = min(self.end or config.end_date, today)
+        floor = self.floor()
+        end = self.last_day(config)
         start = self.start or config.start_date or floor
         if saved is not None:
             start = max(start, saved - timedelta(days=config.lookback_window_days))
@@ -94,16 +110,13 @@ class DateWindows:
                 floor,
                 start,
             )
-            start = floor
+        if self.granularity == periods.TOTAL:
+            start = periods.total_window_start(max(start, floor), self.anchor(config), self.window_days)
+            if start < floor:  # a window the API cannot serve whole: the next one
+                start += timedelta(days=self.window_days)
+        else:
+            start = max(periods.period_start(start, self.granularity), floor)
         return (start, end) if start <= end else None
-
-
-def date_windows(start: date, end: date, days: int) -> Iterator[tuple[date, date]]:
-    """Consecutive inclusive windows of at most `days` days covering start..end, oldest first."""
-    while start <= end:
-        window_end = min(start + timedelta(days=days - 1), end)
-        yield start, window_end
-        start = window_end + timedelta(days=1)
 
 
 def as_date(value: Any) -> Optional[date]:
