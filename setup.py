@@ -35,7 +35,7 @@ setup(
     # only the connector package, so it never contains the simulator.
     packages=find_packages(include=["source_pinterest_marketing*", "pinterest_simulator*"]),
     package_data={
-        "source_pinterest_marketing": ["schemas/*.json", "schemas/shared/*.json", "data/*.json"],
+        "source_pinterest_marketing": ["schemas/*.json", "schemas/shared/*.json", "data/*.json", "data/*.csv"],
         "pinterest_simulator": ["data/*", "README.md"],
     },
     install_requires=MAIN_REQUIREMENTS,

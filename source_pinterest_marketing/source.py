@@ -36,6 +36,7 @@ from source_pinterest_marketing.streams import build_streams
 from source_pinterest_marketing.streams.ads import AD_ACCOUNTS
 from source_pinterest_marketing.streams.base import PinterestStream
 from source_pinterest_marketing.streams.organic import USER_ACCOUNT
+from source_pinterest_marketing.streams.reports import custom_report_declarations
 
 CHECK_MAX_RETRIES = 2
 
@@ -99,6 +100,8 @@ class SourcePinterestMarketing(AbstractSource):
         try:
             # A check answers in seconds: a few retries, not a sync's patience.
             context = SyncContext.create(load_config(config), config, max_retries=CHECK_MAX_RETRIES)
+            # custom reports the API would refuse fail here, not in the sync
+            list(custom_report_declarations(context.config))
             for declaration in (USER_ACCOUNT, AD_ACCOUNTS):
                 stream = PinterestStream(declaration, context)
                 for stream_slice in stream.stream_slices(sync_mode=SyncMode.full_refresh):

@@ -8,10 +8,21 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from harness import error_messages, final_states, records_by_stream, run_discover, run_read, state_messages
+from harness import (
+    check_status,
+    error_messages,
+    final_states,
+    records_by_stream,
+    run_check,
+    run_discover,
+    run_read,
+    schema,
+    state_messages,
+)
 
 from pinterest_simulator import Simulator
-from source_pinterest_marketing.config import utc_today
+from source_pinterest_marketing.config import api_enums, utc_today
+from source_pinterest_marketing.streams.columns import columns
 from source_pinterest_marketing.streams.periods import period_start
 from source_pinterest_marketing.streams.reports import REPORTS, ReportJob
 
@@ -157,3 +168,47 @@ def test_custom_report_names_and_status_filters(sim: Simulator) -> None:
     aggregate = {**report, "level": "ADVERTISER"}
     output = run_read(_config(sim, 3, custom_reports=[aggregate]), ["custom_spend"], expect_failure=True)
     assert any("at most 6" in message for message in error_messages(output))
+
+
+def test_standard_reports_ask_every_column_of_their_level(sim: Simulator) -> None:
+    """Ids, names and attributes of the level and its parents, and every metric; none the API refuses."""
+    streams = ["campaign_report", "product_item_report"]
+    output = run_read(_config(sim, 3), streams)
+    metrics = {name for name, column in columns().items() if column.describes == "metric"}
+    asked = {body["level"]: set(body["columns"]) for body in sim.reports.bodies()}
+    async_metrics = metrics & set(api_enums()["async_report_columns"])
+    assert async_metrics <= asked["CAMPAIGN"] and async_metrics <= asked["PRODUCT_ITEM"]
+    assert {"ADVERTISER_ID", "CAMPAIGN_ID", "CAMPAIGN_NAME", "CAMPAIGN_DAILY_SPEND_CAP"} <= asked["CAMPAIGN"]
+    assert not {"AD_GROUP_ID", "AD_ID", "PRODUCT_ITEM_BRAND"} & asked["CAMPAIGN"]
+    assert {"PRODUCT_ITEM_BRAND", "PRODUCT_ITEM_PRICE", "PRODUCT_GROUP_ID", "AD_GROUP_ID"} <= asked["PRODUCT_ITEM"]
+    assert not {"AD_ID", "PIN_PROMOTION_ID", "PIN_ID", "AD_NAME"} & asked["PRODUCT_ITEM"]
+    rows = records_by_stream(output)
+    assert any(row.get("TOTAL_CONVERSIONS") is not None for row in rows["campaign_report"])
+    # the schema has every asked column, typed by the reviewed table (text as text)
+    properties = schema("product_item_report")["properties"]
+    assert asked["PRODUCT_ITEM"] <= set(properties)
+    assert properties["PRODUCT_ITEM_BRAND"]["type"] == ["null", "string"]
+
+
+@pytest.mark.parametrize(
+    ("report", "message"),
+    [
+        (
+            {"name": "items", "level": "PRODUCT_ITEM", "columns": ["PRODUCT_ITEM_BRAND", "AD_ID", "SPEND_IN_DOLLAR"]},
+            "does not take Pin promotion and ad columns (the API refuses them): ['AD_ID']",
+        ),
+        (
+            {
+                "name": "media",
+                "level": "CAMPAIGN_TARGETING",
+                "columns": ["SPEND_IN_DOLLAR"],
+                "targeting_types": ["MEDIA_TYPE"],
+            },
+            "targeting type MEDIA_TYPE is only available at level PRODUCT_ITEM_TARGETING",
+        ),
+    ],
+)
+def test_a_custom_report_the_api_would_refuse_fails_the_check(sim: Simulator, report: dict, message: str) -> None:
+    status, text = check_status(run_check(_config(sim, 3, custom_reports=[report])))
+    assert status == "FAILED" and message in text
+    assert not sim.reports.bodies()

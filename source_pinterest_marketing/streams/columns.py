@@ -1,17 +1,37 @@
-"""Row schemas of analytics and reports: one typing rule for the API's UPPER_CASE columns, and the fields the
-connector writes into every row (ids, date, targeting, attribution settings)."""
+"""The API's UPPER_CASE report and analytics columns: their types and what they describe, from one reviewed table
+(`data/report_columns.csv`: column, type, what it describes, the reason where the name does not say it), and the
+row schemas built from them, with the fields the connector writes into every row (ids, date, targeting,
+attribution settings)."""
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from typing import Any
 
-from source_pinterest_marketing.config import ATTRIBUTION_FIELDS
+from source_pinterest_marketing.config import ATTRIBUTION_FIELDS, api_enums
 
 DRAFT_07 = "http://json-schema.org/draft-07/schema#"
-#: columns that are ids, names, statuses, types, labels or settings, not numbers
-STRING_SUFFIXES = ("_ID", "_NAME", "_STATUS", "_TYPE", "_LABEL", "_TAG", "_OPTIMIZATION")
-#: settings columns whose type the spec does not give: kept permissive
-LOOSE_COLUMNS = frozenset({"IS_PREMIERE_CAMPAIGN", "CAMPAIGN_BUDGET_OPTIMIZATION"})
+METRIC = "metric"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    #: the JSON type of its value: string, number, integer or boolean
+    type: str
+    #: the entity a descriptive column describes (campaign, ad_group, product_item...), or "metric"
+    describes: str
+
+
+@cache
+def columns() -> Mapping[str, Column]:
+    """Every column of the table, by name, in the table's order (the API's async enum first)."""
+    text = resources.files("source_pinterest_marketing").joinpath("data/report_columns.csv").read_text(encoding="utf-8")
+    return {row["column"]: Column(row["column"], row["type"], row["describes"]) for row in csv.DictReader(text.splitlines())}
 
 
 def nullable(*types: str, **extra: Any) -> dict[str, Any]:
@@ -19,12 +39,19 @@ def nullable(*types: str, **extra: Any) -> dict[str, Any]:
 
 
 def column_schema(column: str) -> dict[str, Any]:
-    """Ids, names, statuses and types as strings; a few settings permissive; every other column a number."""
-    if column in LOOSE_COLUMNS:
-        return nullable("boolean", "string")
-    if column.endswith(STRING_SUFFIXES):
-        return nullable("string")
-    return nullable("number")
+    """A column's schema, from the table. Flags allow a string too: their wire format is not documented."""
+    try:
+        kind = columns()[column].type
+    except KeyError:
+        raise KeyError(f"column {column} is not in data/report_columns.csv: add it (with its type)") from None
+    return nullable("boolean", "string") if kind == "boolean" else nullable(kind)
+
+
+def describing(entities: Iterable[str]) -> tuple[str, ...]:
+    """The async report columns that describe one of `entities` or are metrics, in the API's order."""
+    wanted = {*entities, METRIC}
+    table = columns()
+    return tuple(name for name in api_enums()["async_report_columns"] if table[name].describes in wanted)
 
 
 def attribution_schema() -> dict[str, Any]:

@@ -9,8 +9,9 @@ of its partition: jobs of several accounts and windows are in flight at once, bo
 `report_jobs_in_flight`. Standard levels differ only in data: the `REPORTS` table of frozen specs; custom
 reports are specs built from the config.
 
-Default columns of the standard streams (`DEFAULT_METRICS`, plus each level's id columns in `LEVELS`): spend,
-impressions, clicks, engagements, conversions and their value, and the usual ratios.
+The standard streams ask for every column the API accepts for their level: the ids, names and attributes of the
+level's entity and of its parents, and every metric (columns.py; at the product item level, no Pin promotion or ad
+column, which the API refuses there).
 
 Status filters over 6 values are split into several requests when the level's rows are per entity at or below the
 filtered entity (each entity has one status, so the requests' rows are disjoint and their union is the unsplit
@@ -37,7 +38,14 @@ from source_pinterest_marketing.context import SyncContext
 from source_pinterest_marketing.errors import UnexpectedResponseError
 from source_pinterest_marketing.streams import periods
 from source_pinterest_marketing.streams.ads import BY_AD_ACCOUNT
-from source_pinterest_marketing.streams.columns import attribution_schema, column_schema, nullable, row_schema
+from source_pinterest_marketing.streams.columns import (
+    attribution_schema,
+    column_schema,
+    columns,
+    describing,
+    nullable,
+    row_schema,
+)
 from source_pinterest_marketing.streams.declaration import API_PREFIX, Record, Slice, StreamClient, StreamDeclaration
 from source_pinterest_marketing.streams.partitions import batched
 from source_pinterest_marketing.streams.windows import DateWindows
@@ -49,34 +57,20 @@ HOUR_DAYS_BACK, HOUR_WINDOW_DAYS = 8, 3
 MAX_TARGETING_TYPES = 5
 MAX_STATUS_VALUES = 6
 DEFAULT_TARGETING_TYPES = ("AGE_BUCKET", "GENDER", "COUNTRY", "APPTYPE", "PLACEMENT")
-DEFAULT_METRICS = (
-    "SPEND_IN_MICRO_DOLLAR",
-    "SPEND_IN_DOLLAR",
-    "PAID_IMPRESSION",
-    "TOTAL_IMPRESSION",
-    "TOTAL_CLICKTHROUGH",
-    "CTR",
-    "CPC_IN_MICRO_DOLLAR",
-    "CPM_IN_MICRO_DOLLAR",
-    "TOTAL_ENGAGEMENT",
-    "ENGAGEMENT_RATE",
-    "TOTAL_CONVERSIONS",
-    "TOTAL_CONVERSIONS_VALUE_IN_MICRO_DOLLAR",
-    "TOTAL_CHECKOUT",
-    "TOTAL_CHECKOUT_VALUE_IN_MICRO_DOLLAR",
-)
+#: targeting types available at one level only (spec: `AdsAnalyticsCreateAsyncRequest.targeting_types`)
+TARGETING_TYPE_LEVELS = {"AUDIENCE_MULTIPLIER": "CAMPAIGN_TARGETING", "MEDIA_TYPE": "PRODUCT_ITEM_TARGETING"}
 REPORTS_OPERATION = "analytics/create_report"
 REPORTS_PATH = "ad_accounts/{ad_account_id}/reports"
 
 
 @dataclass(frozen=True)
 class ReportLevel:
-    """An async report level (without `_TARGETING`): the row id it is keyed by and its default id columns."""
+    """An async report level (without `_TARGETING`): the row id it is keyed by and the entities it describes."""
 
     #: the normalised id field ("campaign_id"), filled from the file's top-level key
     id_field: str
-    #: id columns requested by default (the API's async column names)
-    id_columns: tuple[str, ...]
+    #: the entities whose id, name and attribute columns its rows carry (its own and its parents')
+    entities: tuple[str, ...]
     days_back: int = DAYS_BACK
     window_days: int = WINDOW_DAYS
     #: the status filters whose entities the level's rows are at or below (safe to split)
@@ -85,22 +79,25 @@ class ReportLevel:
     extra_key: tuple[str, ...] = ()
 
 
+_CAMPAIGN = ("advertiser", "campaign", "order_line")
+_AD_GROUP = (*_CAMPAIGN, "ad_group", "promo")
+#: "Pin promotion and ad related columns are not supported for the Product Item level reports"
+#: (spec: `AdsAnalyticsCreateAsyncRequest.columns`)
+NOT_AT_PRODUCT_ITEM_LEVEL = ("ad", "pin")
 LEVELS: Mapping[str, ReportLevel] = {
-    "ADVERTISER": ReportLevel("ad_account_id", ("ADVERTISER_ID",), splittable_filters=()),
-    "CAMPAIGN": ReportLevel("campaign_id", ("ADVERTISER_ID", "CAMPAIGN_ID", "CAMPAIGN_NAME")),
-    "AD_GROUP": ReportLevel("ad_group_id", ("ADVERTISER_ID", "CAMPAIGN_ID", "AD_GROUP_ID", "AD_GROUP_NAME")),
-    "PIN_PROMOTION": ReportLevel(
-        "pin_promotion_id", ("ADVERTISER_ID", "CAMPAIGN_ID", "AD_GROUP_ID", "PIN_PROMOTION_ID", "AD_ID", "PIN_ID")
-    ),
-    "KEYWORD": ReportLevel("keyword_id", ("ADVERTISER_ID", "CAMPAIGN_ID", "AD_GROUP_ID")),
+    "ADVERTISER": ReportLevel("ad_account_id", ("advertiser",), splittable_filters=()),
+    "CAMPAIGN": ReportLevel("campaign_id", _CAMPAIGN),
+    "AD_GROUP": ReportLevel("ad_group_id", _AD_GROUP),
+    "PIN_PROMOTION": ReportLevel("pin_promotion_id", (*_AD_GROUP, "ad", "pin")),
+    "KEYWORD": ReportLevel("keyword_id", _AD_GROUP),
     "PRODUCT_GROUP": ReportLevel(
         "product_group_id",
-        ("ADVERTISER_ID", "CAMPAIGN_ID", "AD_GROUP_ID", "PRODUCT_GROUP_ID"),
+        (*_AD_GROUP, "product_group"),
         splittable_filters=("campaign_statuses", "product_group_statuses"),
     ),
     "PRODUCT_ITEM": ReportLevel(
         "product_item_id",
-        ("ADVERTISER_ID", "CAMPAIGN_ID", "AD_GROUP_ID", "PRODUCT_GROUP_ID"),
+        (*_AD_GROUP, "product_group", "product_item"),
         PRODUCT_ITEM_DAYS_BACK,
         PRODUCT_ITEM_WINDOW_DAYS,
         splittable_filters=("campaign_statuses", "product_group_statuses"),
@@ -117,7 +114,7 @@ class ReportSpec:
     #: the API level, `_TARGETING` included
     level: str
     granularity: str = "DAY"
-    #: empty: the level's id columns + DEFAULT_METRICS
+    #: empty: every column of the level (`describing` its entities, and every metric)
     columns: tuple[str, ...] = ()
     targeting_types: tuple[str, ...] = ()
     attribution_types: tuple[str, ...] = ()
@@ -140,8 +137,7 @@ class ReportSpec:
     def request_columns(self) -> tuple[str, ...]:
         if self.columns:
             return self.columns
-        level = self.base_level
-        return (*level.id_columns, *DEFAULT_METRICS)
+        return describing(self.base_level.entities)
 
     @property
     def primary_key(self) -> tuple[str, ...]:
@@ -162,6 +158,19 @@ class ReportSpec:
 
     def check(self) -> None:
         """Config errors the API would answer with a 400 (or a split would make wrong)."""
+        if self.level.startswith("PRODUCT_ITEM"):
+            refused = [name for name in self.columns if columns()[name].describes in NOT_AT_PRODUCT_ITEM_LEVEL]
+            if refused:
+                raise _config_error(
+                    f"custom report '{self.stream_name}': level {self.level} does not take Pin promotion and ad "
+                    f"columns (the API refuses them): {refused}. Remove them or use a level that has them."
+                )
+        for targeting_type, only_level in TARGETING_TYPE_LEVELS.items():
+            if targeting_type in self.targeting_types and self.level != only_level:
+                raise _config_error(
+                    f"custom report '{self.stream_name}': targeting type {targeting_type} is only available at "
+                    f"level {only_level}, not {self.level}."
+                )
         for name in ("campaign_statuses", "product_group_statuses"):
             values = getattr(self, name)
             if len(values) > MAX_STATUS_VALUES and name not in self.base_level.splittable_filters:
@@ -462,16 +471,6 @@ class ReportSchema:
         properties.update(attribution_schema())
         return row_schema(properties)
 
-
-def _check_columns() -> None:
-    known = set(api_enums()["async_report_columns"])
-    unknown = [c for level in LEVELS.values() for c in level.id_columns if c not in known]
-    unknown += [c for c in DEFAULT_METRICS if c not in known]
-    if unknown:
-        raise ValueError(f"report columns not in the API's async enum: {unknown}")
-
-
-_check_columns()
 
 REPORTS: tuple[ReportSpec, ...] = tuple(
     ReportSpec(f"{level.lower()}{suffix.lower()}_report", f"{level}{suffix}")
