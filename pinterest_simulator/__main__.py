@@ -1,4 +1,4 @@
-"""CLI: ``python -m pinterest_simulator --port 18765 --preset small [--write-config cfg.json]``.
+"""CLI: ``python -m pinterest_simulator --port 18765 --preset small [--write-config cfg.json] [--switch NAME=VALUE]``.
 
 Prints one line with the API base URL once it is serving, then serves until SIGTERM/SIGINT.
 """
@@ -14,6 +14,7 @@ from types import FrameType
 
 from pinterest_simulator.dataset import PRESETS
 from pinterest_simulator.server import Simulator
+from pinterest_simulator.switches import CHOICES, DEFAULTS, SwitchError, parse_assignment
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -42,8 +43,21 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="generate each analytics answer and report file once, serve it again (benchmarks)",
     )
+    parser.add_argument(
+        "--switch",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a reading of an open point (repeatable): "
+        + "; ".join(f"{name}={'|'.join(values)} (default {DEFAULTS[name]})" for name, values in CHOICES.items()),
+    )
     parser.add_argument("--write-config", metavar="PATH", help="write a ready connector config here")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    try:
+        args.switches = dict(parse_assignment(text) for text in args.switch)
+    except SwitchError as exc:
+        parser.error(str(exc))
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -61,6 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         access_token=args.access_token,
         has_catalog=not args.no_catalog,
         cache_responses=args.cache_responses,
+        switches=args.switches,
     )
     sim.start()
     if args.write_config:

@@ -1,6 +1,9 @@
 """Admin endpoints under ``/_sim/`` (no auth), for a simulator running as a separate process.
 
-- ``GET /_sim/health`` -> ``{"ok": true, "base_url", "preset", "seed", "spec_version"}``
+- ``GET /_sim/health`` -> ``{"ok": true, "base_url", "preset", "seed", "spec_version", "switches"}``
+- ``GET /_sim/switches`` -> ``{"switches": {name: value}, "choices": {name: [values, default first]}}``;
+  ``POST`` ``{name: value, ...}`` sets those switches (all or none; 400 naming the valid names/values) and answers
+  as GET
 - ``GET /_sim/config`` -> a connector config with a fresh refresh token (``?access_token=true`` for access-token mode)
 - ``GET /_sim/requests`` -> ``{"requests": [...], "counts": {operationId: n}}``; ``DELETE`` clears
 - ``GET /_sim/faults`` lists rules; ``POST`` adds one (JSON, fields of ``FaultRule``); ``DELETE`` clears
@@ -17,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.wrappers import Request, Response
 
 from pinterest_simulator.routes import json_response
+from pinterest_simulator.switches import CHOICES
 
 if TYPE_CHECKING:
     from pinterest_simulator.server import Simulator
@@ -46,7 +50,13 @@ def _route(sim: Simulator, request: Request, route: tuple[str, str], body: dict[
             "preset": sim.dataset.preset_name,
             "seed": sim.dataset.seed,
             "spec_version": sim.spec.version,
+            "switches": sim.switches.as_dict(),
         }
+    if path == "/_sim/switches":
+        if method == "POST":
+            sim.switches.update(body)
+        if method in ("GET", "POST"):
+            return {"switches": sim.switches.as_dict(), "choices": {k: list(v) for k, v in CHOICES.items()}}
     if route == ("GET", "/_sim/config"):
         return sim.connector_config(access_token_mode=request.args.get("access_token") == "true")
     if path == "/_sim/requests":

@@ -82,6 +82,9 @@ EPOCH_START = int(dt.datetime(2022, 1, 1, tzinfo=dt.UTC).timestamp())
 EPOCH_END = int(dt.datetime(2025, 6, 1, tzinfo=dt.UTC).timestamp())
 VARIANTS = 8
 RESTATED_DAYS = 7  # analytics days that restate() changes, counted back from today (UTC)
+#: cycled over boards: every third board is SECRET, every third PROTECTED (an ad-only board); pins are spread
+#: over the boards in turn, so each kind carries Pins
+BOARD_PRIVACY_CYCLE = ("PUBLIC", "PROTECTED", "SECRET")
 STATUS_CYCLE = ("ACTIVE", "PAUSED", "ACTIVE", "ARCHIVED", "ACTIVE", "PAUSED", "ACTIVE", "ARCHIVED", "PAUSED", "ACTIVE")
 DIGIT_PATTERNS = frozenset({"^\\d+$", "^[0-9]+$", "^(AG)?\\d+$", "\\d+"})
 
@@ -413,10 +416,11 @@ class Dataset:
                 name=f"Sim Board {n + 1}",
                 description=f"Simulated board number {n + 1}",
                 owner=owner,
-                privacy="SECRET" if n % 3 == 2 else "PUBLIC",
+                privacy=BOARD_PRIVACY_CYCLE[n % len(BOARD_PRIVACY_CYCLE)],
                 created_at=iso(created),
                 board_pins_modified_at=iso(updated),
-                is_ads_only=False,
+                # the spec (boards/create): an ad-only board's privacy "automatically becomes PROTECTED"
+                is_ads_only=BOARD_PRIVACY_CYCLE[n % len(BOARD_PRIVACY_CYCLE)] == "PROTECTED",
             )
         elif kind == "pins":
             boards = list(self.by_user["boards"])
@@ -595,12 +599,14 @@ class Dataset:
             # Only ad groups of shopping (CATALOG_SALES) campaigns promote product groups.
             shopping = {c["id"] for c in campaigns if c["objective_type"] == "CATALOG_SALES"}
             shopping_groups = [g for g in ad_groups if g["campaign_id"] in shopping] or ad_groups
+            # The catalog's product groups in turn (promotions of one account may share one); without a catalog, an
+            # id of its own (no catalog lists it).
             e.update(
                 id=eid,
                 ad_group_id=shopping_groups[n % len(shopping_groups)]["id"],
                 status=status,
-                catalog_product_group_id=group["id"] if group else None,
-                catalog_product_group_name=group["name"] if group else None,
+                catalog_product_group_id=group["id"] if group else str(int(eid) * 10 + 9),
+                catalog_product_group_name=group["name"] if group else f"Sim Product Group {eid[-4:]}",
                 collections_hero_pin_id=None,
                 parent_id=None,
             )

@@ -2,7 +2,16 @@
 
 Rules match requests by method, ``operationId`` and/or a regex on the path (``/v5/...``), and fire
 for the next ``times`` matching requests (``None``: every one) with ``probability`` drawn from a
-seeded RNG. The first firing status/drop rule wins; latency rules add up.
+seeded RNG. The first firing status/rate_limit/drop rule wins; latency rules add up.
+
+Kinds:
+- ``status``: answer ``status`` with ``body`` (default: `DEFAULT_BODIES`) and ``headers``; a 429 also gets
+  ``X-RateLimit-Reset: rate_limit_reset`` (unless None).
+- ``rate_limit``: a rate-limit answer in the form of the simulator's ``throttle`` switch at the time of the request
+  (`rate_limit_answer`), waiting ``rate_limit_reset`` seconds (``reset=`` is accepted as a short name); its
+  ``status`` and ``body`` are not used, its ``headers`` are added.
+- ``drop``: close the connection without an answer. ``latency``: add ``latency_ms``. ``expire_tokens``: expire
+  every access token before answering.
 """
 
 from __future__ import annotations
@@ -11,11 +20,15 @@ import itertools
 import random
 import re
 import threading
+import typing
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-FaultKind = Literal["status", "drop", "latency", "expire_tokens"]
+from pinterest_simulator.switches import Throttle
+
+FaultKind = Literal["status", "rate_limit", "drop", "latency", "expire_tokens"]
+FAULT_KINDS: tuple[str, ...] = typing.get_args(FaultKind)
 RATE_LIMIT_MESSAGE = "This request exceeded a rate limit. This can happen if the client exceeds one of the published rate limits within a short time window."
 DEFAULT_BODIES: dict[int, dict[str, Any]] = {
     429: {"code": 8, "message": RATE_LIMIT_MESSAGE},
@@ -45,8 +58,8 @@ class FaultRule:
     fired: int = 0
 
     def __post_init__(self) -> None:
-        if self.kind not in ("status", "drop", "latency", "expire_tokens"):
-            raise ValueError(f"unknown fault kind {self.kind!r}")
+        if self.kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {self.kind!r}; the kinds are: {', '.join(FAULT_KINDS)}")
         self._regex = re.compile(self.path_regex) if self.path_regex else None
 
     def matches(self, method: str, path: str, operation_id: str | None) -> bool:
@@ -57,8 +70,11 @@ class FaultRule:
             return False
         return not (self._regex and not self._regex.search(path))
 
-    def response(self) -> tuple[int, dict[str, Any], dict[str, str]]:
-        """Status, JSON body and headers of a ``status`` fault."""
+    def response(self, throttle: Throttle = "http_429") -> tuple[int, dict[str, Any], dict[str, str]]:
+        """Status, JSON body and headers of a ``status`` fault, or of a ``rate_limit`` fault in the `throttle` form."""
+        if self.kind == "rate_limit":
+            status, body, headers = rate_limit_answer(throttle, self.rate_limit_reset)
+            return status, body, {**headers, **self.headers}
         body = (
             self.body
             if self.body is not None
@@ -72,6 +88,20 @@ class FaultRule:
     def to_dict(self) -> dict[str, Any]:
         """JSON view (for ``GET /_sim/faults``)."""
         return {k: v for k, v in asdict(self).items() if not k.startswith("_")}
+
+
+def rate_limit_answer(throttle: Throttle, reset: int | None) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """Status, body and headers of a rate-limit answer in one form of the ``throttle`` switch (`switches.Switches`),
+    announcing a wait of `reset` seconds where the form has room for one (None: no header; 1 in a message)."""
+    if throttle == "http_429":
+        headers = {} if reset is None else {"X-RateLimit-Reset": str(reset)}
+        return 429, {"code": 8, "message": RATE_LIMIT_MESSAGE}, headers
+    if throttle == "http_400_retry_after":
+        seconds = 1 if reset is None else reset
+        return 400, {"code": 12, "message": f"Rate limit exceeded. Retry after {seconds} seconds."}, {}
+    if throttle == "code_12":
+        return 400, {"code": 12, "message": "Rate limit exceeded."}, {}
+    raise ValueError(f"unknown throttle form {throttle!r}")
 
 
 @dataclass
@@ -96,7 +126,12 @@ class FaultInjector:
         self._lock = threading.Lock()
 
     def add(self, kind: FaultKind = "status", **options: Any) -> FaultRule:
-        """Add a rule, e.g. ``add("status", status=429, operation_id="campaigns/list", times=2)``."""
+        """Add a rule, e.g. ``add("status", status=429, operation_id="campaigns/list", times=2)`` or
+        ``add("rate_limit", operation_id="campaigns/list", times=2, reset=1)`` (``reset``: ``rate_limit_reset``)."""
+        if "reset" in options:
+            if "rate_limit_reset" in options:
+                raise ValueError("give reset or rate_limit_reset, not both")
+            options["rate_limit_reset"] = options.pop("reset")
         rule = FaultRule(kind=kind, **options)
         with self._lock:
             rule.id = next(self._ids)
@@ -105,7 +140,7 @@ class FaultInjector:
 
     def add_from_json(self, data: Mapping[str, Any]) -> FaultRule:
         """Add a rule from a JSON object (``POST /_sim/faults``)."""
-        allowed = set(FaultRule.__dataclass_fields__) - {"id", "fired"}
+        allowed = (set(FaultRule.__dataclass_fields__) - {"id", "fired"}) | {"reset"}
         unknown = set(data) - allowed
         if unknown:
             raise ValueError(f"unknown fault fields: {sorted(unknown)}")
@@ -140,7 +175,7 @@ class FaultInjector:
             for rule in list(self._rules):
                 if not rule.matches(method, path, operation_id):
                     continue
-                if rule.kind in ("status", "drop") and (decision.status_rule or decision.drop):
+                if rule.kind in ("status", "rate_limit", "drop") and (decision.status_rule or decision.drop):
                     continue
                 if rule.probability < 1.0 and self._rng.random() >= rule.probability:
                     continue
@@ -151,7 +186,7 @@ class FaultInjector:
                         self._rules.remove(rule)
                 if rule.kind == "latency":
                     decision.latency_s += rule.latency_ms / 1000
-                elif rule.kind == "status":
+                elif rule.kind in ("status", "rate_limit"):
                     decision.status_rule = rule
                 elif rule.kind == "drop":
                     decision.drop = True

@@ -3,7 +3,9 @@
 Sync analytics serve the last 90 days, at most 90 days per request
 (https://developers.pinterest.com/docs/api/v5/ad_account-analytics); async reports the last 914 days, 186 per
 request, product items 92/31 (https://developers.pinterest.com/docs/api/v5/analytics-create_report); hourly
-granularity narrows either to 8/3. See docs/dev/API-NOTES.md#sync-analytics-date-limits,
+granularity narrows either to 8/3. Also the report body rules of one level: what PRODUCT_ITEM reports refuse
+(`PRODUCT_ITEM_REFUSED_COLUMNS`, `PRODUCT_ITEM_REFUSED_FILTERS`) and the targeting types of one level
+(`TARGETING_TYPE_LEVELS`). See docs/dev/API-NOTES.md#sync-analytics-date-limits,
 docs/dev/API-NOTES.md#async-reports-date-limits and docs/dev/API-NOTES.md#async-reports-body-limits. The organic analytics (user account, pins) follow the sync limits. A
 report's 5 targeting types are a ``maxItems`` of the spec, checked with the rest of the request body.
 """
@@ -41,6 +43,38 @@ DATE_LIMITS: dict[DateScope | Literal["hour"], DateLimit] = {
 MAX_STATUS_VALUES = 6
 #: items per page of a list endpoint (a larger ``page_size`` is served as this many)
 MAX_PAGE_SIZE = 250
+
+# -- what a report level refuses (spec components.schemas.AdsAnalyticsCreateAsyncRequest) -----------------------
+#: the report levels of product items: they refuse `PRODUCT_ITEM_REFUSED_COLUMNS` and `PRODUCT_ITEM_REFUSED_FILTERS`
+PRODUCT_ITEM_LEVELS = frozenset({"PRODUCT_ITEM", "PRODUCT_ITEM_TARGETING"})
+PRODUCT_ITEM_REFUSED_COLUMNS = frozenset(
+    {
+        "AD_ID",
+        "AD_NAME",
+        "AD_STATUS",
+        "PIN_PROMOTION_ID",
+        "PIN_PROMOTION_NAME",
+        "PIN_PROMOTION_STATUS",
+        "PIN_ID",
+    }
+)
+"""Async report columns a PRODUCT_ITEM or PRODUCT_ITEM_TARGETING report refuses (400 code 400).
+
+The spec's ``columns`` text: "Pin promotion and ad related columns are not supported for the Product Item level
+reports". Read here as every ``ReportingColumnAsync`` value that starts with ``PIN_PROMOTION_`` or ``AD_`` but not
+``AD_GROUP_`` or ``AD_ACCOUNT_`` (those name the ad group and the account, not the ad), plus ``PIN_ID``: the Pin an ad
+promotes, which a product item row does not have (its Pin is ``PRODUCT_ITEM_PIN_URL``). ``ADS_CREDIT_*`` (spend) and
+``PRODUCT_GROUP_AD_*_TAG`` (product group settings) are not ad columns. A judgement: the spec lists no columns."""
+PRODUCT_ITEM_REFUSED_FILTERS = ("ad_ids", "ad_statuses")
+"""Report body fields a product item report refuses: "[This parameter is not supported for Product Item Level
+Reports]" (spec ``AdsAnalyticsCreateAsyncRequest``, ``ad_ids`` and ``ad_statuses``)."""
+TARGETING_TYPE_LEVELS: dict[str, str] = {
+    "AUDIENCE_MULTIPLIER": "CAMPAIGN_TARGETING",
+    "MEDIA_TYPE": "PRODUCT_ITEM_TARGETING",
+}
+"""Report targeting types available at one level only: "["AUDIENCE_MULTIPLIER"] is only available in
+CAMPAIGN_TARGETING level. ["MEDIA_TYPE"] is only available in PRODUCT_ITEM_TARGETING level" (spec
+``TargetingTypeFilter``)."""
 
 
 def date_limit(scope: DateScope, granularity: str) -> DateLimit:

@@ -5,37 +5,117 @@ Values are deterministic per (entity, date, column): a hash of the dataset seed,
 for the last ``RESTATED_DAYS`` days, the dataset's restatement counter (``sim.dataset.restate()``), so
 late restatements (and a connector's lookback) are testable. Additive columns (counts and money) are
 generated per ad and summed up the hierarchy (`Rollup`): an account's total equals the sum over its
-campaigns, a campaign's the sum over its ad groups, an ad group's the sum over its ads. Ratio columns are
-generated per entity and period. Dates are bucketed into the granularity's periods by `periods`.
+campaigns, a campaign's the sum over its ad groups, an ad group's the sum over its ads, and a WEEK or MONTH
+the sum over its days. Ratio columns are generated per entity and period. Dates are bucketed into the
+granularity's periods by `periods` (labels per the ``hour_date``, ``total_date`` and ``week_start`` switches).
+
+Columns are classified by the simulator itself (`column_kind`): ids, names and other text come back as strings,
+``IS_*`` flags as booleans, entity settings as plain numbers, and metrics as numbers. Metrics are sparse, as real
+accounts are (JSON report files "will not zero-fill metrics", spec ``AdsAnalyticsCreateAsyncRequest``): the
+`CORE_METRICS` have values for every entity; every other metric column only for a deterministic few
+(`ACTIVE_PER_MILLE`), per ad account for the ads hierarchy (so an account, its campaigns, ad groups and ads share one
+set and sums stay exact), and per entity for the rest.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
 from pinterest_simulator.clock import today
 from pinterest_simulator.dataset import RESTATED_DAYS, Dataset
+from pinterest_simulator.switches import Switches
 
-#: a period of a granularity: its label (the first day, ISO; None for TOTAL) and its days
-Period = tuple[str | None, list[dt.date]]
 
-#: columns that are not metrics (ids, names, settings): only those the simulator can derive are returned
-_DESCRIPTIVE_SUFFIXES = ("_ID", "_NAME", "_STATUS", "_TYPE", "_LABEL", "_TAG", "OPTIMIZATION")
-_SETTINGS = frozenset(
+class Period(NamedTuple):
+    """Rows of one period of a granularity: the rows' ``DATE`` (None: no DATE key), the days summed, and whether
+    the period is one hour of its day (additive values are then the day's divided by 24)."""
+
+    label: str | None
+    days: list[dt.date]
+    hourly: bool = False
+
+
+ColumnKind = Literal["text", "flag", "attribute", "ratio", "additive"]
+
+#: columns that are text (ids, names, statuses, types, labels, URLs, ...): by suffix or by name
+_TEXT_SUFFIXES = ("_ID", "_NAME", "_STATUS", "_TYPE", "_LABEL", "_LABELS", "_TAG", "OPTIMIZATION", "_URL")
+_TEXT_COLUMNS = frozenset(
+    {
+        "PRODUCT_ITEM_BRAND",
+        "PRODUCT_ITEM_DESCRIPTION",
+        "PRODUCT_ITEM_PRODUCT_CATEGORY",
+        "PRODUCT_ITEM_CURRENCY",
+    }
+)
+#: booleans: ``IS_*`` and these (``CampaignResponse.is_campaign_budget_optimization`` is a boolean)
+_FLAG_COLUMNS = frozenset({"CAMPAIGN_BUDGET_OPTIMIZATION"})
+#: numeric settings or attributes of an entity: not metrics (never summed), returned where derivable
+_ATTRIBUTES = frozenset(
     {
         "AD_GROUP_BUDGET_IN_LOCAL_CURRENCY",
         "AD_GROUP_BID_MULTIPLIER",
         "CAMPAIGN_LIFETIME_SPEND_CAP",
         "CAMPAIGN_DAILY_SPEND_CAP",
         "VIDEO_LENGTH",
+        "PRODUCT_ITEM_PRICE",
+        "PRODUCT_ITEM_SALE_PRICE",
     }
 )
 #: ratio columns: not summable, generated per entity as a fraction
-_RATIO_MARKERS = ("RATE", "CTR", "ROAS", "COST_PER", "CPC", "CPM", "ECPE", "ECPV", "ECPCV", "FREQUENCY", "AVG")
+_RATIO_MARKERS = (
+    "RATE",
+    "CTR",
+    "ROAS",
+    "COST_PER",
+    "CPC",
+    "CPM",
+    "CPV",
+    "ECPE",
+    "ECPV",
+    "ECPCV",
+    "FREQUENCY",
+    "AVG",
+    "AVERAGE",
+)
+#: metrics every entity has (spend, impressions, clicks, engagements, conversions, checkout and their usual ratios)
+CORE_METRICS = frozenset(
+    {
+        "SPEND_IN_MICRO_DOLLAR",
+        "SPEND_IN_DOLLAR",
+        "PAID_IMPRESSION",
+        "IMPRESSION_1",
+        "IMPRESSION_2",
+        "TOTAL_IMPRESSION",
+        "CLICKTHROUGH_1",
+        "CLICKTHROUGH_2",
+        "TOTAL_CLICKTHROUGH",
+        "OUTBOUND_CLICK_1",
+        "OUTBOUND_CLICK_2",
+        "ENGAGEMENT_1",
+        "ENGAGEMENT_2",
+        "TOTAL_ENGAGEMENT",
+        "TOTAL_CONVERSIONS",
+        "TOTAL_CONVERSIONS_VALUE_IN_MICRO_DOLLAR",
+        "TOTAL_CHECKOUT",
+        "TOTAL_CHECKOUT_VALUE_IN_MICRO_DOLLAR",
+        "CTR",
+        "CTR_2",
+        "OUTBOUND_CTR",
+        "ECTR",
+        "CPC_IN_MICRO_DOLLAR",
+        "ECPC_IN_DOLLAR",
+        "CPM_IN_MICRO_DOLLAR",
+        "CPM_IN_DOLLAR",
+        "ENGAGEMENT_RATE",
+    }
+)
+#: of the other metric columns, how many per mille have values for one profile (an ad account or a leaf entity);
+#: an ad has about half of its account's
+ACTIVE_PER_MILLE = 15
 #: the columns targeting rows carry (the API omits columns without a value)
 TARGETING_COLUMNS = (
     "SPEND_IN_MICRO_DOLLAR",
@@ -50,6 +130,35 @@ TARGETING_COLUMNS = (
 )
 #: each (entity, targeting type) has one of these values, suffixed to the lower-cased type
 _TARGETING_VALUES = ("a", "b", "c")
+#: the levels of the ads hierarchy (`Rollup`): their metrics share the ad account's sparse profile
+HIERARCHY_LEVELS = ("account", "campaign", "ad_group", "ad")
+
+
+# -- columns --------------------------------------------------------------------------------------
+@cache
+def column_kind(column: str) -> ColumnKind:
+    """The simulator's own classification of a sync or async column: ``text`` (ids, names, statuses, URLs, ...:
+    strings), ``flag`` (``IS_*``: booleans), ``attribute`` (an entity's numeric setting), ``ratio`` or
+    ``additive`` (metrics: numbers; additive ones are summed over entities and days)."""
+    if column.startswith("IS_") or column in _FLAG_COLUMNS:
+        return "flag"
+    if column in _ATTRIBUTES:
+        return "attribute"
+    if column in _TEXT_COLUMNS or column.endswith(_TEXT_SUFFIXES):
+        return "text"
+    if any(marker in column for marker in _RATIO_MARKERS):
+        return "ratio"
+    return "additive"
+
+
+def is_metric(column: str) -> bool:
+    """Whether a column is a number the simulator generates (not text, a flag or a setting)."""
+    return column_kind(column) in ("ratio", "additive")
+
+
+def is_additive(column: str) -> bool:
+    """Counts and money: summed up the campaign hierarchy."""
+    return column_kind(column) == "additive"
 
 
 # -- dates and periods ----------------------------------------------------------------------------
@@ -58,23 +167,50 @@ def date_range(start: dt.date, end: dt.date) -> list[dt.date]:
     return [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
 
 
-def periods(days: list[dt.date], granularity: str) -> list[Period]:
-    """`days` grouped by the granularity's period (TOTAL: one; WEEK from Monday; MONTH; otherwise, HOUR
-    included, one per day), labelled with the period's first day; no periods without days."""
+def week_start(day: dt.date, first: str = "monday") -> dt.date:
+    """The first day of `day`'s week, weeks starting on `first` (``monday`` or ``sunday``)."""
+    back = day.weekday() if first == "monday" else (day.weekday() + 1) % 7
+    return day - dt.timedelta(days=back)
+
+
+def periods(
+    days: list[dt.date],
+    granularity: str,
+    switches: Switches | None = None,
+    window: tuple[dt.date, dt.date] | None = None,
+) -> list[Period]:
+    """`days` grouped by the granularity's periods, no period without days:
+
+    - TOTAL: one, labelled per the ``total_date`` switch (no label, or the request's `window` start or end, as sent;
+      by default the first and last of `days`);
+    - WEEK: from the ``week_start`` switch's day; MONTH: calendar months; both labelled with their first day, even
+      one before the first of `days` (the period then holds only the requested days);
+    - DAY: one per day; HOUR: 24 per day, in hour order, labelled per the ``hour_date`` switch.
+    """
     if not days:
         return []
+    switches = switches or Switches()
     if granularity == "TOTAL":
-        return [(None, days)]
+        start, end = window or (days[0], days[-1])
+        label = {"none": None, "start_date": start.isoformat(), "end_date": end.isoformat()}[switches.total_date]
+        return [Period(label, days)]
+    if granularity == "HOUR":
+        with_hour = switches.hour_date == "date_hour"
+        return [
+            Period(f"{day.isoformat()} {hour:02d}:00:00" if with_hour else day.isoformat(), [day], True)
+            for day in days
+            for hour in range(24)
+        ]
     groups: dict[str, list[dt.date]] = {}
     for day in days:
         if granularity == "WEEK":
-            label = day - dt.timedelta(days=day.weekday())
+            first = week_start(day, switches.week_start)
         elif granularity == "MONTH":
-            label = day.replace(day=1)
+            first = day.replace(day=1)
         else:
-            label = day
-        groups.setdefault(label.isoformat(), []).append(day)
-    return list(groups.items())
+            first = day
+        groups.setdefault(first.isoformat(), []).append(day)
+    return [Period(first_day, group) for first_day, group in groups.items()]
 
 
 # -- deterministic values -------------------------------------------------------------------------
@@ -99,103 +235,220 @@ def _mix(base: int, column: str, modulo: int) -> int:
     return ((base ^ _column_salt(column)) * 0x9E3779B97F4A7C15 % (1 << 64) >> 24) % modulo
 
 
-@cache
-def is_metric(column: str) -> bool:
-    """Whether a sync column is a number the simulator generates (not an id, name or setting)."""
-    return column not in _SETTINGS and not column.startswith("IS_") and not column.endswith(_DESCRIPTIVE_SUFFIXES)
+def _scale(column: str) -> int:
+    """The upper bound of a leaf's daily value of an additive column."""
+    return 5_000_000 if "MICRO" in column else 500
 
 
-@cache
-def is_additive(column: str) -> bool:
-    """Counts and money: summed up the campaign hierarchy."""
-    return is_metric(column) and not any(marker in column for marker in _RATIO_MARKERS)
+class ColumnPlan:
+    """The metric columns of one request, and which of them have values for each sparse profile (an ad account
+    for the ads hierarchy, else the entity itself) and each leaf; cached for the request."""
+
+    def __init__(self, dataset: Dataset, columns: Iterable[str]) -> None:
+        self.dataset = dataset
+        #: the requested metric columns, in request order
+        self.metrics = tuple(c for c in dict.fromkeys(columns) if is_metric(c))
+        additive = [c for c in self.metrics if is_additive(c) and c != "SPEND_IN_DOLLAR"]
+        if "SPEND_IN_DOLLAR" in self.metrics and "SPEND_IN_MICRO_DOLLAR" not in additive:
+            additive.append("SPEND_IN_MICRO_DOLLAR")  # SPEND_IN_DOLLAR is derived from it, so it adds up too
+        #: the additive columns generated per leaf (SPEND_IN_MICRO_DOLLAR whenever SPEND_IN_DOLLAR is asked for)
+        self.additive = tuple(additive)
+        self._profiles: dict[str, int] = {}
+        self._leaves: dict[tuple[str, str], tuple[str, ...]] = {}
+        self._ratios: dict[str, tuple[str, ...]] = {}
+        self._order = {column: n for n, column in enumerate(self.metrics)}
+
+    def _active(self, profile: str, column: str) -> bool:
+        """Whether a metric column has values for a profile (always for `CORE_METRICS`)."""
+        if column in CORE_METRICS:
+            return True
+        if profile not in self._profiles:
+            self._profiles[profile] = _base(self.dataset, "profile", profile)
+        return _mix(self._profiles[profile], column, 1000) < ACTIVE_PER_MILLE
+
+    def leaf_columns(self, profile: str, leaf_id: str) -> tuple[str, ...]:
+        """The additive columns a leaf has values in: its profile's, and, for an ad (a leaf whose profile is its
+        account), about half of the non-core ones."""
+        key = (profile, leaf_id)
+        if key not in self._leaves:
+            leaf_base = _base(self.dataset, "leaf-profile", leaf_id)
+            self._leaves[key] = tuple(
+                c
+                for c in self.additive
+                if self._active(profile, c) and (c in CORE_METRICS or profile == leaf_id or _mix(leaf_base, c, 2))
+            )
+        return self._leaves[key]
+
+    def ratios(self, profile: str) -> tuple[str, ...]:
+        """The requested ratio columns a row of `profile` has values in."""
+        if profile not in self._ratios:
+            self._ratios[profile] = tuple(c for c in self.metrics if not is_additive(c) and self._active(profile, c))
+        return self._ratios[profile]
+
+    def day_values(self, profile: str, leaf_id: str, day: dt.date) -> dict[str, int]:
+        """The additive values of one leaf on one day (only its columns with values)."""
+        base = _base(self.dataset, leaf_id, day.isoformat(), str(_revision(self.dataset, day)))
+        return {c: _mix(base, c, _scale(c)) for c in self.leaf_columns(profile, leaf_id)}
+
+    def finish(self, sums: dict[str, int], base: int, profile: str, zeros: bool) -> dict[str, Any]:
+        """The requested metric columns: additive ones from `sums` (SPEND_IN_DOLLAR from the micro-dollars), ratio
+        ones from `base` where `profile` has them; every requested metric (0 where there is no value) when `zeros`,
+        else only the non-zero ones (JSON report files do not zero-fill), in request order."""
+        found: dict[str, Any] = {c: int(v) for c, v in sums.items() if v and c in self._order}
+        if "SPEND_IN_DOLLAR" in self._order:
+            found["SPEND_IN_DOLLAR"] = round(sums.get("SPEND_IN_MICRO_DOLLAR", 0) / 1_000_000, 2)
+        for column in self.ratios(profile):
+            found[column] = round(_mix(base, column, 10_000) / 10_000, 4)
+        if zeros:
+            return {c: found.get(c, 0) for c in self.metrics}
+        return {c: found[c] for c in sorted(found, key=self._order.__getitem__) if found[c]}
 
 
-def _entity_day(dataset: Dataset, entity_id: str, day: dt.date, columns: Iterable[str]) -> dict[str, float]:
-    """The additive metrics of one leaf entity (ad, product group promotion, ...) on one day."""
-    base = _base(dataset, entity_id, day.isoformat(), str(_revision(dataset, day)))
-    out: dict[str, float] = {}
-    for column in columns:
-        if column == "SPEND_IN_DOLLAR":
-            continue
-        if is_additive(column):
-            scale = 5_000_000 if "MICRO_DOLLAR" in column else 500
-            out[column] = _mix(base, column, scale)
-    return out
-
-
-def requested_columns(sums: dict[str, float], base: int, columns: list[str]) -> dict[str, Any]:
-    """The requested metric columns from the additive sums; derived and ratio columns from `base`."""
-    out: dict[str, Any] = {}
-    for column in columns:
-        if column == "SPEND_IN_DOLLAR":
-            out[column] = round(sums.get("SPEND_IN_MICRO_DOLLAR", _mix(base, "SPEND", 5_000_000)) / 1_000_000, 2)
-        elif column in sums:
-            out[column] = int(sums[column])
-        elif is_metric(column):
-            out[column] = round(_mix(base, column, 10_000) / 10_000, 4)
-    return out
+def _summed(plan: ColumnPlan, leaves: Sequence[tuple[str, str]], days: list[dt.date], hourly: bool) -> dict[str, int]:
+    """The additive values of ``(profile, leaf)`` pairs summed over `days` (an hour: the day's // 24)."""
+    sums: dict[str, int] = {}
+    for day in days:
+        for profile, leaf_id in leaves:
+            for column, value in plan.day_values(profile, leaf_id, day).items():
+                sums[column] = sums.get(column, 0) + value
+    if hourly:
+        sums = {column: value // 24 for column, value in sums.items()}
+    return sums
 
 
 # -- the campaign hierarchy -----------------------------------------------------------------------
 class Rollup:
-    """Additive metrics per (ad, day) of one account, cached for one request and summed per parent entity."""
+    """Additive metrics per (leaf, day) of one account, cached for one request and summed per parent entity.
 
-    def __init__(self, dataset: Dataset, account_id: str, columns: list[str]) -> None:
+    Leaves are the account's ads (for the account, its campaigns, ad groups and ads), or the entity itself for every
+    other level (keyword, product group promotion, product item), unless the caller names the leaves (a catalog
+    product group sums its promotions)."""
+
+    def __init__(self, dataset: Dataset, account_id: str, columns: Iterable[str]) -> None:
         self.dataset = dataset
         self.account_id = account_id
-        self.additive = [c for c in columns if is_additive(c) and c != "SPEND_IN_DOLLAR"]
+        self.plan = ColumnPlan(dataset, columns)
         self.ads = dataset.entities("ads", account_id)
-        self._cache: dict[tuple[str, dt.date], dict[str, float]] = {}
+        self._ad_ids = {ad["id"] for ad in self.ads}
+        self._children: dict[tuple[str, str], list[str]] = {}
+        for ad in self.ads:
+            for level in ("campaign", "ad_group"):
+                self._children.setdefault((level, ad.get(f"{level}_id") or ""), []).append(ad["id"])
+        self._cache: dict[tuple[str, dt.date], dict[str, int]] = {}
 
-    def leaf(self, entity_id: str, day: dt.date) -> dict[str, float]:
-        """The additive metrics of one ad (or product group promotion) on one day."""
-        key = (entity_id, day)
+    def profile(self, level: str, entity_id: str) -> str:
+        """The sparse profile of an entity's row: the ad account for the ads hierarchy, else the entity."""
+        return self.account_id if level in HIERARCHY_LEVELS else entity_id
+
+    def leaf(self, leaf_id: str, day: dt.date) -> dict[str, int]:
+        """The additive metrics of one leaf (an ad, or an entity outside the hierarchy) on one day."""
+        key = (leaf_id, day)
         if key not in self._cache:
-            self._cache[key] = _entity_day(self.dataset, entity_id, day, self.additive)
+            profile = self.account_id if leaf_id in self._ad_ids else leaf_id
+            self._cache[key] = self.plan.day_values(profile, leaf_id, day)
         return self._cache[key]
 
-    def total(self, leaf_ids: list[str], day: dt.date) -> dict[str, float]:
-        """The additive metrics summed over `leaf_ids` on one day."""
-        sums = dict.fromkeys(self.additive, 0.0)
-        for leaf_id in leaf_ids:
-            for column, value in self.leaf(leaf_id, day).items():
-                sums[column] += value
-        return {c: int(v) for c, v in sums.items()}
-
     def leaves(self, level: str, entity_id: str) -> list[str]:
-        """The leaves an entity of `level` (account, campaign, ad_group, ad, product_group) sums over."""
+        """The leaves an entity of `level` sums over (see the class docstring)."""
         if level == "account":
             return [ad["id"] for ad in self.ads]
-        if level in ("ad", "product_group"):
-            return [entity_id]
-        field = "campaign_id" if level == "campaign" else "ad_group_id"
-        return [ad["id"] for ad in self.ads if ad.get(field) == entity_id]
+        if level in ("campaign", "ad_group"):
+            return self._children.get((level, entity_id), [])
+        return [entity_id]
 
-    def metrics(self, level: str, entity_id: str, days: list[dt.date], columns: list[str]) -> dict[str, Any]:
-        """The requested metric columns of one entity of `level`, summed over `days` (not empty)."""
-        sums: dict[str, float] = {}
-        leaves = self.leaves(level, entity_id)
+    def metrics(
+        self,
+        level: str,
+        entity_id: str,
+        days: list[dt.date],
+        *,
+        leaves: list[str] | None = None,
+        hourly: bool = False,
+        zeros: bool = True,
+    ) -> dict[str, Any]:
+        """The requested metric columns of one entity of `level` over `days` (not empty; `hourly`: one hour of the
+        day): summed over its leaves (or `leaves`); every requested metric when `zeros`, else the non-zero ones."""
+        sums: dict[str, int] = {}
         for day in days:
-            for column, value in self.total(leaves, day).items():
-                sums[column] = sums.get(column, 0) + value
+            for leaf_id in self.leaves(level, entity_id) if leaves is None else leaves:
+                for column, value in self.leaf(leaf_id, day).items():
+                    sums[column] = sums.get(column, 0) + value
+        if hourly:
+            sums = {column: value // 24 for column, value in sums.items()}
         base = _base(self.dataset, level, entity_id, days[0].isoformat(), str(_revision(self.dataset, days[-1])))
-        return requested_columns(sums, base, columns)
+        return self.plan.finish(sums, base, self.profile(level, entity_id), zeros)
 
 
-def leaf_metrics(dataset: Dataset, entity_id: str, days: list[dt.date], columns: list[str]) -> dict[str, Any]:
-    """The requested metric columns of an entity outside the ads hierarchy (keyword, product group or item, a
-    report's synthetic entity), summed over `days` (not empty)."""
-    sums: dict[str, float] = {}
-    for day in days:
-        for column, value in _entity_day(dataset, entity_id, day, columns).items():
-            sums[column] = sums.get(column, 0) + value
-    return requested_columns(sums, _base(dataset, "leaf", entity_id, days[0].isoformat()), columns)
+def leaf_metrics(plan: ColumnPlan, entity_id: str, days: list[dt.date], *, hourly: bool = False) -> dict[str, Any]:
+    """The non-zero requested metric columns of an entity that is its own leaf and profile (a report's synthetic
+    entity), over `days` (not empty)."""
+    sums = _summed(plan, [(entity_id, entity_id)], days, hourly)
+    return plan.finish(sums, _base(plan.dataset, "leaf", entity_id, days[0].isoformat()), entity_id, zeros=False)
 
 
-def entity_columns(level: str, account_id: str, entity: dict[str, Any]) -> dict[str, Any]:
-    """The id and name columns the simulator can derive for an entity of `level` (sync analytics and
-    async reports share them)."""
+# -- product groups -------------------------------------------------------------------------------
+def product_groups(dataset: Dataset, account_id: str, switches: Switches) -> list[dict[str, Any]]:
+    """The account's product groups as analytics and reports key them (the ``product_group_ids`` switch):
+    ``promotion``: its product group promotions; ``catalog_product_group``: one entity per catalog product group its
+    promotions promote (``{"id", "leaf_ids", "promotions", "ad_group_id"}``, the ad group only when all its promotions
+    share one), in id order. Each carries ``leaf_ids``: the promotions its numbers sum over."""
+    promotions = dataset.entities("product_group_promotions", account_id)
+    if switches.product_group_ids == "promotion":
+        return [{**promotion, "leaf_ids": [promotion["id"]], "promotions": [promotion]} for promotion in promotions]
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for promotion in promotions:
+        if promotion.get("catalog_product_group_id"):
+            groups.setdefault(str(promotion["catalog_product_group_id"]), []).append(promotion)
+    out = []
+    for group_id in sorted(groups, key=int):
+        members = groups[group_id]
+        ad_groups = {member.get("ad_group_id") for member in members}
+        out.append(
+            {
+                "id": group_id,
+                "leaf_ids": [member["id"] for member in members],
+                "promotions": members,
+                "ad_group_id": ad_groups.pop() if len(ad_groups) == 1 else None,
+                "status": members[0].get("status") if len({m.get("status") for m in members}) == 1 else None,
+            }
+        )
+    return out
+
+
+# -- id, name and text columns --------------------------------------------------------------------
+class Parents:
+    """The campaigns and ad groups of one account by id, to fill a row's parent columns."""
+
+    def __init__(self, dataset: Dataset, account_id: str) -> None:
+        self.campaigns = {c["id"]: c for c in dataset.entities("campaigns", account_id)}
+        self.ad_groups = {g["id"]: g for g in dataset.entities("ad_groups", account_id)}
+
+    def context(self, level: str, entity: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """The entities a row of `level` belongs to: ``{"campaign": ..., "ad_group": ..., "ad": ..., ...}``."""
+        found: dict[str, dict[str, Any]] = {}
+        if level in ("campaign", "ad_group", "ad", "product_group", "product_item"):
+            found[level] = entity
+        ad_group_id = entity.get("ad_group_id")
+        if level == "keyword" and entity.get("parent_type") in ("ad_group", "campaign"):
+            parent = entity.get("parent_id")
+            if entity.get("parent_type") == "ad_group":
+                ad_group_id = parent
+            else:
+                found["campaign"] = self.campaigns.get(parent or "", {})
+        if level != "ad_group" and ad_group_id in self.ad_groups:
+            found["ad_group"] = self.ad_groups[ad_group_id]
+        campaign_id = found.get("ad_group", entity if level == "ad" else {}).get("campaign_id")
+        if "campaign" not in found and campaign_id in self.campaigns:
+            found["campaign"] = self.campaigns[campaign_id]
+        return {kind: value for kind, value in found.items() if value}
+
+
+def entity_columns(
+    level: str, account_id: str, entity: dict[str, Any], parents: Parents | None = None
+) -> dict[str, Any]:
+    """The id and name columns the simulator can derive for an entity of `level` (sync analytics and async reports
+    share them; report rows always carry them). With `parents`, also the campaign of a keyword, product group or
+    product item row."""
     known: dict[str, Any] = {"AD_ACCOUNT_ID": account_id, "ADVERTISER_ID": account_id}
     if level == "campaign":
         known.update(CAMPAIGN_ID=entity["id"], CAMPAIGN_NAME=entity.get("name"))
@@ -212,6 +465,8 @@ def entity_columns(level: str, account_id: str, entity: dict[str, Any]) -> dict[
         )
     elif level == "keyword":
         known.update(KEYWORD_ID=entity["id"], AD_GROUP_ID=entity.get("parent_id"))
+        if entity.get("parent_type") != "ad_group":
+            known.pop("AD_GROUP_ID")
     elif level == "product_group":
         known.update(PRODUCT_GROUP_ID=entity["id"], AD_GROUP_ID=entity.get("ad_group_id"))
     elif level == "product_item":
@@ -220,7 +475,80 @@ def entity_columns(level: str, account_id: str, entity: dict[str, Any]) -> dict[
             PRODUCT_GROUP_ID=entity.get("product_group_id"),
             AD_GROUP_ID=entity.get("ad_group_id"),
         )
+    if parents is not None and level in ("keyword", "product_group", "product_item"):
+        campaign = parents.context(level, entity).get("campaign")
+        if campaign:
+            known.setdefault("CAMPAIGN_ID", campaign["id"])
     return {key: value for key, value in known.items() if value is not None}
+
+
+_SUMMARY = {"ACTIVE": "RUNNING", "PAUSED": "PAUSED", "ARCHIVED": "ARCHIVED"}
+
+
+def _product_item(item: dict[str, Any]) -> dict[str, Any]:
+    """The catalog attributes of a (derived) product item."""
+    n = int(item["id"]) % 1000
+    return {
+        "PRODUCT_ITEM_NAME": f"Sim Product {n}",
+        "PRODUCT_ITEM_BRAND": f"Sim Brand {n % 7 + 1}",
+        "PRODUCT_ITEM_DESCRIPTION": f"Simulated product {n}, a catalog item.",
+        "PRODUCT_ITEM_IMAGE_URL": f"https://i.pinimg.com/originals/sim/{item['id']}.jpg",
+        "PRODUCT_ITEM_PRODUCT_URL": f"https://www.example.com/products/{item['id']}",
+        "PRODUCT_ITEM_PIN_URL": f"https://www.pinterest.com/pin/{item['id']}/",
+        "PRODUCT_ITEM_PRODUCT_CATEGORY": "Apparel & Accessories > Shoes",
+        "PRODUCT_ITEM_PRODUCT_TYPE": "shoes",
+        "PRODUCT_ITEM_CURRENCY": "USD",
+        "PRODUCT_ITEM_PRICE": round(10 + n % 90 + 0.99, 2),
+        "PRODUCT_ITEM_SALE_PRICE": round(8 + n % 80 + 0.49, 2),
+    }
+
+
+def text_columns(level: str, entity: dict[str, Any], parents: Parents, columns: Iterable[str]) -> dict[str, Any]:
+    """The requested text, flag and attribute columns (statuses, objective, product item attributes, ...) the
+    simulator can derive for a row of `level`, from the row's entity and its campaign and ad group; others are left
+    out (id and name columns: `entity_columns`)."""
+    wanted = [c for c in columns if column_kind(c) in ("text", "flag", "attribute")]
+    if not wanted:
+        return {}
+    found = parents.context(level, entity)
+    campaign, ad_group, ad = found.get("campaign"), found.get("ad_group"), found.get("ad")
+    known: dict[str, Any] = {}
+    if campaign:
+        known.update(
+            CAMPAIGN_NAME=campaign.get("name"),
+            CAMPAIGN_STATUS=campaign.get("summary_status"),
+            CAMPAIGN_ENTITY_STATUS=campaign.get("status"),
+            CAMPAIGN_OBJECTIVE_TYPE=campaign.get("objective_type"),
+            IS_PREMIERE_CAMPAIGN=False,
+        )
+        if isinstance(campaign.get("is_campaign_budget_optimization"), bool):
+            known["CAMPAIGN_BUDGET_OPTIMIZATION"] = campaign["is_campaign_budget_optimization"]
+        for column, field in (
+            ("CAMPAIGN_DAILY_SPEND_CAP", "daily_spend_cap"),
+            ("CAMPAIGN_LIFETIME_SPEND_CAP", "lifetime_spend_cap"),
+        ):
+            if isinstance(campaign.get(field), int):
+                known[column] = campaign[field]
+    if ad_group:
+        known.update(
+            AD_GROUP_NAME=ad_group.get("name"),
+            AD_GROUP_STATUS=ad_group.get("summary_status"),
+            AD_GROUP_ENTITY_STATUS=ad_group.get("status"),
+        )
+        if isinstance(ad_group.get("budget_type"), str):
+            known["AD_GROUP_BUDGET_TYPE"] = ad_group["budget_type"]
+    if ad:
+        known.update(
+            AD_NAME=ad.get("name"),
+            PIN_PROMOTION_NAME=ad.get("name"),
+            AD_STATUS=ad.get("summary_status"),
+            PIN_PROMOTION_STATUS=ad.get("summary_status"),
+        )
+    if level == "product_group" and entity.get("status"):
+        known["PRODUCT_GROUP_STATUS"] = _SUMMARY.get(entity["status"], entity["status"])
+    if level == "product_item":
+        known.update(_product_item(entity))
+    return {c: known[c] for c in wanted if known.get(c) is not None}
 
 
 # -- targeting breakdowns -------------------------------------------------------------------------
@@ -230,13 +558,15 @@ def targeting_value(dataset: Dataset, entity_id: str, targeting_type: str) -> st
     return f"{targeting_type.lower()}_{_TARGETING_VALUES[pick]}"
 
 
-def targeting_metrics(base: int, columns: Iterable[str], days: int) -> dict[str, Any]:
-    """The metric columns (of `TARGETING_COLUMNS`) of one targeting value over `days` days, from `base`:
-    counts and money scale with the days, ratios do not; SPEND_IN_DOLLAR agrees with the micro-dollars."""
+def targeting_metrics(base: int, columns: Iterable[str], days: int, hourly: bool = False) -> dict[str, Any]:
+    """The metric columns (of `TARGETING_COLUMNS`) of one targeting value over `days` days (`hourly`: one hour of
+    one day), from `base`: counts and money scale with the days, ratios do not; SPEND_IN_DOLLAR agrees with the
+    micro-dollars."""
     out: dict[str, Any] = {}
     for column in columns:
         if is_additive(column):
-            out[column] = _mix(base, column, 5_000_000 if "MICRO" in column else 500) * days
+            value = _mix(base, column, _scale(column)) * days
+            out[column] = value // 24 if hourly else value
         else:
             out[column] = round(_mix(base, column, 10_000) / 10_000, 4)
     if "SPEND_IN_DOLLAR" in out and "SPEND_IN_MICRO_DOLLAR" in out:
@@ -245,23 +575,25 @@ def targeting_metrics(base: int, columns: Iterable[str], days: int) -> dict[str,
 
 
 def sync_targeting_metrics(
-    dataset: Dataset, entity_id: str, targeting_type: str, days: list[dt.date], columns: list[str]
+    dataset: Dataset, entity_id: str, targeting_type: str, period: Period, columns: list[str]
 ) -> dict[str, Any] | None:
-    """A sync targeting breakdown's metrics of one entity and type over a period's `days` (not empty), or None
-    for a period the entity does not deliver in (real targeting breakdowns are sparse); restated like the rest."""
+    """A sync targeting breakdown's metrics of one entity and type over a period (not empty), or None for a period
+    the entity does not deliver in (real targeting breakdowns are sparse); restated like the rest."""
+    days = period.days
     if _base(dataset, entity_id, targeting_type, days[0].isoformat()) % 3:
         return None
     revision = _revision(dataset, days[-1])
     base = _base(dataset, entity_id, targeting_type, days[0].isoformat(), str(revision))
-    return targeting_metrics(base, columns, len(days))
+    return targeting_metrics(base, columns, len(days), period.hourly)
 
 
 def report_targeting_metrics(
-    dataset: Dataset, entity_id: str, targeting_type: str, days: list[dt.date], columns: Iterable[str]
+    dataset: Dataset, entity_id: str, targeting_type: str, period: Period, columns: Iterable[str]
 ) -> dict[str, Any]:
-    """A targeting report row's metrics of one entity and type over a period's `days` (not empty): every period,
-    and not restated."""
-    return targeting_metrics(_base(dataset, entity_id, targeting_type, days[0].isoformat()), columns, len(days))
+    """A targeting report row's metrics of one entity and type over a period (not empty): every period, and not
+    restated."""
+    base = _base(dataset, entity_id, targeting_type, period.days[0].isoformat())
+    return targeting_metrics(base, columns, len(period.days), period.hourly)
 
 
 # -- organic (user and pin) analytics --------------------------------------------------------------

@@ -5,10 +5,14 @@
   ``ttl_seconds``; ``fail_next(n, status)`` makes the next ``n`` jobs end FAILED / CANCELLED / EXPIRED and
   ``fail_windows[start_date] = status`` every job of that window.
 - The file is a BY_ID JSON file ``{"<entity_id>": [row, ...]}``, rows with UPPER_CASE keys (the level's id
-  columns, ``DATE`` for time granularities, ``TARGETING_TYPE``/``TARGETING_VALUE`` for targeting levels) and the same
-  deterministic metrics as sync analytics (`pinterest_simulator.metrics`). It is streamed, never built whole:
-  ``large_entities = N`` adds N synthetic entities to every report, for files of any size (about 100 MB: see
-  scripts/benchmark_reports.py).
+  columns, the requested text columns the simulator can derive, ``DATE`` for time granularities,
+  ``TARGETING_TYPE``/``TARGETING_VALUE`` for targeting levels) and the same deterministic metrics as sync analytics
+  (`pinterest_simulator.metrics`), non-zero ones only ("Reports in JSON will not zero-fill metrics"; a row whose
+  requested metrics are all 0 is left out, "Both report formats will omit rows where all the columns are equal to
+  0": spec ``AdsAnalyticsCreateAsyncRequest``). It is streamed, never built whole: ``large_entities = N`` adds N
+  synthetic entities to every report, for files of any size (about 100 MB: see scripts/benchmark_reports.py).
+- A job keeps the simulator's switches (`pinterest_simulator.switches`) of the moment it was created: they decide its
+  periods' DATE labels (HOUR, TOTAL, WEEK) and what PRODUCT_GROUP_ID names (and ``product_group_ids`` filters).
 - `download` serves ``GET /downloads/reports/<token>.json`` without auth, as Pinterest's pre-signed links.
 
 See https://developers.pinterest.com/docs/api/v5/analytics-get_report and
@@ -33,15 +37,21 @@ from pinterest_simulator.clock import today
 from pinterest_simulator.dataset import Dataset
 from pinterest_simulator.metrics import (
     TARGETING_COLUMNS,
+    ColumnPlan,
+    Parents,
     Period,
     Rollup,
     date_range,
     entity_columns,
+    is_metric,
     leaf_metrics,
     periods,
+    product_groups,
     report_targeting_metrics,
     targeting_value,
+    text_columns,
 )
+from pinterest_simulator.switches import Switches
 
 if TYPE_CHECKING:
     from pinterest_simulator.server import Simulator
@@ -60,8 +70,6 @@ LEVELS: dict[str, tuple[str, str]] = {
     "PRODUCT_GROUP": ("product_group", "PRODUCT_GROUP_ID"),
     "PRODUCT_ITEM": ("product_item", "PRODUCT_ITEM_ID"),
 }
-#: entity kinds summed over the ads hierarchy (`metrics.Rollup`); the others are leaves
-_ROLLUP_KINDS = ("account", "campaign", "ad_group", "ad")
 #: entity kind -> dataset kind, for the kinds the dataset lists directly
 _DATASET_KINDS = {"campaign": "campaigns", "ad_group": "ad_groups", "ad": "ads", "keyword": "keywords"}
 PRODUCT_ITEMS_PER_GROUP = 2
@@ -82,6 +90,8 @@ class ReportJob:
     status: str = "IN_PROGRESS"
     #: the file, generated once when the job finishes (its size is in the poll answer), until it expires
     file: list[bytes] | None = None
+    #: the simulator's switches when the job was created (they shape its file)
+    switches: Switches = field(default_factory=Switches)
 
 
 @dataclass
@@ -109,11 +119,12 @@ class ReportJobs:
         with self._lock:
             self._faults.extend([status] * n)
 
-    def create(self, account_id: str, body: dict[str, Any]) -> ReportJob:
-        """A new IN_PROGRESS job for a validated request body; its outcome is decided now."""
+    def create(self, account_id: str, body: dict[str, Any], switches: Switches | None = None) -> ReportJob:
+        """A new IN_PROGRESS job for a validated request body, under (a copy of) `switches`; its outcome is decided
+        now."""
         with self._lock:
             token = hashlib.blake2b(f"report:{next(self._counter)}".encode(), digest_size=12).hexdigest()
-            job = ReportJob(token, account_id, body, time.monotonic())
+            job = ReportJob(token, account_id, body, time.monotonic(), switches=Switches.of(switches))
             if self._faults:
                 job.outcome = self._faults.pop(0)
             job.outcome = self.fail_windows.get(body.get("start_date", ""), job.outcome)
@@ -178,7 +189,7 @@ def download(sim: Simulator, request: Request) -> Response:
 def finished_file(sim: Simulator, job: ReportJob) -> list[bytes]:
     """The file of a finished job, generated once (the poll tells its size, the link serves it)."""
     if job.file is None:
-        key = ("report", job.account_id, json.dumps(job.body, sort_keys=True))
+        key = ("report", job.account_id, json.dumps(job.body, sort_keys=True), job.switches.key())
         job.file = sim.cache.get_or_make(key, sim.dataset.restatements, lambda: list(report_file(sim, job)))
     return job.file
 
@@ -195,29 +206,25 @@ def report_file(sim: Simulator, job: ReportJob) -> Iterator[bytes]:
     yield b"}"
 
 
-def _entities(dataset: Dataset, kind: str, account_id: str) -> list[dict[str, Any]]:
-    """The account's entities of `kind`; product items are derived, `PRODUCT_ITEMS_PER_GROUP` per group."""
+def _entities(dataset: Dataset, kind: str, account_id: str, switches: Switches) -> list[dict[str, Any]]:
+    """The account's entities of `kind`; product groups as the ``product_group_ids`` switch keys them; product items
+    are derived, `PRODUCT_ITEMS_PER_GROUP` per product group promotion, their PRODUCT_GROUP_ID per the switch."""
     if kind == "account":
         return [dataset.ad_accounts[account_id]]
-    if kind in ("product_group", "product_item"):
-        groups = dataset.entities("product_group_promotions", account_id)
-        if kind == "product_group":
-            return groups
+    if kind == "product_group":
+        return product_groups(dataset, account_id, switches)
+    if kind == "product_item":
+        by_catalog = switches.product_group_ids == "catalog_product_group"
         return [
             {
-                "id": str(int(group["id"]) * 10 + n),
-                "product_group_id": group["id"],
-                "ad_group_id": group.get("ad_group_id"),
+                "id": str(int(promotion["id"]) * 10 + n),
+                "product_group_id": promotion.get("catalog_product_group_id") if by_catalog else promotion["id"],
+                "ad_group_id": promotion.get("ad_group_id"),
             }
-            for group in groups
+            for promotion in dataset.entities("product_group_promotions", account_id)
             for n in range(PRODUCT_ITEMS_PER_GROUP)
         ]
     return dataset.entities(_DATASET_KINDS[kind], account_id)
-
-
-def _hourly(daily: list[Period]) -> list[Period]:
-    """Each day's period as 24 hours, labelled ``YYYY-MM-DD HH:00:00`` (each hour keeps the day's days)."""
-    return [(f"{label} {hour:02d}:00:00", days) for label, days in daily for hour in range(24)]
 
 
 def _report(dataset: Dataset, job: ReportJob, large: int) -> Iterator[tuple[str, list[dict[str, Any]]]]:
@@ -228,45 +235,49 @@ def _report(dataset: Dataset, job: ReportJob, large: int) -> Iterator[tuple[str,
     kind, id_column = LEVELS[level]
     columns = list(dict.fromkeys(body["columns"]))
     start, end = dt.date.fromisoformat(body["start_date"]), dt.date.fromisoformat(body["end_date"])
-    granularity = body["granularity"]
-    buckets = periods(date_range(start, min(end, today())), "DAY" if granularity == "HOUR" else granularity)
+    buckets = periods(date_range(start, min(end, today())), body["granularity"], job.switches, (start, end))
     if not buckets:
         return
-    if granularity == "HOUR":
-        buckets = _hourly(buckets)
-    rollup = Rollup(dataset, job.account_id, columns) if kind in _ROLLUP_KINDS and not targeting else None
+    rollup = Rollup(dataset, job.account_id, columns)
+    parents = Parents(dataset, job.account_id)
+    asks_metrics = any(is_metric(column) for column in columns)
     campaign_statuses = set(body.get("campaign_statuses") or ())
-    campaigns = {c["id"]: c.get("summary_status") for c in dataset.entities("campaigns", job.account_id)}
-    for entity in _entities(dataset, kind, job.account_id):
+    product_group_ids = set(body.get("product_group_ids") or ())
+    for entity in _entities(dataset, kind, job.account_id, job.switches):
         campaign_id = entity["id"] if kind == "campaign" else entity.get("campaign_id")
-        if campaign_statuses and campaign_id is not None and campaigns.get(campaign_id) not in campaign_statuses:
+        if campaign_statuses and campaign_id is not None:
+            campaign = parents.campaigns.get(campaign_id, {})
+            if campaign.get("summary_status") not in campaign_statuses:
+                continue
+        described = entity_columns(kind, job.account_id, entity, parents)
+        in_groups = described.get("PRODUCT_GROUP_ID") in product_group_ids
+        if product_group_ids and kind in ("product_group", "product_item") and not in_groups:
             continue
-        described = entity_columns(kind, job.account_id, entity)
+        described.update(text_columns(kind, entity, parents, columns))
         rows: list[dict[str, Any]] = []
-        for label, period in buckets:
+        for period in buckets:
             row: dict[str, Any] = {id_column: entity["id"], **described}
-            if label is not None:
-                row["DATE"] = label
+            if period.label is not None:
+                row["DATE"] = period.label
             if targeting:
                 rows.extend(_targeting_rows(dataset, entity["id"], body["targeting_types"], row, period, columns))
                 continue
-            if rollup is not None:
-                metrics = rollup.metrics(kind, entity["id"], period, columns)
-            else:
-                metrics = leaf_metrics(dataset, entity["id"], period, columns)
-            if granularity == "HOUR":
-                metrics = {key: (value // 24 if isinstance(value, int) else value) for key, value in metrics.items()}
-            rows.append({**row, **{key: value for key, value in metrics.items() if value}})
+            metrics = rollup.metrics(
+                kind, entity["id"], period.days, leaves=entity.get("leaf_ids"), hourly=period.hourly, zeros=False
+            )
+            if metrics or not asks_metrics:
+                rows.append({**row, **metrics})
         if rows:
             yield entity["id"], rows
+    plan = ColumnPlan(dataset, columns)
     for n in range(large):
         entity_id = f"{SYNTHETIC_ID_PREFIX}{n:017d}"
         rows = []
-        for label, period in buckets:
+        for period in buckets:
             row = {id_column: entity_id, "ADVERTISER_ID": job.account_id}
-            if label is not None:
-                row["DATE"] = label
-            rows.append({**row, **leaf_metrics(dataset, entity_id, period, columns)})
+            if period.label is not None:
+                row["DATE"] = period.label
+            rows.append({**row, **leaf_metrics(plan, entity_id, period.days, hourly=period.hourly)})
         yield entity_id, rows
 
 
@@ -275,7 +286,7 @@ def _targeting_rows(
     entity_id: str,
     types: list[str],
     row: dict[str, Any],
-    period: list[dt.date],
+    period: Period,
     columns: list[str],
 ) -> Iterator[dict[str, Any]]:
     """One row per targeting type: the entity's row with the type, its value and the targeting metrics."""

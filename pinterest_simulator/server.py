@@ -6,7 +6,7 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from pinterest_simulator.report_jobs import download as report_download
 from pinterest_simulator.requestlog import RequestLog, RequestRecord
 from pinterest_simulator.routes import HANDLERS, Context, json_response, load_handlers
 from pinterest_simulator.spec import API_PREFIX, ApiError, Operation, Spec
+from pinterest_simulator.switches import Switches
 
 
 @cache
@@ -61,7 +62,9 @@ class _QuietHandler(WSGIRequestHandler):
 class Simulator:
     """A Pinterest API v5 simulator with deterministic data, OAuth, validation and fault injection.
 
-    Use as a context manager (``with Simulator() as sim:``) or call :meth:`start`/:meth:`stop`.
+    Use as a context manager (``with Simulator() as sim:``) or call :meth:`start`/:meth:`stop`. ``switches``
+    (a mapping name -> value, or a `Switches`) picks the readings of what the API description leaves open
+    (``switches.py``); ``sim.switches`` changes them at run time.
     """
 
     def __init__(
@@ -79,6 +82,7 @@ class Simulator:
         has_catalog: bool = True,
         strict_query: bool = True,
         cache_responses: bool = False,
+        switches: Switches | Mapping[str, str] | None = None,
     ) -> None:
         self.spec = load_spec()
         unknown = set(load_handlers()) - set(self.spec.operations)
@@ -87,6 +91,7 @@ class Simulator:
         self.host = host
         self.port = port
         self.strict_query = strict_query
+        self._switches = Switches.of(switches)
         self.dataset = Dataset(self.spec, preset=preset, seed=seed, has_catalog=has_catalog)
         self.oauth = TokenStore(
             seed,
@@ -102,6 +107,16 @@ class Simulator:
         self.cache = ResponseCache(cache_responses)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
+
+    @property
+    def switches(self) -> Switches:
+        """The readings in force (``sim.switches.hour_date = "date"``); see ``switches.py``."""
+        return self._switches
+
+    @switches.setter
+    def switches(self, value: Switches | Mapping[str, str]) -> None:
+        """Replace every switch: unnamed ones go back to their defaults."""
+        self._switches = Switches.of(value)
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self) -> Simulator:
@@ -261,8 +276,11 @@ class Simulator:
                 sock.shutdown(socket.SHUT_RDWR)
             raise _DroppedConnection("fault injection: connection dropped")
         if decision.status_rule is not None:
-            status, body, headers = decision.status_rule.response()
-            self.requests.append(RequestRecord(method, path, op_id, query, status, time.time(), f"status:{status}"))
+            rule = decision.status_rule
+            status, body, headers = rule.response(self.switches.throttle)
+            self.requests.append(
+                RequestRecord(method, path, op_id, query, status, time.time(), f"{rule.kind}:{status}")
+            )
             return json_response(body, status, headers)
         try:
             if operation is None:
@@ -290,7 +308,11 @@ class Simulator:
             )
         context = Context(self, request, operation, params, scopes)
         if self.cache.enabled and _is_sync_analytics(operation.operation_id):
-            key = (request.path, tuple(sorted((name, tuple(values)) for name, values in query.items())))
+            key = (
+                request.path,
+                tuple(sorted((name, tuple(values)) for name, values in query.items())),
+                self.switches.key(),
+            )
             body = self.cache.get(key, self.dataset.restatements)
             if not isinstance(body, bytes):
                 answer = _answer(handler(context))

@@ -225,3 +225,15 @@ def test_a_board_deleted_during_the_sync_is_skipped(sim: Simulator, config: dict
     assert output.records
     assert output.is_in_logs("deleted during the sync")
     assert all(record.record.data.get("board_id") != board for record in output.records)
+
+
+def test_pins_on_protected_boards_are_read_and_covered_by_pin_analytics(sim: Simulator) -> None:
+    """`GET /pins` leaves out Pins on protected boards unless asked (`include_protected_pins`, default false)."""
+    protected = {board["id"] for board in sim.dataset.entities("boards") if board.get("privacy") == "PROTECTED"}
+    on_protected = {pin["id"] for pin in sim.dataset.entities("pins") if pin.get("board_id") in protected}
+    assert on_protected, "the dataset needs Pins on protected boards"
+    config = sim.connector_config(access_token_mode=True)
+    records = records_by_stream(run_read(config, ["pins", "pin_analytics"]))
+    assert on_protected <= {pin["id"] for pin in records["pins"]}
+    assert on_protected <= {row["pin_id"] for row in records["pin_analytics"]}
+    assert all(request.query.get("include_protected_pins") == ["true"] for request in sim.requests if request.operation_id == "pins/list")

@@ -104,15 +104,24 @@ def ads_get(ctx: Context) -> Any:
 
 @handler("keywords/get")
 def keywords_get(ctx: Context) -> Any:
-    """Keywords by parent; with no filter only those whose parent is the ad account itself."""
+    """Keywords by parent, as the ``keyword_scope`` switch reads the filters: ``direct``: the parents named (with
+    no filter, the ad account); ``subtree``: ``campaign_id`` adds the campaign's ad groups, and no filter returns
+    every keyword of the account. ``ad_group_id(s)`` name ad groups under both."""
     account_id = ctx.ad_account()["id"]
     items = ctx.dataset.entities("keywords", account_id)
+    subtree = ctx.sim.switches.keyword_scope == "subtree"
     parents: set[str] = set()
     for name in ("campaign_id", "ad_group_id"):
         if name in ctx.params:
             parents.add(ctx.params[name])
     parents.update(ctx.params.get("ad_group_ids", ()))
-    items = [e for e in items if e["parent_id"] in (parents or {account_id})]
+    if subtree and "campaign_id" in ctx.params:
+        campaign_id = ctx.params["campaign_id"]
+        parents.update(
+            g["id"] for g in ctx.dataset.entities("ad_groups", account_id) if g["campaign_id"] == campaign_id
+        )
+    if parents or not subtree:
+        items = [e for e in items if e["parent_id"] in (parents or {account_id})]
     if "match_types" in ctx.params:
         types = set(ctx.params["match_types"])
         items = [e for e in items if e["match_type"] in types]

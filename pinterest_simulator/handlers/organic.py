@@ -103,12 +103,16 @@ def board_sections_list_pins(ctx: Context) -> Any:
 
 @handler("pins/list")
 def pins_list(ctx: Context) -> Any:
-    """Pins of the user; pins on secret boards need ``pins:read_secret``."""
+    """Pins of the user; pins on secret boards need ``pins:read_secret``; pins on protected boards only with
+    ``include_protected_pins=true`` (the spec's default is false; ``boards/list_pins`` lists them regardless)."""
     ctx.check_business_access()
     pins = ctx.dataset.entities("pins")
     if "pins:read_secret" not in ctx.scopes or "boards:read_secret" not in ctx.scopes:
         visible = {b["id"] for b in _visible_boards(ctx) if b.get("privacy") != "SECRET"}
         pins = [p for p in pins if p["board_id"] in visible]
+    if not ctx.params.get("include_protected_pins", False):
+        protected = {b["id"] for b in ctx.dataset.entities("boards") if b.get("privacy") == "PROTECTED"}
+        pins = [p for p in pins if p["board_id"] not in protected]
     pin_filter = ctx.params.get("pin_filter")
     if pin_filter == "has_been_promoted":
         pins = [p for p in pins if p.get("has_been_promoted")]

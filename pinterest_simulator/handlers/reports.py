@@ -4,9 +4,11 @@ See https://developers.pinterest.com/docs/api/v5/analytics-create_report and doc
 (#async-reports-create-poll-download, #async-reports-date-limits, #async-reports-body-limits).
 
 - ``analytics/create_report``: the JSON body is validated against ``AdsAnalyticsCreateAsyncRequest`` (required
-  fields, enums, ``maxItems``: 5 targeting types), ``limits.MAX_STATUS_VALUES`` values per status filter and the
-  date rules of `pinterest_simulator.limits` (914 days back and a 186-day range; PRODUCT_ITEM 92/31; HOUR 8/3):
-  400 ``{code: 400}`` when the API would refuse them.
+  fields, enums, ``maxItems``: 5 targeting types), ``limits.MAX_STATUS_VALUES`` values per status filter, the level
+  rules of `pinterest_simulator.limits` (PRODUCT_ITEM levels refuse ad and pin promotion columns and ``ad_ids`` /
+  ``ad_statuses``; AUDIENCE_MULTIPLIER and MEDIA_TYPE targeting at one level each) and its date rules (914 days back
+  and a 186-day range; PRODUCT_ITEM 92/31; HOUR 8/3): 400 ``{code: 400}`` when the API would refuse them. The job
+  keeps the simulator's switches of this moment.
 - ``analytics/get_report``: ``IN_PROGRESS`` for ``sim.reports.polls_in_progress`` polls (and at least
   ``sim.reports.in_progress_seconds``), then ``FINISHED`` with an unauthenticated ``url`` (``/downloads/reports/…``)
   and ``size``; ``EXPIRED`` once ``ttl_seconds`` have passed; ``DOES_NOT_EXIST`` for an unknown token.
@@ -20,7 +22,16 @@ import datetime as dt
 from functools import cache
 from typing import Any
 
-from pinterest_simulator.limits import MAX_STATUS_VALUES, DateScope, check_dates, date_limit
+from pinterest_simulator.limits import (
+    MAX_STATUS_VALUES,
+    PRODUCT_ITEM_LEVELS,
+    PRODUCT_ITEM_REFUSED_COLUMNS,
+    PRODUCT_ITEM_REFUSED_FILTERS,
+    TARGETING_TYPE_LEVELS,
+    DateScope,
+    check_dates,
+    date_limit,
+)
 from pinterest_simulator.report_jobs import download_url, finished_file
 from pinterest_simulator.routes import Context, handler
 from pinterest_simulator.spec import Spec, bad_request, refused
@@ -48,10 +59,30 @@ def _check_body(ctx: Context) -> dict[str, Any]:
         raise refused("targeting_types need a *_TARGETING level.")
     if level.endswith("_TARGETING") and not body.get("targeting_types"):
         raise refused(f"Level {level} needs targeting_types.")
+    _check_level_rules(body)
     if body.get("report_format", "JSON") != "JSON" or body.get("primary_sort", "BY_ID") != "BY_ID":
         raise refused("The simulator serves JSON reports sorted BY_ID only.")
     _check_dates(body)
     return body
+
+
+def _check_level_rules(body: dict[str, Any]) -> None:
+    """400 code 400 for what the request's level does not support (`pinterest_simulator.limits`)."""
+    level = body["level"]
+    if level in PRODUCT_ITEM_LEVELS:
+        columns = [c for c in dict.fromkeys(body["columns"]) if c in PRODUCT_ITEM_REFUSED_COLUMNS]
+        if columns:
+            raise refused(
+                f"Pin promotion and ad related columns are not supported for the Product Item level reports: "
+                f"{', '.join(columns)}."
+            )
+        filters = [name for name in PRODUCT_ITEM_REFUSED_FILTERS if name in body]
+        if filters:
+            raise refused(f"{', '.join(filters)} not supported for Product Item Level Reports.")
+    for targeting_type in body.get("targeting_types") or ():
+        only = TARGETING_TYPE_LEVELS.get(targeting_type)
+        if only is not None and level != only:
+            raise refused(f"Targeting type {targeting_type} is only available in {only} level (not {level}).")
 
 
 def _check_dates(body: dict[str, Any]) -> None:
@@ -70,7 +101,7 @@ def create_report(ctx: Context) -> Any:
     """Start a job: ``{report_status: IN_PROGRESS, token, message: null}``."""
     account = ctx.ad_account()
     body = _check_body(ctx)
-    job = ctx.sim.reports.create(account["id"], body)
+    job = ctx.sim.reports.create(account["id"], body, ctx.sim.switches)
     return {"report_status": "IN_PROGRESS", "token": job.token, "message": None}
 
 

@@ -98,9 +98,12 @@ class AdsAnalyticsSpec:
     #: rows broken down by targeting type and value (the `targeting_analytics` endpoints)
     targeting: bool = False
 
+    #: the entity id is not unique across ad accounts (product groups: see `ProductGroupIds`)
+    per_account_id: bool = False
+
     @property
     def primary_key(self) -> tuple[str, ...]:
-        key = (self.id_field, "date")
+        key = (*(("ad_account_id",) if self.per_account_id else ()), self.id_field, "date")
         return (*key, "targeting_type", "targeting_value") if self.targeting else key
 
     @property
@@ -264,6 +267,8 @@ ADS_ANALYTICS: tuple[AdsAnalyticsSpec, ...] = (
         "PRODUCT_GROUP_ID",
         "product_group_ids",
         ProductGroupIds(),
+        # a catalog product group may be promoted from several ad accounts
+        per_account_id=True,
     ),
     AdsAnalyticsSpec(
         "ad_account_targeting_analytics",

@@ -94,6 +94,8 @@ LEVELS: Mapping[str, ReportLevel] = {
         "product_group_id",
         (*_AD_GROUP, "product_group"),
         splittable_filters=("campaign_statuses", "product_group_statuses"),
+        # a product group id may be a catalog product group's, promoted from several ad accounts
+        extra_key=("ad_account_id",),
     ),
     "PRODUCT_ITEM": ReportLevel(
         "product_item_id",

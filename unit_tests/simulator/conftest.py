@@ -1,4 +1,5 @@
-"""Fixtures: one running simulator per module, and a bearer header with every read scope."""
+"""Fixtures: one running simulator per module (switches back to their defaults after each test), and a bearer
+header with every read scope."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ def _clean(sim: Simulator) -> Iterator[None]:
     yield
     sim.faults.clear()
     sim.oauth.restore_fixed_token()
+    sim.switches.reset()
 
 
 @pytest.fixture

@@ -1,0 +1,193 @@
+"""Named readings of behaviours the API description leaves open: one switch per open point, one value per reading.
+
+Where Pinterest's OpenAPI description (``data/openapi.json``) and docs/dev/API-NOTES.md#open-points leave a
+behaviour open, the simulator does not pick one reading silently: each plausible reading is a value of a named
+switch, so the connector's tests can run under every reading. The defaults are what the simulator did before the
+switches existed.
+
+Set them with ``Simulator(switches={"hour_date": "date"})`` (a mapping or a `Switches`), at run time with
+``sim.switches.hour_date = "date"`` or ``with sim.switches.temporarily(hour_date="date"): ...``, on the command line
+with ``--switch hour_date=date`` (repeatable), or over HTTP with ``POST /_sim/switches {"hour_date": "date"}``.
+An unknown name or value raises `SwitchError` naming the valid ones. Report jobs keep the switches of the moment
+they were created.
+
+This module imports nothing from the package: every layer may read it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Literal
+
+KeywordScope = Literal["direct", "subtree"]
+HourDate = Literal["date_hour", "date"]
+TotalDate = Literal["none", "start_date", "end_date"]
+WeekStart = Literal["monday", "sunday"]
+Throttle = Literal["http_429", "http_400_retry_after", "code_12"]
+ProductGroupIds = Literal["promotion", "catalog_product_group"]
+
+
+class SwitchError(ValueError):
+    """An unknown switch name or value; the message lists the valid ones."""
+
+
+@dataclass
+class Switches:
+    """The simulator's switches (see the module docstring); each attribute's docstring says what its values
+    assume and where the question comes from."""
+
+    keyword_scope: KeywordScope = "direct"
+    """Which keywords ``keywords/get`` returns for a parent filter.
+
+    - ``direct`` (default): ``campaign_id`` returns the keywords whose parent is that campaign; with no filter, only
+      the keywords whose parent is the ad account itself.
+    - ``subtree``: ``campaign_id`` returns the campaign's keywords and those of its ad groups; with no filter, every
+      keyword of the ad account (account, campaign and ad group parents).
+
+    ``ad_group_id`` and ``ad_group_ids`` return the ad groups' own keywords under both.
+    Source: spec ``keywords/get`` (https://developers.pinterest.com/docs/api/v5/keywords-get) is silent on whether
+    ``campaign_id`` reaches down to the campaign's ad groups. For no filter its description says it "will only
+    return keywords that specifically have parent_id set to the ad_account_id" (``direct``); ``subtree``'s
+    no-filter answer reads the account filter like the campaign filter, against that sentence.
+    """
+
+    hour_date: HourDate = "date_hour"
+    """The ``DATE`` of HOUR rows (report files and sync analytics with ``granularity=HOUR``).
+
+    - ``date_hour`` (default): ``"YYYY-MM-DD HH:00:00"``, one row per hour.
+    - ``date``: ``"YYYY-MM-DD"`` only; still 24 rows per day per entity, in hour order within each entity's list.
+
+    Source: spec ``components.schemas.Granularity`` offers HOUR, while the rows' ``DATE`` is typed ``format: date``
+    (e.g. ``CampaignsAnalyticsResponse``), which cannot carry an hour; the report file's format is not in the spec.
+    """
+
+    total_date: TotalDate = "none"
+    """The ``DATE`` of TOTAL rows (report files and sync analytics with ``granularity=TOTAL``).
+
+    - ``none`` (default): no ``DATE`` key.
+    - ``start_date``: the request's ``start_date``.
+    - ``end_date``: the request's ``end_date`` (as sent, even past today).
+
+    Source: spec ``CampaignsAnalyticsResponse`` (and the other ``*AnalyticsResponse``): ``DATE`` is "Only returned
+    when granularity is a time-based value (DAY, HOUR, WEEK, MONTH)"; what a report file's TOTAL row carries is
+    not in the spec.
+    """
+
+    week_start: WeekStart = "monday"
+    """The first day of a WEEK period (report files and sync analytics with ``granularity=WEEK``).
+
+    - ``monday`` (default): weeks run Monday to Sunday.
+    - ``sunday``: weeks run Sunday to Saturday.
+
+    Under both, a WEEK row's ``DATE`` is the first day of its week, even when that day is before the request's
+    ``start_date`` (the row then sums only the requested days); a MONTH row's is the first of its month.
+    Source: spec silent: ``components.schemas.Granularity`` lists ``WEEK`` (the ``granularity`` texts say
+    "WEEKLY"), with no first day of the week and no rule for the row's date.
+    """
+
+    throttle: Throttle = "http_429"
+    """The form of a rate-limit answer (fault kind ``rate_limit``: ``sim.faults.add("rate_limit", reset=N)``).
+
+    - ``http_429`` (default): HTTP 429, body ``{"code": 8, "message": "This request exceeded a rate limit..."}``,
+      header ``X-RateLimit-Reset: N``.
+    - ``http_400_retry_after``: HTTP 400, body ``{"code": 12, "message": "Rate limit exceeded. Retry after N
+      seconds."}``, no rate-limit header.
+    - ``code_12``: HTTP 400, body ``{"code": 12, "message": "Rate limit exceeded."}``; no wait announced anywhere.
+
+    Source: the spec shows 429 with code 8 (examples on ``multi_pins/analytics`` and ``events/create``) and declares
+    no response headers; https://developers.pinterest.com/docs/reference/rate-limits/ gives the limits but not the
+    answer's form. The two HTTP 400 forms are not in the spec (it is silent on them).
+    """
+
+    product_group_ids: ProductGroupIds = "promotion"
+    """What the ``product_group_ids`` of ``product_groups/analytics`` are, and what the PRODUCT_GROUP_ID of
+    PRODUCT_GROUP and PRODUCT_ITEM level report rows (and the reports' ``product_group_ids`` filter) names.
+
+    - ``promotion`` (default): product group promotion ids (``ProductGroupPromotion.id``); one row per promotion.
+    - ``catalog_product_group``: catalog product group ids (``ProductGroupPromotion.catalog_product_group_id``, the
+      ids of ``catalogs_product_groups/list``); one row per catalog product group promoted in the ad account,
+      summing the account's promotions of it.
+
+    Unknown ids are skipped silently under both.
+    Source: spec silent: ``product_groups/analytics`` says "List of Product group ids" only
+    (https://developers.pinterest.com/docs/api/v5/product_groups-analytics).
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, check(name, value))
+
+    # -- building and changing ----------------------------------------------------------------
+    @classmethod
+    def of(cls, value: Switches | Mapping[str, Any] | None) -> Switches:
+        """A new `Switches` from a `Switches` (copied), a mapping name -> value (the rest default), or None."""
+        if value is None:
+            return cls()
+        if isinstance(value, Switches):
+            return dataclasses.replace(value)
+        if not isinstance(value, Mapping):
+            raise SwitchError(f"switches must be a mapping name -> value or a Switches, not {type(value).__name__}")
+        switches = cls()
+        switches.update(value)
+        return switches
+
+    def update(self, values: Mapping[str, Any]) -> None:
+        """Set several switches at once; nothing changes when one name or value is invalid."""
+        checked = {name: check(name, value) for name, value in values.items()}
+        for name, value in checked.items():
+            setattr(self, name, value)
+
+    def reset(self) -> None:
+        """Every switch back to its default."""
+        self.update(DEFAULTS)
+
+    @contextmanager
+    def temporarily(self, **values: Any) -> Iterator[Switches]:
+        """Set switches for the duration of a ``with`` block, then restore the previous values."""
+        before = self.as_dict()
+        self.update(values)
+        try:
+            yield self
+        finally:
+            self.update(before)
+
+    # -- reading ------------------------------------------------------------------------------
+    def as_dict(self) -> dict[str, str]:
+        """``{name: value}`` of every switch."""
+        return {name: getattr(self, name) for name in CHOICES}
+
+    def key(self) -> tuple[str, ...]:
+        """The values in a fixed order: part of every cache key (`cache.py`)."""
+        return tuple(getattr(self, name) for name in CHOICES)
+
+
+def _choices() -> dict[str, tuple[str, ...]]:
+    hints = typing.get_type_hints(Switches)
+    return {f.name: typing.get_args(hints[f.name]) for f in dataclasses.fields(Switches)}
+
+
+#: switch name -> its valid values, the default first
+CHOICES: dict[str, tuple[str, ...]] = _choices()
+#: switch name -> its default value
+DEFAULTS: dict[str, str] = {f.name: f.default for f in dataclasses.fields(Switches)}  # type: ignore[misc]
+
+
+def check(name: str, value: Any) -> str:
+    """`value` when it is a valid value of switch `name`; `SwitchError` listing the valid ones otherwise."""
+    if name not in CHOICES:
+        raise SwitchError(f"unknown switch {name!r}; the switches are: {', '.join(CHOICES)}")
+    if value not in CHOICES[name]:
+        raise SwitchError(f"switch {name!r} has no value {value!r}; its values are: {', '.join(CHOICES[name])}")
+    return str(value)
+
+
+def parse_assignment(text: str) -> tuple[str, str]:
+    """``"NAME=VALUE"`` (the CLI's ``--switch``) -> ``(name, value)``, checked."""
+    name, sep, value = text.partition("=")
+    if not sep:
+        raise SwitchError(f"expected NAME=VALUE, got {text!r}; the switches are: {', '.join(CHOICES)}")
+    name, value = name.strip(), value.strip()
+    return name, check(name, value)
