@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import base64
 import logging
+import threading
 import time
 from collections.abc import Mapping, MutableMapping
 from datetime import timedelta
 from typing import Any, ClassVar, Optional, Union
+from urllib.parse import urlsplit
 
 import requests
 from airbyte_cdk.models import FailureType
@@ -24,12 +26,13 @@ from airbyte_cdk.sources.streams.http.requests_native_auth import (
     SingleUseRefreshTokenOauth2Authenticator,
     TokenAuthenticator,
 )
-from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
+from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets, filter_secrets
 from airbyte_cdk.utils.datetime_helpers import AirbyteDateTime, ab_datetime_now
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from typing_extensions import override
 
 from source_pinterest_marketing.config import AccessTokenCredentials, PinterestConfig
+from source_pinterest_marketing.errors import PinterestError, config_error
 
 logger = logging.getLogger("airbyte")
 
@@ -43,20 +46,25 @@ class PinterestOAuthAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
     """Rotating-refresh-token OAuth with HTTP Basic client authentication.
 
     `connector_config` is the user's own (mutable) config: the CDK writes the rotated refresh token into it
-    and emits it as a CONTROL message, so Airbyte saves it."""
+    and emits it as a CONTROL message, so Airbyte saves it. Refreshes are single-flight (the CDK's lock); a
+    definitive rejection (an invalid, expired or revoked grant) is remembered, so no thread asks again."""
 
-    #: attempts of one refresh when the token endpoint fails transiently (5xx, 429, no connection)
-    max_attempts: ClassVar[int] = 5
     #: first wait between attempts (doubled each time, at most `retry_max_seconds`)
     retry_base_seconds: ClassVar[float] = 2.0
     retry_max_seconds: ClassVar[float] = 30.0
-    request_timeout_seconds: ClassVar[float] = 60.0
+    #: (connect, read) timeouts of a token request
+    request_timeout_seconds: ClassVar[tuple[float, float]] = (10.0, 60.0)
 
-    def __init__(self, connector_config: MutableMapping[str, Any], api_base_url: str) -> None:
+    def __init__(self, connector_config: MutableMapping[str, Any], api_base_url: str, max_attempts: int = 5) -> None:
         credentials = connector_config["credentials"]
         basic = base64.b64encode(f"{credentials['client_id']}:{credentials['client_secret']}".encode()).decode()
         add_to_secrets(basic)
         self.persisted_credentials: MutableMapping[str, Any] = credentials
+        #: attempts of one refresh when the token endpoint fails transiently (5xx, 429, no connection)
+        self.max_attempts = max_attempts
+        #: the token endpoint's definitive answer that the grant is no good: raised again without asking
+        self.rejection: Optional[AirbyteTracedException] = None
+        self.invalidation_lock = threading.Lock()
         super().__init__(
             connector_config=connector_config,
             token_refresh_endpoint=f"{api_base_url}/oauth/token",
@@ -65,14 +73,12 @@ class PinterestOAuthAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
 
     @override
     def refresh_access_token(self) -> tuple[str, AirbyteDateTime, Optional[str]]:  # type: ignore[override]
+        if self.rejection is not None:
+            raise self.rejection
         answer = self._token_answer()
         access_token = answer.get("access_token")
         if not isinstance(access_token, str) or not access_token:
-            raise AirbyteTracedException(
-                message="Pinterest's token endpoint answered without an access token.",
-                internal_message=f"token endpoint answer without access_token (keys {sorted(answer)})",
-                failure_type=FailureType.system_error,
-            )
+            raise not_a_token(self.endpoint, f"an answer without an access token (keys {sorted(answer)})")
         add_to_secrets(access_token)
         refresh_token = answer.get("refresh_token")
         if isinstance(refresh_token, str) and refresh_token:
@@ -88,61 +94,96 @@ class PinterestOAuthAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
         seconds = expires_in if isinstance(expires_in, int) and expires_in > 0 else DEFAULT_ACCESS_TOKEN_SECONDS
         return access_token, ab_datetime_now() + timedelta(seconds=seconds), refresh_token
 
+    def invalidate(self, rejected_token: str) -> bool:
+        """The API rejected `rejected_token` (HTTP 401): if it is still the current one, the next request refreshes
+        it first (once, whichever thread asks first). False when it was already replaced."""
+        with self.invalidation_lock:
+            if rejected_token != self.access_token:
+                return False
+            self.set_token_expiry_date(ab_datetime_now() - timedelta(seconds=1))
+            return True
+
+    @property
+    def endpoint(self) -> str:
+        return str(self.get_token_refresh_endpoint())
+
     def _token_answer(self) -> Mapping[str, Any]:
         """POST the refresh form; retry transient failures, turn rejections into config errors."""
-        endpoint = str(self.get_token_refresh_endpoint())
         wait = self.retry_base_seconds
         for attempt in range(1, self.max_attempts + 1):
             last_attempt = attempt == self.max_attempts
             try:
                 response = requests.post(
-                    endpoint,
+                    self.endpoint,
                     data=self.build_refresh_request_body(),
                     headers=self.build_refresh_request_headers(),
                     timeout=self.request_timeout_seconds,
                 )
             except requests.RequestException as error:
                 if last_attempt:
-                    raise
-                logger.warning("Pinterest's token endpoint could not be reached (%s); retrying", type(error).__name__)
+                    raise unreachable(self.endpoint, error) from None
+                logger.warning(
+                    "Pinterest's token endpoint could not be reached (%s); retrying in %.0f s", type(error).__name__, wait
+                )
             else:
                 if response.ok:
-                    return _json_object(response)
+                    return _token_object(self.endpoint, response)
                 if response.status_code != 429 and response.status_code < 500:
-                    raise token_endpoint_error(response)
+                    self.rejection = token_endpoint_error(response)
+                    raise self.rejection
                 if last_attempt:
-                    raise AirbyteTracedException(
-                        message=(
-                            f"Pinterest's token endpoint kept failing (HTTP {response.status_code}) while refreshing "
-                            "the access token; the next sync tries again."
-                        ),
-                        internal_message=f"token endpoint HTTP {response.status_code} after {attempt} attempts",
-                        failure_type=FailureType.transient_error,
+                    raise PinterestError(
+                        f"Pinterest's token endpoint at {_host(self.endpoint)} kept failing (HTTP "
+                        f"{response.status_code}) while refreshing the access token; the next sync tries again.",
+                        FailureType.transient_error,
                     )
-                logger.warning("Pinterest's token endpoint answered HTTP %d; retrying", response.status_code)
+                logger.warning("Pinterest's token endpoint answered HTTP %d; retrying in %.0f s", response.status_code, wait)
             time.sleep(wait)
             wait = min(wait * 2, self.retry_max_seconds)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
 
-def _json_object(response: requests.Response) -> Mapping[str, Any]:
+def _host(url: str) -> str:
+    return urlsplit(url).netloc or url
+
+
+def unreachable(url: str, error: Exception) -> AirbyteTracedException:
+    """Pinterest cannot be reached at all (no connection, no answer in time): transient."""
+    message = (
+        f"Cannot reach Pinterest at {_host(url)} ({type(error).__name__}); check the network (and `api_base_url` or "
+        "`environment` if set). The next sync tries again."
+    )
+    return PinterestError(message, FailureType.transient_error, internal_message=filter_secrets(str(error)))
+
+
+def not_a_token(url: str, what: str) -> AirbyteTracedException:
+    message = (
+        f"The token endpoint at {_host(url)} did not answer with a token ({what}): is it Pinterest's API? "
+        "Check `api_base_url` and `environment`."
+    )
+    return PinterestError(message, FailureType.system_error)
+
+
+def _token_object(url: str, response: requests.Response) -> Mapping[str, Any]:
     try:
         body = response.json()
     except ValueError:
         body = None
     if not isinstance(body, Mapping):
-        raise AirbyteTracedException(
-            message="Pinterest's token endpoint answered with a body that is not a JSON object.",
-            internal_message=f"token endpoint body: {response.headers.get('Content-Type')}",
-            failure_type=FailureType.system_error,
-        )
+        raise not_a_token(url, f"HTTP {response.status_code}, {response.headers.get('Content-Type', 'no content type')}")
     return body
 
 
-def token_endpoint_error(response: requests.Response | None) -> AirbyteTracedException:
-    """A clear, secret-free config error for a rejected refresh."""
-    status = response.status_code if response is not None else None
-    if status == 401:
+def token_endpoint_error(response: requests.Response) -> AirbyteTracedException:
+    """A clear, secret-free config error for a rejected refresh (or an answer that is not Pinterest's)."""
+    status = response.status_code
+    kind = response.headers.get("Content-Type", "")
+    if "json" not in kind or status in (404, 405):
+        message = (
+            f"The server at {_host(response.url or '')} does not answer like Pinterest's token endpoint (HTTP {status}, "
+            f"{kind or 'no content type'}). Check `api_base_url` and `environment`."
+        )
+    elif status == 401:
         message = (
             "Pinterest rejected the app's client credentials (HTTP 401 from the token endpoint). "
             "Check `credentials.client_id` and `credentials.client_secret`."
@@ -152,7 +193,7 @@ def token_endpoint_error(response: requests.Response | None) -> AirbyteTracedExc
             f"Pinterest rejected the refresh token (HTTP {status}): it is invalid, expired, revoked "
             "or was already used. Re-authenticate the source to get a new refresh token."
         )
-    return AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.config_error)
+    return config_error(message)
 
 
 def warn_if_refresh_token_expires_soon(expires_at: int, now: float | None = None) -> None:
@@ -168,13 +209,14 @@ def warn_if_refresh_token_expires_soon(expires_at: int, now: float | None = None
 Authenticator = Union[PinterestOAuthAuthenticator, TokenAuthenticator]
 
 
-def build_authenticator(config: PinterestConfig, raw_config: Mapping[str, Any]) -> Authenticator:
+def build_authenticator(config: PinterestConfig, raw_config: Mapping[str, Any], token_attempts: int = 5) -> Authenticator:
     """The authenticator for the configured credentials; one instance is shared by every stream.
 
     `raw_config` is the user's config as given to the connector: rotated tokens are written into it
-    (and emitted from it), so it must be the user's own mapping, not the validated copy."""
+    (and emitted from it), so it must be the user's own mapping, not the validated copy. `token_attempts`:
+    tries of one token refresh when the endpoint fails transiently (`check` tries less than a sync)."""
     if isinstance(config.credentials, AccessTokenCredentials):
         add_to_secrets(config.credentials.access_token)
         return TokenAuthenticator(token=config.credentials.access_token)
     persisted = raw_config if isinstance(raw_config, MutableMapping) else dict(raw_config)
-    return PinterestOAuthAuthenticator(persisted, config.api_base_url)
+    return PinterestOAuthAuthenticator(persisted, config.api_base_url, max_attempts=token_attempts)

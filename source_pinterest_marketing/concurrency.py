@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from queue import Queue
 from typing import Any, Optional
 
-from airbyte_cdk.models import AirbyteMessage, ConfiguredAirbyteCatalog, ConfiguredAirbyteStream, FailureType, SyncMode
+from airbyte_cdk.models import AirbyteMessage, ConfiguredAirbyteCatalog, ConfiguredAirbyteStream, SyncMode
 from airbyte_cdk.sources.concurrent_source.concurrent_source import ConcurrentSource
 from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
 from airbyte_cdk.sources.message import InMemoryMessageRepository, MessageRepository
@@ -35,6 +35,7 @@ from airbyte_cdk.utils.slice_hasher import SliceHasher
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from typing_extensions import override
 
+from source_pinterest_marketing.errors import config_error
 from source_pinterest_marketing.streams.base import PinterestStream
 
 #: records buffered between the worker threads and the output (bounds memory)
@@ -179,4 +180,4 @@ class ConcurrentRead:
 
 def _catalog_error(problem: str) -> AirbyteTracedException:
     message = f"Invalid configured catalog: {problem}. Refresh the source schema (discover) and try again."
-    return AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.config_error)
+    return config_error(message)

@@ -8,7 +8,9 @@ quotes the bad value for plain fields and never for secrets.
 
 from __future__ import annotations
 
+import difflib
 import json
+import logging
 import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
@@ -30,6 +32,7 @@ from pydantic import (
     model_validator,
 )
 
+logger = logging.getLogger("airbyte")
 DOCS_URL = "https://github.com/source-pinterest-marketing/source-pinterest-marketing/blob/main/docs/pinterest-marketing.md"
 PRODUCTION_API_BASE = "https://api.pinterest.com/v5"
 SANDBOX_API_BASE = "https://api-sandbox.pinterest.com/v5"
@@ -151,6 +154,7 @@ class AccessTokenCredentials(BaseModel):
 def _window_days_field(default: int, title: str, description: str, order: int) -> Any:
     return Field(
         default,
+        strict=True,
         title=title,
         description=description,
         json_schema_extra={"enum": api_enums()["attribution_window_days"], "order": order},
@@ -392,6 +396,7 @@ class PinterestConfig(AttributionSettings):
     )
     lookback_window_days: int = Field(
         30,
+        strict=True,
         ge=0,
         le=365,
         title="Lookback window (days)",
@@ -406,6 +411,7 @@ class PinterestConfig(AttributionSettings):
     )
     num_workers: int = Field(
         8,
+        strict=True,
         ge=1,
         le=20,
         title="Concurrent requests",
@@ -414,6 +420,7 @@ class PinterestConfig(AttributionSettings):
     )
     rate_limit_max_wait_seconds: int = Field(
         900,
+        strict=True,
         ge=1,
         le=86400,
         title="Longest rate-limit wait (seconds)",
@@ -425,6 +432,7 @@ class PinterestConfig(AttributionSettings):
     )
     report_jobs_in_flight: int = Field(
         4,
+        strict=True,
         ge=1,
         le=20,
         title="Report jobs in flight",
@@ -507,9 +515,10 @@ def _describe_error(error: Mapping[str, Any]) -> str:
 
 
 def load_config(raw: Mapping[str, Any]) -> PinterestConfig:
-    """Validate the user's config once; raise a config_error naming every bad field."""
+    """Validate the user's config once; raise a config_error naming every bad field. Numbers are not coerced (a
+    boolean or a string is not a number here), and a key the spec does not know is logged with the closest one."""
     try:
-        return PinterestConfig.model_validate(dict(raw))
+        config = PinterestConfig.model_validate(dict(raw))
     except ValidationError as error:
         problems = "; ".join(_describe_error(detail) for detail in error.errors(include_url=False))
         raise AirbyteTracedException(
@@ -517,6 +526,19 @@ def load_config(raw: Mapping[str, Any]) -> PinterestConfig:
             internal_message=f"Invalid configuration: {problems}",
             failure_type=FailureType.config_error,
         ) from None
+    warn_about_unknown_keys(config)
+    return config
+
+
+def warn_about_unknown_keys(config: PinterestConfig) -> None:
+    """A top-level key the spec does not know is ignored: say so, with the closest known key (a typo)."""
+    known = [field.alias or name for name, field in PinterestConfig.model_fields.items()]
+    for key in sorted(config.model_extra or {}):
+        if key.startswith("_"):  # internal keys of the platform
+            continue
+        closest = difflib.get_close_matches(key, known, n=1)
+        hint = f" (did you mean `{closest[0]}`?)" if closest else ""
+        logger.warning("The configuration key `%s` is not one of this connector's and is ignored%s.", key, hint)
 
 
 def connector_spec_schema() -> dict[str, Any]:

@@ -18,6 +18,8 @@ from source_pinterest_marketing.transport import Sender
 logger = logging.getLogger("airbyte")
 #: retries of a failing request (5xx, timeouts, rate limits) before the stream fails
 SYNC_MAX_RETRIES = 8
+#: attempts of a token refresh when the token endpoint fails transiently (waits 2, 4, 8, 16 s between)
+SYNC_TOKEN_ATTEMPTS = 5
 T = TypeVar("T")
 
 
@@ -103,12 +105,19 @@ class SyncContext:
     selected_streams: Optional[frozenset[str]] = None
 
     @classmethod
-    def create(cls, config: PinterestConfig, raw_config: Mapping[str, Any], max_retries: int = SYNC_MAX_RETRIES) -> SyncContext:
+    def create(
+        cls,
+        config: PinterestConfig,
+        raw_config: Mapping[str, Any],
+        max_retries: int = SYNC_MAX_RETRIES,
+        token_attempts: int = SYNC_TOKEN_ATTEMPTS,
+    ) -> SyncContext:
         """The context of one sync (or check): `raw_config` is the user's own config, where rotated OAuth
-        tokens are written (see auth.py)."""
+        tokens are written (see auth.py); `max_retries` and `token_attempts` bound how long a failing request
+        or token refresh is retried."""
         sender = Sender(
             base_url=config.api_base_url,
-            authenticator=build_authenticator(config, raw_config),
+            authenticator=build_authenticator(config, raw_config, token_attempts),
             api_budget=build_api_budget(),
             max_retries=max_retries,
             max_rate_limit_wait_seconds=config.rate_limit_max_wait_seconds,

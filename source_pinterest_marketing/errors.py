@@ -9,8 +9,10 @@ not the HTTP status (docs/dev/API-NOTES.md#errors-body-and-codes). The policy, a
 |   429, body code 8 or 12, or a 400   | Retry-After, "retry after N seconds"), else    |              |
 |   saying "retry after N seconds"     | exponential backoff; retry                     |              |
 | 5xx, timeouts, dropped connections   | bounded retries with exponential backoff       | transient    |
-| 401                                  | refresh the OAuth token once, then fail        | config       |
+| 401                                  | refresh the OAuth token and retry, at most 3   | config       |
+|                                      | times a request (access token: fail at once)   |              |
 | 400                                  | fail with the API's own message (no retry)     | system       |
+| a 4xx that is not JSON (not the API) | fail: check `api_base_url` / `environment`     | config       |
 | 403 / 404 on an ad account path      | fail naming the ad account                     | config       |
 | a stream's declared "empty" answer   | ignore (e.g. 409/4182: user has no catalog)     | -            |
 
@@ -23,11 +25,13 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Optional, Union
+from urllib.parse import urlsplit
 
 import requests
 from airbyte_cdk.models import FailureType
@@ -38,16 +42,36 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest_marketing.config import SCOPES
 
+logger = logging.getLogger("airbyte")
 #: body codes of a rate limit: 8 is documented; 12 is what throttled analytics requests are seen to answer
 RATE_LIMIT_CODES = frozenset({8, 12})
 #: a throttled request's message that says how long to wait ("Retry after 30 seconds")
 _RETRY_AFTER_MESSAGE = re.compile(r"retry after (\d+(?:\.\d+)?) ?s", re.IGNORECASE)
 MISSING_SCOPE_CODE = 3
 _AD_ACCOUNT_IN_PATH = re.compile(r"/ad_accounts/(\d+)")
+#: a request answered HTTP 401 this many times, each after a successful refresh, fails
+MAX_REFRESHES_PER_REQUEST = 3
 REAUTHENTICATE = (
     "Pinterest rejected the access token (HTTP 401) even after refreshing it. "
     "Re-authenticate the source (a new refresh token from the authorize helper or the Airbyte UI)."
 )
+ACCESS_TOKEN_REJECTED = (
+    "Pinterest rejected the access token (HTTP 401): it is invalid or expired, and an access token is not refreshed. "
+    "Set a new `credentials.access_token`, or use OAuth with a refresh token."
+)
+
+
+class PinterestError(AirbyteTracedException):
+    """An error the connector raises itself, in its own words: `message` is for the user (never a secret),
+    `internal_message` for the logs."""
+
+    def __init__(self, message: str, failure_type: FailureType, internal_message: Optional[str] = None) -> None:
+        super().__init__(message=message, internal_message=internal_message or message, failure_type=failure_type)
+
+
+def config_error(message: str) -> PinterestError:
+    """An error the user fixes in the configuration (or the catalog, or the state)."""
+    return PinterestError(message, FailureType.config_error)
 
 
 @dataclass(frozen=True)
@@ -84,7 +108,11 @@ def is_rate_limited(response: requests.Response) -> bool:
 
 
 class PinterestErrorHandler(HttpStatusErrorHandler):
-    """Maps Pinterest answers to CDK response actions, with messages that name what failed."""
+    """Maps Pinterest answers to CDK response actions, with messages that name what failed.
+
+    `invalidate_token`: for OAuth, called with an access token the API rejected (HTTP 401); the request is then
+    retried, and the authenticator refreshes the token first, once for every thread (see auth.py). None: the
+    token cannot be refreshed (access-token mode)."""
 
     def __init__(
         self,
@@ -93,22 +121,43 @@ class PinterestErrorHandler(HttpStatusErrorHandler):
         ignored_errors: tuple[IgnoredError, ...] = (),
         max_retries: int = 8,
         max_time: timedelta = timedelta(minutes=15),
+        invalidate_token: Optional[Callable[[str], bool]] = None,
     ) -> None:
         super().__init__(logger=logger, error_mapping=DEFAULT_ERROR_MAPPING, max_retries=max_retries, max_time=max_time)
-        self._stream_name = stream_name
-        self._ignored_errors = ignored_errors
-        # Requests already answered "refresh the token, then retry": a second 401 fails them.
-        self._refreshed_requests: weakref.WeakSet[requests.PreparedRequest] = weakref.WeakSet()
+        self.stream_name = stream_name
+        self.ignored_errors = ignored_errors
+        self.invalidate_token = invalidate_token
+        #: 401s answered per request: a token can expire again while a request is retried, a few times at most
+        self.unauthorized: weakref.WeakKeyDictionary[requests.PreparedRequest, int] = weakref.WeakKeyDictionary()
+        #: the last resolution of each thread's request (what a failure after the last retry is about)
+        self.last = threading.local()
 
     def interpret_response(
         self, response_or_exception: Optional[Union[requests.Response, Exception]] = None
     ) -> ErrorResolution:
+        resolution = self._resolve(response_or_exception)
+        self.last.resolution = resolution
+        return resolution
+
+    def last_problem(self) -> Optional[str]:
+        """What went wrong with this thread's last request, if anything."""
+        resolution: Optional[ErrorResolution] = getattr(self.last, "resolution", None)
+        return resolution.error_message if resolution is not None else None
+
+    def _resolve(self, response_or_exception: Optional[Union[requests.Response, Exception]]) -> ErrorResolution:
+        if isinstance(response_or_exception, requests.RequestException):
+            # no answer: a dropped or refused connection, a timeout
+            return ErrorResolution(
+                ResponseAction.RETRY,
+                FailureType.transient_error,
+                f"no answer from Pinterest for stream '{self.stream_name}' ({type(response_or_exception).__name__})",
+            )
         if not isinstance(response_or_exception, requests.Response) or response_or_exception.ok:
             return super().interpret_response(response_or_exception)
         response = response_or_exception
         status = response.status_code
         code, message = api_error(response)
-        where = f"stream '{self._stream_name}', {response.request.method} {_path_of(response)}"
+        where = f"stream '{self.stream_name}', {response.request.method} {_path_of(response)}"
 
         if is_rate_limited(response):
             return ErrorResolution(
@@ -116,9 +165,18 @@ class PinterestErrorHandler(HttpStatusErrorHandler):
                 FailureType.transient_error,
                 f"Pinterest rate limit reached ({where}): {message}",
             )
-        for ignored in self._ignored_errors:
+        for ignored in self.ignored_errors:
             if status == ignored.status and ignored.code in (None, code):
                 return ErrorResolution(ResponseAction.IGNORE, None, f"{ignored.log_message} ({where})")
+        if status < 500 and code is None and "json" not in response.headers.get("Content-Type", ""):
+            host = urlsplit(response.url or "").netloc
+            return ErrorResolution(
+                ResponseAction.FAIL,
+                FailureType.config_error,
+                f"The server at {host} does not answer like the Pinterest API (HTTP {status}, "
+                f"{response.headers.get('Content-Type') or 'no content type'}) in {where}. "
+                "Check `api_base_url` and `environment`.",
+            )
         if status == 401 and code == MISSING_SCOPE_CODE:
             return ErrorResolution(
                 ResponseAction.FAIL,
@@ -127,12 +185,7 @@ class PinterestErrorHandler(HttpStatusErrorHandler):
                 f"{message}). Re-authenticate the source and grant the scopes {SCOPES}.",
             )
         if status == 401:
-            # Refresh once per request; if the retried request is rejected again, fail with our message
-            # (the CDK's own one does not say what to do).
-            if response.request in self._refreshed_requests:
-                return ErrorResolution(ResponseAction.FAIL, FailureType.config_error, REAUTHENTICATE)
-            self._refreshed_requests.add(response.request)
-            return ErrorResolution(ResponseAction.REFRESH_TOKEN_THEN_RETRY, FailureType.config_error, REAUTHENTICATE)
+            return self._unauthorized(response)
         if status in (403, 404):
             account = _AD_ACCOUNT_IN_PATH.search(_path_of(response))
             subject = f"ad account {account.group(1)}" if account else "this resource"
@@ -156,6 +209,24 @@ class PinterestErrorHandler(HttpStatusErrorHandler):
             )
         return super().interpret_response(response)
 
+    def _unauthorized(self, response: requests.Response) -> ErrorResolution:
+        """HTTP 401: the access token expired or was replaced. OAuth: retry with a refreshed token, a few times for
+        one request (tokens can expire again during its retries); then, or in access-token mode, a config error."""
+        if self.invalidate_token is None:
+            return ErrorResolution(ResponseAction.FAIL, FailureType.config_error, ACCESS_TOKEN_REJECTED)
+        request = response.request
+        rejected = self.unauthorized.get(request, 0) + 1
+        if rejected > MAX_REFRESHES_PER_REQUEST:
+            return ErrorResolution(ResponseAction.FAIL, FailureType.config_error, REAUTHENTICATE)
+        self.unauthorized[request] = rejected
+        sent = (request.headers.get("Authorization") or "").removeprefix("Bearer ")
+        self.invalidate_token(sent)
+        return ErrorResolution(
+            ResponseAction.RETRY,
+            FailureType.transient_error,
+            f"Pinterest rejected the access token (HTTP 401) for stream '{self.stream_name}': refreshing it and retrying",
+        )
+
 
 def _path_of(response: requests.Response) -> str:
     url = response.request.url or response.url or ""
@@ -163,7 +234,9 @@ def _path_of(response: requests.Response) -> str:
 
 
 class PinterestBackoffStrategy(BackoffStrategy):
-    """Wait what Pinterest asks on rate limits; exponential backoff (capped) for everything else.
+    """Wait what Pinterest asks on rate limits; exponential backoff (capped) for everything else; a moment only
+    before retrying with a refreshed token (HTTP 401). Each wait is logged at WARN, saying what happened and what
+    comes next.
 
     A rate limit that asks for a longer wait than `max_wait_seconds` (the daily quota) is not
     waited out: the stream fails with a transient error, so the state checkpointed so far is kept
@@ -173,10 +246,12 @@ class PinterestBackoffStrategy(BackoffStrategy):
 
     base_seconds: float = 2.0
     max_seconds: float = 120.0
+    #: before retrying with a refreshed token (the CDK's retry adds a second)
+    refreshed_token_seconds: float = 0.01
 
     def __init__(self, stream_name: str = "", max_wait_seconds: float = 900.0) -> None:
-        self._stream_name = stream_name
-        self._max_wait_seconds = max_wait_seconds
+        self.stream_name = stream_name
+        self.max_wait_seconds = max_wait_seconds
 
     def backoff_time(
         self,
@@ -188,13 +263,24 @@ class PinterestBackoffStrategy(BackoffStrategy):
             if isinstance(response_or_exception, requests.RequestException)
             else response_or_exception
         )
-        if response is not None and is_rate_limited(response):
+        exponential = float(min(self.base_seconds * (2 ** max(attempt_count - 1, 0)), self.max_seconds))
+        if response is None:
+            problem = f"no answer ({type(response_or_exception).__name__})"
+            return self._log(problem, exponential, attempt_count)
+        where = f"{response.request.method} {_path_of(response)}"
+        if response.status_code == 401:
+            return self._log(f"the access token was rejected (HTTP 401) at {where}", self.refreshed_token_seconds, attempt_count)
+        if is_rate_limited(response):
             announced = _announced_wait(response)
-            if announced is not None:
-                if announced > self._max_wait_seconds:
-                    raise RateLimitBudgetExceeded(self._stream_name, response, announced, self._max_wait_seconds)
-                return announced
-        return float(min(self.base_seconds * (2 ** max(attempt_count - 1, 0)), self.max_seconds))
+            if announced is not None and announced > self.max_wait_seconds:
+                raise RateLimitBudgetExceeded(self.stream_name, response, announced, self.max_wait_seconds)
+            wait = announced if announced is not None else exponential
+            return self._log(f"Pinterest's rate limit (HTTP {response.status_code}) at {where}", wait, attempt_count)
+        return self._log(f"Pinterest answered HTTP {response.status_code} at {where}", exponential, attempt_count)
+
+    def _log(self, problem: str, wait: float, attempt: int) -> float:
+        logger.warning("Stream %s: %s; retry %d in %.1f s", self.stream_name, problem, attempt, wait)
+        return wait
 
 
 def _announced_wait(response: requests.Response) -> Optional[float]:
@@ -211,26 +297,22 @@ def _announced_wait(response: requests.Response) -> Optional[float]:
     return float(said.group(1)) if said else None
 
 
-class RateLimitBudgetExceeded(AirbyteTracedException):
+class RateLimitBudgetExceeded(PinterestError):
     """Pinterest asks to wait longer than the configured budget (typically the daily quota)."""
 
     def __init__(self, stream_name: str, response: requests.Response, wait: float, budget: float) -> None:
         request = response.request
         message = (
             f"Pinterest's rate limit for stream '{stream_name}' asks to wait {wait:.0f}s, more than the "
-            f"configured `rate_limit_max_wait_seconds` ({budget:.0f}s), at {request.method} {request.url}. "
+            f"configured `rate_limit_max_wait_seconds` ({budget:.0f}s), at {request.method} {_path_of(response)}. "
             "The state of the partitions finished so far was saved; the next sync resumes from there."
         )
-        super().__init__(message=message, internal_message=message, failure_type=FailureType.transient_error)
+        super().__init__(message, FailureType.transient_error)
 
 
-class UnexpectedResponseError(AirbyteTracedException):
+class UnexpectedResponseError(PinterestError):
     """A successful answer whose body is not what the API documents (not JSON, no `items`, ...)."""
 
     def __init__(self, stream_name: str, url: str, problem: str) -> None:
         path = url.split("?", 1)[0]
-        super().__init__(
-            message=f"Unexpected response from Pinterest for stream '{stream_name}' ({path}): {problem}.",
-            internal_message=f"Unexpected response for stream '{stream_name}' from {path}: {problem}",
-            failure_type=FailureType.system_error,
-        )
+        super().__init__(f"Unexpected response from Pinterest for stream '{stream_name}' ({path}): {problem}.", FailureType.system_error)

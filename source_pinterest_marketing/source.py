@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Any, Optional
 
-import requests
 from airbyte_cdk.models import (
     AdvancedAuth,
     AirbyteConnectionStatus,
@@ -16,7 +15,6 @@ from airbyte_cdk.models import (
     AuthFlowType,
     ConfiguredAirbyteCatalog,
     ConnectorSpecification,
-    FailureType,
     OAuthConfigSpecification,
     Status,
     SyncMode,
@@ -32,13 +30,18 @@ from typing_extensions import override
 from source_pinterest_marketing.concurrency import ConcurrentRead
 from source_pinterest_marketing.config import DOCS_URL, connector_spec_schema, load_config
 from source_pinterest_marketing.context import SyncContext
+from source_pinterest_marketing.errors import config_error
+from source_pinterest_marketing.inputs import read_catalog_file, read_config_file, read_state_file
+from source_pinterest_marketing.outcome import SyncOutcome
 from source_pinterest_marketing.streams import build_streams
 from source_pinterest_marketing.streams.ads import AD_ACCOUNTS
 from source_pinterest_marketing.streams.base import PinterestStream
 from source_pinterest_marketing.streams.organic import USER_ACCOUNT
 from source_pinterest_marketing.streams.reports import custom_report_declarations
 
+#: a check answers in seconds: few retries of a request or a token refresh, not a sync's patience
 CHECK_MAX_RETRIES = 2
+CHECK_TOKEN_ATTEMPTS = 2
 
 ADVANCED_AUTH = AdvancedAuth(
     auth_flow_type=AuthFlowType.oauth2_0,
@@ -77,6 +80,21 @@ class SourcePinterestMarketing(AbstractSource):
     # secret; the CDK's JSON-schema pre-check would report the same problems less clearly.
     check_config_against_spec = False
 
+    @staticmethod
+    @override
+    def read_config(config_path: str) -> MutableMapping[str, Any]:
+        return read_config_file(config_path)
+
+    @classmethod
+    @override
+    def read_catalog(cls, catalog_path: str) -> ConfiguredAirbyteCatalog:
+        return read_catalog_file(catalog_path)
+
+    @classmethod
+    @override
+    def read_state(cls, state_path: str) -> list[AirbyteStateMessage]:
+        return read_state_file(state_path)
+
     @override
     def spec(self, logger: logging.Logger) -> ConnectorSpecification:
         return ConnectorSpecification(
@@ -98,8 +116,9 @@ class SourcePinterestMarketing(AbstractSource):
         the user account (`user_accounts:read`) and each configured ad account (`ads:read`), or the
         first page of the accessible ad accounts."""
         try:
-            # A check answers in seconds: a few retries, not a sync's patience.
-            context = SyncContext.create(load_config(config), config, max_retries=CHECK_MAX_RETRIES)
+            context = SyncContext.create(
+                load_config(config), config, max_retries=CHECK_MAX_RETRIES, token_attempts=CHECK_TOKEN_ATTEMPTS
+            )
             # custom reports the API would refuse fail here, not in the sync
             list(custom_report_declarations(context.config))
             for declaration in (USER_ACCOUNT, AD_ACCOUNTS):
@@ -131,23 +150,27 @@ class SourcePinterestMarketing(AbstractSource):
         catalog: ConfiguredAirbyteCatalog,
         state: Optional[list[AirbyteStateMessage]] = None,
     ) -> Iterator[AirbyteMessage]:
-        """Read the catalog with `num_workers` threads (see concurrency.py)."""
+        """Read the catalog with `num_workers` threads (see concurrency.py); a failed sync ends with one summary
+        of its failures (see `SyncOutcome`)."""
         context = SyncContext.create(load_config(config), config)
-        context.selected_streams = frozenset(configured.stream.name for configured in catalog.streams)
+        selected = [configured.stream.name for configured in catalog.streams]
+        repeated = sorted({name for name in selected if selected.count(name) > 1})
+        if repeated:
+            raise config_error(
+                f"Invalid configured catalog: it lists the stream(s) {repeated} more than once (each would be read "
+                "that many times). List each stream once."
+            )
+        if not selected:
+            logger.info("The configured catalog selects no stream: there is nothing to read.")
+            return
+        context.selected_streams = frozenset(selected)
         streams = {stream.name: stream for stream in build_streams(context)}
         # Refresh the OAuth token once here, on the main thread, before the workers start.
-        try:
-            context.authenticator.get_auth_header()
-        except requests.RequestException as error:
-            raise AirbyteTracedException(
-                message=f"Could not reach Pinterest's token endpoint to refresh the access token: {type(error).__name__}.",
-                internal_message=filter_secrets(str(error)),
-                failure_type=FailureType.transient_error,
-            ) from None
+        context.authenticator.get_auth_header()
         self.current_read = ConcurrentRead(logger, context.config.num_workers)
         started = time.monotonic()
         try:
-            yield from self.current_read.run(streams, catalog, ConnectorStateManager(state=state))
+            yield from SyncOutcome().watch(self.current_read.run(streams, catalog, ConnectorStateManager(state=state)))
         finally:
             self.current_read = None
             context.progress.log_totals(time.monotonic() - started)

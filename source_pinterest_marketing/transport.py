@@ -14,12 +14,24 @@ from collections.abc import Mapping
 from typing import Any, Optional
 
 import requests
+from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.http_config import MAX_CONNECTION_POOL_SIZE
 from airbyte_cdk.sources.streams.call_rate import APIBudget, LimiterSession
 from airbyte_cdk.sources.streams.http.http_client import HttpClient
+from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest_marketing.auth import Authenticator
-from source_pinterest_marketing.errors import IgnoredError, PinterestBackoffStrategy, PinterestErrorHandler
+from source_pinterest_marketing.errors import (
+    IgnoredError,
+    PinterestBackoffStrategy,
+    PinterestError,
+    PinterestErrorHandler,
+)
+
+#: (connect, read) timeouts of a request: nothing waits forever on a silent server (a read timeout counts
+#: between two chunks of a streamed body, not for the whole body)
+REQUEST_TIMEOUT_SECONDS = (10.0, 300.0)
 
 
 class Sender:
@@ -41,7 +53,7 @@ class Sender:
         adapter = requests.adapters.HTTPAdapter(pool_connections=MAX_CONNECTION_POOL_SIZE, pool_maxsize=MAX_CONNECTION_POOL_SIZE)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
-        self._clients: dict[str, HttpClient] = {}
+        self._clients: dict[str, tuple[HttpClient, PinterestErrorHandler]] = {}
         self._lock = threading.Lock()
 
     def url(self, path: str) -> str:
@@ -61,25 +73,51 @@ class Sender:
     ) -> requests.Response:
         """Send with the stream's error policy; the response is a success or an answer the stream ignores.
         `streamed`: the body is read from the socket as it is parsed (never held whole)."""
-        _, response = self._client(stream, ignored_errors).send_request(
-            method, url, request_kwargs={"stream": True} if streamed else {}, params=params, json=json
-        )
+        rejection = getattr(self.authenticator, "rejection", None)
+        if rejection is not None:
+            # Pinterest already refused the grant: no request would get through
+            raise rejection
+        client, handler = self._client(stream, ignored_errors)
+        try:
+            _, response = client.send_request(
+                method, url, request_kwargs={"stream": True} if streamed else {}, params=params, json=json
+            )
+        except AirbyteTracedException as error:
+            raise self._own(stream, url, error, handler.last_problem()) from None
         return response
 
-    def _client(self, stream: str, ignored_errors: tuple[IgnoredError, ...]) -> HttpClient:
+    def _own(self, stream: str, url: str, error: AirbyteTracedException, problem: Optional[str]) -> AirbyteTracedException:
+        """The failure in the connector's own words: the error policy's message as it is; retries that ran out
+        (the CDK's own text quotes URLs and headers) as what kept failing."""
+        if isinstance(error, PinterestError) or problem is None or error.message == problem:
+            return error
+        message = (
+            f"Stream '{stream}' stopped: {problem}, again after {self.max_retries} retries. The state of the "
+            "partitions finished so far is saved; the next sync resumes from there."
+        )
+        internal = filter_secrets(f"{error.internal_message or error.message} [{url.split('?', 1)[0]}]")
+        return PinterestError(message, error.failure_type or FailureType.transient_error, internal_message=internal)
+
+    def _client(self, stream: str, ignored_errors: tuple[IgnoredError, ...]) -> tuple[HttpClient, PinterestErrorHandler]:
         with self._lock:
-            client = self._clients.get(stream)
-            if client is None:
+            found = self._clients.get(stream)
+            if found is None:
                 logger = logging.getLogger(f"airbyte.{stream}")
+                handler = PinterestErrorHandler(
+                    logger=logger,
+                    stream_name=stream,
+                    ignored_errors=ignored_errors,
+                    max_retries=self.max_retries,
+                    invalidate_token=getattr(self.authenticator, "invalidate", None),
+                )
                 client = HttpClient(
                     name=stream,
                     logger=logger,
-                    error_handler=PinterestErrorHandler(
-                        logger=logger, stream_name=stream, ignored_errors=ignored_errors, max_retries=self.max_retries
-                    ),
+                    error_handler=handler,
                     session=self.session,
                     authenticator=self.authenticator,
                     backoff_strategy=PinterestBackoffStrategy(stream, self.max_rate_limit_wait_seconds),
+                    request_timeout=REQUEST_TIMEOUT_SECONDS,
                 )
-                self._clients[stream] = client
-            return client
+                found = self._clients[stream] = (client, handler)
+            return found

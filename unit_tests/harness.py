@@ -9,7 +9,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Optional
 
-from airbyte_cdk.entrypoint import AirbyteEntrypoint
 from airbyte_cdk.models import (
     AirbyteMessageSerializer,
     AirbyteStateMessage,
@@ -23,6 +22,7 @@ from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, discover, read
 from airbyte_cdk.test.models.outcome import ExpectedOutcome
 from airbyte_cdk.test.state_builder import StateBuilder
 
+from source_pinterest_marketing.run import PinterestEntrypoint
 from source_pinterest_marketing.source import SourcePinterestMarketing
 from source_pinterest_marketing.streams import DECLARATIONS
 from source_pinterest_marketing.streams.ads import AD_ENTITY_STREAMS
@@ -80,7 +80,7 @@ def run_check(config: Mapping[str, Any]) -> EntrypointOutput:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "config.json"
         path.write_text(json.dumps(config))
-        entrypoint = AirbyteEntrypoint(SourcePinterestMarketing())
+        entrypoint = PinterestEntrypoint(SourcePinterestMarketing())
         return EntrypointOutput(messages=list(entrypoint.run(entrypoint.parse_args(["check", "--config", str(path)]))))
 
 

@@ -8,7 +8,6 @@ import time
 from urllib.parse import parse_qs
 
 import pytest
-import requests
 import requests_mock
 from harness import control_messages, error_messages, keyed, records_by_stream, run_read
 
@@ -18,6 +17,7 @@ from source_pinterest_marketing.auth import (
     PinterestOAuthAuthenticator,
     warn_if_refresh_token_expires_soon,
 )
+from source_pinterest_marketing.errors import MAX_REFRESHES_PER_REQUEST
 
 STREAMS = ("campaigns", "ads")
 
@@ -126,17 +126,22 @@ def test_persistent_401_fails_with_reauthenticate(sim: Simulator) -> None:
     output = run_read(config, ("campaigns",), expect_failure=True)
     assert "Re-authenticate the source" in output.errors[0].trace.error.message
     assert output.errors[0].trace.error.failure_type.value == "config_error"
-    assert sim.requests.count("oauth/token") == 2
-    assert sim.requests.count("campaigns/list") == 2
+    # a token can expire again while a request is retried: a few refreshes, then the config error
+    assert sim.requests.count("oauth/token") == 1 + MAX_REFRESHES_PER_REQUEST
+    assert sim.requests.count("campaigns/list") == 1 + MAX_REFRESHES_PER_REQUEST
 
 
-def test_unknown_access_token_fails_with_reauthenticate(sim: Simulator) -> None:
+def test_unknown_access_token_fails_at_once_saying_to_replace_it(sim: Simulator) -> None:
+    """An access token cannot be refreshed: a 401 is a config error at once, without talk of refreshing."""
     config = sim.connector_config(access_token_mode=True)
     config["credentials"]["access_token"] = "pina_not-a-real-token"
     output = run_read(config, ("campaigns",), expect_failure=True)
     assert not output.records
-    assert "Re-authenticate" in output.errors[0].trace.error.message
-    assert sim.requests.count("ad_accounts/list") <= 2  # retried at most once, not for minutes
+    message = output.errors[0].trace.error.message
+    assert "Set a new `credentials.access_token`" in message and "refreshing" not in message
+    assert output.errors[-1].trace.error.failure_type.value == "config_error"
+    assert sim.requests.count("ad_accounts/list") == 1  # not retried
+    assert sim.requests.count("oauth/token") == 0
 
 
 def test_bad_client_secret_names_the_client_fields(sim: Simulator, config: dict) -> None:
@@ -147,16 +152,12 @@ def test_bad_client_secret_names_the_client_fields(sim: Simulator, config: dict)
     assert "wrong-secret" not in message
 
 
-def test_unreachable_token_endpoint_is_a_transient_error(sim: Simulator, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The first refresh of `read` cannot reach Pinterest (after the CDK's own retries): a transient
-    error that says so, not "something went wrong"."""
-
-    def unreachable(self: object) -> dict:
-        raise requests.ConnectionError("Connection refused")
-
-    monkeypatch.setattr(PinterestOAuthAuthenticator, "get_auth_header", unreachable)
-    output = run_read(sim.connector_config(), ("campaigns",), expect_failure=True)
+def test_unreachable_token_endpoint_is_a_transient_error(sim: Simulator) -> None:
+    """The first refresh of `read` cannot reach Pinterest (after its retries): a transient error that names the
+    host, not "something went wrong"."""
+    config = {**sim.connector_config(), "api_base_url": "http://127.0.0.1:1/v5"}
+    output = run_read(config, ("campaigns",), expect_failure=True)
     error = output.errors[-1].trace.error
     assert error.failure_type.value == "transient_error"
-    assert "Could not reach Pinterest's token endpoint" in error.message
+    assert "Cannot reach Pinterest at 127.0.0.1:1 (ConnectionError)" in error.message
     assert not output.records

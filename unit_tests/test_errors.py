@@ -16,6 +16,7 @@ from harness import error_messages, keyed, run_read
 
 from pinterest_simulator import Simulator
 from source_pinterest_marketing.errors import (
+    MAX_REFRESHES_PER_REQUEST,
     REAUTHENTICATE,
     IgnoredError,
     PinterestBackoffStrategy,
@@ -107,9 +108,9 @@ def _handler(ignored: tuple[IgnoredError, ...] = ()) -> PinterestErrorHandler:
             401,
             {"code": 2, "message": "Authentication failed."},
             "/boards",
-            ResponseAction.REFRESH_TOKEN_THEN_RETRY,
+            ResponseAction.FAIL,
             FailureType.config_error,
-            ["Re-authenticate"],
+            ["Set a new `credentials.access_token`"],
         ),
         (
             401,
@@ -153,7 +154,7 @@ def _handler(ignored: tuple[IgnoredError, ...] = ()) -> PinterestErrorHandler:
         "502-html",
         "503",
         "400-message",
-        "401",
+        "401-access-token",
         "401-scope",
         "403-account",
         "404-account",
@@ -183,12 +184,41 @@ def test_declared_ignored_error_only_for_the_stream_declaring_it() -> None:
     assert _handler().interpret_response(answer).response_action == ResponseAction.FAIL
 
 
-def test_second_401_on_the_same_request_fails_with_reauthenticate() -> None:
-    handler = _handler()
+def test_oauth_401_invalidates_the_token_and_retries_a_few_times_then_fails_with_reauthenticate() -> None:
+    """A token may expire again while a request is retried: each 401 marks the token it was sent with as
+    rejected (the next request refreshes it) and retries, up to MAX_REFRESHES_PER_REQUEST times."""
+    rejected: list[str] = []
+    handler = PinterestErrorHandler(
+        logging.getLogger("test"), "campaigns", invalidate_token=lambda token: rejected.append(token) or True
+    )
     answer = _response(401, {"code": 2, "message": "Authentication failed."})
-    assert handler.interpret_response(answer).response_action == ResponseAction.REFRESH_TOKEN_THEN_RETRY
-    again = handler.interpret_response(answer)
-    assert (again.response_action, again.error_message) == (ResponseAction.FAIL, REAUTHENTICATE)
+    answer.request.headers["Authorization"] = "Bearer expired-token"
+    for _ in range(MAX_REFRESHES_PER_REQUEST):
+        resolution = handler.interpret_response(answer)
+        assert (resolution.response_action, resolution.failure_type) == (ResponseAction.RETRY, FailureType.transient_error)
+    assert rejected == ["expired-token"] * MAX_REFRESHES_PER_REQUEST
+    final = handler.interpret_response(answer)
+    assert (final.response_action, final.failure_type, final.error_message) == (
+        ResponseAction.FAIL,
+        FailureType.config_error,
+        REAUTHENTICATE,
+    )
+
+
+def test_a_4xx_that_is_not_json_is_not_the_pinterest_api() -> None:
+    """A server behind `api_base_url` that is not Pinterest's (an HTML 404) is said to be so, not a missing scope."""
+    answer = _response(404, "<html>Not Found</html>", "/user_account", headers={"Content-Type": "text/html"})
+    resolution = _handler().interpret_response(answer)
+    assert resolution.response_action == ResponseAction.FAIL and resolution.failure_type == FailureType.config_error
+    assert "does not answer like the Pinterest API (HTTP 404, text/html)" in resolution.error_message
+    assert "`api_base_url`" in resolution.error_message
+
+
+def test_no_answer_is_retried_without_an_error_log(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO):
+        resolution = _handler().interpret_response(requests.ConnectionError("reset by peer"))
+    assert (resolution.response_action, resolution.failure_type) == (ResponseAction.RETRY, FailureType.transient_error)
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ def test_the_users_own_setting_wins(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_run_caps_the_arenas_before_launching(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
     monkeypatch.setattr(run, "limit_malloc_arenas", lambda: calls.append("arenas") or True)
-    monkeypatch.setattr(run, "launch", lambda source, args: calls.append("launch"))
+    monkeypatch.setattr(run, "launch", lambda args: calls.append("launch"))
     monkeypatch.setattr(sys, "argv", ["source-pinterest-marketing", "spec"])
     run.run()
     assert calls == ["arenas", "launch"]

@@ -31,7 +31,8 @@ from typing import Any, Optional
 
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.datetime_helpers import ab_datetime_parse
-from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from source_pinterest_marketing.errors import PinterestError
 
 PartitionKey = tuple[tuple[str, str], ...]
 #: distinct string cursor values a slice reader remembers parsed (bounded memory)
@@ -58,13 +59,15 @@ def comparable(value: Any) -> Optional[float]:
     return None
 
 
-class StateError(AirbyteTracedException):
+class StateError(PinterestError):
+    """A saved state the connector cannot use (a config error: the user resets the stream)."""
+
     def __init__(self, stream: str, problem: str) -> None:
         message = (
             f"The saved state of stream '{stream}' cannot be used: {problem}. "
             "Reset the stream (or clear its state) to start it from scratch."
         )
-        super().__init__(message=message, internal_message=message, failure_type=FailureType.config_error)
+        super().__init__(message, FailureType.config_error)
 
 
 class PartitionedCursor:

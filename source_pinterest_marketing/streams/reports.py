@@ -35,7 +35,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest_marketing.config import CustomReport, PinterestConfig, api_enums
 from source_pinterest_marketing.context import SyncContext
-from source_pinterest_marketing.errors import UnexpectedResponseError
+from source_pinterest_marketing.errors import PinterestError, UnexpectedResponseError, config_error
 from source_pinterest_marketing.streams import periods
 from source_pinterest_marketing.streams.ads import BY_AD_ACCOUNT
 from source_pinterest_marketing.streams.columns import (
@@ -205,10 +205,10 @@ class FilterBatches:
 
 
 def _config_error(message: str) -> AirbyteTracedException:
-    return AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.config_error)
+    return config_error(message)
 
 
-class ReportJobFailed(AirbyteTracedException):
+class ReportJobFailed(PinterestError):
     """A report job that did not finish after every attempt (transient: the next sync retries it)."""
 
     def __init__(self, stream: str, stream_slice: Mapping[str, Any], problem: str) -> None:
@@ -217,7 +217,7 @@ class ReportJobFailed(AirbyteTracedException):
             f"Report '{stream}' for ad account {stream_slice.get('ad_account_id')}, window {window}: {problem}. "
             "Windows finished before it are saved in the state; the next sync resumes from there."
         )
-        super().__init__(message=message, internal_message=message, failure_type=FailureType.transient_error)
+        super().__init__(message, FailureType.transient_error)
 
 
 class AttemptFailed(Exception):
