@@ -233,6 +233,15 @@ def _validate(config: Mapping[str, Any]) -> None:
         raise AuthorizeError(str(exc.message)) from None
 
 
+def check_output_path(path: str) -> None:
+    """The config file can be written there: its directory exists and is writable (and so is the file, if any)."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise AuthorizeError(f"Cannot write --output {path}: the directory {directory} does not exist.")
+    if not os.access(directory, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        raise AuthorizeError(f"Cannot write --output {path}: permission denied.")
+
+
 def write_config(path: str, config: Mapping[str, Any]) -> None:
     """Write the config as JSON, readable by its owner only (mode 0600, also when the file existed)."""
     try:
@@ -261,8 +270,11 @@ def _run(args: argparse.Namespace) -> int:
     if not scopes:
         raise AuthorizeError("--scopes is empty.")
     client_secret = _client_secret(args)
-    # fail on a bad --start-date / --ad-account-id before the person goes through the browser
+    # fail on a bad --start-date / --ad-account-id or --output before the person goes through the browser
+    # (an authorization code works once: spent on a config that cannot be written, the refresh token is lost)
     _validate(build_config(args, client_secret, {"refresh_token": "placeholder"}))
+    if args.output:
+        check_output_path(args.output)
     if args.code:
         code = code_from_paste(args.code, args.state)
     else:
@@ -276,7 +288,14 @@ def _run(args: argparse.Namespace) -> int:
     config = build_config(args, client_secret, token)
     _report_token(token, scopes)
     if args.output:
-        write_config(args.output, config)
+        try:
+            write_config(args.output, config)
+        except AuthorizeError as exc:
+            # the code is spent: print the config once so that its refresh token is not lost
+            _say(f"error: {exc} The config, with its new refresh token, follows on stdout: save it now.")
+            sys.stdout.write(json.dumps(config, indent=2) + "\n")
+            sys.stdout.flush()
+            return EXIT_ERROR
         _say(f"Wrote the connector config to {args.output} (mode 0600). Keep it secret.")
     else:
         sys.stdout.write(json.dumps(config, indent=2) + "\n")

@@ -61,6 +61,21 @@ ACCESS_TOKEN_REJECTED = (
 )
 
 
+class MisleadingRetryLog(logging.Filter):
+    """Drops airbyte-cdk's "Rate limit exceeded" line, which it logs for every retry whatever the cause (a 503, a
+    401): `PinterestBackoffStrategy` logs each retry with what happened instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("UserDefinedBackoffException: Rate limit exceeded")
+
+
+def quiet_misleading_retry_logs() -> None:
+    """Install `MisleadingRetryLog` on the logger airbyte-cdk's retries log to (once per process)."""
+    cdk_logger = logging.getLogger("airbyte")
+    if not any(isinstance(existing, MisleadingRetryLog) for existing in cdk_logger.filters):
+        cdk_logger.addFilter(MisleadingRetryLog())
+
+
 class PinterestError(AirbyteTracedException):
     """An error the connector raises itself, in its own words: `message` is for the user (never a secret),
     `internal_message` for the logs."""

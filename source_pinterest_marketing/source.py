@@ -30,7 +30,7 @@ from typing_extensions import override
 from source_pinterest_marketing.concurrency import ConcurrentRead
 from source_pinterest_marketing.config import DOCS_URL, connector_spec_schema, load_config
 from source_pinterest_marketing.context import SyncContext
-from source_pinterest_marketing.errors import config_error
+from source_pinterest_marketing.errors import config_error, quiet_misleading_retry_logs
 from source_pinterest_marketing.inputs import read_catalog_file, read_config_file, read_state_file
 from source_pinterest_marketing.outcome import SyncOutcome
 from source_pinterest_marketing.streams import build_streams
@@ -74,6 +74,7 @@ class SourcePinterestMarketing(AbstractSource):
 
     def __init__(self) -> None:
         super().__init__()
+        quiet_misleading_retry_logs()
         self.current_read: Optional[ConcurrentRead] = None
 
     # The config is validated once, by `load_config`, whose errors name the field and never quote a

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Optional
 
+from airbyte_cdk.logger import AirbyteLogFormatter
 from airbyte_cdk.models import (
     AirbyteMessageSerializer,
     AirbyteStateMessage,
@@ -76,12 +79,21 @@ def run_discover(config: Mapping[str, Any]) -> EntrypointOutput:
 
 
 def run_check(config: Mapping[str, Any]) -> EntrypointOutput:
-    """`check --config` through the real entrypoint."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "config.json"
-        path.write_text(json.dumps(config))
-        entrypoint = PinterestEntrypoint(SourcePinterestMarketing())
-        return EntrypointOutput(messages=list(entrypoint.run(entrypoint.parse_args(["check", "--config", str(path)]))))
+    """`check --config` through the connector's entrypoint (as its console script runs it), logs included."""
+    logs = io.StringIO()
+    handler = logging.StreamHandler(logs)
+    handler.setFormatter(AirbyteLogFormatter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "config.json"
+            path.write_text(json.dumps(config))
+            entrypoint = PinterestEntrypoint(SourcePinterestMarketing())
+            messages = list(entrypoint.run(entrypoint.parse_args(["check", "--config", str(path)])))
+    finally:
+        root.removeHandler(handler)
+    return EntrypointOutput(messages=messages + logs.getvalue().splitlines())
 
 
 def check_status(output: EntrypointOutput) -> tuple[str, str]:

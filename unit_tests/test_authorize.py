@@ -21,6 +21,7 @@ import requests
 from airbyte_cdk.models import Status
 
 from pinterest_simulator import Simulator
+from source_pinterest_marketing import authorize
 from source_pinterest_marketing.authorize import DEFAULT_REDIRECT_URI, SECRET_ENV, AuthorizeError, code_from_paste, main
 from source_pinterest_marketing.config import SCOPES
 from source_pinterest_marketing.source import SourcePinterestMarketing
@@ -314,3 +315,34 @@ def test_code_from_paste_accepts_a_url_or_a_bare_code(pasted: str, expected_stat
 def test_code_from_paste_errors(pasted: str, message: str) -> None:
     with pytest.raises(AuthorizeError, match=message):
         code_from_paste(pasted, "s1")
+
+
+def test_an_output_in_a_missing_directory_fails_before_the_code_is_spent(
+    sim: Simulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.setenv(SECRET_ENV, sim.client_secret)
+    monkeypatch.setattr(sys, "stdin", SimpleNamespace(readline=pytest.fail))  # never asked for a code
+    output = tmp_path / "missing" / "config.json"
+    assert main(_argv(sim, "--output", str(output))) == 2
+    stderr = capsys.readouterr().err
+    assert f"the directory {output.parent} does not exist" in stderr
+    assert sim.authorize_url not in stderr
+    assert sim.requests.count("oauth/token") == 0
+
+
+def test_a_config_that_cannot_be_written_after_the_exchange_is_printed_once(
+    sim: Simulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The code is spent by then: the refresh token must not be lost with the file."""
+
+    def disk_full(path: str, config: object) -> None:
+        raise authorize.AuthorizeError(f"Could not write {path}: No space left on device.")
+
+    monkeypatch.setattr(authorize, "write_config", disk_full)
+    exit_code, _ = _run_interactive(sim, monkeypatch, capsys, "--output", str(tmp_path / "config.json"))
+    assert exit_code == 2
+    captured = capsys.readouterr()
+    config = json.loads(captured.out)
+    assert config["credentials"]["refresh_token"] in sim.oauth._refresh
+    assert "No space left on device" in captured.err and "save it now" in captured.err
+    assert config["credentials"]["refresh_token"] not in captured.err

@@ -305,3 +305,17 @@ def test_unexpected_success_bodies_fail_naming_the_stream(
     assert not output.records
     messages = error_messages(output)
     assert any("stream 'boards'" in message and problem in message for message in messages), messages
+
+
+def test_retry_logs_say_what_happened_at_the_right_level(sim: Simulator) -> None:
+    """A 500 is not called a rate limit, a recovered dropped connection logs no ERROR, each retry says what next."""
+    sim.faults.add("status", operation_id="campaigns/list", status=500, times=2)
+    sim.faults.add("drop", operation_id="ads/list", times=1)
+    output = run_read(sim.connector_config(access_token_mode=True), ("campaigns", "ads"))
+    assert not output.errors
+    logs = [(log.log.level.value, log.log.message) for log in output.logs]
+    assert not [message for _, message in logs if "Rate limit exceeded" in message]
+    assert not [message for level, message in logs if level in ("ERROR", "FATAL")]
+    retries = [message for level, message in logs if level == "WARN" and "retry" in message]
+    assert any("Pinterest answered HTTP 500 at GET /ad_accounts/" in message for message in retries)
+    assert any(message.startswith("Stream ads: no answer") for message in retries)

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from harness import run_read
+from test_bad_inputs import empty_catalog, revoked_grant, token_endpoint_unreachable
 
 from pinterest_simulator import Simulator
 from source_pinterest_marketing.streams import DECLARATIONS
@@ -63,3 +64,44 @@ def test_faulty_sync_ends_with_exactly_the_clean_records(sleeps: list[float], se
     assert faulty.keys() == clean.keys()
     assert fired > 10, "the faults must really have fired"
     assert {key for key in clean if clean[key] != faulty[key]} == set(), "a record differs from the clean sync"
+
+
+def _serial(sim: Simulator) -> dict[str, Any]:
+    """One request at a time, one account: the expiries hit the same request's retries."""
+    return sim.connector_config(num_workers=1, ad_account_ids=sim.dataset.ad_account_ids[:1])
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("expiries", [2, 3])
+def test_token_expiries_in_a_row_within_one_request_are_recovered(sim: Simulator, expiries: int) -> None:
+    clean = _by_key(run_read(_serial(sim), ("ads",)))
+    sim.requests.clear()
+    sim.faults.add("expire_tokens", operation_id="ads/list", times=expiries)
+    output = run_read(_serial(sim), ("ads",))
+    assert not output.errors and _by_key(output) == clean
+    assert sim.requests.count("ads/list", status=401) == expiries
+    assert sim.requests.count("oauth/token") == 1 + expiries  # the sync's first token, then one refresh each
+
+
+@pytest.mark.timeout(60)
+def test_a_token_rejected_after_every_refresh_stops_the_stream(sim: Simulator) -> None:
+    sim.faults.add("expire_tokens", operation_id="ads/list", times=None)
+    output = run_read(_serial(sim), ("ads",), expect_failure=True)
+    assert "Re-authenticate" in output.errors[-1].trace.error.message
+    assert output.errors[-1].trace.error.failure_type.value == "config_error"
+    assert sim.requests.count("ads/list") == 4  # the first answer, then three refreshed retries
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    ("case", "kind"),
+    [
+        (revoked_grant, "config_error"),  # one refresh asked, one error said, the sync stops
+        (token_endpoint_unreachable, "check fails"),  # within 30 s
+        (empty_catalog, "info"),  # ends at once
+    ],
+    ids=["revoked-grant", "token-endpoint-unreachable", "empty-catalog"],
+)
+def test_auth_and_catalog_faults_end_in_time(sim: Simulator, tmp_path: Any, case: Any, kind: str) -> None:
+    """(What the user sees is checked against the user guide in test_bad_inputs.py.)"""
+    assert case(sim, tmp_path)[1] == kind

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ from source_pinterest_marketing.errors import PinterestError
 PartitionKey = tuple[tuple[str, str], ...]
 #: distinct string cursor values a slice reader remembers parsed (bounded memory)
 PARSED_VALUES_KEPT = 1_024
+#: how far after now a saved cursor may be (clocks differ; Pinterest's day may have begun before ours)
+FUTURE_TOLERANCE_SECONDS = 86_400
 _UNPARSED: Any = object()
 logger = logging.getLogger("airbyte")
 
@@ -139,8 +142,12 @@ class PartitionedCursor:
                 self._saved[self.key(partition)] = self._checked(cursor[self.field])
 
     def _checked(self, value: Any) -> Any:
-        if comparable(value) is None:
+        number = comparable(value)
+        if number is None:
             raise StateError(self.stream, f"cursor value {value!r} of '{self.field}' is not a timestamp")
+        if number > time.time() + FUTURE_TOLERANCE_SECONDS:
+            # a cursor after today would hold the stream still (nothing is newer) and be saved back as it is
+            raise StateError(self.stream, f"cursor value {value!r} of '{self.field}' is in the future")
         return value
 
     def to_state(self) -> dict[str, Any]:

@@ -1,0 +1,232 @@
+"""Every bad input and fault of the user guide's table "Bad inputs and faults: what you see" (docs/pinterest-marketing.md)
+is run here: what the user sees is what the table says, and the table lists exactly the cases run here. Each case is
+bounded in time: nothing hangs."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests_mock
+from airbyte_cdk.models import SyncMode
+from airbyte_cdk.test.catalog_builder import CatalogBuilder
+from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+from harness import check_status, error_messages, run_check, run_read, state_messages
+
+from pinterest_simulator import Simulator
+from source_pinterest_marketing import SourcePinterestMarketing
+from source_pinterest_marketing.run import PinterestEntrypoint
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "pinterest-marketing.md"
+#: what a case gives: the text the user sees, and its kind (a failure type, or how it shows otherwise)
+Seen = tuple[str, str]
+CHECK_FAILS = "check fails"
+
+
+def _failed(output: EntrypointOutput) -> Seen:
+    """Every error message of a failed read, and the failure type of the last one (the sync's summary)."""
+    assert output.errors, "the read should have failed"
+    return " | ".join(error_messages(output)), output.errors[-1].trace.error.failure_type.value
+
+
+def _check_failed(config: dict[str, Any]) -> Seen:
+    status, message = check_status(run_check(config))
+    assert status == "FAILED"
+    return message, CHECK_FAILS
+
+
+def _logs(output: EntrypointOutput) -> str:
+    return " | ".join(message.log.message for message in output.logs)
+
+
+def _entrypoint_error(args: list[str]) -> Seen:
+    entrypoint = PinterestEntrypoint(SourcePinterestMarketing())
+    with pytest.raises(AirbyteTracedException) as raised:
+        list(entrypoint.run(entrypoint.parse_args(args)))
+    assert raised.value.failure_type is not None
+    return str(raised.value.message), raised.value.failure_type.value
+
+
+def _files(tmp_path: Path, valid_config: dict[str, Any], **texts: str) -> dict[str, str]:
+    """Config, catalog and state files (valid unless `texts` gives one)."""
+    paths = {"config": tmp_path / "config.json", "catalog": tmp_path / "catalog.json", "state": tmp_path / "state.json"}
+    paths["config"].write_text(json.dumps(valid_config))
+    paths["catalog"].write_text(json.dumps({"streams": []}))
+    paths["state"].write_text("[]")
+    for name, text in texts.items():
+        paths[name].write_text(text)
+    return {name: str(path) for name, path in paths.items()}
+
+
+# -- the cases --------------------------------------------------------------------------------------
+def empty_catalog(sim: Simulator, tmp_path: Path) -> Seen:
+    started = time.monotonic()
+    output = run_read(sim.connector_config(), [])
+    assert time.monotonic() - started < 10 and not output.records and not output.errors
+    return _logs(output), "info"
+
+
+def stream_listed_twice(sim: Simulator, tmp_path: Path) -> Seen:
+    catalog = CatalogBuilder().with_stream("campaigns", SyncMode.full_refresh).with_stream("campaigns", SyncMode.full_refresh)
+    output = read(SourcePinterestMarketing(), sim.connector_config(), catalog.build(), expecting_exception=True)
+    assert not output.records
+    return _failed(output)
+
+
+def unknown_stream(sim: Simulator, tmp_path: Path) -> Seen:
+    return _failed(run_read(sim.connector_config(), ["not_a_stream"], expect_failure=True))
+
+
+def config_not_json(sim: Simulator, tmp_path: Path) -> Seen:
+    paths = _files(tmp_path, {}, config='{"credentials": ')
+    return _entrypoint_error(["check", "--config", paths["config"]])
+
+
+def catalog_not_a_catalog(sim: Simulator, tmp_path: Path) -> Seen:
+    paths = _files(tmp_path, sim.connector_config(), catalog='{"streams": 5}')
+    return _entrypoint_error(["read", "--config", paths["config"], "--catalog", paths["catalog"]])
+
+
+def state_not_a_list(sim: Simulator, tmp_path: Path) -> Seen:
+    paths = _files(tmp_path, sim.connector_config(), state='{"campaigns": {"updated_time": 1}}')
+    return _entrypoint_error(["read", "--config", paths["config"], "--catalog", paths["catalog"], "--state", paths["state"]])
+
+
+def invalid_values(sim: Simulator, tmp_path: Path) -> Seen:
+    config = sim.connector_config(click_window_days=True, lookback_window_days="7", num_workers="8")
+    message, kind = _check_failed(config)
+    # every invalid value at once, and `read` says exactly the same
+    assert "`lookback_window_days`" in message and "`num_workers`" in message
+    read_message, _ = _failed(run_read(config, ["campaigns"], expect_failure=True))
+    assert read_message == message
+    return message, kind
+
+
+def unknown_key(sim: Simulator, tmp_path: Path) -> Seen:
+    output = run_check(sim.connector_config(start_dat="2025-01-01"))
+    assert check_status(output)[0] == "SUCCEEDED"
+    return _logs(output), "warning"
+
+
+def token_endpoint_unreachable(sim: Simulator, tmp_path: Path) -> Seen:
+    started = time.monotonic()
+    seen = _check_failed({**sim.connector_config(), "api_base_url": "http://127.0.0.1:1/v5"})
+    assert time.monotonic() - started < 30
+    return seen
+
+
+def token_endpoint_not_a_token(sim: Simulator, tmp_path: Path) -> Seen:
+    base = "https://pinterest.example.test/v5"
+    with requests_mock.Mocker() as mock:
+        mock.post(f"{base}/oauth/token", json={})
+        return _check_failed({**sim.connector_config(), "api_base_url": base})
+
+
+def not_the_pinterest_api(sim: Simulator, tmp_path: Path) -> Seen:
+    base = "https://pinterest.example.test/v5"
+    with requests_mock.Mocker() as mock:
+        mock.get(f"{base}/user_account", status_code=404, text="<html>Not Found</html>", headers={"Content-Type": "text/html"})
+        return _check_failed({**sim.connector_config(access_token_mode=True), "api_base_url": base})
+
+
+def revoked_grant(sim: Simulator, tmp_path: Path) -> Seen:
+    """Mid-sync: the access token expires and the refresh token was revoked. One refresh, one error, no hammering."""
+    config = sim.connector_config()
+    config["credentials"].update(access_token=sim.oauth.issue_access_token(), token_expiry_date="2999-01-01T00:00:00+00:00")
+    sim.oauth.expire_access_tokens()
+    invalid_grant = {"code": 400, "message": "invalid_grant: the refresh token was revoked"}
+    sim.faults.add("status", operation_id="oauth/token", status=400, body=invalid_grant, times=None)
+    output = run_read(config, ["campaigns", "ad_groups", "ads", "boards", "pins"], expect_failure=True)
+    assert sim.requests.count("oauth/token") == 1
+    causes = {message.trace.error.message for message in output.errors[:-1]}
+    assert len(causes) == 1, causes
+    return _failed(output)
+
+
+def access_token_rejected(sim: Simulator, tmp_path: Path) -> Seen:
+    config = sim.connector_config(access_token_mode=True)
+    config["credentials"]["access_token"] = "pina_revoked"
+    return _failed(run_read(config, ["campaigns"], expect_failure=True))
+
+
+def missing_scope(sim: Simulator, tmp_path: Path) -> Seen:
+    config = sim.connector_config()
+    config["credentials"]["refresh_token"] = sim.oauth.issue_refresh_token(scopes=["boards:read"])
+    return _check_failed(config)
+
+
+def server_keeps_failing(sim: Simulator, tmp_path: Path) -> Seen:
+    sim.faults.add("status", operation_id="boards/list", status=503, times=None)
+    output = run_read(sim.connector_config(access_token_mode=True), ["boards", "campaigns"], expect_failure=True)
+    message, kind = _failed(output)
+    assert "Response (headers)" not in message and "http://" not in message  # the connector's words, no URL
+    return message, kind
+
+
+def daily_quota(sim: Simulator, tmp_path: Path) -> Seen:
+    sim.faults.add("status", operation_id="campaigns/list", status=429, rate_limit_reset=86_400, times=None)
+    return _failed(run_read(sim.connector_config(access_token_mode=True), ["campaigns"], expect_failure=True))
+
+
+def future_cursor(sim: Simulator, tmp_path: Path) -> Seen:
+    account = sim.dataset.ad_account_ids[0]
+    state = {"states": [{"partition": {"ad_account_id": account}, "cursor": {"updated_time": 1_900_000_000}}]}
+    config = sim.connector_config(access_token_mode=True)
+    return _failed(run_read(config, ["campaigns"], state=state_messages({"campaigns": state}), expect_failure=True))
+
+
+CASES: dict[str, Callable[[Simulator, Path], Seen]] = {
+    "empty-catalog": empty_catalog,
+    "stream-listed-twice": stream_listed_twice,
+    "unknown-stream": unknown_stream,
+    "config-not-json": config_not_json,
+    "catalog-not-a-catalog": catalog_not_a_catalog,
+    "state-not-a-list": state_not_a_list,
+    "invalid-values": invalid_values,
+    "unknown-key": unknown_key,
+    "token-endpoint-unreachable": token_endpoint_unreachable,
+    "token-endpoint-not-a-token": token_endpoint_not_a_token,
+    "not-the-pinterest-api": not_the_pinterest_api,
+    "revoked-grant": revoked_grant,
+    "access-token-rejected": access_token_rejected,
+    "missing-scope": missing_scope,
+    "server-keeps-failing": server_keeps_failing,
+    "daily-quota": daily_quota,
+    "future-cursor": future_cursor,
+}
+
+
+def documented() -> dict[str, tuple[str, str]]:
+    """case -> (the text the user sees, its kind), from the user guide's table."""
+    text = DOC.read_text(encoding="utf-8")
+    table = text.split("<!-- bad-inputs:start -->")[1].split("<!-- bad-inputs:end -->")[0]
+    rows: dict[str, tuple[str, str]] = {}
+    for line in table.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split(" | ")]
+        case = re.fullmatch(r"`([a-z-]+)`", cells[0]) if len(cells) == 4 else None
+        if case:
+            seen = re.search(r"`([^`]+)`", cells[2])
+            assert seen, f"row {case.group(1)}: the What-you-see cell needs the text in backticks"
+            rows[case.group(1)] = (seen.group(1), cells[3])
+    return rows
+
+
+def test_the_table_lists_exactly_the_cases_run_here() -> None:
+    assert sorted(documented()) == sorted(CASES)
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_what_the_user_sees(sim: Simulator, tmp_path: Path, case: str) -> None:
+    expected_text, expected_kind = documented()[case]
+    text, kind = CASES[case](sim, tmp_path)
+    assert expected_text in text, f"{case}: {text}"
+    assert kind == expected_kind
+    for secret in (sim.client_secret, *sim.oauth._refresh):
+        assert secret not in text
