@@ -1,6 +1,7 @@
 """Admin endpoints under ``/_sim/`` (no auth), for a simulator running as a separate process.
 
-- ``GET /_sim/health`` -> ``{"ok": true, "base_url", "preset", "seed", "spec_version", "switches"}``
+- ``GET /_sim/health`` -> ``{"ok": true, "base_url", "preset", "seed", "spec_version", "switches",
+  "business_ad_account_id"}``
 - ``GET /_sim/switches`` -> ``{"switches": {name: value}, "choices": {name: [values, default first]}}``;
   ``POST`` ``{name: value, ...}`` sets those switches (all or none; 400 naming the valid names/values) and answers
   as GET
@@ -11,6 +12,8 @@
 - ``POST /_sim/dataset/touch`` ``{kind, ad_account_id?, n?, now?}`` -> ``{"ids": [...]}``
 - ``POST /_sim/dataset/add`` ``{kind, ad_account_id?, now?, fields?}`` -> the new entity
 - ``GET /_sim/dataset/counts`` -> entities per kind
+- ``POST /_sim/dataset/roles`` ``{ad_account_id, roles}`` -> the account (the token user's Business Access roles on it)
+- ``GET /_sim/metrics_ready`` -> ``{"lag_days", "conversion_lag_days"}``; ``POST`` sets either (``metrics_ready_state/get``)
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ def _route(sim: Simulator, request: Request, route: tuple[str, str], body: dict[
             "seed": sim.dataset.seed,
             "spec_version": sim.spec.version,
             "switches": sim.switches.as_dict(),
+            "business_ad_account_id": sim.dataset.business_ad_account_id,
         }
     if path == "/_sim/switches":
         if method == "POST":
@@ -83,4 +87,21 @@ def _route(sim: Simulator, request: Request, route: tuple[str, str], body: dict[
         return sim.dataset.add(body["kind"], body.get("ad_account_id"), body.get("now"), **body.get("fields", {}))
     if route == ("GET", "/_sim/dataset/counts"):
         return sim.dataset.counts()
+    if route == ("POST", "/_sim/dataset/roles"):
+        roles = body["roles"]
+        if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
+            raise ValueError("roles must be a list of BusinessAccessRole values")
+        sim.dataset.set_roles(str(body["ad_account_id"]), roles)
+        return sim.dataset.ad_accounts[str(body["ad_account_id"])]
+    if path == "/_sim/metrics_ready":
+        if method == "POST":
+            if "lag_days" in body:
+                sim.metrics_ready_lag_days = int(body["lag_days"])
+            if "conversion_lag_days" in body:
+                sim.conversion_metrics_ready_lag_days = int(body["conversion_lag_days"])
+        if method in ("GET", "POST"):
+            return {
+                "lag_days": sim.metrics_ready_lag_days,
+                "conversion_lag_days": sim.conversion_metrics_ready_lag_days,
+            }
     return None

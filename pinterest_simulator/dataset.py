@@ -14,7 +14,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pinterest_simulator.spec import Spec
@@ -77,6 +77,7 @@ ID_DIGITS: dict[str, int] = {
     "catalogs": 18,
     "catalogs_feeds": 13,
     "catalogs_product_groups": 17,
+    "templates": 13,
 }
 EPOCH_START = int(dt.datetime(2022, 1, 1, tzinfo=dt.UTC).timestamp())
 EPOCH_END = int(dt.datetime(2025, 6, 1, tzinfo=dt.UTC).timestamp())
@@ -91,6 +92,94 @@ DIGIT_PATTERNS = frozenset({"^\\d+$", "^[0-9]+$", "^(AG)?\\d+$", "\\d+"})
 
 # Cycled over campaigns; the last is the shopping objective whose ad groups carry product group promotions.
 CAMPAIGN_OBJECTIVES = ("AWARENESS", "CONSIDERATION", "WEB_CONVERSION", "VIDEO_COMPLETION", "CATALOG_SALES")
+#: every fourth Pin (of each owner, in creation order: n % 4 == 3) is a video Pin: ``media`` a ``PinMediaWithVideo``
+#: (``media_type: video``) and ``creative_type: VIDEO``
+VIDEO_PIN_EVERY = 4
+#: ``media.media_type`` values of a video Pin (spec ``PinMedia``)
+VIDEO_MEDIA_TYPES = frozenset({"video", "multiple_videos"})
+#: the business's username: the owner of the shared ad accounts (``AdAccount.owner``)
+BUSINESS_USERNAME = "partner_agency"
+#: how far the business's user id is from the token user's
+BUSINESS_USER_ID_OFFSET = 7919
+#: Business Access roles (``BusinessAccessRole``): the token user's own accounts, and the shared ones
+OWNED_ACCOUNT_ROLES = ("OWNER",)
+SHARED_ACCOUNT_ROLES = ("ANALYST",)
+
+
+@dataclass(frozen=True)
+class BusinessPreset:
+    """Sizes of the business's own organic data (the owner of the shared ad accounts)."""
+
+    boards: int = 3  # one of each privacy (BOARD_PRIVACY_CYCLE)
+    sections_per_board: int = 1
+    pins: int = 8  # two of them video Pins (VIDEO_PIN_EVERY)
+    catalogs: int = 1
+    feeds_per_catalog: int = 1
+    product_groups_per_feed: int = 2
+
+
+BUSINESS = BusinessPreset()
+#: report templates of each ad account (``templates/list``), cycled over `TEMPLATE_DESIGNS`
+TEMPLATES_PER_ACCOUNT = 3
+#: (name, report_level, granularity, columns, date range, attribution: click/engagement/view days, report time)
+#: of the generated templates; every column is both a ``TemplateResponse`` column and a ``ReportingColumnAsync``;
+#: a date range is ``("relative", start_days_in_past, end_days_in_past)`` or ``("dynamic", range)``
+TEMPLATE_DESIGNS: tuple[tuple[str, str, str, tuple[str, ...], tuple[Any, ...], tuple[int, int, int, str]], ...] = (
+    (
+        "Campaign spend, last two weeks",
+        "CAMPAIGN",
+        "DAY",
+        ("CAMPAIGN_ID", "CAMPAIGN_NAME", "SPEND_IN_MICRO_DOLLAR", "TOTAL_IMPRESSION", "TOTAL_CLICKTHROUGH", "CTR"),
+        ("relative", 14, 1),
+        (30, 30, 1, "TIME_OF_AD_ACTION"),
+    ),
+    (
+        "Ad groups week over week, last month",
+        "AD_GROUP",
+        "WEEK",
+        ("AD_GROUP_ID", "AD_GROUP_NAME", "CAMPAIGN_ID", "SPEND_IN_DOLLAR", "TOTAL_CONVERSIONS", "TOTAL_ENGAGEMENT"),
+        ("dynamic", "LAST_MONTH"),
+        (7, 7, 1, "TIME_OF_CONVERSION"),
+    ),
+    (
+        "Promoted Pins, last 30 days",
+        "PIN_PROMOTION",
+        "TOTAL",
+        ("AD_ID", "PIN_ID", "AD_GROUP_ID", "SPEND_IN_MICRO_DOLLAR", "PAID_IMPRESSION", "TOTAL_CLICKTHROUGH"),
+        ("relative", 30, 1),
+        (14, 14, 7, "TIME_OF_AD_ACTION"),
+    ),
+)
+
+
+@dataclass
+class Owner:
+    """An "operation user_account" (spec, Business Access): a profile (``Account``) and the organic entities it owns:
+    boards, their sections, Pins, catalogs, feeds and catalog product groups. The token user is one; the business that
+    owns the shared ad accounts is another."""
+
+    user: dict[str, Any]
+    by_user: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: {k: {} for k in USER_KINDS})
+    board_sections: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    feed_catalog: dict[str, str] = field(default_factory=dict)  # feed id -> catalog id (not a field of the feed)
+    #: the dataset's lock (entities are added while requests read)
+    lock: Any = field(default_factory=threading.RLock, repr=False, compare=False)
+
+    def entities(self, kind: str) -> list[dict[str, Any]]:
+        """A snapshot list of the owner's entities of one organic kind (``board_sections``: every board's), in id
+        order."""
+        with self.lock:
+            if kind == "user_account":
+                return [self.user]
+            if kind == "board_sections":
+                return [s for secs in self.board_sections.values() for s in secs.values()]
+            return list(self.by_user[kind].values())
+
+
+def is_video_pin(pin: dict[str, Any]) -> bool:
+    """Whether a Pin's ``media.media_type`` is a video one (`VIDEO_MEDIA_TYPES`)."""
+    media = pin.get("media")
+    return isinstance(media, dict) and media.get("media_type") in VIDEO_MEDIA_TYPES
 
 
 @dataclass(frozen=True)
@@ -190,16 +279,19 @@ class SchemaFaker:
 
 
 class _Ids:
-    """Increasing numeric ids of a fixed width per kind, so ordering by id is creation order."""
+    """Increasing numeric ids of a fixed width per kind, so ordering by id is creation order. `first` is the leading
+    digit of the first id of each kind (different series, e.g. the business's, never meet)."""
 
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, first: int = 1) -> None:
         self._next: dict[str, int] = {}
         self._rng = rng
+        self._first = first
 
     def new(self, kind: str) -> str:
         digits = ID_DIGITS[kind]
         if kind not in self._next:
-            self._next[kind] = self._rng.randint(10 ** (digits - 1) + 10 ** (digits - 2), 2 * 10 ** (digits - 1))
+            low = self._first * 10 ** (digits - 1)
+            self._next[kind] = self._rng.randint(low + 10 ** (digits - 2), low + 10 ** (digits - 1))
         self._next[kind] += self._rng.randint(1, 10**6 if digits > 14 else 997)
         return str(self._next[kind])
 
@@ -208,7 +300,10 @@ class Dataset:
     """The simulated Pinterest data of one user and the ad accounts the user can read.
 
     Account-scoped entities live in ``by_account[kind][ad_account_id]`` (dicts keyed by id, in id
-    order); user-scoped ones in ``by_user[kind]``. Mutate through :meth:`touch` and :meth:`add`.
+    order); user-scoped ones in ``by_user[kind]`` (the token user's: `owner`). The owner of the shared ad accounts
+    is a business (`business`, an `Owner`: its own profile, boards, Pins and catalog), the "operation user_account"
+    of a request whose ``ad_account_id`` names a shared account (`operation_user`). Report templates are in
+    ``templates[ad_account_id]``. Mutate through :meth:`touch` and :meth:`add`.
     """
 
     def __init__(self, spec: Spec, preset: str = "small", seed: int = 1, has_catalog: bool = True) -> None:
@@ -224,17 +319,68 @@ class Dataset:
         self._variants: dict[str, list[bytes]] = {}
         self._clock = EPOCH_START
         self._step = 86400
-        self.user: dict[str, Any] = {}
+        #: the token user: its profile and organic entities (``user``, ``by_user``, ``board_sections`` and
+        #: ``feed_catalog`` are its fields)
+        self.owner = Owner({}, lock=self.lock)
+        self.by_user = self.owner.by_user
+        self.board_sections = self.owner.board_sections
+        self.feed_catalog = self.owner.feed_catalog
+        #: the business that owns the shared ad accounts (None without shared accounts)
+        self.business: Owner | None = None
+        self._business_ids = _Ids(random.Random(f"business-ids:{seed}"), first=5)
+        self._business_rng = random.Random(f"business:{seed}:{preset}")
         self.ad_accounts: dict[str, dict[str, Any]] = {}
         self.shared_ad_account_ids: set[str] = set()
         self.by_account: dict[str, dict[str, dict[str, dict[str, Any]]]] = {k: {} for k in ACCOUNT_KINDS}
-        self.by_user: dict[str, dict[str, dict[str, Any]]] = {k: {} for k in USER_KINDS}
-        self.board_sections: dict[str, dict[str, dict[str, Any]]] = {}
-        self.feed_catalog: dict[str, str] = {}  # feed id -> catalog id (not a field of the feed schema)
+        #: ad account id -> its report templates (``TemplateResponse``) by id, in id order
+        self.templates: dict[str, dict[str, dict[str, Any]]] = {}
         self.restatements = 0  # bumped by restate(): analytics of the last RESTATED_DAYS days change
         self._generate()
+        self._generate_business()
+        self._generate_templates()
 
     # -- public API ------------------------------------------------------------------------
+    @property
+    def user(self) -> dict[str, Any]:
+        """The token user's profile (``Account``)."""
+        return self.owner.user
+
+    @property
+    def business_ad_account_ids(self) -> list[str]:
+        """The ad accounts the business owns (the shared ones), in id order: an ``ad_account_id`` query naming one
+        makes the business the operation user."""
+        if self.business is None:
+            return []
+        return [a for a in self.ad_accounts if a in self.shared_ad_account_ids]
+
+    @property
+    def business_ad_account_id(self) -> str | None:
+        """The first of `business_ad_account_ids` (None without shared accounts)."""
+        ids = self.business_ad_account_ids
+        return ids[0] if ids else None
+
+    def operation_user(self, ad_account_id: str | None = None) -> Owner:
+        """The "operation user_account" of a request (spec, Business Access): the owner of ``ad_account_id``'s
+        account (the business for a shared account), the token user without one or for an account it owns."""
+        if ad_account_id is not None and self.business is not None and ad_account_id in self.shared_ad_account_ids:
+            return self.business
+        return self.owner
+
+    def roles(self, ad_account_id: str) -> frozenset[str]:
+        """The token user's Business Access roles on an ad account (its ``permissions``)."""
+        return frozenset(self.ad_accounts.get(ad_account_id, {}).get("permissions") or ())
+
+    def set_roles(self, ad_account_id: str, roles: list[str] | tuple[str, ...]) -> None:
+        """Give the token user other Business Access roles (``BusinessAccessRole`` values) on an ad account, e.g.
+        ``ADMIN`` on the business's: what Business Access requests may then read follows (``limits.py``)."""
+        with self.lock:
+            self.ad_accounts[ad_account_id]["permissions"] = list(roles)
+
+    def template_list(self, ad_account_id: str) -> list[dict[str, Any]]:
+        """The ad account's report templates, in id order."""
+        with self.lock:
+            return list(self.templates.get(ad_account_id, {}).values())
+
     @property
     def ad_account_ids(self) -> list[str]:
         """Every ad account id the token user can read, owned and shared, in id order."""
@@ -279,7 +425,9 @@ class Dataset:
             return [e["id"] for e in targets]
 
     def add(self, kind: str, ad_account_id: str | None = None, now: int | None = None, **fields: Any) -> dict[str, Any]:
-        """Create one entity of ``kind`` (newest id), created and updated at ``now``; ``fields`` override."""
+        """Create one entity of ``kind`` (newest id), created and updated at ``now``; ``fields`` override. An organic
+        kind (boards, Pins, catalogs...) is the token user's, or the business's when ``ad_account_id`` is one of
+        `business_ad_account_ids`."""
         ts = int(now if now is not None else time.time())
         with self.lock:
             if kind in ACCOUNT_KINDS:
@@ -288,7 +436,10 @@ class Dataset:
                     raise KeyError(f"unknown ad account {account}")
                 entity = self._make_account_entity(kind, account, ts)
             elif kind in USER_KINDS:
-                entity = self._make_user_entity(kind, ts)
+                if self.business is not None and self.operation_user(ad_account_id) is self.business:
+                    entity = self._make_user_entity(kind, ts, owner=self.business)
+                else:
+                    entity = self._make_user_entity(kind, ts)
             else:
                 raise ValueError(f"cannot add {kind}")
             entity.update(fields)
@@ -322,8 +473,8 @@ class Dataset:
         """50% ACTIVE, 30% PAUSED, 20% ARCHIVED; every run of 5 has an ARCHIVED one."""
         return STATUS_CYCLE[n % len(STATUS_CYCLE)]
 
-    def _updated(self, created: int) -> int:
-        return min(created + self._rng.randint(0, 200 * 86400), EPOCH_END + 14 * 86400)
+    def _updated(self, created: int, rng: random.Random | None = None) -> int:
+        return min(created + (rng or self._rng).randint(0, 200 * 86400), EPOCH_END + 14 * 86400)
 
     def _generate(self) -> None:
         p = self.preset
@@ -333,7 +484,7 @@ class Dataset:
         organic = p.boards + p.pins + p.catalogs * (1 + p.feeds_per_catalog * (1 + p.product_groups_per_feed))
         self._step = (EPOCH_END - EPOCH_START) // (accounts * per_account + organic + 1)
         user_id = str(random.Random(f"user:{self.seed}").randint(10**17, 10**18 - 1))
-        self.user = self._variant("user_account", 0)
+        self.owner.user = self._variant("user_account", 0)
         self.user.update(
             id=user_id,
             username=f"sim_business_{self.seed}",
@@ -350,14 +501,14 @@ class Dataset:
             shared = i >= p.owned_ad_accounts
             created = self._tick()
             account = self._variant("ad_accounts", i)
-            owner_id = self.user["id"] if not shared else str(int(self.user["id"]) + 7919)
+            owner_id = self.user["id"] if not shared else str(int(self.user["id"]) + BUSINESS_USER_ID_OFFSET)
             account.update(
                 id=self._ids.new("ad_accounts"),
                 name=f"Sim {'Shared' if shared else 'Owned'} Ad Account {i + 1}",
-                owner={"id": owner_id, "username": self.user["username"] if not shared else "partner_agency"},
+                owner={"id": owner_id, "username": self.user["username"] if not shared else BUSINESS_USERNAME},
                 country="US",
                 currency="USD",
-                permissions=["ANALYST"] if shared else ["OWNER"],
+                permissions=list(SHARED_ACCOUNT_ROLES if shared else OWNED_ACCOUNT_ROLES),
                 created_time=created,
                 updated_time=self._updated(created),
             )
@@ -401,21 +552,145 @@ class Dataset:
                 for _ in range(p.product_groups_per_feed):
                     self._make_user_entity("catalogs_product_groups", self._tick(), feed_id=feed["id"])
 
+    def _video_media(self, pin_id: str) -> dict[str, Any]:
+        """A ``PinMediaWithVideo`` (``media_type: video``) for a video Pin, from its own random numbers."""
+        rng = random.Random(f"{self.seed}:video:{pin_id}")
+        media: dict[str, Any] = self._faker.value({"$ref": "#/components/schemas/PinMediaWithVideo"}, rng)
+        media.update(
+            media_type="video",
+            cover_image_url=f"https://i.pinimg.com/videos/thumbnails/originals/sim/{pin_id}.jpg",
+            video_url=f"https://v1.pinimg.com/videos/mc/720p/sim/{pin_id}.mp4",
+            duration=float(rng.randint(6, 60) * 1000),
+            width=1080,
+            height=1920,
+        )
+        return media
+
+    def _generate_business(self) -> None:
+        """The business that owns the shared ad accounts: its profile and a few boards (one of each privacy, a
+        section each), Pins (two of them video) and a catalog with a feed and two product groups. Its ids and
+        times come from random numbers of its own: the token user's data is the same with or without it."""
+        shared = [a for a in self.ad_accounts if a in self.shared_ad_account_ids]
+        if not shared:
+            return
+        account = self.ad_accounts[shared[0]]
+        profile = self._variant("user_account", 1)
+        profile.update(
+            id=account["owner"]["id"],
+            username=BUSINESS_USERNAME,
+            account_type="BUSINESS",
+            business_name="Partner Agency (simulated)",
+            website_url="https://partner-agency.example.com",
+            profile_image="https://i.pinimg.com/600x600_R/sim/partner_agency.jpg",
+            about="A simulated business that shares its ad account with the token user.",
+        )
+        business = self.business = Owner(profile, lock=self.lock)
+        b = BUSINESS
+        catalogs = b.catalogs if self.has_catalog else 0
+        count = b.boards + b.pins + catalogs * (1 + b.feeds_per_catalog * (1 + b.product_groups_per_feed))
+        step = (EPOCH_END - EPOCH_START) // (count + 1)
+        times = iter(EPOCH_START + step * (n + 1) - self._business_rng.randint(0, 60) for n in range(count))
+        for _ in range(b.boards):
+            board = self._make_user_entity("boards", next(times), owner=business)
+            business.board_sections[board["id"]] = {}
+            for j in range(b.sections_per_board):
+                section = self._variant("board_sections", j)
+                section.update(id=self._business_ids.new("board_sections"), name=f"Business Section {j + 1}")
+                business.board_sections[board["id"]][section["id"]] = section
+        for _ in range(b.pins):
+            self._make_user_entity("pins", next(times), owner=business)
+        for _ in range(catalogs):
+            catalog = self._make_user_entity("catalogs", next(times), owner=business)
+            for _ in range(b.feeds_per_catalog):
+                feed = self._make_user_entity("catalogs_feeds", next(times), catalog_id=catalog["id"], owner=business)
+                for _ in range(b.product_groups_per_feed):
+                    self._make_user_entity("catalogs_product_groups", next(times), feed_id=feed["id"], owner=business)
+
+    def _generate_templates(self) -> None:
+        """`TEMPLATES_PER_ACCOUNT` report templates per ad account (`TEMPLATE_DESIGNS` in turn), every
+        ``TemplateResponse`` property filled, from random numbers of their own."""
+        ids = _Ids(random.Random(f"template-ids:{self.seed}"), first=6)
+        rng = random.Random(f"templates:{self.seed}")
+        schema = {"$ref": "#/components/schemas/TemplateResponse"}
+        for account_id, account in self.ad_accounts.items():
+            per: dict[str, dict[str, Any]] = {}
+            for n in range(TEMPLATES_PER_ACCOUNT):
+                name, level, granularity, columns, date_range, attribution = TEMPLATE_DESIGNS[n % len(TEMPLATE_DESIGNS)]
+                click, engagement, view, report_time = attribution
+                template: dict[str, Any] = self._faker.value(schema, random.Random(f"{self.seed}:template:{n}"))
+                owner_id = account["owner"]["id"]
+                template.update(
+                    id=ids.new("templates"),
+                    name=name,
+                    ad_account_id=account_id,
+                    ad_account_ids=[account_id],
+                    user_id=owner_id,
+                    is_owned_by_user=owner_id == self.user["id"],
+                    report_level=level,
+                    columns=list(columns),
+                    granularity=granularity,
+                    click_window_days=click,
+                    engagement_window_days=engagement,
+                    view_window_days=view,
+                    conversion_report_time_type=report_time,
+                    creation_source="ADS_API",
+                    custom_column_ids=None,
+                    filters_json=None,
+                    ingestion_sources=None,
+                    is_deleted=False,
+                    is_scheduled=False,
+                    report_format="JSON",
+                    type="BULK",
+                    updated_time=rng.randint(EPOCH_START, EPOCH_END),
+                )
+                ranges: dict[str, Any] = {
+                    "absolute_date_range": None,
+                    "dynamic_date_range": None,
+                    "relative_date_range": None,
+                }
+                template.pop("report_start_relative_days_in_past", None)
+                template.pop("report_end_relative_days_in_past", None)
+                if date_range[0] == "relative":
+                    _, start_back, end_back = date_range
+                    ranges["relative_date_range"] = {
+                        "type": "relative",
+                        "start_days_in_past": start_back,
+                        "end_days_in_past": end_back,
+                    }
+                    template.update(
+                        report_start_relative_days_in_past=start_back, report_end_relative_days_in_past=end_back
+                    )
+                else:
+                    ranges["dynamic_date_range"] = {"type": "dynamic", "range": date_range[1]}
+                template["date_range"] = ranges
+                per[template["id"]] = template
+            self.templates[account_id] = per
+
     def _make_user_entity(
-        self, kind: str, created: int, catalog_id: str | None = None, feed_id: str | None = None
+        self,
+        kind: str,
+        created: int,
+        catalog_id: str | None = None,
+        feed_id: str | None = None,
+        owner: Owner | None = None,
     ) -> dict[str, Any]:
-        items = self.by_user[kind]
+        """One organic entity of `owner` (the token user by default; the business draws on its own ids and random
+        numbers, so the token user's data never depends on it)."""
+        of = owner or self.owner
+        business = of is not self.owner
+        items = of.by_user[kind]
         n = len(items)
         e = self._variant(kind, n)
-        eid = self._ids.new(kind)
-        updated = self._updated(created)
-        owner = {"username": self.user["username"]}
+        eid = (self._business_ids if business else self._ids).new(kind)
+        updated = self._updated(created, self._business_rng if business else None)
+        owner_ref = {"username": of.user["username"]}
+        label = "Business " if business else ""
         if kind == "boards":
             e.update(
                 id=eid,
-                name=f"Sim Board {n + 1}",
+                name=f"Sim {label}Board {n + 1}",
                 description=f"Simulated board number {n + 1}",
-                owner=owner,
+                owner=owner_ref,
                 privacy=BOARD_PRIVACY_CYCLE[n % len(BOARD_PRIVACY_CYCLE)],
                 created_at=iso(created),
                 board_pins_modified_at=iso(updated),
@@ -423,9 +698,9 @@ class Dataset:
                 is_ads_only=BOARD_PRIVACY_CYCLE[n % len(BOARD_PRIVACY_CYCLE)] == "PROTECTED",
             )
         elif kind == "pins":
-            boards = list(self.by_user["boards"])
+            boards = list(of.by_user["boards"])
             board_id = boards[n % len(boards)]
-            sections = list(self.board_sections.get(board_id, {}))
+            sections = list(of.board_sections.get(board_id, {}))
             section_id = (
                 sections[n % (len(sections) + 1)] if sections and n % (len(sections) + 1) < len(sections) else None
             )
@@ -433,30 +708,32 @@ class Dataset:
                 id=eid,
                 board_id=board_id,
                 board_section_id=section_id,
-                board_owner=owner,
+                board_owner=owner_ref,
                 created_at=iso(created),
-                title=f"Sim Pin {n + 1}",
+                title=f"Sim {label}Pin {n + 1}",
                 description=f"Simulated pin number {n + 1}",
                 link=f"https://www.example.com/products/{n + 1}",
                 is_owner=True,
                 parent_pin_id=None,
             )
-            board = self.by_user["boards"][board_id]
+            if n % VIDEO_PIN_EVERY == VIDEO_PIN_EVERY - 1:
+                e.update(media=self._video_media(eid), creative_type="VIDEO")
+            board = of.by_user["boards"][board_id]
             board["pin_count"] = sum(1 for pin in items.values() if pin["board_id"] == board_id) + 1
         elif kind == "catalogs":
             e.update(
                 id=eid,
-                name=f"Sim Catalog {n + 1}",
+                name=f"Sim {label}Catalog {n + 1}",
                 catalog_type="RETAIL",
                 created_at=iso(created),
                 updated_at=iso(updated),
             )
         elif kind == "catalogs_feeds":
-            catalog_id = catalog_id or next(iter(self.by_user["catalogs"]), "")
-            self.feed_catalog[eid] = catalog_id
+            catalog_id = catalog_id or next(iter(of.by_user["catalogs"]), "")
+            of.feed_catalog[eid] = catalog_id
             e.update(
                 id=eid,
-                name=f"Sim Feed {n + 1}",
+                name=f"Sim {label}Feed {n + 1}",
                 catalog_type="RETAIL",
                 created_at=iso(created),
                 updated_at=iso(updated),
@@ -470,14 +747,14 @@ class Dataset:
                 credentials={"username": f"feeduser{n + 1}", "password": f"s3cret-{eid[-6:]}"},
             )
         elif kind == "catalogs_product_groups":
-            feed_id = feed_id or next(iter(self.by_user["catalogs_feeds"]), "")
+            feed_id = feed_id or next(iter(of.by_user["catalogs_feeds"]), "")
             e.update(
                 id=eid,
-                name=f"Sim Product Group {n + 1}",
+                name=f"Sim {label}Product Group {n + 1}",
                 description=f"Simulated product group {n + 1}",
                 catalog_type="RETAIL",
                 feed_id=feed_id,
-                catalog_id=self.feed_catalog.get(feed_id, ""),
+                catalog_id=of.feed_catalog.get(feed_id, ""),
                 created_at=created,
                 updated_at=updated,
                 country="US",
@@ -615,7 +892,8 @@ class Dataset:
 
 
 def walk_entities(dataset: Dataset) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every (kind, entity) of the dataset, for schema checks."""
+    """Every (kind, entity) of the dataset, the business's included, for schema checks."""
     for kind in SCHEMAS:
-        for entity in dataset.entities(kind):
-            yield kind, entity
+        yield from ((kind, entity) for entity in dataset.entities(kind))
+        if dataset.business is not None and (kind in USER_KINDS or kind in ("user_account", "board_sections")):
+            yield from ((kind, entity) for entity in dataset.business.entities(kind))

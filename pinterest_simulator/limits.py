@@ -77,6 +77,55 @@ CAMPAIGN_TARGETING level. ["MEDIA_TYPE"] is only available in PRODUCT_ITEM_TARGE
 ``TargetingTypeFilter``)."""
 
 
+# -- Business Access (an ``ad_account_id`` query naming an account another user owns) --------------------------
+@dataclass(frozen=True)
+class AccessRule:
+    """The Business Access roles (``BusinessAccessRole``) the token user needs on the ``ad_account_id`` account of
+    an operation that makes its owner the "operation user_account": `roles` to use it at all (None: any role the
+    account grants), `secret_roles` to see SECRET boards and the Pins on them."""
+
+    roles: frozenset[str] | None
+    secret_roles: frozenset[str]
+
+
+_OWNER_ADMIN = frozenset({"OWNER", "ADMIN"})
+#: boards, sections and the user account: the spec lists no roles ("all boards that can be returned (based on the
+#: scopes of the token and ad_account role if applicable)", ``boards/list``); SECRET boards are read as for Pins
+_ANY_ROLE = AccessRule(None, _OWNER_ADMIN)
+#: Pins: "For Pins on public or protected boards: Owner, Admin, Analyst, Campaign Manager. For Pins on secret boards:
+#: Owner, Admin." (``pins/get``)
+_PINS = AccessRule(frozenset({"OWNER", "ADMIN", "ANALYST", "CAMPAIGN_MANAGER"}), _OWNER_ADMIN)
+#: catalogs: "Owner, Admin, Catalogs Manager" (``catalogs/list`` and the other catalogs operations)
+_CATALOGS = AccessRule(frozenset({"OWNER", "ADMIN", "CATALOGS_MANAGER"}), _OWNER_ADMIN)
+BUSINESS_ACCESS: dict[str, AccessRule] = {
+    "user_account/get": _ANY_ROLE,
+    "user_account/analytics": _ANY_ROLE,
+    "user_account/analytics/top_pins": _ANY_ROLE,
+    "user_account/analytics/top_video_pins": _ANY_ROLE,
+    "boards/list": _ANY_ROLE,
+    "boards/get": _ANY_ROLE,
+    "board_sections/list": _ANY_ROLE,
+    "boards/list_pins": _PINS,
+    "board_sections/list_pins": _PINS,
+    "pins/list": _PINS,
+    "pins/get": _PINS,
+    # "For Pins on public or protected boards: Admin, Analyst. For Pins on secret boards: Admin."
+    "multi_pins/analytics": AccessRule(frozenset({"ADMIN", "ANALYST"}), frozenset({"ADMIN"})),
+    "catalogs/list": _CATALOGS,
+    "feeds/list": _CATALOGS,
+    "feeds/get": _CATALOGS,
+    "catalogs_product_groups/list": _CATALOGS,
+    "catalogs_product_groups/get": _CATALOGS,
+}
+"""Per operation: the roles Business Access needs (spec: each operation's description; where it lists none, any
+role of the account, and SECRET content needs Owner or Admin as for Pins). Unlisted operations: `_ANY_ROLE`."""
+
+
+def access_rule(operation_id: str) -> AccessRule:
+    """The Business Access rule of an operation (`BUSINESS_ACCESS`)."""
+    return BUSINESS_ACCESS.get(operation_id, _ANY_ROLE)
+
+
 def date_limit(scope: DateScope, granularity: str) -> DateLimit:
     """The limit of `scope`; HOUR granularity takes the narrower of it and the hourly limit."""
     limit = DATE_LIMITS[scope]

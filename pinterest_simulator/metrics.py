@@ -7,7 +7,8 @@ late restatements (and a connector's lookback) are testable. Additive columns (c
 generated per ad and summed up the hierarchy (`Rollup`): an account's total equals the sum over its
 campaigns, a campaign's the sum over its ad groups, an ad group's the sum over its ads, and a WEEK or MONTH
 the sum over its days. Ratio columns are generated per entity and period. Dates are bucketed into the
-granularity's periods by `periods` (labels per the ``hour_date``, ``total_date`` and ``week_start`` switches).
+granularity's periods by `periods` (labels per the ``hour_date``, ``total_date`` and ``week_start`` switches); an
+HOUR row's additive values are its share of the day's (`hour_share`: the 24 hours of a day add up to the day).
 
 Columns are classified by the simulator itself (`column_kind`): ids, names and other text come back as strings,
 ``IS_*`` flags as booleans, entity settings as plain numbers, and metrics as numbers. Metrics are sparse, as real
@@ -31,12 +32,25 @@ from pinterest_simulator.switches import Switches
 
 
 class Period(NamedTuple):
-    """Rows of one period of a granularity: the rows' ``DATE`` (None: no DATE key), the days summed, and whether
-    the period is one hour of its day (additive values are then the day's divided by 24)."""
+    """Rows of one period of a granularity: the rows' ``DATE`` (None: no DATE key), the days summed, and the hour
+    of the day (0-23) of an HOUR period (additive values are then the hour's share of the day's: `hour_share`)."""
 
     label: str | None
     days: list[dt.date]
-    hourly: bool = False
+    hour: int | None = None
+
+    @property
+    def hourly(self) -> bool:
+        """Whether the period is one hour of its day."""
+        return self.hour is not None
+
+
+def hour_share(value: int, hour: int | None) -> int:
+    """An hour's share of a day's additive `value`: ``value // 24``, the first ``value % 24`` hours one more, so
+    the 24 hours of a day add up to the day (`hour` None: the value itself)."""
+    if hour is None:
+        return value
+    return value // 24 + (1 if hour < value % 24 else 0)
 
 
 ColumnKind = Literal["text", "flag", "attribute", "ratio", "additive"]
@@ -130,8 +144,9 @@ TARGETING_COLUMNS = (
 )
 #: each (entity, targeting type) has one of these values, suffixed to the lower-cased type
 _TARGETING_VALUES = ("a", "b", "c")
-#: the levels of the ads hierarchy (`Rollup`): their metrics share the ad account's sparse profile
-HIERARCHY_LEVELS = ("account", "campaign", "ad_group", "ad")
+#: the levels of the ads hierarchy (`Rollup`): their metrics share the ad account's sparse profile (``pin``: a Pin
+#: promoted in a campaign, summed over the campaign's ads promoting it)
+HIERARCHY_LEVELS = ("account", "campaign", "ad_group", "ad", "pin")
 
 
 # -- columns --------------------------------------------------------------------------------------
@@ -185,7 +200,8 @@ def periods(
       by default the first and last of `days`);
     - WEEK: from the ``week_start`` switch's day; MONTH: calendar months; both labelled with their first day, even
       one before the first of `days` (the period then holds only the requested days);
-    - DAY: one per day; HOUR: 24 per day, in hour order, labelled per the ``hour_date`` switch.
+    - DAY: one per day; HOUR: 24 per day, in hour order, labelled per the ``hour_date`` switch (each carries its
+      hour: `hour_share`).
     """
     if not days:
         return []
@@ -197,7 +213,7 @@ def periods(
     if granularity == "HOUR":
         with_hour = switches.hour_date == "date_hour"
         return [
-            Period(f"{day.isoformat()} {hour:02d}:00:00" if with_hour else day.isoformat(), [day], True)
+            Period(f"{day.isoformat()} {hour:02d}:00:00" if with_hour else day.isoformat(), [day], hour)
             for day in days
             for hour in range(24)
         ]
@@ -304,16 +320,16 @@ class ColumnPlan:
         return {c: found[c] for c in sorted(found, key=self._order.__getitem__) if found[c]}
 
 
-def _summed(plan: ColumnPlan, leaves: Sequence[tuple[str, str]], days: list[dt.date], hourly: bool) -> dict[str, int]:
-    """The additive values of ``(profile, leaf)`` pairs summed over `days` (an hour: the day's // 24)."""
+def _summed(
+    plan: ColumnPlan, leaves: Sequence[tuple[str, str]], days: list[dt.date], hour: int | None
+) -> dict[str, int]:
+    """The additive values of ``(profile, leaf)`` pairs summed over `days` (an hour: its share of the day)."""
     sums: dict[str, int] = {}
     for day in days:
         for profile, leaf_id in leaves:
             for column, value in plan.day_values(profile, leaf_id, day).items():
                 sums[column] = sums.get(column, 0) + value
-    if hourly:
-        sums = {column: value // 24 for column, value in sums.items()}
-    return sums
+    return {column: hour_share(value, hour) for column, value in sums.items()}
 
 
 # -- the campaign hierarchy -----------------------------------------------------------------------
@@ -363,26 +379,26 @@ class Rollup:
         days: list[dt.date],
         *,
         leaves: list[str] | None = None,
-        hourly: bool = False,
+        hour: int | None = None,
         zeros: bool = True,
     ) -> dict[str, Any]:
-        """The requested metric columns of one entity of `level` over `days` (not empty; `hourly`: one hour of the
-        day): summed over its leaves (or `leaves`); every requested metric when `zeros`, else the non-zero ones."""
+        """The requested metric columns of one entity of `level` over `days` (not empty; `hour`: that hour of the
+        day, `hour_share`): summed over its leaves (or `leaves`); every requested metric when `zeros`, else the
+        non-zero ones."""
         sums: dict[str, int] = {}
         for day in days:
             for leaf_id in self.leaves(level, entity_id) if leaves is None else leaves:
                 for column, value in self.leaf(leaf_id, day).items():
                     sums[column] = sums.get(column, 0) + value
-        if hourly:
-            sums = {column: value // 24 for column, value in sums.items()}
+        sums = {column: hour_share(value, hour) for column, value in sums.items()}
         base = _base(self.dataset, level, entity_id, days[0].isoformat(), str(_revision(self.dataset, days[-1])))
         return self.plan.finish(sums, base, self.profile(level, entity_id), zeros)
 
 
-def leaf_metrics(plan: ColumnPlan, entity_id: str, days: list[dt.date], *, hourly: bool = False) -> dict[str, Any]:
+def leaf_metrics(plan: ColumnPlan, entity_id: str, days: list[dt.date], *, hour: int | None = None) -> dict[str, Any]:
     """The non-zero requested metric columns of an entity that is its own leaf and profile (a report's synthetic
     entity), over `days` (not empty)."""
-    sums = _summed(plan, [(entity_id, entity_id)], days, hourly)
+    sums = _summed(plan, [(entity_id, entity_id)], days, hour)
     return plan.finish(sums, _base(plan.dataset, "leaf", entity_id, days[0].isoformat()), entity_id, zeros=False)
 
 
@@ -558,59 +574,119 @@ def targeting_value(dataset: Dataset, entity_id: str, targeting_type: str) -> st
     return f"{targeting_type.lower()}_{_TARGETING_VALUES[pick]}"
 
 
-def targeting_metrics(base: int, columns: Iterable[str], days: int, hourly: bool = False) -> dict[str, Any]:
-    """The metric columns (of `TARGETING_COLUMNS`) of one targeting value over `days` days (`hourly`: one hour of
-    one day), from `base`: counts and money scale with the days, ratios do not; SPEND_IN_DOLLAR agrees with the
-    micro-dollars."""
+def targeting_metrics(bases: Sequence[int], columns: Iterable[str], hour: int | None = None) -> dict[str, Any]:
+    """The metric columns (of `TARGETING_COLUMNS`) of one targeting value over the days whose value seeds are `bases`
+    (not empty; `hour`: that hour of one day, `hour_share`): counts and money are the sum of the days' values, ratios
+    come from the first day's seed; SPEND_IN_DOLLAR agrees with the micro-dollars."""
     out: dict[str, Any] = {}
     for column in columns:
         if is_additive(column):
-            value = _mix(base, column, _scale(column)) * days
-            out[column] = value // 24 if hourly else value
+            out[column] = hour_share(sum(_mix(base, column, _scale(column)) for base in bases), hour)
         else:
-            out[column] = round(_mix(base, column, 10_000) / 10_000, 4)
+            out[column] = round(_mix(bases[0], column, 10_000) / 10_000, 4)
     if "SPEND_IN_DOLLAR" in out and "SPEND_IN_MICRO_DOLLAR" in out:
         out["SPEND_IN_DOLLAR"] = round(out["SPEND_IN_MICRO_DOLLAR"] / 1_000_000, 2)
     return out
 
 
+def _delivers(dataset: Dataset, entity_id: str, targeting_type: str, day: dt.date) -> bool:
+    """Whether an entity delivers to its targeting value of a type on a day (sync breakdowns are sparse: a third of
+    the days)."""
+    return _base(dataset, entity_id, targeting_type, day.isoformat()) % 3 == 0
+
+
 def sync_targeting_metrics(
     dataset: Dataset, entity_id: str, targeting_type: str, period: Period, columns: list[str]
 ) -> dict[str, Any] | None:
-    """A sync targeting breakdown's metrics of one entity and type over a period (not empty), or None for a period
-    the entity does not deliver in (real targeting breakdowns are sparse); restated like the rest."""
-    days = period.days
-    if _base(dataset, entity_id, targeting_type, days[0].isoformat()) % 3:
+    """A sync targeting breakdown's metrics of one entity and type over a period (not empty): the sum over the
+    period's days the entity delivers in (real targeting breakdowns are sparse), so a WEEK, MONTH or TOTAL row is the
+    sum of its DAY rows; None for a period without such a day. Restated like the rest."""
+    days = [day for day in period.days if _delivers(dataset, entity_id, targeting_type, day)]
+    if not days:
         return None
-    revision = _revision(dataset, days[-1])
-    base = _base(dataset, entity_id, targeting_type, days[0].isoformat(), str(revision))
-    return targeting_metrics(base, columns, len(days), period.hourly)
+    bases = [_base(dataset, entity_id, targeting_type, d.isoformat(), str(_revision(dataset, d))) for d in days]
+    return targeting_metrics(bases, columns, period.hour)
 
 
 def report_targeting_metrics(
     dataset: Dataset, entity_id: str, targeting_type: str, period: Period, columns: Iterable[str]
 ) -> dict[str, Any]:
-    """A targeting report row's metrics of one entity and type over a period (not empty): every period, and not
-    restated."""
-    base = _base(dataset, entity_id, targeting_type, period.days[0].isoformat())
-    return targeting_metrics(base, columns, len(period.days), period.hourly)
+    """A targeting report row's metrics of one entity and type over a period (not empty): every day delivers, the
+    period is the sum of its days, and not restated."""
+    bases = [_base(dataset, entity_id, targeting_type, day.isoformat()) for day in period.days]
+    return targeting_metrics(bases, columns, period.hour)
 
 
 # -- organic (user and pin) analytics --------------------------------------------------------------
-def organic_metrics(dataset: Dataset, key: str, days: list[dt.date], metrics: Iterable[str]) -> dict[str, Any]:
+#: days an organic day stays PROCESSING (counted back from today, today included)
+ORGANIC_PROCESSING_DAYS = 2
+
+
+def organic_status(day: dt.date) -> str:
+    """The ``DataStatus`` of an organic day: the last `ORGANIC_PROCESSING_DAYS` days PROCESSING, earlier ones
+    READY."""
+    return "READY" if (today() - day).days >= ORGANIC_PROCESSING_DAYS else "PROCESSING"
+
+
+def organic_kind(metric: str) -> Literal["rate", "average", "count"]:
+    """How an organic metric behaves: ``rate`` (``*_RATE``: a fraction) and ``average`` (``*_AVG_*``: milliseconds)
+    are per day and not summed; ``count`` (counts and total watch times) add up."""
+    if "RATE" in metric:
+        return "rate"
+    if "AVG" in metric:
+        return "average"
+    return "count"
+
+
+def _organic_value(base: int, metric: str) -> float | int:
+    kind = organic_kind(metric)
+    if kind == "rate":
+        return round(_mix(base, metric, 10_000) / 10_000, 4)
+    if kind == "average":
+        return round(1_000 + _mix(base, metric, 1_500_000) / 100, 2)  # an average watch time, 1 to 16 s (ms)
+    return _mix(base, metric, 200_000 if "WATCH_TIME" in metric else 1_000)
+
+
+def organic_metrics(
+    dataset: Dataset,
+    key: str,
+    days: list[dt.date],
+    metrics: Iterable[str],
+    zero: Iterable[str] = (),
+) -> dict[str, Any]:
     """``{daily_metrics, summary_metrics}`` of one user or pin (`key`: ``user:<id>``, ``pin:<id>``): counts
-    summed into the summary, rates per day only; the last two days are PROCESSING."""
+    summed into the summary, rates and averages per day only; the last two days are PROCESSING (`organic_status`).
+    The metrics in `zero` are 0 (a video metric of a non-video Pin)."""
+    zeros = frozenset(zero)
     daily = []
     summary: dict[str, float] = {}
     for day in days:
         base = _base(dataset, key, day.isoformat(), str(_revision(dataset, day)))
         values: dict[str, float] = {}
         for metric in metrics:
-            if "RATE" in metric:
-                values[metric] = round(_mix(base, metric, 10_000) / 10_000, 4)
-            else:
-                values[metric] = _mix(base, metric, 1_000)
+            values[metric] = 0 if metric in zeros else _organic_value(base, metric)
+            if organic_kind(metric) == "count":
                 summary[metric] = summary.get(metric, 0) + values[metric]
-        status = "READY" if (today() - day).days >= 2 else "PROCESSING"
-        daily.append({"date": day.isoformat(), "data_status": status, "metrics": values})
+        daily.append({"date": day.isoformat(), "data_status": organic_status(day), "metrics": values})
     return {"daily_metrics": daily, "summary_metrics": summary}
+
+
+def organic_range(dataset: Dataset, key: str, days: list[dt.date], metrics: Iterable[str]) -> dict[str, float]:
+    """One value per metric of a user or pin over `days` (not empty), as top Pins rank them: a count is the sum of
+    the days (`organic_metrics`' summary), a rate or an average the mean of the days' values."""
+    metrics = list(metrics)
+    body = organic_metrics(dataset, key, days, metrics)
+    out: dict[str, float] = {}
+    for metric in metrics:
+        if organic_kind(metric) == "count":
+            out[metric] = body["summary_metrics"][metric]
+        else:
+            mean = sum(day["metrics"][metric] for day in body["daily_metrics"]) / len(days)
+            out[metric] = round(mean, 4 if organic_kind(metric) == "rate" else 2)
+    return out
+
+
+# -- metrics ready state ---------------------------------------------------------------------------
+def metrics_ready(day: dt.date, lag_days: int) -> bool:
+    """Whether a day's metrics are final: it is at least `lag_days` days before today (UTC)."""
+    return (today() - day).days >= lag_days

@@ -13,6 +13,15 @@
   synthetic entities to every report, for files of any size (about 100 MB: see scripts/benchmark_reports.py).
 - A job keeps the simulator's switches (`pinterest_simulator.switches`) of the moment it was created: they decide its
   periods' DATE labels (HOUR, TOTAL, WEEK) and what PRODUCT_GROUP_ID names (and ``product_group_ids`` filters).
+- The body's filters narrow the file (`ReportFilters`): ``campaign_ids``, ``campaign_statuses``,
+  ``campaign_objective_types``, ``ad_group_ids``, ``ad_group_statuses``, ``ad_ids``, ``ad_statuses``,
+  ``product_group_ids``, ``product_group_statuses`` and ``product_item_ids`` keep the rows of the entities that match
+  and of their children, and an entity above the filtered level (the advertiser, a campaign...) sums only its
+  matching ads, so sums still add up; ``metrics_filters`` (``AdsAnalyticsMetricsFilter``) keep the rows whose
+  SPEND_IN_DOLLAR / TOTAL_IMPRESSION pass every filter (requested or not). ``reporting_timezone`` is recorded
+  (`ReportJob.reporting_timezone`) and does not change the numbers.
+- A template report (``analytics/create_template_report``) is a job like any other, its body built from the template
+  (`ReportJob.template_id`).
 - `download` serves ``GET /downloads/reports/<token>.json`` without auth, as Pinterest's pre-signed links.
 
 See https://developers.pinterest.com/docs/api/v5/analytics-get_report and
@@ -92,6 +101,14 @@ class ReportJob:
     file: list[bytes] | None = None
     #: the simulator's switches when the job was created (they shape its file)
     switches: Switches = field(default_factory=Switches)
+    #: the report template the job was created from (``analytics/create_template_report``), if any
+    template_id: str | None = None
+
+    @property
+    def reporting_timezone(self) -> str | None:
+        """The request's ``reporting_timezone`` (``ReportingTimeZone``), None when not sent; recorded, not applied."""
+        value = self.body.get("reporting_timezone")
+        return str(value) if value is not None else None
 
 
 @dataclass
@@ -119,12 +136,20 @@ class ReportJobs:
         with self._lock:
             self._faults.extend([status] * n)
 
-    def create(self, account_id: str, body: dict[str, Any], switches: Switches | None = None) -> ReportJob:
-        """A new IN_PROGRESS job for a validated request body, under (a copy of) `switches`; its outcome is decided
-        now."""
+    def create(
+        self,
+        account_id: str,
+        body: dict[str, Any],
+        switches: Switches | None = None,
+        template_id: str | None = None,
+    ) -> ReportJob:
+        """A new IN_PROGRESS job for a validated request body (of a template: `template_id`), under (a copy of)
+        `switches`; its outcome is decided now."""
         with self._lock:
             token = hashlib.blake2b(f"report:{next(self._counter)}".encode(), digest_size=12).hexdigest()
-            job = ReportJob(token, account_id, body, time.monotonic(), switches=Switches.of(switches))
+            job = ReportJob(
+                token, account_id, body, time.monotonic(), switches=Switches.of(switches), template_id=template_id
+            )
             if self._faults:
                 job.outcome = self._faults.pop(0)
             job.outcome = self.fail_windows.get(body.get("start_date", ""), job.outcome)
@@ -220,11 +245,136 @@ def _entities(dataset: Dataset, kind: str, account_id: str, switches: Switches) 
                 "id": str(int(promotion["id"]) * 10 + n),
                 "product_group_id": promotion.get("catalog_product_group_id") if by_catalog else promotion["id"],
                 "ad_group_id": promotion.get("ad_group_id"),
+                "status": promotion.get("status"),
             }
             for promotion in dataset.entities("product_group_promotions", account_id)
             for n in range(PRODUCT_ITEMS_PER_GROUP)
         ]
     return dataset.entities(_DATASET_KINDS[kind], account_id)
+
+
+class ReportFilters:
+    """The entity and metric filters of one report body, for one ad account (see the module docstring).
+
+    An entity is kept when it and its parents pass the filters of their levels (and, when a filter below its level
+    is given, it has a matching ad or product group promotion); its numbers then sum only the matching leaves.
+    ``ad_ids`` / ``ad_statuses`` narrow the ads hierarchy only (keywords and product groups have no ads)."""
+
+    def __init__(self, body: dict[str, Any], parents: Parents, ads: list[dict[str, Any]]) -> None:
+        def wanted(name: str) -> frozenset[str]:
+            return frozenset(str(value) for value in body.get(name) or ())
+
+        self.parents = parents
+        self.campaign_ids, self.campaign_statuses = wanted("campaign_ids"), wanted("campaign_statuses")
+        self.campaign_objectives = wanted("campaign_objective_types")
+        self.ad_group_ids, self.ad_group_statuses = wanted("ad_group_ids"), wanted("ad_group_statuses")
+        self.ad_ids, self.ad_statuses = wanted("ad_ids"), wanted("ad_statuses")
+        self.product_group_ids = wanted("product_group_ids")
+        self.product_group_statuses = wanted("product_group_statuses")
+        self.product_item_ids = wanted("product_item_ids")
+        self.metrics_filters: list[dict[str, Any]] = list(body.get("metrics_filters") or ())
+        self._by_campaign = bool(self.campaign_ids or self.campaign_statuses or self.campaign_objectives)
+        self._by_ad_group = bool(self.ad_group_ids or self.ad_group_statuses)
+        self._by_ad = bool(self.ad_ids or self.ad_statuses)
+        self._by_promotion = bool(self._by_campaign or self._by_ad_group or self.product_group_statuses)
+        #: the matching ads, or None when nothing narrows the ads hierarchy
+        self.ads: frozenset[str] | None = None
+        if self._by_campaign or self._by_ad_group or self._by_ad:
+            self.ads = frozenset(ad["id"] for ad in ads if self._ad_passes(ad))
+
+    # -- one level each ---------------------------------------------------------------------------
+    def campaign_passes(self, campaign_id: str | None) -> bool:
+        """The campaign filters (ids, statuses, objectives); an entity without a campaign fails any of them."""
+        if not self._by_campaign:
+            return True
+        campaign = self.parents.campaigns.get(campaign_id or "")
+        if campaign is None:
+            return False
+        return (
+            (not self.campaign_ids or campaign["id"] in self.campaign_ids)
+            and (not self.campaign_statuses or campaign.get("summary_status") in self.campaign_statuses)
+            and (not self.campaign_objectives or campaign.get("objective_type") in self.campaign_objectives)
+        )
+
+    def ad_group_passes(self, ad_group_id: str | None) -> bool:
+        """The ad group filters (ids, statuses) and those of the ad group's campaign."""
+        if not self._by_campaign and not self._by_ad_group:
+            return True
+        ad_group = self.parents.ad_groups.get(ad_group_id or "")
+        if ad_group is None:
+            return False
+        return (
+            (not self.ad_group_ids or ad_group["id"] in self.ad_group_ids)
+            and (not self.ad_group_statuses or ad_group.get("summary_status") in self.ad_group_statuses)
+            and self.campaign_passes(ad_group.get("campaign_id"))
+        )
+
+    def _ad_passes(self, ad: dict[str, Any]) -> bool:
+        return (
+            (not self.ad_ids or ad["id"] in self.ad_ids)
+            and (not self.ad_statuses or ad.get("summary_status") in self.ad_statuses)
+            and self.ad_group_passes(ad.get("ad_group_id"))
+            and self.campaign_passes(ad.get("campaign_id"))
+        )
+
+    def _promotion_passes(self, promotion: dict[str, Any]) -> bool:
+        status = promotion.get("status")
+        return (
+            not self.product_group_statuses
+            or _PRODUCT_GROUP_SUMMARY.get(status or "", status) in self.product_group_statuses
+        ) and self.ad_group_passes(promotion.get("ad_group_id"))
+
+    # -- an entity of a report level ------------------------------------------------------------------
+    def select(self, kind: str, entity: dict[str, Any], rollup: Rollup) -> tuple[bool, list[str] | None]:
+        """Whether a report keeps an entity of `kind`, and the leaves its numbers sum (None: all of its own)."""
+        if kind in ("account", "campaign", "ad_group", "ad"):
+            if kind == "campaign" and not self.campaign_passes(entity["id"]):
+                return False, None
+            if kind == "ad_group" and not self.ad_group_passes(entity["id"]):
+                return False, None
+            if self.ads is None:
+                return True, None
+            leaves = [leaf for leaf in rollup.leaves(kind, entity["id"]) if leaf in self.ads]
+            below = {"account": True, "campaign": self._by_ad_group or self._by_ad, "ad_group": self._by_ad}
+            return bool(leaves) or not below.get(kind, True), leaves
+        if kind == "keyword":
+            context = self.parents.context("keyword", entity)
+            campaign, ad_group = context.get("campaign", {}), context.get("ad_group", {})
+            if self._by_ad_group and not self.ad_group_passes(ad_group.get("id")):
+                return False, None
+            return self.campaign_passes(campaign.get("id")), None
+        if kind == "product_group":
+            if self.product_group_ids and entity["id"] not in self.product_group_ids:
+                return False, None
+            if not self._by_promotion:
+                return True, None
+            leaves = [p["id"] for p in entity.get("promotions", ()) if self._promotion_passes(p)]
+            return bool(leaves), leaves
+        # product items
+        if self.product_group_ids and entity.get("product_group_id") not in self.product_group_ids:
+            return False, None
+        if self.product_item_ids and entity["id"] not in self.product_item_ids:
+            return False, None
+        return (not self._by_promotion or self._promotion_passes(entity)), None
+
+    def metrics_pass(self, values: dict[str, Any]) -> bool:
+        """Whether a row whose filter fields (SPEND_IN_DOLLAR, TOTAL_IMPRESSION) have `values` passes every
+        ``metrics_filters`` item: LESS_THAN / GREATER_THAN each of its ``values``."""
+        for item in self.metrics_filters:
+            value = values.get(item["field"], 0)
+            if item["operator"] == "LESS_THAN" and not all(value < bound for bound in item["values"]):
+                return False
+            if item["operator"] == "GREATER_THAN" and not all(value > bound for bound in item["values"]):
+                return False
+        return True
+
+    @property
+    def metric_fields(self) -> list[str]:
+        """The columns the metrics filters read."""
+        return list(dict.fromkeys(item["field"] for item in self.metrics_filters))
+
+
+_PRODUCT_GROUP_SUMMARY = {"ACTIVE": "RUNNING", "PAUSED": "PAUSED", "ARCHIVED": "ARCHIVED"}
 
 
 def _report(dataset: Dataset, job: ReportJob, large: int) -> Iterator[tuple[str, list[dict[str, Any]]]]:
@@ -240,19 +390,16 @@ def _report(dataset: Dataset, job: ReportJob, large: int) -> Iterator[tuple[str,
         return
     rollup = Rollup(dataset, job.account_id, columns)
     parents = Parents(dataset, job.account_id)
+    filters = ReportFilters(body, parents, rollup.ads)
+    checked = Rollup(dataset, job.account_id, filters.metric_fields) if filters.metrics_filters else None
     asks_metrics = any(is_metric(column) for column in columns)
-    campaign_statuses = set(body.get("campaign_statuses") or ())
-    product_group_ids = set(body.get("product_group_ids") or ())
     for entity in _entities(dataset, kind, job.account_id, job.switches):
-        campaign_id = entity["id"] if kind == "campaign" else entity.get("campaign_id")
-        if campaign_statuses and campaign_id is not None:
-            campaign = parents.campaigns.get(campaign_id, {})
-            if campaign.get("summary_status") not in campaign_statuses:
-                continue
-        described = entity_columns(kind, job.account_id, entity, parents)
-        in_groups = described.get("PRODUCT_GROUP_ID") in product_group_ids
-        if product_group_ids and kind in ("product_group", "product_item") and not in_groups:
+        keep, leaves = filters.select(kind, entity, rollup)
+        if not keep:
             continue
+        if leaves is None:
+            leaves = entity.get("leaf_ids")
+        described = entity_columns(kind, job.account_id, entity, parents)
         described.update(text_columns(kind, entity, parents, columns))
         rows: list[dict[str, Any]] = []
         for period in buckets:
@@ -260,25 +407,40 @@ def _report(dataset: Dataset, job: ReportJob, large: int) -> Iterator[tuple[str,
             if period.label is not None:
                 row["DATE"] = period.label
             if targeting:
-                rows.extend(_targeting_rows(dataset, entity["id"], body["targeting_types"], row, period, columns))
+                for targeted in _targeting_rows(dataset, entity["id"], body["targeting_types"], row, period, columns):
+                    if filters.metrics_filters:
+                        fields = report_targeting_metrics(
+                            dataset, entity["id"], targeted["TARGETING_TYPE"], period, filters.metric_fields
+                        )
+                        if not filters.metrics_pass(fields):
+                            continue
+                    rows.append(targeted)
                 continue
-            metrics = rollup.metrics(
-                kind, entity["id"], period.days, leaves=entity.get("leaf_ids"), hourly=period.hourly, zeros=False
-            )
+            if checked is not None:
+                fields = checked.metrics(kind, entity["id"], period.days, leaves=leaves, hour=period.hour)
+                if not filters.metrics_pass(fields):
+                    continue
+            metrics = rollup.metrics(kind, entity["id"], period.days, leaves=leaves, hour=period.hour, zeros=False)
             if metrics or not asks_metrics:
                 rows.append({**row, **metrics})
         if rows:
             yield entity["id"], rows
     plan = ColumnPlan(dataset, columns)
+    check_plan = ColumnPlan(dataset, filters.metric_fields) if filters.metrics_filters else None
     for n in range(large):
         entity_id = f"{SYNTHETIC_ID_PREFIX}{n:017d}"
         rows = []
         for period in buckets:
+            if check_plan is not None:
+                fields = leaf_metrics(check_plan, entity_id, period.days, hour=period.hour)
+                if not filters.metrics_pass(fields):
+                    continue
             row = {id_column: entity_id, "ADVERTISER_ID": job.account_id}
             if period.label is not None:
                 row["DATE"] = period.label
-            rows.append({**row, **leaf_metrics(plan, entity_id, period.days, hourly=period.hourly)})
-        yield entity_id, rows
+            rows.append({**row, **leaf_metrics(plan, entity_id, period.days, hour=period.hour)})
+        if rows:
+            yield entity_id, rows
 
 
 def _targeting_rows(

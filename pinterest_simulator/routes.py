@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
-from pinterest_simulator.limits import MAX_PAGE_SIZE
+from pinterest_simulator.limits import MAX_PAGE_SIZE, access_rule
 from pinterest_simulator.spec import ApiError, Operation, bad_request
 
 if TYPE_CHECKING:
-    from pinterest_simulator.dataset import Dataset
+    from pinterest_simulator.dataset import Dataset, Owner
     from pinterest_simulator.server import Simulator
 
 # A handler returns a JSON-able body (HTTP 200), a (status, body) tuple, or a werkzeug Response.
@@ -55,6 +55,17 @@ def no_access() -> ApiError:
     return ApiError(403, 29, "You are not permitted to access that resource.")
 
 
+@dataclass(frozen=True)
+class OperationUser:
+    """The "operation user_account" of a request: whose organic data it reads (`owner`), and whether Business
+    Access lets it see SECRET boards and their Pins (`secret`; the token user's own data: always, scopes aside)."""
+
+    owner: Owner
+    secret: bool = True
+    #: the ``ad_account_id`` of a Business Access request that made another user the operation user
+    via_ad_account_id: str | None = None
+
+
 @dataclass
 class Context:
     """Everything a handler needs for one validated request."""
@@ -79,9 +90,51 @@ class Context:
 
     def check_business_access(self) -> None:
         """The optional ``ad_account_id`` query (Business Access) must name a readable account."""
+        self.operation_user()
+
+    def operation_user(self) -> OperationUser:
+        """Whose organic data the request reads (spec, Business Access): the owner of the ``ad_account_id`` query's
+        account (the business for a shared account), else the token user. 403 code 29 for an account the token
+        cannot read or whose roles do not allow the operation (`limits.BUSINESS_ACCESS`)."""
         account_id = self.params.get("ad_account_id")
-        if account_id is not None and account_id not in self.dataset.ad_accounts:
+        if account_id is None:
+            return OperationUser(self.dataset.owner)
+        if account_id not in self.dataset.ad_accounts:
             raise no_access()
+        owner = self.dataset.operation_user(account_id)
+        if owner is self.dataset.owner:
+            return OperationUser(owner)
+        rule = access_rule(self.operation.operation_id)
+        roles = self.dataset.roles(account_id)
+        if rule.roles is not None and not roles & rule.roles:
+            raise no_access()
+        return OperationUser(owner, secret=bool(roles & rule.secret_roles), via_ad_account_id=account_id)
+
+    def visible_boards(self, user: OperationUser) -> list[dict[str, Any]]:
+        """The operation user's boards the token may see: SECRET ones need ``boards:read_secret`` (and, through
+        Business Access, a role that sees secret boards)."""
+        boards = user.owner.entities("boards")
+        if "boards:read_secret" not in self.scopes or not user.secret:
+            boards = [b for b in boards if b.get("privacy") != "SECRET"]
+        return boards
+
+    def visible_pins(self, user: OperationUser) -> list[dict[str, Any]]:
+        """The operation user's Pins the token may see: Pins on SECRET boards need ``pins:read_secret`` and
+        ``boards:read_secret`` (and, through Business Access, a role that sees secret boards)."""
+        pins = user.owner.entities("pins")
+        if "pins:read_secret" not in self.scopes or "boards:read_secret" not in self.scopes or not user.secret:
+            visible = {b["id"] for b in self.visible_boards(user) if b.get("privacy") != "SECRET"}
+            pins = [p for p in pins if p["board_id"] in visible]
+        return pins
+
+    def analyzed_pins(self, user: OperationUser) -> list[dict[str, Any]]:
+        """The operation user's Pins its analytics cover (the operation's scopes are checked already): every one,
+        but through Business Access without a role that sees secret boards, not the Pins on SECRET boards."""
+        pins = user.owner.entities("pins")
+        if not user.secret:
+            secret = {b["id"] for b in user.owner.entities("boards") if b.get("privacy") == "SECRET"}
+            pins = [p for p in pins if p["board_id"] not in secret]
+        return pins
 
     def page(self, items: Sequence[dict[str, Any]]) -> dict[str, Any]:
         """``{items, bookmark}`` for ``items`` (in ascending id order), honouring order/page_size/bookmark."""

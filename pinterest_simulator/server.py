@@ -105,6 +105,13 @@ class Simulator:
         self.reports = ReportJobs()
         #: opt-in (benchmarks): analytics answers and report files generated once (see cache.py)
         self.cache = ResponseCache(cache_responses)
+        #: ``metrics_ready_state/get``: non-conversion metrics of a day are ready once it is this many days before
+        #: today (UTC); 1: today is not ready
+        self.metrics_ready_lag_days = 1
+        #: ... and conversion metrics once it is this many days back (2: today and yesterday are not ready).
+        #: ``dataset.restate()`` still changes the last ``dataset.RESTATED_DAYS`` days, ready or not: set this to
+        #: ``RESTATED_DAYS`` (7) for "a ready day is never restated"
+        self.conversion_metrics_ready_lag_days = 2
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 

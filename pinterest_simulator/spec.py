@@ -279,6 +279,7 @@ class Spec:
         return parse_scalar
 
     def _scalar(self, name: str, schema: dict[str, Any]) -> Callable[[str], Any]:
+        schema = self._union_of_enums(schema)
         kind = schema.get("type", "string")
         enum = schema.get("enum")
         allowed = frozenset(str(v) for v in enum if v is not None) if enum else None
@@ -332,6 +333,17 @@ class Spec:
 
         return parse
 
+    def _union_of_enums(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """A ``oneOf``/``anyOf`` whose members are all string enums (``multi_pins/analytics``' ``metric_types``
+        items: the standard and the video variants) as one enum of their union: each value is checked here; rules
+        across values (one variant per request) are the handler's."""
+        for key in ("oneOf", "anyOf"):
+            members = [self.flat_schema(member) for member in schema.get(key, ())]
+            if members and all(m.get("enum") and m.get("type", "string") == "string" for m in members):
+                union = list(dict.fromkeys(value for m in members for value in m["enum"]))
+                return {**{k: v for k, v in schema.items() if k != key}, "type": "string", "enum": union}
+        return schema
+
     # -- JSON Schema for response validation (tests) -----------------------------------------
     def component_validator(self, name: str) -> Any:
         """A ``jsonschema`` validator for a component schema, with OpenAPI ``nullable`` translated."""
@@ -347,6 +359,35 @@ class Spec:
         return jsonschema.Draft4Validator(
             schema, registry=registry, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER
         )
+
+    def response_validator(self, operation_id: str, status: str = "200") -> Any:
+        """A ``jsonschema`` validator for an operation's JSON response schema (inline or a component), its
+        ``$ref``s resolved in the spec's components, OpenAPI ``nullable`` translated."""
+        import jsonschema
+        from referencing import Registry, Resource
+        from referencing.jsonschema import DRAFT4
+
+        response = self.deref(self.operations[operation_id].raw["responses"][status])
+        schema = _rebased(_nullable(response["content"]["application/json"]["schema"]))
+        doc = _json_schema_doc(str(self.path))
+        registry = Registry().with_resource(
+            "urn:pinterest-openapi", Resource.from_contents(doc, default_specification=DRAFT4)
+        )
+        return jsonschema.Draft4Validator(
+            schema, registry=registry, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER
+        )
+
+
+def _rebased(node: Any) -> Any:
+    """Local ``#/components/...`` references of an inline schema pointed at the spec's components resource."""
+    if isinstance(node, list):
+        return [_rebased(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    return {
+        k: f"urn:pinterest-openapi{v}" if k == "$ref" and isinstance(v, str) and v.startswith("#/") else _rebased(v)
+        for k, v in node.items()
+    }
 
 
 @cache

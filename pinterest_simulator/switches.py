@@ -29,6 +29,8 @@ TotalDate = Literal["none", "start_date", "end_date"]
 WeekStart = Literal["monday", "sunday"]
 Throttle = Literal["http_429", "http_400_retry_after", "code_12"]
 ProductGroupIds = Literal["promotion", "catalog_product_group"]
+PinMetricMismatch = Literal["lenient", "omit", "refuse"]
+TopPinsDataStatus = Literal["by_date", "by_metric"]
 
 
 class SwitchError(ValueError):
@@ -115,6 +117,37 @@ class Switches:
     Unknown ids are skipped silently under both.
     Source: spec silent: ``product_groups/analytics`` says "List of Product group ids" only
     (https://developers.pinterest.com/docs/api/v5/product_groups-analytics).
+    """
+
+    pin_metric_mismatch: PinMetricMismatch = "lenient"
+    """What ``multi_pins/analytics`` answers for a Pin whose media does not fit the request's metric types (the
+    ``metric_types`` parameter is a ``oneOf`` of two variants: "Standard Pin metric types" and "Video Pin metric
+    types"; a request must take all its types from one of them, else 400 code 1). A Pin is a video Pin when its
+    ``media.media_type`` is ``video`` or ``multiple_videos``.
+
+    - ``lenient`` (default): every requested metric for every Pin: the video-only metrics (``VIDEO_*``,
+      ``QUARTILE_95_PERCENT_VIEW``) of a non-video Pin are 0; the standard-only ones (``USER_FOLLOW``,
+      ``PROFILE_VISIT``) of a video Pin have values like any Pin's (what the simulator answered before the switch).
+    - ``omit``: a Pin's ``daily_metrics`` and ``summary_metrics`` leave out the metrics of the other variant: no
+      video-only keys for a non-video Pin, no standard-only keys for a video Pin.
+    - ``refuse``: 400 code 1 when a requested Pin does not fit the variant: video-only metric types with a non-video
+      Pin, standard-only metric types with a video Pin. Metric types in both variants (``IMPRESSION``, ``SAVE``,
+      ...) fit every Pin.
+
+    Source: spec silent: ``multi_pins/analytics`` (https://developers.pinterest.com/docs/api/v5/multi_pins-analytics)
+    declares the two variants without saying what a Pin of the other media gets.
+    """
+
+    top_pins_data_status: TopPinsDataStatus = "by_date"
+    """The keys of a Pin's ``data_status`` object in ``user_account/analytics/top_pins`` and ``top_video_pins``.
+
+    - ``by_date`` (default): one key per date of the request's range (``YYYY-MM-DD``, up to today), the date's
+      ``DataStatus`` as in ``daily_metrics`` (the last two days PROCESSING, earlier days READY).
+    - ``by_metric``: one key per returned metric, READY when every day of the range is READY, else PROCESSING.
+
+    Source: spec silent: ``TopPinsAnalyticsResponse`` / ``TopVideoPinsAnalyticsResponse`` type ``data_status`` as
+    an object whose values are ``DataStatus``, without naming its keys or giving an example
+    (https://developers.pinterest.com/docs/api/v5/user_account-analytics-top_pins).
     """
 
     def __setattr__(self, name: str, value: Any) -> None:

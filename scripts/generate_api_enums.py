@@ -9,7 +9,7 @@ list to drift:
   statuses of campaigns, ad groups and ads);
 - `operations`: for every registered stream, the query parameters its fetcher declares (`api_parameters`) of
   its operation: `enum` (every value, over all `oneOf` variants), `variants` (the values per variant, where
-  the spec has several) and `max_items` (values one request may carry).
+  the spec has several), `max_items` (values one request may carry) and `maximum` (a number's).
 
 Regenerate after updating the spec, or after registering a stream:
     python scripts/generate_api_enums.py [--spec pinterest_simulator/data/openapi.json]
@@ -88,6 +88,8 @@ def parameter_facts(spec: dict[str, Any], operation_id: str, name: str) -> dict[
         facts["variants"] = variants
     if "maxItems" in schema:
         facts["max_items"] = schema["maxItems"]
+    if "maximum" in schema:
+        facts["maximum"] = schema["maximum"]
     return facts
 
 
@@ -127,6 +129,11 @@ def build(spec: dict[str, Any], declarations: Iterable[StreamDeclaration] = DECL
         "granularities": _enum_of(spec, schemas["Granularity"]),
         "campaign_summary_statuses": _enum_of(spec, schemas["CampaignSummaryStatus"]),
         "product_group_summary_statuses": _enum_of(spec, schemas["ProductGroupSummaryStatus"]),
+        "ad_group_summary_statuses": _enum_of(spec, schemas["AdGroupSummaryStatus"]),
+        "ad_summary_statuses": _enum_of(spec, schemas["PinPromotionSummaryStatus"]),
+        "metrics_filter_columns": _enum_of(spec, schemas["AdsAnalyticsFilterColumn"]),
+        "metrics_filter_operators": _enum_of(spec, schemas["AdsAnalyticsFilterOperator"]),
+        "reporting_timezones": _enum_of(spec, schemas["ReportingTimeZone"]),
         "operations": operations(spec, declarations),
     }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator, Mapping, MutableMapping
+from dataclasses import replace
 from typing import Any, Optional
 
 from airbyte_cdk.models import (
@@ -37,7 +38,7 @@ from source_pinterest_marketing.streams import build_streams
 from source_pinterest_marketing.streams.ads import AD_ACCOUNTS
 from source_pinterest_marketing.streams.base import PinterestStream
 from source_pinterest_marketing.streams.organic import USER_ACCOUNT
-from source_pinterest_marketing.streams.reports import custom_report_declarations
+from source_pinterest_marketing.streams.reports import check_templates, custom_report_declarations
 
 #: a check answers in seconds: few retries of a request or a token refresh, not a sync's patience
 CHECK_MAX_RETRIES = 2
@@ -67,6 +68,16 @@ ADVANCED_AUTH = AdvancedAuth(
         },
     ),
 )
+
+
+def _business_access_error(business: str, error: AirbyteTracedException) -> AirbyteTracedException:
+    """The user account read as the owner of `business_ad_account_id` failed (the token's own reads worked): say
+    that business access is what failed."""
+    return config_error(
+        f"`business_ad_account_id` {business}: reading as the owner of this ad account failed ({error.message}). "
+        "The token's user needs business access to it (Admin or Analyst; Admin for secret boards), or leave the "
+        "field empty to read the token user's own boards, Pins and catalogs."
+    )
 
 
 class SourcePinterestMarketing(AbstractSource):
@@ -115,23 +126,34 @@ class SourcePinterestMarketing(AbstractSource):
     def check_connection(self, logger: logging.Logger, config: Mapping[str, Any]) -> tuple[bool, Optional[Any]]:
         """Refresh the token, then make the least-privileged calls that prove the data is readable:
         the user account (`user_accounts:read`) and each configured ad account (`ads:read`), or the
-        first page of the accessible ad accounts."""
+        first page of the accessible ad accounts; then the user account as the owner of the business access ad
+        account, and the report templates custom reports read, when configured."""
         try:
             context = SyncContext.create(
                 load_config(config), config, max_retries=CHECK_MAX_RETRIES, token_attempts=CHECK_TOKEN_ATTEMPTS
             )
             # custom reports the API would refuse fail here, not in the sync
             list(custom_report_declarations(context.config))
-            for declaration in (USER_ACCOUNT, AD_ACCOUNTS):
-                stream = PinterestStream(declaration, context)
-                for stream_slice in stream.stream_slices(sync_mode=SyncMode.full_refresh):
-                    next(iter(stream.read_records(SyncMode.full_refresh, stream_slice=stream_slice)), None)
-                    logger.info("Check: %s %s is readable", stream.name, dict(stream_slice or {}) or "")
+            # the token's own user first (without business access), then the ad accounts
+            for declaration in (replace(USER_ACCOUNT, params={}), AD_ACCOUNTS):
+                self._check_readable(logger, PinterestStream(declaration, context))
+            if context.config.business_ad_account_id:
+                try:
+                    self._check_readable(logger, PinterestStream(USER_ACCOUNT, context))
+                except AirbyteTracedException as error:
+                    raise _business_access_error(context.config.business_ad_account_id, error) from None
+            check_templates(context)
         except AirbyteTracedException as error:
             return False, error.message
         except Exception as error:  # noqa: BLE001 - check must report, not crash
             return False, filter_secrets(f"Unexpected error while checking the connection: {error}")
         return True, None
+
+    @staticmethod
+    def _check_readable(logger: logging.Logger, stream: PinterestStream) -> None:
+        for stream_slice in stream.stream_slices(sync_mode=SyncMode.full_refresh):
+            next(iter(stream.read_records(SyncMode.full_refresh, stream_slice=stream_slice)), None)
+            logger.info("Check: %s %s is readable", stream.name, dict(stream_slice or {}) or "")
 
     @override
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:

@@ -53,7 +53,7 @@ class Sender:
         adapter = requests.adapters.HTTPAdapter(pool_connections=MAX_CONNECTION_POOL_SIZE, pool_maxsize=MAX_CONNECTION_POOL_SIZE)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
-        self._clients: dict[str, tuple[HttpClient, PinterestErrorHandler]] = {}
+        self._clients: dict[tuple[str, tuple[IgnoredError, ...]], tuple[HttpClient, PinterestErrorHandler]] = {}
         self._lock = threading.Lock()
 
     def url(self, path: str) -> str:
@@ -100,7 +100,8 @@ class Sender:
 
     def _client(self, stream: str, ignored_errors: tuple[IgnoredError, ...]) -> tuple[HttpClient, PinterestErrorHandler]:
         with self._lock:
-            found = self._clients.get(stream)
+            # one client per stream and error policy (a request may ignore more than its stream does)
+            found = self._clients.get((stream, ignored_errors))
             if found is None:
                 logger = logging.getLogger(f"airbyte.{stream}")
                 handler = PinterestErrorHandler(
@@ -119,5 +120,5 @@ class Sender:
                     backoff_strategy=PinterestBackoffStrategy(stream, self.max_rate_limit_wait_seconds),
                     request_timeout=REQUEST_TIMEOUT_SECONDS,
                 )
-                found = self._clients[stream] = (client, handler)
+                found = self._clients[(stream, ignored_errors)] = (client, handler)
             return found

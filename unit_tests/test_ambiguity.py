@@ -11,6 +11,7 @@ import pytest
 from harness import PRIMARY_KEYS, keyed, records_by_stream, run_read
 
 from pinterest_simulator import Simulator
+from pinterest_simulator.dataset import is_video_pin
 from pinterest_simulator.switches import CHOICES
 from source_pinterest_marketing.config import utc_today
 
@@ -35,7 +36,18 @@ def _custom(name: str, granularity: str, **extra: Any) -> dict[str, Any]:
 
 def test_every_switch_is_covered_here() -> None:
     """A new switch of the simulator needs its test in this file."""
-    assert set(CHOICES) == {"keyword_scope", "hour_date", "total_date", "week_start", "throttle", "product_group_ids"}
+    assert set(CHOICES) == {
+        "keyword_scope",
+        "hour_date",
+        "total_date",
+        "week_start",
+        "throttle",
+        "product_group_ids",
+        "pin_metric_mismatch",
+        "top_pins_data_status",
+    }
+    # hour_date, total_date and week_start: sync analytics in test_analytics_granularity.py, reports below and in
+    # test_report_periods.py
 
 
 @pytest.mark.parametrize("scope", CHOICES["keyword_scope"])
@@ -104,3 +116,41 @@ def test_product_group_analytics_under_both_meanings_of_the_ids(sim: Simulator, 
     report = records_by_stream(run_read(config, ["product_group_report"]))["product_group_report"]
     _no_duplicate_keys("product_group_report", report, ("ad_account_id", "product_group_id", "date"))
     assert {row["product_group_id"] for row in report} <= expected
+
+
+@pytest.mark.parametrize("mismatch", CHOICES["pin_metric_mismatch"])
+def test_pin_analytics_has_every_pin_and_the_video_metrics_of_video_pins(sim: Simulator, mismatch: str) -> None:
+    sim.switches.pin_metric_mismatch = mismatch
+    config = sim.connector_config(access_token_mode=True, start_date=_days_ago(3))
+    output = run_read(config, ["pin_analytics"])
+    rows = records_by_stream(output)["pin_analytics"]
+    _no_duplicate_keys("pin_analytics", rows, ("pin_id", "date"))
+    pins = {pin["id"]: pin for pin in sim.dataset.entities("pins")}
+    assert {row["pin_id"] for row in rows} == set(pins)
+    video = {pin_id for pin_id, pin in pins.items() if is_video_pin(pin)}
+    assert video and video != set(pins)
+    for row in rows:
+        assert row["IMPRESSION"] is not None and row["SAVE"] is not None
+        if row["pin_id"] in video:
+            assert row["VIDEO_START"] is not None and row["VIDEO_MRC_VIEW"] is not None, row
+        else:
+            assert row["USER_FOLLOW"] is not None and row["PROFILE_VISIT"] is not None, row
+    # a video Pin's standard-only metrics: where Pinterest gives them, they are read
+    standard_of_video = [row.get("USER_FOLLOW") for row in rows if row["pin_id"] in video]
+    assert all(value is not None for value in standard_of_video) == (mismatch == "lenient")
+    assert output.is_in_logs("refuses the standard metric types for video Pins") == (mismatch == "refuse")
+
+
+@pytest.mark.parametrize("data_status", CHOICES["top_pins_data_status"])
+def test_top_pins_whatever_their_data_status_is_keyed_by(sim: Simulator, data_status: str) -> None:
+    sim.switches.top_pins_data_status = data_status
+    config = sim.connector_config(access_token_mode=True, start_date=_days_ago(10), top_pins_sort_by=["IMPRESSION", "SAVE"])
+    rows = records_by_stream(run_read(config, ["user_account_top_pins", "user_account_top_video_pins"]))
+    for stream in ("user_account_top_pins", "user_account_top_video_pins"):
+        assert rows[stream], stream
+        _no_duplicate_keys(stream, rows[stream], ("user_account_id", "sort_by", "start_date", "end_date", "pin_id"))
+        assert all(isinstance(row["data_status"], dict) and row["data_status"] for row in rows[stream])
+    assert {row["sort_by"] for row in rows["user_account_top_pins"]} == {"IMPRESSION", "SAVE"}
+    by_impressions = [row for row in rows["user_account_top_pins"] if row["sort_by"] == "IMPRESSION"]
+    assert [row["rank"] for row in by_impressions] == list(range(1, len(by_impressions) + 1))
+    assert [row["IMPRESSION"] for row in by_impressions] == sorted((row["IMPRESSION"] for row in by_impressions), reverse=True)

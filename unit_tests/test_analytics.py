@@ -25,6 +25,7 @@ from source_pinterest_marketing.streams.periods import windows as date_windows
 
 #: stream -> operation, from the registry (test_registry.py checks each against the API description)
 ALL_OPERATIONS = {declaration.name: declaration.operation for declaration in ANALYTICS_STREAMS}
+TOP_PINS = {"user_account_top_pins", "user_account_top_video_pins"}
 ADS_OPERATIONS = {name: operation for name, operation in ALL_OPERATIONS.items() if name in {s.name for s in ADS_ANALYTICS}}
 
 
@@ -102,7 +103,11 @@ def test_every_stream_returns_records(sim: Simulator) -> None:
         rows = _rows(output, stream)
         assert rows, f"{stream} returned no records"
         for row in rows:
-            assert isinstance(row["date"], str)
+            if stream in TOP_PINS:
+                assert row["start_date"] <= row["end_date"] and row["rank"] >= 1 and row["sort_by"]
+                assert isinstance(row["pin_id"], str) and isinstance(row["user_account_id"], str)
+            else:
+                assert isinstance(row["date"], str)
         if stream in ADS_OPERATIONS:
             id_field = {"ad_account": "ad_account_id"}.get(stream.split("_targeting")[0])
             for row in rows:
@@ -159,12 +164,16 @@ def test_account_total_is_the_sum_over_campaigns_and_ad_groups(sim: Simulator) -
 
 
 def test_incremental_sync_rereads_the_lookback_and_picks_up_restated_values() -> None:
+    """Ads analytics: the cursor stops at the last day whose metrics are final (metrics_ready_state), the next
+    sync re-reads from there minus the lookback; organic analytics (no such state) advance to today."""
     with Simulator(preset="small", seed=3) as sim:
         account = sim.dataset.owned_ad_account_ids[0]
+        user = sim.dataset.user["id"]
         config = _config(sim, days_back=20, lookback_window_days=3)
         streams = ["campaign_analytics", "user_account_analytics"]
         first = _read(config, streams, SyncMode.incremental)
         today = _today()
+        final = today - dt.timedelta(days=sim.conversion_metrics_ready_lag_days)
         state = first.most_recent_state
         assert state is not None
         states = {
@@ -173,9 +182,12 @@ def test_incremental_sync_rereads_the_lookback_and_picks_up_restated_values() ->
         }
         campaign_state = states["campaign_analytics"].__dict__
         assert campaign_state["states"] == [
-            {"partition": {"ad_account_id": account}, "cursor": {"date": today.isoformat()}}
+            {"partition": {"ad_account_id": account}, "cursor": {"date": final.isoformat()}}
         ]
-        assert states["user_account_analytics"].__dict__ == {"date": today.isoformat()}
+        assert first.is_in_logs(f"metrics after {final.isoformat()} are not final yet")
+        assert states["user_account_analytics"].__dict__["states"] == [
+            {"partition": {"user_account_id": user}, "cursor": {"date": today.isoformat()}}
+        ]
 
         sim.dataset.restate()
         sim.requests.clear()
@@ -184,18 +196,19 @@ def test_incremental_sync_rereads_the_lookback_and_picks_up_restated_values() ->
             builder.with_stream_state(name, value.__dict__)
         second = _read(config, streams, SyncMode.incremental, state=builder.build())
 
-        lookback_start = (today - dt.timedelta(days=3)).isoformat()
-        for operation in ("campaigns/analytics", "user_account/analytics"):
+        for operation, cursor in (("campaigns/analytics", final), ("user_account/analytics", today)):
             sent = [r for r in sim.requests if r.operation_id == operation]
             assert len(sent) == 1
-            assert sent[0].query["start_date"] == [lookback_start]
+            assert sent[0].query["start_date"] == [(cursor - dt.timedelta(days=3)).isoformat()]
             assert sent[0].query["end_date"] == [today.isoformat()]
         before = {(row["campaign_id"], row["date"]): row for row in _rows(first, "campaign_analytics")}
         after = _rows(second, "campaign_analytics")
-        assert {row["date"] for row in after} == {(today - dt.timedelta(days=n)).isoformat() for n in range(4)}
-        assert all(
+        reread = (today - final).days + 3
+        assert {row["date"] for row in after} == {(today - dt.timedelta(days=n)).isoformat() for n in range(reread + 1)}
+        restated = [row for row in after if row["date"] >= (today - dt.timedelta(days=3)).isoformat()]
+        assert restated and all(
             row["SPEND_IN_MICRO_DOLLAR"] != before[(row["campaign_id"], row["date"])]["SPEND_IN_MICRO_DOLLAR"]
-            for row in after
+            for row in restated
         )
         _assert_dates_allowed(sim)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -9,7 +11,9 @@ import pytest
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from source_pinterest_marketing import config as config_module
 from source_pinterest_marketing.config import (
+    DATE_FORMS,
     PRODUCTION_API_BASE,
     SANDBOX_API_BASE,
     connector_spec_schema,
@@ -62,9 +66,13 @@ def test_view_window_zero_is_kept() -> None:
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
-        ({"start_date": "2024-13-01"}, "`start_date`: '2024-13-01' is not a real calendar date"),
-        ({"start_date": "01/02/2024"}, "`start_date`"),
-        ({"end_date": "2024-02-30"}, "`end_date`: '2024-02-30' is not a real calendar date"),
+        ({"start_date": "2024-13-01"}, f"`start_date`: must be {DATE_FORMS}, got '2024-13-01', which is not a real calendar date"),
+        ({"start_date": "01/02/2024"}, f"`start_date`: must be {DATE_FORMS}, got '01/02/2024'"),
+        ({"start_date": 20240102}, f"`start_date`: must be {DATE_FORMS}, got 20240102"),
+        ({"start_date": "2024-01-02T08:00Z"}, f"`start_date`: must be {DATE_FORMS}, got '2024-01-02T08:00Z'"),
+        ({"start_date": "2024-01-02T24:00:00Z"}, "got '2024-01-02T24:00:00Z', which is not a real time of day or UTC offset"),
+        ({"end_date": "2024-02-30"}, f"`end_date`: must be {DATE_FORMS}, got '2024-02-30', which is not a real calendar date"),
+        ({"end_date": "2024-02-03T01:00:00+25:00"}, "which is not a real time of day or UTC offset"),
         ({"start_date": "2024-03-01", "end_date": "2024-02-01"}, "`end_date` 2024-02-01 is before `start_date` 2024-03-01"),
         ({"start_date": TOMORROW}, f"`start_date` {TOMORROW} is in the future"),
         ({"end_date": TOMORROW}, f"`end_date` {TOMORROW} is in the future"),
@@ -81,8 +89,8 @@ def test_view_window_zero_is_kept() -> None:
         ({"num_workers": 0}, "`num_workers`"),
         ({"environment": "staging"}, "`environment`"),
         ({"api_base_url": "ftp://example"}, "`api_base_url`"),
-        ({"custom_reports": [{"name": "r", "level": "CAMPAIGN", "columns": []}]}, "`custom_reports.0.columns`: needs at least one column"),
-        ({"custom_reports": [{"name": "r", "level": "CAMPAIGN"}]}, "`custom_reports.0.columns` is required"),
+        ({"custom_reports": [{"name": "r", "level": "CAMPAIGN", "columns": []}]}, "`custom_reports.0`: `columns` needs at least one column (or give a template_id)"),
+        ({"custom_reports": [{"name": "r", "level": "CAMPAIGN"}]}, "`custom_reports.0`: `columns` needs at least one column (or give a template_id)"),
         ({"custom_reports": [{"name": "r", "level": "NOPE", "columns": ["SPEND_IN_DOLLAR"]}]}, "`custom_reports.0.level`"),
         ({"custom_reports": [{"name": "r", "level": "CAMPAIGN", "columns": ["NOT_A_COLUMN"]}]}, "unknown value(s) ['NOT_A_COLUMN']"),
         ({"custom_reports": [{"name": "Bad Name", "level": "CAMPAIGN", "columns": ["SPEND_IN_DOLLAR"]}]}, "`custom_reports.0.name`"),
@@ -116,7 +124,14 @@ def test_invalid_config_names_the_field(overrides: dict[str, Any], expected: str
         ({"auth_method": "oauth2.0", "client_id": "1", "client_secret": SECRET}, "`credentials.refresh_token` is required"),
         ({"auth_method": "oauth2.0", "client_id": "1", "client_secret": "", "refresh_token": SECRET}, "`credentials.client_secret`"),
         ({"auth_method": "access_token"}, "`credentials.access_token` is required"),
-        ({"auth_method": "access_token", "access_token": SECRET, "extra": SECRET}, "`credentials.extra`"),
+        (
+            {"auth_method": "access_token", "access_token": SECRET, "extra": SECRET},
+            "`credentials.extra` is not a key of the access-token credentials (its keys are `auth_method`, `access_token`)",
+        ),
+        (
+            {"auth_method": "access_token", "acess_token": SECRET},
+            "`credentials.acess_token` is not a key of the access-token credentials (did you mean `access_token`?)",
+        ),
     ],
 )
 def test_invalid_credentials_never_echo_secrets(credentials: Any, expected: str) -> None:
@@ -151,3 +166,100 @@ def test_custom_report_rule_names_the_report_and_values_are_quoted_once() -> Non
     bad_level = {"name": "r", "level": "NOPE", "columns": ["SPEND_IN_DOLLAR"]}
     message = _error(_config(custom_reports=[bad_level]))
     assert message.count("'NOPE'") == 1
+
+
+@pytest.mark.parametrize(
+    ("given", "day"),
+    [
+        ("2025-01-01", date(2025, 1, 1)),
+        ("2025-01-01T08:00:00Z", date(2025, 1, 1)),
+        ("2025-01-01T08:00:00", date(2025, 1, 1)),  # no zone: UTC
+        ("2025-01-01T08:00:00.250Z", date(2025, 1, 1)),
+        ("2025-01-01T23:30:00-05:00", date(2025, 1, 2)),  # 04:30 UTC the next day
+        ("2025-01-01T01:00:00+02:00", date(2024, 12, 31)),  # 23:00 UTC the day before
+        ("2025-01-01T00:00:00+00:00", date(2025, 1, 1)),
+    ],
+)
+def test_a_date_or_a_date_time_is_read_as_its_utc_day(given: str, day: date) -> None:
+    config = load_config(_config(start_date=given, end_date="2025-03-01"))
+    assert config.start_date == day
+    report = {"name": "r", "level": "CAMPAIGN", "columns": ["SPEND_IN_DOLLAR"], "start_date": given, "end_date": given}
+    [custom] = load_config(_config(custom_reports=[report])).custom_reports
+    assert custom.start_date == custom.end_date == day
+
+
+def test_a_date_time_is_announced_once_as_the_utc_day_it_is_read_as(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(config_module, "_ANNOUNCED", set())
+    report = {"name": "r", "level": "CAMPAIGN", "columns": ["SPEND_IN_DOLLAR"], "end_date": "2025-01-31T23:00:00-02:00"}
+    raw = _config(start_date="2025-01-01T08:00:00Z", end_date="2025-02-01", custom_reports=[report])
+    with caplog.at_level(logging.INFO, logger="airbyte"):
+        load_config(raw)
+        load_config(raw)  # a command validates its config more than once: said once
+    lines = [record.getMessage() for record in caplog.records if "is read as the UTC day" in record.getMessage()]
+    assert lines == [
+        "`start_date` 2025-01-01T08:00:00Z is read as the UTC day 2025-01-01",
+        "`custom_reports.0.end_date` 2025-01-31T23:00:00-02:00 is read as the UTC day 2025-02-01",
+    ]
+
+
+def test_unknown_keys_of_a_custom_report_are_errors_naming_the_key() -> None:
+    report = {"name": "r", "level": "CAMPAIGN", "columns": ["SPEND_IN_DOLLAR"], "colums": ["SPEND_IN_DOLLAR"]}
+    message = _error(_config(custom_reports=[report]))
+    assert "`custom_reports.0.colums` is not a key of a custom report (did you mean `columns`?)" in message
+
+
+def test_the_oauth_credentials_keep_the_keys_the_connector_writes() -> None:
+    credentials = {
+        **_config()["credentials"],
+        "access_token": SECRET,
+        "token_expiry_date": "2030-01-01T00:00:00+00:00",
+        "refresh_token_expires_at": "2030-06-01T00:00:00+00:00",
+    }
+    assert load_config(_config(credentials=credentials)).credentials.auth_method == "oauth2.0"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("num_workers", "8"), ("num_workers", True), ("lookback_window_days", 7.0), ("click_window_days", "30")],
+)
+def test_numbers_are_not_coerced(field: str, value: Any) -> None:
+    assert f"`{field}`" in _error(_config(**{field: value}))
+
+
+def test_the_spec_keeps_a_date_picker_and_describes_the_accepted_form() -> None:
+    spec = connector_spec_schema()
+    for field in (spec["properties"]["start_date"], spec["properties"]["custom_reports"]["items"]["properties"]["end_date"]):
+        assert field["type"] == "string" and field["format"] == "date"
+        assert field["pattern_descriptor"] == "YYYY-MM-DD"
+        assert re.search(field["pattern"], "2025-01-01") and re.search(field["pattern"], "2025-01-01T08:00:00Z")
+        assert not re.search(field["pattern"], "01/02/2025")
+
+
+@pytest.mark.parametrize(
+    ("text", "shape_ok"),
+    [
+        ("2025-01-01", True),
+        ("2025-01-01T08:00:00Z", True),
+        ("2025-01-01T08:00:00", True),
+        ("2025-01-01T08:00:00.123456789+05:30", True),
+        ("2025-01-01T08:00:00-00:00", True),
+        ("2025-01-01T08:00", False),
+        ("2025-01-01 08:00:00", False),
+        ("2025-01-01t08:00:00z", False),
+        ("2025-01-01T08:00:00+0530", False),
+        ("25-01-01", False),
+        ("2025-01-01Z", False),
+    ],
+)
+def test_the_spec_pattern_and_the_validation_accept_the_same_forms(text: str, shape_ok: bool) -> None:
+    """What the Airbyte UI checks (the spec's pattern) and what `load_config` accepts agree, form by form."""
+    pattern = connector_spec_schema()["properties"]["start_date"]["pattern"]
+    assert bool(re.search(pattern, text)) is shape_ok
+    try:
+        config_module.utc_day(text)
+        accepted = True
+    except ValueError:
+        accepted = False
+    assert accepted is shape_ok

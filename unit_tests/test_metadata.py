@@ -1,7 +1,8 @@
 """metadata.yaml is complete for Airbyte's registry and consistent with the code and the image.
 
 Checked against the fields and enums of Airbyte's connector metadata definition (ConnectorMetadataDefinitionV0)
-and parsed with airbyte-cdk's own `ConnectorMetadata` model."""
+and parsed with airbyte-cdk's own `ConnectorMetadata` model; test_metadata_schema.py validates the whole file against
+Airbyte's published JSON schema."""
 
 from __future__ import annotations
 

@@ -147,10 +147,12 @@ def test_several_jobs_are_in_flight_at_once_bounded_by_config(sim: Simulator) ->
 def test_incremental_sync_restarts_at_the_saved_date_minus_the_lookback(sim: Simulator) -> None:
     config = _config(sim, 20, lookback_window_days=3, access_token_mode=True)
     state = final_states(run_read(config, ["campaign_report"]))
-    assert state["campaign_report"]["states"][0]["cursor"]["date"] == _days_ago(0)
+    # the cursor stops at the last day whose metrics are final (metrics_ready_state)
+    final = sim.conversion_metrics_ready_lag_days
+    assert state["campaign_report"]["states"][0]["cursor"]["date"] == _days_ago(final)
     run_read(config, ["campaign_report"], state=state_messages(state))
     last = sim.reports.bodies()[-1]
-    assert last["start_date"] == _days_ago(3)
+    assert last["start_date"] == _days_ago(final + 3)
 
 
 def test_custom_report_names_and_status_filters(sim: Simulator) -> None:

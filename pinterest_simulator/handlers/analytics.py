@@ -1,5 +1,5 @@
-"""Synchronous analytics: ads analytics (account, campaigns, ad groups, ads, product groups), the four
-targeting analytics, user account analytics and multi-pin analytics.
+"""Synchronous analytics: ads analytics (account, campaigns, ad groups, ads, product groups, promoted Pins of a
+campaign), the four targeting analytics, user account analytics, multi-pin analytics and top (video) Pins.
 
 The numbers are `pinterest_simulator.metrics` (deterministic, restatable, summed up the campaign hierarchy).
 Rows carry every requested metric column (0 where an entity has no value). Periods follow the switches
@@ -9,6 +9,18 @@ Rows carry every requested metric column (0 where an entity has no value). Perio
 Date rules (`pinterest_simulator.limits`: 90 days back and a 90-day range; HOUR 8/3; an end after today is
 clamped) answer 400 ``{code: 400}``: see https://developers.pinterest.com/docs/api/v5/ad_account-analytics and
 docs/dev/API-NOTES.md#sync-analytics-date-limits and docs/dev/API-NOTES.md#organic-analytics.
+
+- ``ad_pins/analytics``: rows ``{PIN_ID, DATE?, columns...}`` for the requested Pins that ads of ``campaign_id``
+  promote (the ads' ``pin_id``); a Pin's numbers are the sum over the campaign's ads promoting it. Unknown Pins (or
+  a campaign of another account) have no rows.
+- Organic endpoints read the "operation user_account" (`Context.operation_user`: Business Access).
+- ``multi_pins/analytics``: ``metric_types`` all from one variant of the spec's ``oneOf`` (standard or video), else
+  400 code 1; a Pin of the other media per the ``pin_metric_mismatch`` switch.
+- ``user_account/analytics/top_pins`` / ``top_video_pins``: the operation user's (video) Pins ranked by ``sort_by``
+  over the range (`metrics.organic_range`: the sum of a count, the mean of a rate or average; ties by id), at most
+  ``num_of_pins``; ``created_in_last_n_days`` keeps Pins created that recently; the other filters (``pin_format``,
+  ``app_types``, ``content_type``, ``source``, ``from_claimed_content``) are accepted and not applied.
+  ``data_status`` per the ``top_pins_data_status`` switch.
 """
 
 from __future__ import annotations
@@ -16,8 +28,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from pinterest_simulator.clock import today
+from pinterest_simulator.dataset import is_video_pin
 from pinterest_simulator.limits import check_dates, date_limit
 from pinterest_simulator.metrics import (
+    ORGANIC_PROCESSING_DAYS,
     TARGETING_COLUMNS,
     Parents,
     Period,
@@ -25,14 +40,16 @@ from pinterest_simulator.metrics import (
     date_range,
     entity_columns,
     organic_metrics,
+    organic_range,
+    organic_status,
     periods,
     product_groups,
     sync_targeting_metrics,
     targeting_value,
     text_columns,
 )
-from pinterest_simulator.routes import Context, handler
-from pinterest_simulator.spec import refused
+from pinterest_simulator.routes import Context, OperationUser, handler
+from pinterest_simulator.spec import bad_request, refused
 
 # level -> (id column, id param, dataset kind); the account level has no id param
 _LEVELS: dict[str, tuple[str, str | None, str | None]] = {
@@ -52,6 +69,45 @@ USER_METRICS = (
     "PIN_CLICK_RATE",
     "SAVE",
     "SAVE_RATE",
+)
+#: ``multi_pins/analytics`` ``metric_types``: the two variants of the parameter's ``oneOf`` (spec)
+STANDARD_PIN_METRICS = (
+    "IMPRESSION",
+    "OUTBOUND_CLICK",
+    "PIN_CLICK",
+    "SAVE",
+    "SAVE_RATE",
+    "TOTAL_COMMENTS",
+    "TOTAL_REACTIONS",
+    "USER_FOLLOW",
+    "PROFILE_VISIT",
+)
+VIDEO_PIN_METRICS = (
+    "IMPRESSION",
+    "OUTBOUND_CLICK",
+    "PIN_CLICK",
+    "SAVE",
+    "SAVE_RATE",
+    "VIDEO_MRC_VIEW",
+    "VIDEO_10S_VIEW",
+    "QUARTILE_95_PERCENT_VIEW",
+    "VIDEO_V50_WATCH_TIME",
+    "VIDEO_START",
+    "VIDEO_AVG_WATCH_TIME",
+    "TOTAL_COMMENTS",
+    "TOTAL_REACTIONS",
+)
+#: the metric types of ``top_video_pins`` (spec ``query_video_pin_metric_types``), its default "all"
+TOP_VIDEO_PIN_METRICS = (
+    "IMPRESSION",
+    "SAVE",
+    "VIDEO_MRC_VIEW",
+    "VIDEO_AVG_WATCH_TIME",
+    "VIDEO_V50_WATCH_TIME",
+    "QUARTILE_95_PERCENT_VIEW",
+    "VIDEO_10S_VIEW",
+    "VIDEO_START",
+    "OUTBOUND_CLICK",
 )
 
 
@@ -115,7 +171,7 @@ def _sync_rows(ctx: Context, level: str) -> list[dict[str, Any]]:
                 row["DATE"] = period.label
             row.update(described)
             row.update(
-                rollup.metrics(level, entity["id"], period.days, leaves=entity.get("leaf_ids"), hourly=period.hourly)
+                rollup.metrics(level, entity["id"], period.days, leaves=entity.get("leaf_ids"), hour=period.hour)
             )
             rows.append(row)
     return rows
@@ -199,27 +255,158 @@ def ad_targeting_analytics(ctx: Context) -> Any:
     return _targeting(ctx, "ad")
 
 
+@handler("ad_pins/analytics")
+def ad_pins_analytics(ctx: Context) -> Any:
+    """Rows of the requested Pins that the campaign's ads promote: each the sum over the campaign's ads promoting
+    the Pin (unknown Pins, or a campaign of another account: no rows)."""
+    account_id = ctx.ad_account()["id"]
+    buckets = _periods(ctx)
+    columns = list(dict.fromkeys(ctx.params["columns"]))
+    campaign_id = ctx.params["campaign_id"]
+    ads_of_pin: dict[str, list[dict[str, Any]]] = {}
+    for ad in ctx.dataset.entities("ads", account_id):
+        if ad.get("campaign_id") == campaign_id and ad.get("pin_id"):
+            ads_of_pin.setdefault(str(ad["pin_id"]), []).append(ad)
+    rollup = Rollup(ctx.dataset, account_id, columns)
+    parents = Parents(ctx.dataset, account_id)
+    rows: list[dict[str, Any]] = []
+    for pin_id in dict.fromkeys(ctx.params["pin_ids"]):
+        ads = ads_of_pin.get(pin_id)
+        if not ads:
+            continue
+        described = _pin_columns(account_id, campaign_id, pin_id, ads, columns, parents)
+        leaves = [ad["id"] for ad in ads]
+        for period in buckets:
+            row: dict[str, Any] = {"PIN_ID": pin_id}
+            if period.label is not None:
+                row["DATE"] = period.label
+            row.update(described)
+            row.update(rollup.metrics("pin", f"{campaign_id}:{pin_id}", period.days, leaves=leaves, hour=period.hour))
+            rows.append(row)
+    return rows
+
+
+def _pin_columns(
+    account_id: str, campaign_id: str, pin_id: str, ads: list[dict[str, Any]], columns: list[str], parents: Parents
+) -> dict[str, Any]:
+    """The requested id, name and text columns of a promoted Pin's row: the account, the campaign, the Pin; the ad
+    group when one holds every ad promoting the Pin in the campaign, the ad when only one promotes it."""
+    campaign = parents.campaigns.get(campaign_id, {"id": campaign_id})
+    known = entity_columns("campaign", account_id, campaign, parents)
+    known.update(text_columns("campaign", campaign, parents, columns))
+    ad_groups = {ad.get("ad_group_id") for ad in ads}
+    ad_group = parents.ad_groups.get(next(iter(ad_groups)) or "") if len(ad_groups) == 1 else None
+    if ad_group:
+        known.update(entity_columns("ad_group", account_id, ad_group, parents))
+        known.update(text_columns("ad_group", ad_group, parents, columns))
+    if len(ads) == 1:
+        known.update(entity_columns("ad", account_id, ads[0], parents))
+        known.update(text_columns("ad", ads[0], parents, columns))
+    known["PIN_ID"] = pin_id
+    return {column: known[column] for column in columns if column in known}
+
+
 @handler("user_account/analytics")
 def user_account_analytics(ctx: Context) -> Any:
-    """``{"all": {...}}`` (NO_SPLIT); other split fields are not simulated."""
-    ctx.check_business_access()
+    """``{"all": {...}}`` (NO_SPLIT) of the operation user; other split fields are not simulated."""
+    user = ctx.operation_user()
     days = _days(ctx)
     if ctx.params.get("split_field", "NO_SPLIT") != "NO_SPLIT":
         raise refused("split_field is not simulated; use NO_SPLIT.")
     metrics = ctx.params.get("metric_types") or USER_METRICS
-    return {"all": organic_metrics(ctx.dataset, f"user:{ctx.dataset.user['id']}", days, metrics)}
+    return {"all": organic_metrics(ctx.dataset, f"user:{user.owner.user['id']}", days, metrics)}
+
+
+def _variant_of(metric_types: list[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """The request's standard-only and video-only metric types; 400 code 1 when it mixes both variants."""
+    standard_only = frozenset(metric_types) - frozenset(VIDEO_PIN_METRICS)
+    video_only = frozenset(metric_types) - frozenset(STANDARD_PIN_METRICS)
+    if standard_only and video_only:
+        raise bad_request(
+            "Invalid multi_pins analytics parameters: metric_types mixes standard Pin metric types "
+            f"({', '.join(sorted(standard_only))}) and video Pin metric types ({', '.join(sorted(video_only))})."
+        )
+    return standard_only, video_only
 
 
 @handler("multi_pins/analytics")
 def multi_pins_analytics(ctx: Context) -> Any:
-    """``{<pin_id>: {"all": {...}}}`` for each requested pin of the user (unknown ids are left out)."""
-    ctx.check_business_access()
+    """``{<pin_id>: {"all": {...}}}`` for each requested Pin of the operation user (unknown ids are left out); the
+    metric types of one variant; a Pin of the other media per the ``pin_metric_mismatch`` switch."""
+    user = ctx.operation_user()
     days = _days(ctx)
-    pins = ctx.dataset.by_user["pins"]
+    metric_types = list(dict.fromkeys(ctx.params["metric_types"]))
+    standard_only, video_only = _variant_of(metric_types)
+    pins = {pin["id"]: pin for pin in ctx.analyzed_pins(user)}
+    requested = [pins[pin_id] for pin_id in dict.fromkeys(ctx.params["pin_ids"]) if pin_id in pins]
+    mismatch = ctx.sim.switches.pin_metric_mismatch
+    if mismatch == "refuse":
+        misfits = [
+            p["id"] for p in requested if (video_only and not is_video_pin(p)) or (standard_only and is_video_pin(p))
+        ]
+        if misfits:
+            variant = "video" if video_only else "standard"
+            raise bad_request(
+                f"Invalid multi_pins analytics parameters: {variant} Pin metric types do not apply to Pin(s) "
+                f"{', '.join(misfits)}."
+            )
     out: dict[str, Any] = {}
-    for pin_id in dict.fromkeys(ctx.params["pin_ids"]):
-        if pin_id in pins:
-            body = organic_metrics(ctx.dataset, f"pin:{pin_id}", days, ctx.params["metric_types"])
-            body["lifetime_metrics"] = {}
-            out[pin_id] = {"all": body}
+    for pin in requested:
+        other = standard_only if is_video_pin(pin) else video_only
+        metrics = [m for m in metric_types if mismatch != "omit" or m not in other]
+        zero = video_only if not is_video_pin(pin) and mismatch == "lenient" else frozenset()
+        body = organic_metrics(ctx.dataset, f"pin:{pin['id']}", days, metrics, zero=zero)
+        body["lifetime_metrics"] = {}
+        out[pin["id"]] = {"all": body}
     return out
+
+
+def _top_pins(ctx: Context, *, video: bool, default_metrics: tuple[str, ...]) -> dict[str, Any]:
+    """The answer of ``top_pins`` / ``top_video_pins``."""
+    user: OperationUser = ctx.operation_user()
+    days = _days(ctx)
+    sort_by = ctx.params["sort_by"]
+    metrics = list(dict.fromkeys(ctx.params.get("metric_types") or default_metrics))
+    if sort_by not in metrics:
+        metrics.append(sort_by)  # ranked by it even when not asked for; answered only when asked for
+    asked = set(ctx.params.get("metric_types") or default_metrics)
+    pins = [p for p in ctx.analyzed_pins(user) if is_video_pin(p) or not video]
+    if ctx.params.get("created_in_last_n_days"):
+        since = today() - dt.timedelta(days=int(ctx.params["created_in_last_n_days"]))
+        pins = [p for p in pins if dt.date.fromisoformat(str(p.get("created_at", ""))[:10]) >= since]
+    ranked = []
+    for pin in pins:
+        values = organic_range(ctx.dataset, f"pin:{pin['id']}", days, metrics) if days else dict.fromkeys(metrics, 0)
+        ranked.append((pin["id"], values))
+    ranked.sort(key=lambda item: (-item[1][sort_by], int(item[0])))
+    answered = []
+    for pin_id, values in ranked[: ctx.params["num_of_pins"]]:
+        shown = {metric: value for metric, value in values.items() if metric in asked}
+        answered.append({"pin_id": pin_id, "metrics": shown, "data_status": _data_status(ctx, days, shown)})
+    last_ready = today() - dt.timedelta(days=ORGANIC_PROCESSING_DAYS)
+    end_of_day = dt.datetime.combine(last_ready + dt.timedelta(days=1), dt.time(), dt.UTC) - dt.timedelta(seconds=1)
+    return {
+        "date_availability": {"is_realtime": False, "latest_available_timestamp": int(end_of_day.timestamp()) * 1000},
+        "pins": answered,
+        "sort_by": sort_by,
+    }
+
+
+def _data_status(ctx: Context, days: list[dt.date], metrics: dict[str, Any]) -> dict[str, str]:
+    """A top Pin's ``data_status`` per the ``top_pins_data_status`` switch: per date, or per metric."""
+    if ctx.sim.switches.top_pins_data_status == "by_date":
+        return {day.isoformat(): organic_status(day) for day in days}
+    ready = all(organic_status(day) == "READY" for day in days)
+    return dict.fromkeys(metrics, "READY" if ready else "PROCESSING")
+
+
+@handler("user_account/analytics/top_pins")
+def top_pins(ctx: Context) -> Any:
+    """The operation user's top Pins by ``sort_by``."""
+    return _top_pins(ctx, video=False, default_metrics=USER_METRICS)
+
+
+@handler("user_account/analytics/top_video_pins")
+def top_video_pins(ctx: Context) -> Any:
+    """The operation user's top video Pins by ``sort_by``."""
+    return _top_pins(ctx, video=True, default_metrics=TOP_VIDEO_PIN_METRICS)

@@ -1,4 +1,6 @@
-"""Catalogs, feeds and catalog product groups."""
+"""Catalogs, feeds and catalog product groups of the operation user (the token user's, or through Business Access
+the business's: ``ad_account_id`` naming one of its accounts, with an Owner, Admin or Catalogs Manager role there,
+else 403 code 29)."""
 
 from __future__ import annotations
 
@@ -15,26 +17,24 @@ def no_catalog() -> ApiError:
 
 @handler("catalogs/list")
 def catalogs_list(ctx: Context) -> Any:
-    """Catalogs of the user (an empty page when there is none)."""
-    ctx.check_business_access()
-    return ctx.page(ctx.dataset.entities("catalogs"))
+    """Catalogs of the operation user (an empty page when there is none)."""
+    return ctx.page(ctx.operation_user().owner.entities("catalogs"))
 
 
 @handler("feeds/list")
 def feeds_list(ctx: Context) -> Any:
     """Feeds, optionally of one catalog."""
-    ctx.check_business_access()
-    feeds = ctx.dataset.entities("catalogs_feeds")
+    owner = ctx.operation_user().owner
+    feeds = owner.entities("catalogs_feeds")
     if "catalog_id" in ctx.params:
-        feeds = [f for f in feeds if ctx.dataset.feed_catalog.get(f["id"]) == ctx.params["catalog_id"]]
+        feeds = [f for f in feeds if owner.feed_catalog.get(f["id"]) == ctx.params["catalog_id"]]
     return ctx.page(feeds)
 
 
 @handler("feeds/get")
 def feeds_get(ctx: Context) -> Any:
     """One feed."""
-    ctx.check_business_access()
-    feed = ctx.dataset.by_user["catalogs_feeds"].get(ctx.params["feed_id"])
+    feed = ctx.operation_user().owner.by_user["catalogs_feeds"].get(ctx.params["feed_id"])
     if feed is None:
         raise ApiError(404, 4161, "Sorry! We could not find your catalogs feed.")
     return feed
@@ -43,10 +43,10 @@ def feeds_get(ctx: Context) -> Any:
 @handler("catalogs_product_groups/list")
 def product_groups_list(ctx: Context) -> Any:
     """Product groups filtered by ``id``, ``feed_id``, ``catalog_id``; 409 code 4182 without a catalog."""
-    ctx.check_business_access()
-    if not ctx.dataset.has_catalog or not ctx.dataset.by_user["catalogs"]:
+    owner = ctx.operation_user().owner
+    if not ctx.dataset.has_catalog or not owner.by_user["catalogs"]:
         raise no_catalog()
-    groups = ctx.dataset.entities("catalogs_product_groups")
+    groups = owner.entities("catalogs_product_groups")
     if "id" in ctx.params:
         ids = {str(i) for i in ctx.params["id"]}
         groups = [g for g in groups if g["id"] in ids]
@@ -59,10 +59,10 @@ def product_groups_list(ctx: Context) -> Any:
 @handler("catalogs_product_groups/get")
 def product_groups_get(ctx: Context) -> Any:
     """One product group."""
-    ctx.check_business_access()
+    owner = ctx.operation_user().owner
     if not ctx.dataset.has_catalog:
         raise no_catalog()
-    group = ctx.dataset.by_user["catalogs_product_groups"].get(ctx.params["product_group_id"])
+    group = owner.by_user["catalogs_product_groups"].get(ctx.params["product_group_id"])
     if group is None:
         raise ApiError(404, 4180, "Sorry! We could not find your catalogs product group.")
     return group

@@ -1,11 +1,17 @@
-"""User account, boards, board sections and pins."""
+"""User account, boards, board sections and pins.
+
+Every operation here takes the optional ``ad_account_id`` query (Business Access): it makes the owner of that ad
+account the "operation user_account" whose profile, boards and Pins are answered (`Context.operation_user`: the
+business for a shared account, the token user otherwise; 403 code 29 for an unreadable account or missing roles).
+SECRET boards and their Pins need the ``*:read_secret`` scopes and, through Business Access, an Owner or Admin role.
+"""
 
 from __future__ import annotations
 
 import copy
 from typing import Any
 
-from pinterest_simulator.routes import Context, handler
+from pinterest_simulator.routes import Context, OperationUser, handler
 from pinterest_simulator.spec import ApiError
 
 PRIVACY_FILTERS: dict[str, set[str]] = {
@@ -17,16 +23,8 @@ PRIVACY_FILTERS: dict[str, set[str]] = {
 }
 
 
-def _visible_boards(ctx: Context) -> list[dict[str, Any]]:
-    """Boards the token may see: SECRET ones need ``boards:read_secret``."""
-    boards = ctx.dataset.entities("boards")
-    if "boards:read_secret" not in ctx.scopes:
-        boards = [b for b in boards if b.get("privacy") != "SECRET"]
-    return boards
-
-
-def _board(ctx: Context) -> dict[str, Any]:
-    board = next((b for b in _visible_boards(ctx) if b["id"] == ctx.params["board_id"]), None)
+def _board(ctx: Context, user: OperationUser) -> dict[str, Any]:
+    board = next((b for b in ctx.visible_boards(user) if b["id"] == ctx.params["board_id"]), None)
     if board is None:
         raise ApiError(404, 40, "Board not found.")
     return board
@@ -49,16 +47,14 @@ def _pins(ctx: Context, pins: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @handler("user_account/get")
 def user_account_get(ctx: Context) -> Any:
-    """The token's user (or the owner of ``ad_account_id``: the same simulated user)."""
-    ctx.check_business_access()
-    return ctx.dataset.user
+    """The operation user's profile: the token user's, or the business's for one of its ad accounts."""
+    return ctx.operation_user().owner.user
 
 
 @handler("boards/list")
 def boards_list(ctx: Context) -> Any:
-    """Boards of the user, filtered by ``privacy``."""
-    ctx.check_business_access()
-    boards = _visible_boards(ctx)
+    """Boards of the operation user, filtered by ``privacy``."""
+    boards = ctx.visible_boards(ctx.operation_user())
     if "privacy" in ctx.params:
         allowed = PRIVACY_FILTERS[ctx.params["privacy"]]
         boards = [b for b in boards if b.get("privacy") in allowed]
@@ -67,51 +63,47 @@ def boards_list(ctx: Context) -> Any:
 
 @handler("boards/get")
 def boards_get(ctx: Context) -> Any:
-    """One board."""
-    ctx.check_business_access()
-    return _board(ctx)
+    """One board of the operation user."""
+    return _board(ctx, ctx.operation_user())
 
 
 @handler("board_sections/list")
 def board_sections_list(ctx: Context) -> Any:
     """Sections of a board."""
-    ctx.check_business_access()
-    board = _board(ctx)
+    user = ctx.operation_user()
+    board = _board(ctx, user)
     with ctx.dataset.lock:
-        sections = list(ctx.dataset.board_sections.get(board["id"], {}).values())
+        sections = list(user.owner.board_sections.get(board["id"], {}).values())
     return ctx.page(sections)
 
 
 @handler("boards/list_pins")
 def boards_list_pins(ctx: Context) -> Any:
     """Pins saved to a board."""
-    ctx.check_business_access()
-    board = _board(ctx)
-    return ctx.page(_pins(ctx, [p for p in ctx.dataset.entities("pins") if p["board_id"] == board["id"]]))
+    user = ctx.operation_user()
+    board = _board(ctx, user)
+    return ctx.page(_pins(ctx, [p for p in user.owner.entities("pins") if p["board_id"] == board["id"]]))
 
 
 @handler("board_sections/list_pins")
 def board_sections_list_pins(ctx: Context) -> Any:
     """Pins in a board section."""
-    ctx.check_business_access()
-    board = _board(ctx)
+    user = ctx.operation_user()
+    board = _board(ctx, user)
     section_id = ctx.params["section_id"]
-    if section_id not in ctx.dataset.board_sections.get(board["id"], {}):
+    if section_id not in user.owner.board_sections.get(board["id"], {}):
         raise ApiError(404, 2031, "Sorry! We couldn't find this board section.")
-    return ctx.page(_pins(ctx, [p for p in ctx.dataset.entities("pins") if p.get("board_section_id") == section_id]))
+    return ctx.page(_pins(ctx, [p for p in user.owner.entities("pins") if p.get("board_section_id") == section_id]))
 
 
 @handler("pins/list")
 def pins_list(ctx: Context) -> Any:
-    """Pins of the user; pins on secret boards need ``pins:read_secret``; pins on protected boards only with
-    ``include_protected_pins=true`` (the spec's default is false; ``boards/list_pins`` lists them regardless)."""
-    ctx.check_business_access()
-    pins = ctx.dataset.entities("pins")
-    if "pins:read_secret" not in ctx.scopes or "boards:read_secret" not in ctx.scopes:
-        visible = {b["id"] for b in _visible_boards(ctx) if b.get("privacy") != "SECRET"}
-        pins = [p for p in pins if p["board_id"] in visible]
+    """Pins of the operation user; pins on secret boards need ``pins:read_secret``; pins on protected boards only
+    with ``include_protected_pins=true`` (the spec's default is false; ``boards/list_pins`` lists them regardless)."""
+    user = ctx.operation_user()
+    pins = ctx.visible_pins(user)
     if not ctx.params.get("include_protected_pins", False):
-        protected = {b["id"] for b in ctx.dataset.entities("boards") if b.get("privacy") == "PROTECTED"}
+        protected = {b["id"] for b in user.owner.entities("boards") if b.get("privacy") == "PROTECTED"}
         pins = [p for p in pins if p["board_id"] not in protected]
     pin_filter = ctx.params.get("pin_filter")
     if pin_filter == "has_been_promoted":
@@ -125,9 +117,12 @@ def pins_list(ctx: Context) -> Any:
 
 @handler("pins/get")
 def pins_get(ctx: Context) -> Any:
-    """One pin."""
-    ctx.check_business_access()
-    pin = ctx.dataset.by_user["pins"].get(ctx.params["pin_id"])
+    """One pin of the operation user (through Business Access, a Pin on a SECRET board needs Owner or Admin)."""
+    user = ctx.operation_user()
+    pin = user.owner.by_user["pins"].get(ctx.params["pin_id"])
+    if pin is not None and not user.secret:
+        secret = {b["id"] for b in user.owner.entities("boards") if b.get("privacy") == "SECRET"}
+        pin = None if pin["board_id"] in secret else pin
     if pin is None:
         raise ApiError(404, 50, "Pin not found.")
     return _pins(ctx, [pin])[0]

@@ -14,6 +14,17 @@ See https://developers.pinterest.com/docs/api/v5/analytics-create_report and doc
   and ``size``; ``EXPIRED`` once ``ttl_seconds`` have passed; ``DOES_NOT_EXIST`` for an unknown token.
   ``sim.reports.fail_next(n, status)`` makes the next ``n`` jobs end ``FAILED`` / ``CANCELLED`` / ``EXPIRED``;
   ``sim.reports.fail_windows[start_date] = status`` makes every job of that window end so.
+- Custom filters (``campaign_ids``, ``ad_group_ids``, ``ad_ids``, the ``*_statuses``, ``product_group_ids``,
+  ``product_item_ids``, ``campaign_objective_types``, ``metrics_filters``) narrow the file (`report_jobs.ReportFilters`);
+  ``metrics_filters`` items are validated by the schema (``AdsAnalyticsMetricsFilter``: a field, an operator and at
+  least one number); ``reporting_timezone`` (``ReportingTimeZone``) is recorded on the job, not applied.
+- ``templates/list``: the ad account's report templates (`Dataset.templates`), bookmark pages.
+- ``analytics/create_template_report``: a report job built from a template (its level, columns, attribution; the
+  query's ``start_date`` / ``end_date`` / ``granularity``, each the template's own when not given: its relative or
+  dynamic date range, its granularity), checked like ``analytics/create_report``'s body and polled with
+  ``analytics/get_report``; ``{template_id, report_status: IN_PROGRESS, token}``. An unknown template (or one of
+  another ad account): 404 ``{code: 2, message: "Template not found."}`` (the spec declares 404 ``Pinterest.Lib.Error``
+  without an example; code 2 as its ``Pinterest.Lib.Error`` example "AdAccount not found.").
 """
 
 from __future__ import annotations
@@ -22,6 +33,7 @@ import datetime as dt
 from functools import cache
 from typing import Any
 
+from pinterest_simulator.clock import today
 from pinterest_simulator.limits import (
     MAX_STATUS_VALUES,
     PRODUCT_ITEM_LEVELS,
@@ -34,7 +46,7 @@ from pinterest_simulator.limits import (
 )
 from pinterest_simulator.report_jobs import download_url, finished_file
 from pinterest_simulator.routes import Context, handler
-from pinterest_simulator.spec import Spec, bad_request, refused
+from pinterest_simulator.spec import ApiError, Spec, bad_request, refused
 
 
 @cache
@@ -42,9 +54,10 @@ def _validator(spec: Spec) -> Any:
     return spec.component_validator("AdsAnalyticsCreateAsyncRequest")
 
 
-def _check_body(ctx: Context) -> dict[str, Any]:
-    """The request body, or 400 when the API would refuse it."""
-    body = ctx.request.get_json(silent=True)
+def _check_body(ctx: Context, body: Any = None) -> dict[str, Any]:
+    """The request body (or `body`, built from a template), or 400 when the API would refuse it."""
+    if body is None:
+        body = ctx.request.get_json(silent=True)
     if not isinstance(body, dict):
         raise bad_request("The request body must be a JSON object (this endpoint takes no query parameters).")
     error = next(iter(_validator(ctx.sim.spec).iter_errors(body)), None)
@@ -116,3 +129,66 @@ def get_report(ctx: Context) -> Any:
         return {"report_status": job.status, "url": None, "size": None}
     size = None if ctx.sim.reports.large_entities else sum(len(chunk) for chunk in finished_file(ctx.sim, job))
     return {"report_status": "FINISHED", "url": download_url(ctx.sim, job), "size": size}
+
+
+@handler("templates/list")
+def templates_list(ctx: Context) -> Any:
+    """The ad account's report templates (``TemplateResponse``), bookmark pages."""
+    account = ctx.ad_account()
+    return ctx.page(ctx.dataset.template_list(account["id"]))
+
+
+def template_window(template: dict[str, Any]) -> tuple[dt.date, dt.date]:
+    """A template's own dates: its relative range (days before today) or its dynamic one (``YEAR_TO_DATE``,
+    ``QUARTER_TO_DATE``, ``MONTH_TO_DATE``: from the period's first day to today; ``LAST_MONTH``, ``LAST_QUARTER``:
+    the previous whole period); an absolute range's numbers are read as Unix seconds."""
+    now = today()
+    ranges = template.get("date_range") or {}
+    relative, dynamic, absolute = (ranges.get(f"{kind}_date_range") for kind in ("relative", "dynamic", "absolute"))
+    if relative:
+        start_back = int(relative["start_days_in_past"])
+        return now - dt.timedelta(days=start_back), now - dt.timedelta(days=int(relative["end_days_in_past"]))
+    quarter_start = now.replace(month=(now.month - 1) // 3 * 3 + 1, day=1)
+    if dynamic:
+        kind = dynamic["range"]
+        if kind == "YEAR_TO_DATE":
+            return now.replace(month=1, day=1), now
+        if kind == "QUARTER_TO_DATE":
+            return quarter_start, now
+        if kind == "MONTH_TO_DATE":
+            return now.replace(day=1), now
+        if kind == "LAST_MONTH":
+            last = now.replace(day=1) - dt.timedelta(days=1)
+            return last.replace(day=1), last
+        if kind == "LAST_QUARTER":
+            last = quarter_start - dt.timedelta(days=1)
+            return last.replace(month=(last.month - 1) // 3 * 3 + 1, day=1), last
+    if absolute:
+        start = dt.datetime.fromtimestamp(float(absolute["start_date"]), dt.UTC).date()
+        return start, dt.datetime.fromtimestamp(float(absolute["end_date"]), dt.UTC).date()
+    raise refused("The template has no date range; send start_date and end_date.")
+
+
+@handler("analytics/create_template_report")
+def create_template_report(ctx: Context) -> Any:
+    """Start a report job from a template: ``{template_id, report_status: IN_PROGRESS, token}``."""
+    account = ctx.ad_account()
+    template_id = ctx.params["template_id"]
+    template = ctx.dataset.templates.get(account["id"], {}).get(template_id)
+    if template is None:
+        raise ApiError(404, 2, "Template not found.")
+    start, end = template_window(template)
+    body: dict[str, Any] = {
+        "level": template["report_level"],
+        "columns": list(template["columns"]),
+        "granularity": ctx.params.get("granularity") or template["granularity"],
+        "start_date": ctx.params.get("start_date") or start.isoformat(),
+        "end_date": ctx.params.get("end_date") or end.isoformat(),
+        "click_window_days": int(template["click_window_days"]),
+        "engagement_window_days": int(template["engagement_window_days"]),
+        "view_window_days": int(template["view_window_days"]),
+        "conversion_report_time": template["conversion_report_time_type"],
+        "report_format": template.get("report_format") or "JSON",
+    }
+    job = ctx.sim.reports.create(account["id"], _check_body(ctx, body), ctx.sim.switches, template_id=template_id)
+    return {"template_id": template_id, "report_status": "IN_PROGRESS", "token": job.token}

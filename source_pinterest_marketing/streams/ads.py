@@ -95,12 +95,22 @@ def _status_filtered(name: str, component: str, shared_fields: tuple[str, ...]) 
 
 CAMPAIGNS = _status_filtered("campaigns", "CampaignResponse", ("id", "status", "objective_type"))
 AD_GROUPS = _status_filtered("ad_groups", "AdGroupResponse", ("id", "status", "campaign_id"))
-ADS = _status_filtered("ads", "AdResponse", ("id", "status"))
+ADS = _status_filtered("ads", "AdResponse", ("id", "status", "campaign_id", "pin_id"))
 
 
 def entity_ids(context: SyncContext, declaration: StreamDeclaration, account_id: str) -> list[str]:
     """Ids of every entity of one account in every status (listed once per sync)."""
     return [str(record["id"]) for record in shared_records(context, declaration, {"ad_account_id": account_id})]
+
+
+def promoted_pins(context: SyncContext, account_id: str) -> dict[str, list[str]]:
+    """The Pins the ads of one account promote, by campaign (ads in every status, listed once per sync), each Pin
+    once per campaign, in order."""
+    pins: dict[str, dict[str, None]] = {}
+    for ad in shared_records(context, ADS, {"ad_account_id": account_id}):
+        if ad.get("campaign_id") is not None and ad.get("pin_id") is not None:
+            pins.setdefault(str(ad["campaign_id"]), {})[str(ad["pin_id"])] = None
+    return {campaign_id: list(pin_ids) for campaign_id, pin_ids in pins.items()}
 
 
 @dataclass(frozen=True)

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Optional, Protocol
 
 import ijson
 import requests
 
-from source_pinterest_marketing.config import api_parameter
+from source_pinterest_marketing.config import TOP_PINS_OPERATION, TOP_VIDEO_PINS_OPERATION, api_parameter
 from source_pinterest_marketing.context import SyncContext
-from source_pinterest_marketing.errors import UnexpectedResponseError
+from source_pinterest_marketing.errors import IgnoredError, UnexpectedResponseError
+from source_pinterest_marketing.streams import periods
 from source_pinterest_marketing.streams.ads import (
     AD_GROUPS,
     ADS,
@@ -28,18 +30,20 @@ from source_pinterest_marketing.streams.ads import (
     CAMPAIGNS,
     entity_ids,
     product_group_ids,
+    promoted_pins,
 )
 from source_pinterest_marketing.streams.columns import attribution_schema, column_schema, nullable, row_schema
 from source_pinterest_marketing.streams.declaration import (
     API_PREFIX,
+    BUSINESS_ACCESS,
     Record,
     Slice,
     StreamClient,
     StreamDeclaration,
 )
-from source_pinterest_marketing.streams.fetchers import parse_object, shared_records
-from source_pinterest_marketing.streams.organic import PINS
-from source_pinterest_marketing.streams.partitions import batched
+from source_pinterest_marketing.streams.fetchers import PeekedBody, parse_object, shared_records
+from source_pinterest_marketing.streams.organic import PINS, USER_ACCOUNT
+from source_pinterest_marketing.streams.partitions import ByParent, batched
 from source_pinterest_marketing.streams.windows import DateWindows
 
 #: "you can pull data from up to 90 days before the current date in UTC time", at most 90 days a request
@@ -100,10 +104,13 @@ class AdsAnalyticsSpec:
 
     #: the entity id is not unique across ad accounts (product groups: see `ProductGroupIds`)
     per_account_id: bool = False
+    #: one campaign a request (`campaign_id`), its ids the Pins its ads promote (ad Pin analytics)
+    per_campaign: bool = False
 
     @property
     def primary_key(self) -> tuple[str, ...]:
-        key = (*(("ad_account_id",) if self.per_account_id else ()), self.id_field, "date")
+        parents = (*(("ad_account_id",) if self.per_account_id else ()), *(("campaign_id",) if self.per_campaign else ()))
+        key = (*parents, self.id_field, "date")
         return (*key, "targeting_type", "targeting_value") if self.targeting else key
 
     @property
@@ -121,6 +128,12 @@ class AdsAnalyticsBatches:
 
     def batches(self, context: SyncContext, partition: Slice) -> Iterable[Mapping[str, Any]]:
         spec = self.spec
+        if spec.per_campaign and spec.ids_param:
+            size = _max_items(spec.operation, spec.ids_param)
+            for campaign_id, pin_ids in promoted_pins(context, partition["ad_account_id"]).items():
+                for ids in batched(pin_ids, size):
+                    yield {"campaign_id": campaign_id, "ids": ids}
+            return
         id_batches: Iterable[Optional[list[str]]] = [None]
         if spec.ids is not None and spec.ids_param:
             ids = spec.ids.ids(context, partition["ad_account_id"])
@@ -141,8 +154,9 @@ class AdsAnalyticsBatches:
 
 @dataclass(frozen=True)
 class AdsAnalyticsRows:
-    """One request per slice (window x batch), every column of the API's enum, the body parsed row by row
-    as it arrives; each row gets its entity id, account, date and the attribution settings."""
+    """One request per slice (window x batch) at the sync's granularity, every column of the API's enum, the body
+    parsed row by row as it arrives; each row gets its entity id, account, period (periods.py: `date` is the
+    period's start) and the attribution settings. WEEK and MONTH periods are emitted once, whole."""
 
     spec: AdsAnalyticsSpec
 
@@ -152,30 +166,49 @@ class AdsAnalyticsRows:
 
     def records(self, client: StreamClient, stream_slice: Slice) -> Iterator[Record]:
         spec = self.spec
+        windows = client.windows
+        assert windows is not None  # an analytics stream is windowed
+        granularity = windows.granularity
+        window = (date.fromisoformat(stream_slice["start_date"]), date.fromisoformat(stream_slice["end_date"]))
+        stamp = periods.PeriodStamp(client.name, granularity, window[0], windows.window_days)
         attribution = client.config.attribution
         params: dict[str, Any] = {
-            "start_date": stream_slice["start_date"],
-            "end_date": stream_slice["end_date"],
-            "granularity": "DAY",
+            "granularity": granularity,
             "columns": ",".join(_enum(spec.operation, "columns")),
             **attribution,
         }
         if spec.ids_param:
             params[spec.ids_param] = list(stream_slice["ids"])
+        if spec.per_campaign:
+            params["campaign_id"] = stream_slice["campaign_id"]
         if spec.targeting:
             params["targeting_types"] = ",".join(stream_slice["targeting_types"])
-        response = client.send("GET", client.url(stream_slice), params=params, streamed=True)
+        url = client.url(stream_slice)
+
+        def rows(start: date, end: date) -> Iterator[Record]:
+            dates = {"start_date": start.isoformat(), "end_date": end.isoformat()}
+            response = client.send("GET", url, params={**dates, **params}, streamed=True)
+            for raw in self._rows(client.name, response):
+                row: Record = dict(raw.get("metrics") or {}) if spec.targeting else dict(raw)
+                if spec.targeting:
+                    row["targeting_type"] = raw.get("targeting_type")
+                    row["targeting_value"] = raw.get("targeting_value")
+                yield row
+
+        served = (windows.floor(), windows.last_day(client.config))
         account_id = stream_slice["ad_account_id"]
-        for raw in self._rows(client.name, response):
-            row: Record = dict(raw.get("metrics") or {}) if spec.targeting else dict(raw)
-            if spec.targeting:
-                row["targeting_type"] = raw.get("targeting_type")
-                row["targeting_value"] = raw.get("targeting_value")
+        constants = {"ad_account_id": account_id, **attribution}
+        if spec.per_campaign:
+            constants["campaign_id"] = stream_slice["campaign_id"]
+        for row, label in periods.whole_periods(rows, stamp.label, granularity, window, served, client.name):
             entity_id = row.get(spec.id_column)
-            row["ad_account_id"] = account_id
-            row[spec.id_field] = account_id if entity_id is None and spec.id_field == "ad_account_id" else entity_id
-            row["date"] = row.get("DATE")
-            row.update(attribution)
+            if entity_id is None and spec.id_field == "ad_account_id":
+                entity_id = account_id
+            row[spec.id_field] = entity_id
+            series = (entity_id, row.get("targeting_type"), row.get("targeting_value"))
+            row["period_start"], row["period_end"] = stamp.period(series, row, label)
+            row["date"] = row["period_start"]
+            row.update(constants)
             yield row
 
     def _rows(self, stream: str, response: requests.Response) -> Iterator[Mapping[str, Any]]:
@@ -213,10 +246,13 @@ class AdsAnalyticsSchema:
     spec: AdsAnalyticsSpec
 
     def build(self, declaration: StreamDeclaration) -> dict[str, Any]:
-        properties: dict[str, Any] = {"date": nullable("string", format="date")}
+        period = nullable("string", format="date")  # an HOUR row's has its hour: see `hourly_schema`
+        properties: dict[str, Any] = {"date": period, "period_start": period, "period_end": period}
         properties.update({column: column_schema(column) for column in _enum(declaration.operation, "columns")})
-        properties["DATE"] = nullable("string", format="date")
+        properties["DATE"] = period  # the API's own (not sent for TOTAL)
         properties["ad_account_id"] = nullable("string")
+        if self.spec.per_campaign:
+            properties["campaign_id"] = nullable("string")
         properties.update(attribution_schema())
         if self.spec.targeting:
             properties.update(targeting_type=nullable("string"), targeting_value=nullable("string"))
@@ -234,7 +270,9 @@ def ads_analytics_declaration(spec: AdsAnalyticsSpec) -> StreamDeclaration:
         partitioner=BY_AD_ACCOUNT,
         primary_key=spec.primary_key,
         cursor="date",
-        windows=DateWindows(MAX_DAYS_BACK, WINDOW_DAYS, AdsAnalyticsBatches(spec)),
+        windows=DateWindows(
+            MAX_DAYS_BACK, WINDOW_DAYS, AdsAnalyticsBatches(spec), configurable=True, final_days_only=True
+        ),
     )
 
 
@@ -259,6 +297,10 @@ ADS_ANALYTICS: tuple[AdsAnalyticsSpec, ...] = (
         EntityIds(AD_GROUPS),
     ),
     AdsAnalyticsSpec("ad_analytics", "ads/analytics", "ads/analytics", "ad_id", "AD_ID", "ad_ids", EntityIds(ADS)),
+    # the Pins the account's ads promote, per campaign (the endpoint takes one campaign a request)
+    AdsAnalyticsSpec(
+        "ad_pin_analytics", "ad_pins/analytics", "pins/analytics", "pin_id", "PIN_ID", "pin_ids", per_campaign=True
+    ),
     AdsAnalyticsSpec(
         "product_group_analytics",
         "product_groups/analytics",
@@ -312,11 +354,27 @@ ADS_ANALYTICS: tuple[AdsAnalyticsSpec, ...] = (
 
 
 # -- organic analytics ------------------------------------------------------------------------------
+#: Pin media types whose Pins have video metrics
+VIDEO_MEDIA_TYPES = frozenset({"video", "multiple_videos"})
+#: `metric_types` variants of `pins/analytics` (docs/dev/API-NOTES.md#organic-analytics): standard, video
+STANDARD_METRICS, VIDEO_METRICS = 0, 1
+#: the standard metrics refused for video Pins (one reading of the API description: see `DailyMetrics`)
+REFUSED_FOR_VIDEO_PINS = IgnoredError(
+    status=400, code=None, log_message="Pinterest refuses the standard metric types for video Pins"
+)
+
+
 @dataclass(frozen=True)
 class DailyMetrics:
     """Organic analytics (`{"all": {"daily_metrics": [...]}}`, per Pin for `pins/analytics`): one row per day
     with its metrics, `date` and `data_status`. `per_pin`: the body is keyed by Pin id, the slice carries a
-    batch of Pin `ids` (the API's maximum a request) and the standard Pin metric types are asked for."""
+    batch of Pin `ids` (the API's maximum a request) and the Pin metric types are asked for.
+
+    The API description gives the metric types as two variants, standard and video, and does not say whether one
+    request may mix them, nor what the other variant's metrics of a Pin are (docs/dev/API-NOTES.md#open-points).
+    So a request asks one variant: other Pins the standard metrics; video Pins (`video` in the slice) the video
+    metrics, then the standard ones (for USER_FOLLOW and PROFILE_VISIT), merged into one row a day; a refusal of
+    that second request only leaves those two metrics out (said in the log)."""
 
     per_pin: bool = False
 
@@ -325,30 +383,51 @@ class DailyMetrics:
         return ("pin_ids", "metric_types") if self.per_pin else ("metric_types",)
 
     def records(self, client: StreamClient, stream_slice: Slice) -> Iterator[Record]:
-        params: dict[str, Any] = {"start_date": stream_slice["start_date"], "end_date": stream_slice["end_date"]}
-        if self.per_pin:
-            # the standard metrics (the first variant of the enum) exist for every Pin format
-            standard = api_parameter(client.declaration.operation, "metric_types")["variants"][0]
-            params.update(pin_ids=list(stream_slice["ids"]), metric_types=",".join(standard))
-        response = client.send("GET", client.url(stream_slice), params=params)
-        if not response.ok:
-            return
-        body = parse_object(client.name, response)
+        params: dict[str, Any] = {
+            **client.params(stream_slice),
+            "start_date": stream_slice["start_date"],
+            "end_date": stream_slice["end_date"],
+        }
         if not self.per_pin:
-            yield from (_day_record(day) for day in _daily(client.name, response, body, "the body"))
+            body = self._body(client, stream_slice, params)
+            if body is not None:
+                yield from (_day_record(day) for day in _daily(client, body, "the body"))
             return
-        for pin_id, splits in body.items():
-            for day in _daily(client.name, response, splits, f"pin {pin_id}"):
-                yield {**_day_record(day), "pin_id": pin_id}
+        variants = api_parameter(client.declaration.operation, "metric_types")["variants"]
+        asked = [VIDEO_METRICS, STANDARD_METRICS] if stream_slice.get("video") else [STANDARD_METRICS]
+        days: dict[tuple[str, Any], Record] = {}
+        for variant in asked:
+            query = {**params, "pin_ids": list(stream_slice["ids"]), "metric_types": ",".join(variants[variant])}
+            second = variant is not asked[0]
+            body = self._body(client, stream_slice, query, (REFUSED_FOR_VIDEO_PINS,) if second else ())
+            for pin_id, splits in (body or {}).items():
+                for day in _daily(client, splits, f"pin {pin_id}"):
+                    record = _day_record(day)
+                    found = days.setdefault((str(pin_id), record["date"]), {"pin_id": str(pin_id)})
+                    status = found.get("data_status")
+                    found.update({key: value for key, value in record.items() if key not in found or value is not None})
+                    if status is not None and status != "READY":
+                        found["data_status"] = status  # the less final of the two answers' statuses
+        yield from days.values()
+
+    @staticmethod
+    def _body(
+        client: StreamClient,
+        stream_slice: Slice,
+        params: Mapping[str, Any],
+        also_ignored: tuple[IgnoredError, ...] = (),
+    ) -> Optional[Mapping[str, Any]]:
+        response = client.send("GET", client.url(stream_slice), params=params, also_ignored=also_ignored)
+        return parse_object(client.name, response) if response.ok else None
 
     def endpoint(self, path: str) -> str:
         return f"GET {API_PREFIX}{path}"
 
 
-def _daily(stream: str, response: requests.Response, splits: Any, what: str) -> list[Mapping[str, Any]]:
+def _daily(client: StreamClient, splits: Any, what: str) -> list[Mapping[str, Any]]:
     daily = splits.get("all", {}).get("daily_metrics") if isinstance(splits, Mapping) else None
     if not isinstance(daily, list):
-        raise UnexpectedResponseError(stream, response.url, f"no 'all.daily_metrics' list in {what}")
+        raise UnexpectedResponseError(client.name, client.declaration.endpoint, f"no 'all.daily_metrics' list in {what}")
     return [day for day in daily if isinstance(day, Mapping)]
 
 
@@ -358,16 +437,15 @@ def _day_record(day: Mapping[str, Any]) -> Record:
 
 @dataclass(frozen=True)
 class OrganicAnalyticsSchema:
-    """Every metric type of the operation (all variants), the day and its `data_status`."""
+    """Every metric type of the operation (all variants), the day and its `data_status`, and the id fields."""
 
-    id_field: Optional[str] = None
+    id_fields: tuple[str, ...] = ()
 
     def build(self, declaration: StreamDeclaration) -> dict[str, Any]:
         properties: dict[str, Any] = {"date": nullable("string", format="date")}
         properties.update({metric: nullable("number") for metric in _enum(declaration.operation, "metric_types")})
         properties["data_status"] = nullable("string")
-        if self.id_field:
-            properties[self.id_field] = nullable("string")
+        properties.update({name: nullable("string") for name in self.id_fields})
         return row_schema(properties)
 
 
@@ -376,60 +454,142 @@ PIN_ANALYTICS_OPERATION = "multi_pins/analytics"
 
 @dataclass(frozen=True)
 class PinIdBatches:
-    """The user's Pins (listed once per sync), the API's maximum a request."""
+    """The user's Pins (listed once per sync), the API's maximum a request; video Pins in batches of their own
+    (they are asked for the video metrics too)."""
 
     def batches(self, context: SyncContext, partition: Slice) -> Iterable[Mapping[str, Any]]:
-        pin_ids = [str(pin["id"]) for pin in shared_records(context, PINS, {})]
-        for ids in batched(pin_ids, _max_items(PIN_ANALYTICS_OPERATION, "pin_ids")):
-            yield {"ids": ids}
+        pins = shared_records(context, PINS, {})
+        size = _max_items(PIN_ANALYTICS_OPERATION, "pin_ids")
+        for video in (False, True):
+            pin_ids = [str(pin["id"]) for pin in pins if (pin.get("media.media_type") in VIDEO_MEDIA_TYPES) == video]
+            for ids in batched(pin_ids, size):
+                yield {"ids": ids, "video": True} if video else {"ids": ids}
 
+
+#: one partition per user account read (the token user, or the business access account's owner)
+BY_USER_ACCOUNT = ByParent(USER_ACCOUNT, (("user_account_id", "id"),))
 
 USER_ACCOUNT_ANALYTICS = StreamDeclaration(
     name="user_account_analytics",
     operation="user_account/analytics",
     path="user_account/analytics",
     fetcher=DailyMetrics(),
-    schema=OrganicAnalyticsSchema(),
-    primary_key=("date",),
+    schema=OrganicAnalyticsSchema(("user_account_id",)),
+    partitioner=BY_USER_ACCOUNT,
+    primary_key=("user_account_id", "date"),
     cursor="date",
+    # daily only: the API has no granularity for organic analytics
     windows=DateWindows(MAX_DAYS_BACK, WINDOW_DAYS),
+    params=BUSINESS_ACCESS,
+    slice_fields=("user_account_id",),
 )
 PIN_ANALYTICS = StreamDeclaration(
     name="pin_analytics",
     operation=PIN_ANALYTICS_OPERATION,
     path="pins/analytics",
     fetcher=DailyMetrics(per_pin=True),
-    schema=OrganicAnalyticsSchema("pin_id"),
+    schema=OrganicAnalyticsSchema(("pin_id",)),
     primary_key=("pin_id", "date"),
     cursor="date",
     windows=DateWindows(MAX_DAYS_BACK, WINDOW_DAYS, PinIdBatches()),
+    params=BUSINESS_ACCESS,
+)
+
+
+# -- top Pins ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SortMetrics:
+    """One request per sort metric the config names (`config_field`) for the window."""
+
+    config_field: str
+
+    def batches(self, context: SyncContext, partition: Slice) -> Iterable[Mapping[str, Any]]:
+        for metric in getattr(context.config, self.config_field):
+            yield {"sort_by": metric}
+
+
+@dataclass(frozen=True)
+class TopPins:
+    """The user's top Pins for the window by one sort metric (the API's maximum of Pins): one record per Pin
+    with its rank, metrics and their `data_status`, and the window."""
+
+    api_parameters: tuple[str, ...] = ("sort_by", "metric_types", "num_of_pins")
+
+    def records(self, client: StreamClient, stream_slice: Slice) -> Iterator[Record]:
+        operation = client.declaration.operation
+        params = {
+            **client.params(stream_slice),
+            "start_date": stream_slice["start_date"],
+            "end_date": stream_slice["end_date"],
+            "sort_by": stream_slice["sort_by"],
+            "num_of_pins": int(api_parameter(operation, "num_of_pins")["maximum"]),
+        }
+        response = client.send("GET", client.url(stream_slice), params=params)
+        if not response.ok:
+            return
+        body = parse_object(client.name, response)
+        pins = body.get("pins")
+        if not isinstance(pins, list):
+            raise UnexpectedResponseError(client.name, response.url, "no 'pins' list in the body")
+        window = {key: stream_slice[key] for key in ("sort_by", "start_date", "end_date")}
+        for rank, pin in enumerate(pins, start=1):
+            if not isinstance(pin, Mapping):
+                raise UnexpectedResponseError(client.name, response.url, "an item of 'pins' is not an object")
+            yield {
+                **(pin.get("metrics") or {}),
+                "pin_id": pin.get("pin_id"),
+                "rank": rank,
+                "data_status": pin.get("data_status"),
+                **window,
+            }
+
+    def endpoint(self, path: str) -> str:
+        return f"GET {API_PREFIX}{path}"
+
+
+@dataclass(frozen=True)
+class TopPinsSchema:
+    """Every metric type of the operation, the Pin, its rank, the metrics' `data_status` and the window."""
+
+    def build(self, declaration: StreamDeclaration) -> dict[str, Any]:
+        properties: dict[str, Any] = {"pin_id": nullable("string"), "rank": nullable("integer")}
+        properties.update({metric: nullable("number") for metric in _enum(declaration.operation, "metric_types")})
+        properties["data_status"] = nullable("object")  # {metric: its data status}
+        properties.update(
+            user_account_id=nullable("string"),
+            sort_by=nullable("string"),
+            start_date=nullable("string", format="date"),
+            end_date=nullable("string", format="date"),
+        )
+        return row_schema(properties)
+
+
+def top_pins_declaration(name: str, operation: str, config_field: str) -> StreamDeclaration:
+    """A top Pins list: per user account, for the configured window (the last 90 days at most, the API's reach),
+    one request per sort metric of `config_field`; a snapshot (full refresh) keyed by its window."""
+    return StreamDeclaration(
+        name=name,
+        operation=operation,
+        path=operation,
+        fetcher=TopPins(),
+        schema=TopPinsSchema(),
+        partitioner=BY_USER_ACCOUNT,
+        primary_key=("user_account_id", "sort_by", "start_date", "end_date", "pin_id"),
+        windows=DateWindows(MAX_DAYS_BACK, WINDOW_DAYS, SortMetrics(config_field), "top Pins"),
+        params=BUSINESS_ACCESS,
+        slice_fields=("user_account_id",),
+    )
+
+
+USER_ACCOUNT_TOP_PINS = top_pins_declaration("user_account_top_pins", TOP_PINS_OPERATION, "top_pins_sort_by")
+USER_ACCOUNT_TOP_VIDEO_PINS = top_pins_declaration(
+    "user_account_top_video_pins", TOP_VIDEO_PINS_OPERATION, "top_video_pins_sort_by"
 )
 
 ANALYTICS_STREAMS: tuple[StreamDeclaration, ...] = (
     *(ads_analytics_declaration(spec) for spec in ADS_ANALYTICS),
     USER_ACCOUNT_ANALYTICS,
     PIN_ANALYTICS,
+    USER_ACCOUNT_TOP_PINS,
+    USER_ACCOUNT_TOP_VIDEO_PINS,
 )
-
-
-class PeekedBody:
-    """A binary stream whose first non-blank byte can be looked at before it is read whole."""
-
-    def __init__(self, raw: Any) -> None:
-        self._raw = raw
-        self._head = b""
-
-    def first_byte(self) -> bytes:
-        while not self._head.strip():
-            chunk = self._raw.read(64 * 1024)
-            if not chunk:
-                return b""
-            self._head += chunk
-        return self._head.lstrip()[:1]
-
-    def read(self, size: int = -1) -> bytes:
-        if self._head:
-            cut = len(self._head) if size is None or size < 0 else size
-            head, self._head = self._head[:cut], self._head[cut:]
-            return head
-        return self._raw.read(size)  # type: ignore[no-any-return]

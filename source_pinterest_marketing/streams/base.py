@@ -28,9 +28,11 @@ from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
 from typing_extensions import override
 
 from source_pinterest_marketing.context import SyncContext
+from source_pinterest_marketing.streams import periods
 from source_pinterest_marketing.streams.cursor import PartitionedCursor
 from source_pinterest_marketing.streams.declaration import Component, StreamClient, StreamDeclaration
 from source_pinterest_marketing.streams.normalize import Plan, apply_plan, compile_plan
+from source_pinterest_marketing.streams.readiness import last_final_day
 from source_pinterest_marketing.streams.windows import as_date
 
 PACKAGE = "source_pinterest_marketing"
@@ -59,7 +61,7 @@ class PinterestStream(Stream):
     @property
     @override
     def primary_key(self) -> Optional[str | list[str]]:
-        key = self.declaration.primary_key
+        key = self.client.primary_key
         return key[0] if len(key) == 1 else list(key)
 
     @property
@@ -92,8 +94,10 @@ class PinterestStream(Stream):
     def json_schema(self) -> Mapping[str, Any]:
         declared = self.declaration.schema
         if self.declaration.bundled_schema or isinstance(declared, Component):
-            return ResourceSchemaLoader(PACKAGE).get_schema(self.name)
-        return declared.build(self.declaration)
+            schema = ResourceSchemaLoader(PACKAGE).get_schema(self.name)
+        else:
+            schema = declared.build(self.declaration)
+        return hourly_schema(schema) if self.client.granularity == periods.HOUR else schema
 
     @property
     def state(self) -> MutableMapping[str, Any]:
@@ -116,12 +120,17 @@ class PinterestStream(Stream):
         """Partitions, or for windowed streams partition x window x batch; each group of slices is
         registered with the cursor before it is read (see cursor.py)."""
         declaration, cursor = self.declaration, self.state_cursor
+        windows = self.client.windows
+        if cursor is not None and windows is not None and windows.final_days_only:
+            final = last_final_day(self.context)
+            if final is not None:
+                cursor.hold_at(final.isoformat())
         for partition in declaration.partitioner.partitions(self.context):
-            if declaration.windows is None:
+            if windows is None:
                 groups: Iterable[Sequence[Mapping[str, Any]]] = [[partition]]
             else:
                 saved = cursor.saved_value(partition) if cursor and sync_mode == SyncMode.incremental else None
-                groups = declaration.windows.groups(self.name, self.context, partition, as_date(saved))
+                groups = windows.groups(self.name, self.context, partition, as_date(saved))
             for group in groups:
                 if cursor is not None:
                     cursor.register(group)
@@ -169,3 +178,16 @@ class PinterestStream(Stream):
     def normalization_plan(self) -> Optional[Plan]:
         """Where numbers become strings in this stream's records (None: nowhere)."""
         return compile_plan(self.json_schema)
+
+
+#: the period fields of windowed streams: days, except at HOUR granularity (a day and an hour)
+PERIOD_FIELDS = ("date", "period_start", "period_end", "DATE")
+
+
+def hourly_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """The schema of rows at HOUR granularity: their period fields hold a day and an hour, no longer a `date`."""
+    properties = dict(schema.get("properties") or {})
+    for name in PERIOD_FIELDS:
+        if name in properties:
+            properties[name] = {key: value for key, value in properties[name].items() if key != "format"}
+    return {**schema, "properties": properties}

@@ -1,9 +1,10 @@
-"""Catalogs, their feeds and product groups (one partition: the authorizing user)."""
+"""Catalogs, their feeds and product groups (one partition: the authorizing user, or the owner of
+`business_ad_account_id` when one is configured: business access)."""
 
 from __future__ import annotations
 
 from source_pinterest_marketing.errors import IgnoredError
-from source_pinterest_marketing.streams.declaration import Component, StreamDeclaration
+from source_pinterest_marketing.streams.declaration import BUSINESS_ACCESS, Component, StreamDeclaration
 from source_pinterest_marketing.streams.fetchers import BOOKMARK_PAGES
 
 NO_CATALOG = IgnoredError(
@@ -19,6 +20,7 @@ CATALOGS = StreamDeclaration(
     fetcher=BOOKMARK_PAGES,
     schema=Component("Catalog"),
     cursor="updated_at",
+    params=BUSINESS_ACCESS,
 )
 # the feed's `credentials` (the feed host's login) are dropped
 CATALOGS_FEEDS = StreamDeclaration(
@@ -28,6 +30,7 @@ CATALOGS_FEEDS = StreamDeclaration(
     fetcher=BOOKMARK_PAGES,
     schema=Component("CatalogsFeed"),
     cursor="updated_at",
+    params=BUSINESS_ACCESS,
     dropped_fields=("credentials",),
 )
 CATALOGS_PRODUCT_GROUPS = StreamDeclaration(
@@ -38,6 +41,7 @@ CATALOGS_PRODUCT_GROUPS = StreamDeclaration(
     # {any_of|all_of: [{<38 filter keys>: {...}}]}, merged over three verticals: 60 KB of schema for a filter DSL
     schema=Component("CatalogsVerticalProductGroup", opaque=("filters",)),
     cursor="updated_at",
+    params=BUSINESS_ACCESS,
     ignored_errors=(NO_CATALOG,),
 )
 

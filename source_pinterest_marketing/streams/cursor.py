@@ -85,6 +85,9 @@ class PartitionedCursor:
         self._open: dict[PartitionKey, deque[_Group]] = {}
         #: the group of each registered slice not yet done
         self._group_of: dict[str, _Group] = {}
+        #: the value the cursor never passes (the last day whose metrics are final), and the partitions held at it
+        self._ceiling: Optional[tuple[float, Any]] = None
+        self._held: set[PartitionKey] = set()
         self._lock = threading.Lock()
 
     def key(self, stream_slice: Mapping[str, Any]) -> PartitionKey:
@@ -93,6 +96,13 @@ class PartitionedCursor:
     @staticmethod
     def slice_id(stream_slice: Mapping[str, Any]) -> str:
         return json.dumps(stream_slice, sort_keys=True, default=str)
+
+    def hold_at(self, value: str) -> None:
+        """Never advance a partition past `value` (a day whose metrics are final): the days after it are
+        read again next sync."""
+        number = comparable(value)
+        if number is not None:
+            self._ceiling = (number, value)
 
     def register(self, group: Sequence[Mapping[str, Any]]) -> None:
         """Slices were generated (a window and its batches, or one slice): their partition cannot advance
@@ -198,6 +208,16 @@ class PartitionedCursor:
         if pending is None:
             return
         number, value = pending
+        if self._ceiling is not None and number > self._ceiling[0]:
+            number, value = self._ceiling
+            if key not in self._held:
+                self._held.add(key)
+                described = ", ".join(f"{name}={part}" for name, part in key) or "all"
+                logger.info(
+                    "Stream %s (%s): metrics after %s are not final yet (metrics_ready_state); the cursor stays at %s "
+                    "and those days are read again next sync",
+                    self.stream, described, value, value,
+                )
         saved = comparable(self._saved.get(key, self._default))
         if saved is None or number > saved:
             self._saved[key] = value

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Optional, Protocol, Union
 
 import requests
@@ -28,6 +29,7 @@ import requests
 from source_pinterest_marketing.config import PinterestConfig, api_enums
 from source_pinterest_marketing.context import SyncContext
 from source_pinterest_marketing.errors import IgnoredError
+from source_pinterest_marketing.streams import periods
 from source_pinterest_marketing.streams.windows import DateWindows
 
 #: Pinterest's reference page of an operation is this URL + its operationId with "/" as "-"
@@ -71,6 +73,10 @@ class EveryApiValue:
 
 
 Param = Union[str, FromSlice, FromConfig, EveryApiValue]
+
+#: Business access: organic, catalog and user account endpoints read as the owner of the configured ad account
+#: (`ad_account_id`; the token user when none is configured), so a business's boards and catalogs are synced
+BUSINESS_ACCESS: Mapping[str, Param] = {"ad_account_id": FromConfig("business_ad_account_id")}
 
 
 def resolve_params(params: Mapping[str, Param], stream_slice: Slice, config: PinterestConfig) -> dict[str, Any]:
@@ -223,6 +229,26 @@ class StreamClient:
     def logger(self) -> logging.Logger:
         return logging.getLogger(f"airbyte.{self.name}")
 
+    @cached_property
+    def windows(self) -> Optional[DateWindows]:
+        """The declared date windows at this sync's granularity (see `DateWindows.resolved`)."""
+        declared = self.declaration.windows
+        return declared.resolved(self.config) if declared is not None else None
+
+    @cached_property
+    def granularity(self) -> str:
+        """The rows' granularity in this sync (DAY for streams without windows)."""
+        return self.windows.granularity if self.windows is not None else periods.DAY
+
+    @cached_property
+    def primary_key(self) -> tuple[str, ...]:
+        """The declared key; a TOTAL row's period is its fixed window, so `period_end` joins `date` in it."""
+        key = self.declaration.primary_key
+        if self.granularity != periods.TOTAL or "period_end" in key or "date" not in key:
+            return key
+        at = key.index("date") + 1
+        return (*key[:at], "period_end", *key[at:])
+
     def url(self, stream_slice: Slice, path: Optional[str] = None) -> str:
         """The URL of the declared path (or `path`), filled from the slice."""
         return self.context.sender.url((path or self.declaration.path).format(**stream_slice))
@@ -239,8 +265,9 @@ class StreamClient:
         params: Optional[Mapping[str, Any]] = None,
         json: Optional[Mapping[str, Any]] = None,
         streamed: bool = False,
+        also_ignored: tuple[IgnoredError, ...] = (),
     ) -> requests.Response:
-        """A success, or an answer the stream ignores (`ignored_errors`); anything else raises."""
-        return self.context.sender.send(
-            self.name, self.declaration.ignored_errors, method, url, params=params, json=json, streamed=streamed
-        )
+        """A success, or an answer the stream ignores (`ignored_errors`, and for this request `also_ignored`);
+        anything else raises."""
+        ignored = (*self.declaration.ignored_errors, *also_ignored)
+        return self.context.sender.send(self.name, ignored, method, url, params=params, json=json, streamed=streamed)

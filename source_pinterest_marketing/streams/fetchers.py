@@ -11,6 +11,7 @@ record; a stream that needs it first lists it and keeps the raw pages (bytes) un
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -197,10 +198,18 @@ class SharedList:
         return _holder(client, self, stream_slice).get().shared
 
     def project(self, records: Iterable[Mapping[str, Any]]) -> list[Record]:
-        return [{name: record.get(name) for name in self.fields} for record in records]
+        return [{name: _field(record, name) for name in self.fields} for record in records]
 
     def endpoint(self, path: str) -> str:
         return self.pages.endpoint(path)
+
+
+def _field(record: Mapping[str, Any], name: str) -> Any:
+    """A record's field; a dotted name ("media.media_type") is a field of a nested object."""
+    value: Any = record
+    for part in name.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
 
 
 def _holder(client: StreamClient, shared_list: SharedList, stream_slice: Slice) -> SharedValue[SharedPartition]:
@@ -224,3 +233,40 @@ def shared_records(context: SyncContext, declaration: StreamDeclaration, stream_
     if not isinstance(fetcher, SharedList):
         raise TypeError(f"stream {declaration.name} is not listed once per sync (its fetcher is no SharedList)")
     return fetcher.shared(StreamClient(declaration, context), stream_slice)
+
+
+class PeekedBody(io.RawIOBase):
+    """A binary stream whose first non-blank byte can be looked at before it is read whole (a streamed
+    analytics body, a report file)."""
+
+    def __init__(self, raw: Any) -> None:
+        super().__init__()
+        self._raw = raw
+        self._head = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def first_byte(self) -> bytes:
+        while not self._head.strip():
+            chunk = self._raw.read(64 * 1024)
+            if not chunk:
+                return b""
+            self._head += chunk
+        return self._head.lstrip()[:1]
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            cut = len(self._head) if size is None or size < 0 else size
+            head, self._head = self._head[:cut], self._head[cut:]
+            return head
+        return self._raw.read(size)  # type: ignore[no-any-return]
+
+    def text(self) -> io.TextIOWrapper:
+        """The body as text (UTF-8, a byte order mark skipped), read as it arrives."""
+        return io.TextIOWrapper(io.BufferedReader(self), encoding="utf-8-sig", newline="")

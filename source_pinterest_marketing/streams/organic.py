@@ -1,13 +1,14 @@
 """Organic streams: the user account, boards, board sections and Pins.
 
 None of these carries a modification time (`Pin` and `Board` have only `created_at`), so they are full
-refresh. Boards and sections are listed once per sync and shared by the streams under them.
+refresh. Boards and sections are listed once per sync and shared by the streams under them. Each reads as the
+owner of `business_ad_account_id` when one is configured (business access: `BUSINESS_ACCESS`).
 """
 
 from __future__ import annotations
 
 from source_pinterest_marketing.errors import IgnoredError
-from source_pinterest_marketing.streams.declaration import Component, StreamDeclaration
+from source_pinterest_marketing.streams.declaration import BUSINESS_ACCESS, Component, StreamDeclaration
 from source_pinterest_marketing.streams.fetchers import BOOKMARK_PAGES, SINGLE_OBJECT, SharedList
 from source_pinterest_marketing.streams.partitions import ByParent
 
@@ -20,8 +21,10 @@ USER_ACCOUNT = StreamDeclaration(
     name="user_account",
     operation="user_account/get",
     path="user_account",
-    fetcher=SINGLE_OBJECT,
+    # its id is in every organic analytics row (several accounts can share a table)
+    fetcher=SharedList(SINGLE_OBJECT, ("id",)),
     schema=Component("Account"),
+    params=BUSINESS_ACCESS,
 )
 # every privacy the scopes allow
 BOARDS = StreamDeclaration(
@@ -30,7 +33,7 @@ BOARDS = StreamDeclaration(
     path="boards",
     fetcher=SharedList(BOOKMARK_PAGES, ("id",)),
     schema=Component("Board"),
-    params={"privacy": "ALL"},
+    params={"privacy": "ALL", **BUSINESS_ACCESS},
 )
 BOARD_SECTIONS = StreamDeclaration(
     name="board_sections",
@@ -39,6 +42,7 @@ BOARD_SECTIONS = StreamDeclaration(
     fetcher=SharedList(BOOKMARK_PAGES, ("id",)),
     schema=Component("BoardSection"),
     partitioner=ByParent(BOARDS, (("board_id", "id"),)),
+    params=BUSINESS_ACCESS,
     slice_fields=("board_id",),
     ignored_errors=(VANISHED_PARENT,),
 )
@@ -49,6 +53,7 @@ BOARD_PINS = StreamDeclaration(
     fetcher=BOOKMARK_PAGES,
     schema=Component("Pin"),
     partitioner=ByParent(BOARDS, (("board_id", "id"),)),
+    params=BUSINESS_ACCESS,
     ignored_errors=(VANISHED_PARENT,),
 )
 BOARD_SECTION_PINS = StreamDeclaration(
@@ -59,6 +64,7 @@ BOARD_SECTION_PINS = StreamDeclaration(
     schema=Component("Pin"),
     # a section's board is its own partition's (the API's sections do not name their board)
     partitioner=ByParent(BOARD_SECTIONS, (("board_id", "board_id"), ("section_id", "id"))),
+    params=BUSINESS_ACCESS,
     ignored_errors=(VANISHED_PARENT,),
 )
 # The user's own Pins, those on protected boards included: the API leaves them out unless asked
@@ -67,9 +73,10 @@ PINS = StreamDeclaration(
     name="pins",
     operation="pins/list",
     path="pins",
-    fetcher=SharedList(BOOKMARK_PAGES, ("id",)),
+    # the media type says which Pins have video metrics (pin_analytics)
+    fetcher=SharedList(BOOKMARK_PAGES, ("id", "media.media_type")),
     schema=Component("Pin"),
-    params={"include_protected_pins": "true"},
+    params={"include_protected_pins": "true", **BUSINESS_ACCESS},
 )
 
 ORGANIC_STREAMS: tuple[StreamDeclaration, ...] = (

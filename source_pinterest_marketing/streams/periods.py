@@ -8,13 +8,22 @@ once, whole (reports: the owning window asks for it on its own, see reports.py).
 
 TOTAL windows are fixed: consecutive windows of `window_days` days from an anchor (the configured start date, or
 `TOTAL_ANCHOR`), the same every sync, so a TOTAL row's period (its window) never moves between syncs.
+
+`PeriodStamp` and `whole_periods` apply this to the rows of a window, for sync analytics and reports alike: every
+row gets `period_start` and `period_end` (`date` is `period_start`: an HOUR row's has its hour), and each WEEK or
+MONTH period is emitted once, whole.
 """
 
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterator
+import logging
+import re
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from datetime import date, timedelta
+from typing import Any, Optional, TypeVar
+
+from source_pinterest_marketing.errors import UnexpectedResponseError
 
 DAY, HOUR, WEEK, MONTH, TOTAL = "DAY", "HOUR", "WEEK", "MONTH", "TOTAL"
 #: the first day of a WEEK period (0: Monday, as `date.weekday()`): an assumption, the API description does not
@@ -81,3 +90,87 @@ def owned(label: date, granularity: str, window: tuple[date, date], last_day: da
     end = period_end(label, granularity)
     window_start, window_end = window
     return window_start <= end <= window_end or (window_end == last_day and end > window_end)
+
+
+_DATE_AND_HOUR = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}))?")
+Row = TypeVar("Row")
+
+
+class PeriodStamp:
+    """The period of each row of one window (`DATE` as the API sends it: a day, a period's first day, or a day and
+    hour). TOTAL rows are the fixed window, whatever their `DATE` says (the API description does not say what it
+    is, or whether it is sent). HOUR rows dated without their hour get their place among the rows of the same
+    entity, targeting value and day, which the API lists in time order (an assumption:
+    docs/dev/API-NOTES.md#open-points)."""
+
+    def __init__(self, stream: str, granularity: str, window_start: date, window_days: int) -> None:
+        self.stream = stream
+        self.granularity = granularity
+        self.window_start = window_start
+        self.total_end = window_start + timedelta(days=window_days - 1)
+        #: HOUR rows dated without their hour: the hours seen so far per (entity, targeting, day)
+        self.hours_seen: dict[Hashable, int] = {}
+
+    def label(self, row: Mapping[str, Any]) -> date:
+        """The first day of a WEEK or MONTH row's period (its `DATE`)."""
+        found = _DATE_AND_HOUR.match(str(row.get("DATE") or ""))
+        if found is None:
+            raise UnexpectedResponseError(self.stream, "the answer", f"a {self.granularity} row without a DATE: {sorted(row)}")
+        return date.fromisoformat(found.group(1))
+
+    def period(self, series: Hashable, row: Mapping[str, Any], label: Optional[date] = None) -> tuple[str, str]:
+        """(period_start, period_end) of a row; `series`: what an HOUR row's hours are counted within (its
+        entity and targeting value); `label`: a WEEK or MONTH row's period start, when already known."""
+        if self.granularity == TOTAL:
+            return self.window_start.isoformat(), self.total_end.isoformat()
+        if label is None and self.granularity in (WEEK, MONTH):
+            label = self.label(row)
+        if label is not None:
+            return label.isoformat(), period_end(label, self.granularity).isoformat()
+        found = _DATE_AND_HOUR.match(str(row.get("DATE") or ""))
+        day = found.group(1) if found else self.window_start.isoformat()
+        if self.granularity != HOUR:
+            return day, day
+        if found and found.group(2):
+            hour = int(found.group(2))
+        else:
+            key = (series, day)
+            hour = self.hours_seen.get(key, 0)
+            self.hours_seen[key] = hour + 1
+        return f"{day} {hour:02d}:00:00", f"{day} {hour:02d}:59:59"
+
+
+def whole_periods(
+    rows: Callable[[date, date], Iterator[Row]],
+    label: Callable[[Row], date],
+    granularity: str,
+    window: tuple[date, date],
+    served: tuple[date, date],
+    stream: str,
+) -> Iterator[tuple[Row, Optional[date]]]:
+    """The rows of a window (`rows(start, end)` requests them) with their WEEK or MONTH period's first day (None
+    for other granularities): only the periods this window owns (see `owned`); an owned period that started before
+    the window (a week straddling two windows, when Pinterest's weeks start on another day than assumed) is asked for
+    on its own, whole, after the window's rows, unless the API no longer serves its first day. `served`: the first
+    and last day the API serves (the stream's floor and last day)."""
+    if granularity not in (WEEK, MONTH):
+        for row in rows(*window):
+            yield row, None
+        return
+    floor, last_day = served
+    straddling: set[date] = set()
+    for row in rows(*window):
+        start = label(row)
+        if not owned(start, granularity, window, last_day):
+            continue
+        if floor <= start < window[0]:
+            straddling.add(start)
+            continue
+        yield row, start
+    for start in sorted(straddling):
+        logging.getLogger(f"airbyte.{stream}").info(
+            "Stream %s: reading the %s of %s whole (it straddles two windows)", stream, granularity, start
+        )
+        for row in rows(start, min(period_end(start, granularity), last_day)):
+            if label(row) == start:
+                yield row, start

@@ -21,11 +21,11 @@ double-count, so such a report is rejected as a config error.
 
 from __future__ import annotations
 
-import re
+import csv
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, ClassVar, Optional
 
 import ijson
@@ -35,10 +35,11 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest_marketing.config import CustomReport, PinterestConfig, api_enums
 from source_pinterest_marketing.context import SyncContext
-from source_pinterest_marketing.errors import PinterestError, UnexpectedResponseError, config_error
+from source_pinterest_marketing.errors import PinterestError, config_error
 from source_pinterest_marketing.streams import periods
 from source_pinterest_marketing.streams.ads import BY_AD_ACCOUNT
 from source_pinterest_marketing.streams.columns import (
+    Column,
     attribution_schema,
     column_schema,
     columns,
@@ -46,14 +47,21 @@ from source_pinterest_marketing.streams.columns import (
     nullable,
     row_schema,
 )
-from source_pinterest_marketing.streams.declaration import API_PREFIX, Record, Slice, StreamClient, StreamDeclaration
+from source_pinterest_marketing.streams.declaration import (
+    API_PREFIX,
+    Component,
+    Record,
+    Slice,
+    StreamClient,
+    StreamDeclaration,
+)
+from source_pinterest_marketing.streams.fetchers import BOOKMARK_PAGES, PeekedBody, SharedList, shared_records
 from source_pinterest_marketing.streams.partitions import batched
 from source_pinterest_marketing.streams.windows import DateWindows
 
 #: (days back, days per request) the API serves
 DAYS_BACK, WINDOW_DAYS = 914, 186
 PRODUCT_ITEM_DAYS_BACK, PRODUCT_ITEM_WINDOW_DAYS = 92, 31
-HOUR_DAYS_BACK, HOUR_WINDOW_DAYS = 8, 3
 MAX_TARGETING_TYPES = 5
 MAX_STATUS_VALUES = 6
 DEFAULT_TARGETING_TYPES = ("AGE_BUCKET", "GENDER", "COUNTRY", "APPTYPE", "PLACEMENT")
@@ -61,6 +69,8 @@ DEFAULT_TARGETING_TYPES = ("AGE_BUCKET", "GENDER", "COUNTRY", "APPTYPE", "PLACEM
 TARGETING_TYPE_LEVELS = {"AUDIENCE_MULTIPLIER": "CAMPAIGN_TARGETING", "MEDIA_TYPE": "PRODUCT_ITEM_TARGETING"}
 REPORTS_OPERATION = "analytics/create_report"
 REPORTS_PATH = "ad_accounts/{ad_account_id}/reports"
+TEMPLATE_REPORTS_OPERATION = "analytics/create_template_report"
+TEMPLATE_REPORTS_PATH = "ad_accounts/{ad_account_id}/templates/{template_id}/reports"
 
 
 @dataclass(frozen=True)
@@ -84,16 +94,20 @@ _AD_GROUP = (*_CAMPAIGN, "ad_group", "promo")
 #: "Pin promotion and ad related columns are not supported for the Product Item level reports"
 #: (spec: `AdsAnalyticsCreateAsyncRequest.columns`)
 NOT_AT_PRODUCT_ITEM_LEVEL = ("ad", "pin")
+_BELOW_CAMPAIGN = ("campaign_statuses",)
+_BELOW_AD_GROUP = (*_BELOW_CAMPAIGN, "ad_group_statuses")
 LEVELS: Mapping[str, ReportLevel] = {
     "ADVERTISER": ReportLevel("ad_account_id", ("advertiser",), splittable_filters=()),
     "CAMPAIGN": ReportLevel("campaign_id", _CAMPAIGN),
-    "AD_GROUP": ReportLevel("ad_group_id", _AD_GROUP),
-    "PIN_PROMOTION": ReportLevel("pin_promotion_id", (*_AD_GROUP, "ad", "pin")),
-    "KEYWORD": ReportLevel("keyword_id", _AD_GROUP),
+    "AD_GROUP": ReportLevel("ad_group_id", _AD_GROUP, splittable_filters=_BELOW_AD_GROUP),
+    "PIN_PROMOTION": ReportLevel(
+        "pin_promotion_id", (*_AD_GROUP, "ad", "pin"), splittable_filters=(*_BELOW_AD_GROUP, "ad_statuses")
+    ),
+    "KEYWORD": ReportLevel("keyword_id", _AD_GROUP, splittable_filters=_BELOW_AD_GROUP),
     "PRODUCT_GROUP": ReportLevel(
         "product_group_id",
         (*_AD_GROUP, "product_group"),
-        splittable_filters=("campaign_statuses", "product_group_statuses"),
+        splittable_filters=(*_BELOW_AD_GROUP, "product_group_statuses"),
         # a product group id may be a catalog product group's, promoted from several ad accounts
         extra_key=("ad_account_id",),
     ),
@@ -102,10 +116,14 @@ LEVELS: Mapping[str, ReportLevel] = {
         (*_AD_GROUP, "product_group", "product_item"),
         PRODUCT_ITEM_DAYS_BACK,
         PRODUCT_ITEM_WINDOW_DAYS,
-        splittable_filters=("campaign_statuses", "product_group_statuses"),
+        splittable_filters=(*_BELOW_AD_GROUP, "product_group_statuses"),
         extra_key=("ad_account_id",),
     ),
 }
+#: status filters of a report: at most `MAX_STATUS_VALUES` values a request, split where the level allows
+STATUS_FILTERS = ("campaign_statuses", "product_group_statuses", "ad_group_statuses", "ad_statuses")
+#: filters sent as they are (id lists within the API's maximum, metrics filters, the time zone)
+PLAIN_FILTERS = ("campaign_ids", "ad_group_ids", "ad_ids", "metrics_filters", "reporting_timezone")
 
 
 @dataclass(frozen=True)
@@ -122,10 +140,16 @@ class ReportSpec:
     attribution_types: tuple[str, ...] = ()
     campaign_statuses: tuple[str, ...] = ()
     product_group_statuses: tuple[str, ...] = ()
+    ad_group_statuses: tuple[str, ...] = ()
+    ad_statuses: tuple[str, ...] = ()
+    #: `PLAIN_FILTERS` the report sets ((field, value) pairs, as the API takes them)
+    filters: tuple[tuple[str, Any], ...] = ()
     start_date: Optional[date] = None
     end_date: Optional[date] = None
     #: attribution settings the report sets itself ((field, value) pairs); the config's for the rest
     attribution: tuple[tuple[str, Any], ...] = ()
+    #: a report template of Ads Manager (its columns, filters and attribution are the template's)
+    template_id: Optional[str] = None
 
     @property
     def base_level(self) -> ReportLevel:
@@ -142,21 +166,32 @@ class ReportSpec:
         return describing(self.base_level.entities)
 
     @property
+    def schema_columns(self) -> tuple[str, ...]:
+        """The columns rows may have: a template's are only known to the API, so every column of the table."""
+        return tuple(columns()) if self.template_id else self.request_columns
+
+    @property
     def primary_key(self) -> tuple[str, ...]:
-        """The level's ids and the period (a TOTAL window by both its ends), and the targeting value."""
+        """The level's ids and the period, and the targeting value (a TOTAL period's end joins it: see
+        `StreamClient.primary_key`)."""
         level = self.base_level
-        key = (*level.extra_key, level.id_field, "date", *(("period_end",) if self.granularity == periods.TOTAL else ()))
+        key = (*level.extra_key, level.id_field, "date")
         return (*key, "targeting_type", "targeting_value") if self.targeting else key
 
     @property
     def windows(self) -> DateWindows:
-        """(days back, days per request) of the level and granularity, the report's own dates, its batches."""
-        back, window = self.base_level.days_back, self.base_level.window_days
-        if self.granularity == "HOUR":
-            back, window = min(back, HOUR_DAYS_BACK), min(window, HOUR_WINDOW_DAYS)
-        return DateWindows(
-            back, window, FilterBatches(self), "these reports", self.start_date, self.end_date, self.granularity
+        """(days back, days per request) of the level at the granularity, the report's own dates, its batches."""
+        level = self.base_level
+        windows = DateWindows(
+            level.days_back,
+            level.window_days,
+            FilterBatches(self),
+            "these reports",
+            self.start_date,
+            self.end_date,
+            final_days_only=True,
         )
+        return windows.at(self.granularity)
 
     def check(self) -> None:
         """Config errors the API would answer with a 400 (or a split would make wrong)."""
@@ -173,7 +208,7 @@ class ReportSpec:
                     f"custom report '{self.stream_name}': targeting type {targeting_type} is only available at "
                     f"level {only_level}, not {self.level}."
                 )
-        for name in ("campaign_statuses", "product_group_statuses"):
+        for name in STATUS_FILTERS:
             values = getattr(self, name)
             if len(values) > MAX_STATUS_VALUES and name not in self.base_level.splittable_filters:
                 raise _config_error(
@@ -195,8 +230,7 @@ class FilterBatches:
         targeting = spec.targeting_types or (DEFAULT_TARGETING_TYPES if spec.targeting else ())
         splits = (
             ("targeting_types", targeting, MAX_TARGETING_TYPES),
-            ("campaign_statuses", spec.campaign_statuses, MAX_STATUS_VALUES),
-            ("product_group_statuses", spec.product_group_statuses, MAX_STATUS_VALUES),
+            *((name, getattr(spec, name), MAX_STATUS_VALUES) for name in STATUS_FILTERS),
         )
         for name, values, size in splits:
             if values:
@@ -224,10 +258,21 @@ class AttemptFailed(Exception):
     """One attempt ended without a readable file (FAILED, CANCELLED, EXPIRED, DOES_NOT_EXIST, bad link)."""
 
 
+@dataclass(frozen=True)
+class Creation:
+    """The request that creates a report job: a JSON body (`analytics/create_report`), or query parameters on a
+    template's path (`analytics/create_template_report`)."""
+
+    path: str = REPORTS_PATH
+    params: Optional[Mapping[str, Any]] = None
+    body: Optional[Mapping[str, Any]] = None
+
+
 class ReportJob:
-    """One report request's life cycle: create (JSON body) → poll (1, 2, 4 … 30 s) → download the file with a
-    plain GET (a pre-signed link: no Pinterest auth) and parse it as a stream. A job that ends FAILED, CANCELLED,
-    EXPIRED or DOES_NOT_EXIST, or whose link fails, is created again, up to `max_attempts` times."""
+    """One report request's life cycle: create → poll (1, 2, 4 … 30 s) → download the file with a plain GET (a
+    pre-signed link: no Pinterest auth) and parse it as a stream (JSON: `{entity id: [rows]}`; CSV, what a
+    template may produce: one row a line). A job that ends FAILED, CANCELLED, EXPIRED or DOES_NOT_EXIST, or whose
+    link fails, is created again, up to `max_attempts` times."""
 
     poll_base_seconds: ClassVar[float] = 1.0
     poll_max_seconds: ClassVar[float] = 30.0
@@ -239,14 +284,17 @@ class ReportJob:
         self,
         client: StreamClient,
         stream_slice: Mapping[str, Any],
-        body: Mapping[str, Any],
+        creation: Creation,
+        csv_id_column: str = "",
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.client = client
         self.stream_slice = stream_slice
-        self.body = body
+        self.creation = creation
+        #: the column that holds a CSV row's entity id (JSON files key rows by it)
+        self.csv_id_column = csv_id_column
         self.sleep = sleep
-        self.url = client.url(stream_slice)
+        self.url = client.url(stream_slice, REPORTS_PATH)
 
     def rows(self) -> Iterator[tuple[str, Mapping[str, Any]]]:
         """(entity id, row) of the finished report, streamed from the file."""
@@ -269,8 +317,8 @@ class ReportJob:
                 )
         raise ReportJobFailed(self.client.name, self.stream_slice, f"{problem} after {self.max_attempts} attempts")
 
-    def _send(self, method: str, **kwargs: Any) -> Mapping[str, Any]:
-        response = self.client.send(method, self.url, **kwargs)
+    def _send(self, method: str, url: str, **kwargs: Any) -> Mapping[str, Any]:
+        response = self.client.send(method, url, **kwargs)
         try:
             body = response.json()
         except ValueError:
@@ -280,14 +328,20 @@ class ReportJob:
         return body
 
     def _create_and_wait(self) -> str:
-        created = self._send("POST", json=dict(self.body))
+        creation = self.creation
+        created = self._send(
+            "POST",
+            self.client.url(self.stream_slice, creation.path),
+            params=creation.params,
+            json=dict(creation.body) if creation.body is not None else None,
+        )
         token = created.get("token")
         if not token:
             raise AttemptFailed(f"created with status {created.get('report_status')}: {created.get('message')}")
         started = time.monotonic()
         interval = self.poll_base_seconds
         while True:
-            answer = self._send("GET", params={"token": token})
+            answer = self._send("GET", self.url, params={"token": token})
             status = answer.get("report_status")
             if status == "FINISHED":
                 if not answer.get("url"):
@@ -309,13 +363,41 @@ class ReportJob:
                 if not response.ok:
                     raise AttemptFailed(f"the download link answered HTTP {response.status_code}")
                 response.raw.decode_content = True
-                for entity_id, rows in ijson.kvitems(response.raw, "", use_float=True):
-                    if not isinstance(rows, list):
-                        raise AttemptFailed(f"entity {entity_id} of the file is not a list of rows")
-                    for row in rows:
-                        yield str(entity_id), row
-        except (requests.RequestException, ijson.JSONError) as error:
+                body = PeekedBody(response.raw)
+                if body.first_byte() in (b"{", b""):
+                    for entity_id, rows in ijson.kvitems(body, "", use_float=True):
+                        if not isinstance(rows, list):
+                            raise AttemptFailed(f"entity {entity_id} of the file is not a list of rows")
+                        for row in rows:
+                            yield str(entity_id), row
+                else:
+                    yield from self._csv_rows(body)
+        except (requests.RequestException, ijson.JSONError, csv.Error, UnicodeDecodeError) as error:
             raise AttemptFailed(f"the download failed ({type(error).__name__}: {str(error)[:200]})") from None
+
+
+    def _csv_rows(self, body: PeekedBody) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        """The rows of a CSV file (header first), values typed by the column table (numbers as numbers, an empty
+        cell as null), each with its entity id from `csv_id_column`."""
+        table = columns()
+        reader = csv.DictReader(body.text())
+        for raw in reader:
+            row = {name: _typed(table.get(name), value) for name, value in raw.items() if name}
+            entity_id = raw.get(self.csv_id_column) or self.stream_slice.get("ad_account_id")
+            yield str(entity_id), row
+
+
+def _typed(column: Optional[Column], value: Optional[str]) -> Any:
+    """A CSV cell as the JSON file would have it."""
+    if value is None or value == "":
+        return None
+    if column is not None and column.type in ("number", "integer"):
+        try:
+            number = float(value)
+        except ValueError:
+            return value
+        return int(number) if column.type == "integer" and number.is_integer() else number
+    return value
 
 
 def _describe(stream_slice: Mapping[str, Any]) -> str:
@@ -332,7 +414,18 @@ class ReportRows:
     api_parameters: tuple[str, ...] = ()
 
     def attribution(self, config: PinterestConfig) -> dict[str, Any]:
+        """The attribution settings of the rows (a template's are its own: see the report_templates stream)."""
+        if self.spec.template_id:
+            return {}
         return {**config.attribution, **dict(self.spec.attribution)}
+
+    def creation(self, stream_slice: Slice, config: PinterestConfig) -> Creation:
+        """A template report: its dates and granularity as query parameters; otherwise the JSON body."""
+        if self.spec.template_id:
+            params = {key: stream_slice[key] for key in ("start_date", "end_date")}
+            path = TEMPLATE_REPORTS_PATH.replace("{template_id}", self.spec.template_id)
+            return Creation(path, {**params, "granularity": self.spec.granularity})
+        return Creation(body=self.request_body(stream_slice, config))
 
     def request_body(self, stream_slice: Slice, config: PinterestConfig) -> dict[str, Any]:
         """The create body: JSON only (the endpoint takes no query parameters); 0-day windows are sent as 0."""
@@ -349,73 +442,52 @@ class ReportRows:
         }
         if spec.attribution_types:
             body["attribution_types"] = list(spec.attribution_types)
-        for name in ("targeting_types", "campaign_statuses", "product_group_statuses"):
+        for name in ("targeting_types", *STATUS_FILTERS):
             if stream_slice.get(name):
                 body[name] = list(stream_slice[name])
+        body.update(spec.filters)
         return body
 
     def records(self, client: StreamClient, stream_slice: Slice) -> Iterator[Record]:
-        """The window's rows, each with its period. WEEK and MONTH: the rows of the periods this window owns (the
-        periods that end in it, see periods.py); an owned period that started before the window (a week
-        straddling two windows, when Pinterest's weeks start on another day than assumed) is asked for on its
-        own, whole, after the window's file, unless the API no longer serves its first day."""
-        shape = RowShape(self, client.config, stream_slice)
-        granularity = self.spec.granularity
-        if granularity not in (periods.WEEK, periods.MONTH):
-            yield from (shape.record(entity_id, row) for entity_id, row in self._rows(client, stream_slice))
-            return
-        windows = self.spec.windows
+        """The window's rows, each with its period; WEEK and MONTH: each period once, whole (periods.py)."""
+        windows = client.windows
+        assert windows is not None  # a report stream is windowed
         window = (date.fromisoformat(stream_slice["start_date"]), date.fromisoformat(stream_slice["end_date"]))
-        last_day, floor = windows.last_day(client.config), windows.floor()
-        straddling: set[date] = set()
-        for entity_id, row in self._rows(client, stream_slice):
-            label = shape.label(row)
-            if not periods.owned(label, granularity, window, last_day):
-                continue
-            if floor <= label < window[0]:
-                straddling.add(label)
-                continue
-            yield shape.record(entity_id, row, label)
-        for label in sorted(straddling):
-            whole = {**stream_slice, "start_date": label.isoformat(), "end_date": periods.period_end(label, granularity).isoformat()}
-            client.logger.info("Report %s: reading the %s of %s whole (it straddles two windows)", client.name, granularity, label)
-            for entity_id, row in self._rows(client, whole):
-                if shape.label(row) == label:
-                    yield shape.record(entity_id, row, label)
+        shape = RowShape(self, client, stream_slice, window[0], windows.window_days)
 
-    def _rows(self, client: StreamClient, stream_slice: Slice) -> Iterator[tuple[str, Mapping[str, Any]]]:
-        return self.job(client, stream_slice, self.request_body(stream_slice, client.config)).rows()
+        def rows(start: date, end: date) -> Iterator[tuple[str, Mapping[str, Any]]]:
+            part = {**stream_slice, "start_date": start.isoformat(), "end_date": end.isoformat()}
+            id_column = self.spec.base_level.id_field.upper()
+            return self.job(client, part, self.creation(part, client.config), id_column).rows()
+
+        served = (windows.floor(), windows.last_day(client.config))
+        for (entity_id, row), label in periods.whole_periods(
+            rows, lambda item: shape.stamp.label(item[1]), windows.granularity, window, served, client.name
+        ):
+            yield shape.record(entity_id, row, label)
 
     def endpoint(self, path: str) -> str:
+        if self.spec.template_id:
+            return f"POST {API_PREFIX}{TEMPLATE_REPORTS_PATH}, GET {API_PREFIX}{path}"
         return f"POST/GET {API_PREFIX}{path}"
-
-
-_DATE_AND_HOUR = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}))?")
 
 
 class RowShape:
     """A report file's row as a record: the file's UPPER_CASE columns (ids as strings: a file may carry id
     columns that were not requested, so not in the schema records are normalised to), the entity's normalised
-    id, the account, the period (`date` = `period_start`, and `period_end`), targeting and attribution."""
+    id, the account, the period (`date` = `period_start`, and `period_end`: periods.py), targeting and
+    attribution."""
 
-    def __init__(self, rows: ReportRows, config: PinterestConfig, stream_slice: Slice) -> None:
+    def __init__(
+        self, rows: ReportRows, client: StreamClient, stream_slice: Slice, window_start: date, window_days: int
+    ) -> None:
         spec = rows.spec
-        self.stream = spec.stream_name
-        self.granularity = spec.granularity
         self.id_field = spec.base_level.id_field
         self.targeting = spec.targeting
-        self.window_start = date.fromisoformat(stream_slice["start_date"])
-        self.total_end = self.window_start + timedelta(days=spec.windows.window_days - 1)
-        self.constants = {"ad_account_id": stream_slice["ad_account_id"], **rows.attribution(config)}
-        #: HOUR rows dated without their hour: the hours seen so far per (entity, targeting, day)
-        self.hours_seen: dict[tuple[Any, ...], int] = {}
-
-    def label(self, row: Mapping[str, Any]) -> date:
-        """The first day of a WEEK or MONTH row's period (its `DATE`)."""
-        found = _DATE_AND_HOUR.match(str(row.get("DATE") or ""))
-        if found is None:
-            raise UnexpectedResponseError(self.stream, "report file", f"a {self.granularity} row without a DATE: {sorted(row)}")
-        return date.fromisoformat(found.group(1))
+        self.stamp = periods.PeriodStamp(spec.stream_name, client.granularity, window_start, window_days)
+        self.constants = {"ad_account_id": stream_slice["ad_account_id"], **rows.attribution(client.config)}
+        if spec.template_id:
+            self.constants["template_id"] = spec.template_id
 
     def record(self, entity_id: str, row: Mapping[str, Any], label: Optional[date] = None) -> Record:
         record: Record = {
@@ -426,31 +498,11 @@ class RowShape:
         if self.targeting:
             record["targeting_type"] = row.get("TARGETING_TYPE")
             record["targeting_value"] = row.get("TARGETING_VALUE")
-        record["period_start"], record["period_end"] = self.period(entity_id, row, label)
+        series = (entity_id, row.get("TARGETING_TYPE"), row.get("TARGETING_VALUE"))
+        record["period_start"], record["period_end"] = self.stamp.period(series, row, label)
         record["date"] = record["period_start"]
         record.update(self.constants)
         return record
-
-    def period(self, entity_id: str, row: Mapping[str, Any], label: Optional[date]) -> tuple[str, str]:
-        if self.granularity == periods.TOTAL:
-            # the fixed window, whatever the row's DATE says (the API description does not say what it is)
-            return self.window_start.isoformat(), self.total_end.isoformat()
-        if label is not None:
-            return label.isoformat(), periods.period_end(label, self.granularity).isoformat()
-        found = _DATE_AND_HOUR.match(str(row.get("DATE") or ""))
-        day = found.group(1) if found else self.window_start.isoformat()
-        if self.granularity != periods.HOUR:
-            return day, day
-        hour = int(found.group(2)) if found and found.group(2) else self._next_hour(entity_id, row, day)
-        return f"{day} {hour:02d}:00:00", f"{day} {hour:02d}:59:59"
-
-    def _next_hour(self, entity_id: str, row: Mapping[str, Any], day: str) -> int:
-        """An HOUR row dated without its hour: its hour is its place among the rows of its entity, targeting
-        value and day, which the file lists in time order (an assumption: docs/dev/API-NOTES.md#open-points)."""
-        key = (entity_id, row.get("TARGETING_TYPE"), row.get("TARGETING_VALUE"), day)
-        hour = self.hours_seen.get(key, 0)
-        self.hours_seen[key] = hour + 1
-        return hour
 
 
 @dataclass(frozen=True)
@@ -461,16 +513,19 @@ class ReportSchema:
 
     def build(self, declaration: StreamDeclaration) -> dict[str, Any]:
         spec = self.spec
-        properties: dict[str, Any] = {column: column_schema(column) for column in spec.request_columns}
+        properties: dict[str, Any] = {column: column_schema(column) for column in spec.schema_columns}
         properties["DATE"] = nullable("string")
-        period = nullable("string") if spec.granularity == periods.HOUR else nullable("string", format="date")
+        period = nullable("string", format="date")  # an HOUR row's has its hour: see `hourly_schema`
         properties.update(date=period, period_start=period, period_end=period)
         properties["ad_account_id"] = nullable("string")
         properties[spec.base_level.id_field] = nullable("string")
         if spec.targeting:
             for name in ("TARGETING_TYPE", "TARGETING_VALUE", "targeting_type", "targeting_value"):
                 properties[name] = nullable("string")
-        properties.update(attribution_schema())
+        if spec.template_id:
+            properties["template_id"] = nullable("string")
+        else:
+            properties.update(attribution_schema())
         return row_schema(properties)
 
 
@@ -482,14 +537,59 @@ REPORTS: tuple[ReportSpec, ...] = tuple(
 )
 
 
+@dataclass(frozen=True)
+class AccountsWithTemplate:
+    """The ad accounts of the sync that have the report template (their own, or shared with them)."""
+
+    template_id: str
+    keys: tuple[str, ...] = ("ad_account_id",)
+
+    def partitions(self, context: SyncContext) -> Iterable[Slice]:
+        for account in BY_AD_ACCOUNT.partitions(context):
+            if self.template(context, account) is not None:
+                yield account
+
+    def template(self, context: SyncContext, account: Slice) -> Optional[Record]:
+        """The template as the account's template list gives it (listed once per sync), or None."""
+        for template in shared_records(context, REPORT_TEMPLATES, account):
+            if str(template.get("id")) == self.template_id and not template.get("is_deleted"):
+                return template
+        return None
+
+
+def check_templates(context: SyncContext) -> None:
+    """Config errors of custom reports that read a template: a template no ad account of the sync has, or whose
+    level is not the report's."""
+    for report in context.config.custom_reports:
+        if not report.template_id:
+            continue
+        accounts = AccountsWithTemplate(report.template_id)
+        found = [
+            (account["ad_account_id"], template)
+            for account in BY_AD_ACCOUNT.partitions(context)
+            if (template := accounts.template(context, account)) is not None
+        ]
+        if not found:
+            raise _config_error(
+                f"custom report '{report.name}': template {report.template_id} is not a template of the ad accounts "
+                "read (or it was deleted); the report_templates stream lists them."
+            )
+        for account_id, template in found:
+            if template.get("report_level") != report.level:
+                raise _config_error(
+                    f"custom report '{report.name}': template {report.template_id} (ad account {account_id}) is at "
+                    f"level {template.get('report_level')}, not {report.level}: set the report's level to the template's."
+                )
+
+
 def report_declaration(spec: ReportSpec, bundled_schema: bool = True) -> StreamDeclaration:
     return StreamDeclaration(
         name=spec.stream_name,
-        operation=REPORTS_OPERATION,
+        operation=TEMPLATE_REPORTS_OPERATION if spec.template_id else REPORTS_OPERATION,
         path=REPORTS_PATH,
         fetcher=ReportRows(spec),
         schema=ReportSchema(spec),
-        partitioner=BY_AD_ACCOUNT,
+        partitioner=AccountsWithTemplate(spec.template_id) if spec.template_id else BY_AD_ACCOUNT,
         primary_key=spec.primary_key,
         cursor="date",
         windows=spec.windows,
@@ -508,6 +608,10 @@ def custom_report_spec(report: CustomReport) -> ReportSpec:
         attribution_types=tuple(report.attribution_types),
         campaign_statuses=tuple(report.campaign_statuses),
         product_group_statuses=tuple(report.product_group_statuses),
+        ad_group_statuses=tuple(report.ad_group_statuses),
+        ad_statuses=tuple(report.ad_statuses),
+        filters=tuple((name, _api_value(getattr(report, name))) for name in PLAIN_FILTERS if getattr(report, name)),
+        template_id=report.template_id,
         start_date=report.start_date,
         end_date=report.end_date,
         attribution=tuple(report.own_attribution.items()),
@@ -516,10 +620,33 @@ def custom_report_spec(report: CustomReport) -> ReportSpec:
     return spec
 
 
+def _api_value(value: Any) -> Any:
+    """A config value as the request body carries it (metrics filters as objects)."""
+    if isinstance(value, list):
+        return [item.model_dump() if hasattr(item, "model_dump") else item for item in value]
+    return value
+
+
 def custom_report_declarations(config: PinterestConfig) -> Iterator[StreamDeclaration]:
     """One `custom_<name>` stream per configured custom report (its schema built from its columns)."""
     for report in config.custom_reports:
         yield report_declaration(custom_report_spec(report), bundled_schema=False)
 
 
-REPORT_STREAMS: tuple[StreamDeclaration, ...] = tuple(report_declaration(spec) for spec in REPORTS)
+# the report templates of each ad account (a custom report reads one with `template_id`)
+REPORT_TEMPLATES = StreamDeclaration(
+    name="report_templates",
+    operation="templates/list",
+    path="ad_accounts/{ad_account_id}/templates",
+    fetcher=SharedList(BOOKMARK_PAGES, ("id", "report_level", "is_deleted")),
+    schema=Component("TemplateResponse"),
+    partitioner=BY_AD_ACCOUNT,
+    cursor="updated_time",
+    params={"order": "ASCENDING"},
+    slice_fields=("ad_account_id",),
+)
+
+REPORT_STREAMS: tuple[StreamDeclaration, ...] = (
+    REPORT_TEMPLATES,
+    *(report_declaration(spec) for spec in REPORTS),
+)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any, Optional, Protocol
 
@@ -33,6 +33,9 @@ logger = logging.getLogger("airbyte")
 Slice = Mapping[str, Any]
 #: days less than the API's reach, so a UTC midnight between planning and sending never makes a 400
 MARGIN_DAYS = 1
+#: at HOUR granularity the API serves the last 8 days, at most 3 days a request (sync analytics and reports alike:
+#: docs/dev/API-NOTES.md#sync-analytics-date-limits)
+HOUR_DAYS_BACK, HOUR_WINDOW_DAYS = 8, 3
 
 
 class Batcher(Protocol):
@@ -65,6 +68,26 @@ class DateWindows:
     end: Optional[date] = None
     #: the rows' granularity: windows are made of its whole periods
     granularity: str = periods.DAY
+    #: the granularity is the config's `analytics_granularity` (see `resolved`)
+    configurable: bool = False
+    #: ads metrics: the cursor never passes the last day whose metrics are final (readiness.py)
+    final_days_only: bool = False
+
+    def at(self, granularity: str) -> DateWindows:
+        """These windows at `granularity`, within the API's HOUR limits."""
+        if granularity != periods.HOUR:
+            return replace(self, granularity=granularity, configurable=False)
+        return replace(
+            self,
+            granularity=granularity,
+            configurable=False,
+            days_back=min(self.days_back, HOUR_DAYS_BACK),
+            window_days=min(self.window_days, HOUR_WINDOW_DAYS),
+        )
+
+    def resolved(self, config: PinterestConfig) -> DateWindows:
+        """The windows of one sync: at the configured `analytics_granularity` when `configurable`."""
+        return self.at(config.analytics_granularity) if self.configurable else self
 
     def groups(
         self, stream: str, context: SyncContext, partition: Slice, saved: Optional[date]

@@ -73,3 +73,17 @@ def report(sim: Simulator, account_id: str, **body: Any) -> dict[str, list[dict[
 def rows(file: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
     """Every row of a report file."""
     return [row for entity_rows in file.values() for row in entity_rows]
+
+
+def schema_errors(operation_id: str, body: Any, status: str = "200") -> list[str]:
+    """What is wrong with `body` as the operation's response (its schema in the spec, with the spec's component
+    schemas): ``[]`` when it validates."""
+    from pinterest_simulator.server import load_spec
+
+    validator = load_spec().response_validator(operation_id, status)
+    return [f"{list(error.absolute_path)}: {error.message[:200]}" for error in validator.iter_errors(body)]
+
+
+def get(sim: Simulator, path: str, **params: Any) -> requests.Response:
+    """``GET {base_url}{path}`` with the fixed token; list values are sent as repeated keys."""
+    return requests.get(sim.base_url + path, headers=headers(sim), params=params)

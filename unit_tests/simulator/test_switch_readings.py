@@ -75,7 +75,11 @@ def test_hour_rows_of_reports(sim: Simulator, account_id: str, hour_date: str, p
         by_day = {row["DATE"]: row for row in daily[campaign_id]}
         for n, row in enumerate(entity_rows):
             day = by_day[days[n // 24].isoformat()]
-            assert row.get("TOTAL_IMPRESSION", 0) == day["TOTAL_IMPRESSION"] // 24  # an hour's share of the day
+            share = day["TOTAL_IMPRESSION"] // 24 + (n % 24 < day["TOTAL_IMPRESSION"] % 24)
+            assert row.get("TOTAL_IMPRESSION", 0) == share  # an hour's share of the day
+        for day in days:  # the 24 hours add up to the day
+            hours = [row for row in entity_rows if row["DATE"].startswith(day.isoformat())]
+            assert sum(row.get("TOTAL_IMPRESSION", 0) for row in hours) == by_day[day.isoformat()]["TOTAL_IMPRESSION"]
 
 
 @pytest.mark.parametrize(("hour_date", "pattern"), [("date_hour", "{day} {hour:02d}:00:00"), ("date", "{day}")])
@@ -95,7 +99,12 @@ def test_hour_rows_of_sync_analytics(sim: Simulator, account_id: str, hour_date:
         by_day = {row["DATE"]: row for row in daily if row["CAMPAIGN_ID"] == campaign_id}
         for n, row in enumerate(entity_rows):
             day = by_day[days[n // 24].isoformat()]
-            assert row["SPEND_IN_MICRO_DOLLAR"] == day["SPEND_IN_MICRO_DOLLAR"] // 24
+            spend = day["SPEND_IN_MICRO_DOLLAR"]
+            assert row["SPEND_IN_MICRO_DOLLAR"] == spend // 24 + (n % 24 < spend % 24)
+        for n, day in enumerate(days):  # the 24 hours add up to the day
+            hours = entity_rows[24 * n : 24 * n + 24]
+            for column in ("SPEND_IN_MICRO_DOLLAR", "TOTAL_IMPRESSION", "TOTAL_CLICKTHROUGH"):
+                assert sum(row[column] for row in hours) == by_day[day.isoformat()][column], column
     account_rows = sync(sim, f"/ad_accounts/{account_id}/analytics", granularity="HOUR", **params).json()
     assert [row["DATE"] for row in account_rows] == expected
 

@@ -1,0 +1,78 @@
+"""Which days' ads metrics are final: `GET /resources/metrics_ready_state?date=` answers, for one day, whether its
+conversion and non-conversion metrics are "finalized and ready to query".
+
+Windowed ads streams (sync analytics, reports) still read the days that are not final (the freshest numbers are
+worth having), but their cursor never advances past the last final day (`DateWindows.final_days_only`, applied by
+cursor.py), so the next sync reads those days again whatever the lookback. Asked once per sync, newest day first,
+at most `MAX_DAYS_ASKED` days back.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Optional
+
+from source_pinterest_marketing.config import utc_today
+from source_pinterest_marketing.context import SyncContext
+from source_pinterest_marketing.errors import IgnoredError
+from source_pinterest_marketing.streams.declaration import Component, StreamClient, StreamDeclaration
+from source_pinterest_marketing.streams.fetchers import SINGLE_OBJECT, parse_object
+
+logger = logging.getLogger("airbyte")
+#: days asked before giving up on finding a final one (the hold is then that many days back)
+MAX_DAYS_ASKED = 7
+#: a token without access to the endpoint: the cursor then advances as the rows go (the lookback re-reads)
+NOT_AVAILABLE = (
+    IgnoredError(status=403, code=None, log_message="metrics_ready_state is not available to this token"),
+    IgnoredError(status=404, code=None, log_message="metrics_ready_state is not available"),
+)
+#: the endpoint, declared as a stream is (its error policy and docs), but no stream of the catalog
+METRICS_READY_STATE = StreamDeclaration(
+    name="metrics_ready_state",
+    operation="metrics_ready_state/get",
+    path="resources/metrics_ready_state",
+    fetcher=SINGLE_OBJECT,
+    schema=Component("BookClosedResponse"),
+    ignored_errors=NOT_AVAILABLE,
+)
+
+
+@dataclass(frozen=True)
+class FinalDays:
+    """The last day whose ads metrics are final; None: unknown (the endpoint is not available)."""
+
+    last: Optional[date]
+
+
+def last_final_day(context: SyncContext) -> Optional[date]:
+    """The last day whose conversion and non-conversion metrics are both final (asked once per sync)."""
+    return context.shared_holder("metrics_ready_state", lambda: _ask(context)).get().last
+
+
+def _ask(context: SyncContext) -> FinalDays:
+    client = StreamClient(METRICS_READY_STATE, context)
+    today = utc_today()
+    for back in range(MAX_DAYS_ASKED):
+        day = today - timedelta(days=back)
+        response = client.send("GET", client.url({}), params={"date": day.isoformat()})
+        if not response.ok:
+            logger.warning(
+                "Pinterest did not say which days' metrics are final (HTTP %d): cursors advance as rows are read; "
+                "lookback_window_days re-reads recent days",
+                response.status_code,
+            )
+            return FinalDays(None)
+        state = parse_object(client.name, response)
+        if state.get("conversion_metrics_ready") is True and state.get("non_conversion_metrics_ready") is True:
+            if back:
+                logger.info("Ads metrics are final up to %s (metrics_ready_state); later days are re-read next sync", day)
+            return FinalDays(day)
+    held = today - timedelta(days=MAX_DAYS_ASKED)
+    logger.warning(
+        "Pinterest says no day of the last %d has final ads metrics (metrics_ready_state): cursors stay at %s at most",
+        MAX_DAYS_ASKED,
+        held,
+    )
+    return FinalDays(held)
