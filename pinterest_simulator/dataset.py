@@ -639,7 +639,8 @@ class Dataset:
                     ingestion_sources=None,
                     is_deleted=False,
                     is_scheduled=False,
-                    report_format="JSON",
+                    # Ads Manager templates write CSV or JSON files: the AD_GROUP design writes CSV
+                    report_format="CSV" if level == "AD_GROUP" else "JSON",
                     type="BULK",
                     updated_time=rng.randint(EPOCH_START, EPOCH_END),
                 )

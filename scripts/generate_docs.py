@@ -13,6 +13,8 @@ Two regions of ``docs/pinterest-marketing.md`` are generated; everything outside
 * ``<!-- sandbox:start -->`` ... ``<!-- sandbox:end -->``: the registered streams whose operation the API description
   marks ``x-sandbox: disabled`` (from the bundled OpenAPI file).
 * ``<!-- config:start -->`` ... ``<!-- config:end -->``: every field of the connector spec
+* in README.md, ``<!-- stream-summary:start -->`` ... ``<!-- stream-summary:end -->``: the number of streams and
+  each family's streams
   (``connector_spec_schema()``, built from ``PinterestConfig``), nested ones included
   (``credentials.*`` per authentication method, ``custom_reports[].*``), with type, default and description.
 """
@@ -32,10 +34,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from source_pinterest_marketing.config import connector_spec_schema  # noqa: E402
-from source_pinterest_marketing.streams import DECLARATIONS  # noqa: E402
+from source_pinterest_marketing.streams import DECLARATIONS, FAMILIES  # noqa: E402
 from source_pinterest_marketing.streams.declaration import StreamDeclaration  # noqa: E402
 
 DOC_PATH: Final = ROOT / "docs" / "pinterest-marketing.md"
+README_PATH: Final = ROOT / "README.md"
 OPENAPI_PATH: Final = ROOT / "pinterest_simulator" / "data" / "openapi.json"
 #: enums longer than this are summarised ("one of N values") instead of listed
 MAX_LISTED_ENUM: Final = 8
@@ -186,6 +189,25 @@ def sandbox_disabled(declarations: Iterable[StreamDeclaration] = DECLARATIONS) -
     return ", ".join(names) + " (and every custom report).\n"
 
 
+def stream_summary(families: tuple[tuple[str, tuple[StreamDeclaration, ...]], ...] = FAMILIES) -> str:
+    """The README's summary: how many streams, and each family's."""
+    total = sum(len(family) for _, family in families)
+    lines = [
+        f"{total} streams (plus one `custom_<name>` per custom report) in {len(families)} families (the full table is in "
+        "the [user guide](docs/pinterest-marketing.md#supported-streams)):",
+        "",
+        _table(
+            ["Family", "Streams"],
+            [[name, ", ".join(f"`{declaration.name}`" for declaration in family)] for name, family in families],
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def render_readme(text: str) -> str:
+    return replace_region(text, "stream-summary", stream_summary())
+
+
 def render(text: str, declarations: tuple[StreamDeclaration, ...] = DECLARATIONS) -> str:
     text = replace_region(text, "streams", streams_table(declarations))
     text = replace_region(text, "sandbox", sandbox_disabled(declarations))
@@ -197,20 +219,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if the docs are out of date")
     parser.add_argument("--doc", type=Path, default=DOC_PATH, help="the Markdown file to update")
     args = parser.parse_args(argv)
-    current = args.doc.read_text(encoding="utf-8")
-    updated = render(current)
-    if args.check:
-        if updated != current:
-            print(f"{args.doc} is out of date: run `python scripts/generate_docs.py`", file=sys.stderr)
-            return 1
-        print(f"{args.doc} is up to date")
-        return 0
-    if updated != current:
-        args.doc.write_text(updated, encoding="utf-8")
-        print(f"updated {args.doc}")
-    else:
-        print(f"{args.doc} already up to date")
-    return 0
+    stale = 0
+    for path, render_file in ((args.doc, render), (README_PATH, render_readme)):
+        current = path.read_text(encoding="utf-8")
+        updated = render_file(current)
+        if args.check:
+            if updated != current:
+                print(f"{path} is out of date: run `python scripts/generate_docs.py`", file=sys.stderr)
+                stale = 1
+            else:
+                print(f"{path} is up to date")
+        elif updated != current:
+            path.write_text(updated, encoding="utf-8")
+            print(f"updated {path}")
+        else:
+            print(f"{path} already up to date")
+    return stale
 
 
 if __name__ == "__main__":

@@ -73,8 +73,8 @@ def _check_body(ctx: Context, body: Any = None) -> dict[str, Any]:
     if level.endswith("_TARGETING") and not body.get("targeting_types"):
         raise refused(f"Level {level} needs targeting_types.")
     _check_level_rules(body)
-    if body.get("report_format", "JSON") != "JSON" or body.get("primary_sort", "BY_ID") != "BY_ID":
-        raise refused("The simulator serves JSON reports sorted BY_ID only.")
+    if body.get("primary_sort", "BY_ID") != "BY_ID":
+        raise refused("The simulator serves reports sorted BY_ID only.")
     _check_dates(body)
     return body
 

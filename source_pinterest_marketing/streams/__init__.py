@@ -15,13 +15,15 @@ from source_pinterest_marketing.streams.declaration import StreamDeclaration
 from source_pinterest_marketing.streams.organic import ORGANIC_STREAMS
 from source_pinterest_marketing.streams.reports import REPORT_STREAMS, custom_report_declarations
 
-DECLARATIONS: tuple[StreamDeclaration, ...] = (
-    *AD_ENTITY_STREAMS,
-    *ORGANIC_STREAMS,
-    *CATALOG_STREAMS,
-    *ANALYTICS_STREAMS,
-    *REPORT_STREAMS,
+#: the streams by family (the README's summary is generated from it)
+FAMILIES: tuple[tuple[str, tuple[StreamDeclaration, ...]], ...] = (
+    ("Ad entities", AD_ENTITY_STREAMS),
+    ("Organic", ORGANIC_STREAMS),
+    ("Catalogs", CATALOG_STREAMS),
+    ("Analytics", ANALYTICS_STREAMS),
+    ("Reports", REPORT_STREAMS),
 )
+DECLARATIONS: tuple[StreamDeclaration, ...] = tuple(declaration for _, family in FAMILIES for declaration in family)
 
 
 def build_streams(context: SyncContext) -> Iterator[PinterestStream]:

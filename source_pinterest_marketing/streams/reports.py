@@ -87,6 +87,13 @@ class ReportLevel:
     splittable_filters: tuple[str, ...] = ("campaign_statuses",)
     #: extra primary key fields (ids not unique across accounts)
     extra_key: tuple[str, ...] = ()
+    #: the columns that may hold a CSV row's entity id (a JSON file keys rows by it), first found wins;
+    #: empty: the id field's UPPER_CASE name
+    id_columns: tuple[str, ...] = ()
+
+    @property
+    def csv_id_columns(self) -> tuple[str, ...]:
+        return self.id_columns or (self.id_field.upper(),)
 
 
 _CAMPAIGN = ("advertiser", "campaign", "order_line")
@@ -97,11 +104,16 @@ NOT_AT_PRODUCT_ITEM_LEVEL = ("ad", "pin")
 _BELOW_CAMPAIGN = ("campaign_statuses",)
 _BELOW_AD_GROUP = (*_BELOW_CAMPAIGN, "ad_group_statuses")
 LEVELS: Mapping[str, ReportLevel] = {
-    "ADVERTISER": ReportLevel("ad_account_id", ("advertiser",), splittable_filters=()),
+    "ADVERTISER": ReportLevel(
+        "ad_account_id", ("advertiser",), splittable_filters=(), id_columns=("ADVERTISER_ID", "AD_ACCOUNT_ID")
+    ),
     "CAMPAIGN": ReportLevel("campaign_id", _CAMPAIGN),
     "AD_GROUP": ReportLevel("ad_group_id", _AD_GROUP, splittable_filters=_BELOW_AD_GROUP),
     "PIN_PROMOTION": ReportLevel(
-        "pin_promotion_id", (*_AD_GROUP, "ad", "pin"), splittable_filters=(*_BELOW_AD_GROUP, "ad_statuses")
+        "pin_promotion_id",
+        (*_AD_GROUP, "ad", "pin"),
+        splittable_filters=(*_BELOW_AD_GROUP, "ad_statuses"),
+        id_columns=("PIN_PROMOTION_ID", "AD_ID"),
     ),
     "KEYWORD": ReportLevel("keyword_id", _AD_GROUP, splittable_filters=_BELOW_AD_GROUP),
     "PRODUCT_GROUP": ReportLevel(
@@ -285,14 +297,14 @@ class ReportJob:
         client: StreamClient,
         stream_slice: Mapping[str, Any],
         creation: Creation,
-        csv_id_column: str = "",
+        level: Optional[ReportLevel] = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.client = client
         self.stream_slice = stream_slice
         self.creation = creation
-        #: the column that holds a CSV row's entity id (JSON files key rows by it)
-        self.csv_id_column = csv_id_column
+        #: the report's level: which column holds a CSV row's entity id (JSON files key rows by it)
+        self.level = level
         self.sleep = sleep
         self.url = client.url(stream_slice, REPORTS_PATH)
 
@@ -381,9 +393,18 @@ class ReportJob:
         cell as null), each with its entity id from `csv_id_column`."""
         table = columns()
         reader = csv.DictReader(body.text())
+        header = reader.fieldnames or []
+        candidates = self.level.csv_id_columns if self.level else ()
+        id_column = next((name for name in candidates if name in header), None)
+        if id_column is None and not (self.level and self.level.id_field == "ad_account_id"):
+            raise config_error(
+                f"Report '{self.client.name}': its CSV file has no {' or '.join(candidates) or 'id'} column, so its "
+                "rows cannot be told apart. Add the column to the report template in Ads Manager (or make the "
+                "template write JSON)."
+            )
         for raw in reader:
             row = {name: _typed(table.get(name), value) for name, value in raw.items() if name}
-            entity_id = raw.get(self.csv_id_column) or self.stream_slice.get("ad_account_id")
+            entity_id = raw.get(id_column) if id_column else self.stream_slice.get("ad_account_id")
             yield str(entity_id), row
 
 
@@ -457,8 +478,7 @@ class ReportRows:
 
         def rows(start: date, end: date) -> Iterator[tuple[str, Mapping[str, Any]]]:
             part = {**stream_slice, "start_date": start.isoformat(), "end_date": end.isoformat()}
-            id_column = self.spec.base_level.id_field.upper()
-            return self.job(client, part, self.creation(part, client.config), id_column).rows()
+            return self.job(client, part, self.creation(part, client.config), self.spec.base_level).rows()
 
         served = (windows.floor(), windows.last_day(client.config))
         for (entity_id, row), label in periods.whole_periods(

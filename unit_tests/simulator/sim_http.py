@@ -51,13 +51,18 @@ def create_report(sim: Simulator, account_id: str, body: dict[str, Any]) -> requ
 
 
 def download_report(sim: Simulator, account_id: str, token: str) -> dict[str, list[dict[str, Any]]]:
-    """Poll the job until FINISHED and download its file (no auth, as a pre-signed link)."""
+    """Poll the job until FINISHED and download its JSON file (no auth, as a pre-signed link)."""
+    file: dict[str, list[dict[str, Any]]] = json.loads(download_report_text(sim, account_id, token))
+    return file
+
+
+def download_report_text(sim: Simulator, account_id: str, token: str) -> str:
+    """Poll the job until FINISHED and download its file as text (JSON or CSV)."""
     url = f"{sim.base_url}/ad_accounts/{account_id}/reports"
     for _ in range(20):
         status = requests.get(url, headers=headers(sim), params={"token": token}).json()
         if status["report_status"] == "FINISHED":
-            file: dict[str, list[dict[str, Any]]] = requests.get(status["url"]).json()
-            return file
+            return requests.get(status["url"]).text
         assert status["report_status"] == "IN_PROGRESS", status
     raise AssertionError("the report job never finished")
 
