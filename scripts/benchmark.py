@@ -39,7 +39,13 @@ from pathlib import Path
 from typing import Any
 
 from pinterest_simulator import Simulator
-from source_pinterest_marketing.config import PinterestConfig
+from pinterest_simulator.dataset import is_video_pin
+from source_pinterest_marketing.config import (
+    TOP_PINS_OPERATION,
+    TOP_VIDEO_PINS_OPERATION,
+    PinterestConfig,
+    api_parameter,
+)
 from source_pinterest_marketing.streams import DECLARATIONS
 from source_pinterest_marketing.streams.reports import REPORTS
 
@@ -117,6 +123,12 @@ def minimum_requests(sim: Simulator, days: int) -> Counter[str]:
         }
         for operation, (id_batches, type_count) in types.items():
             minimum[operation] += windows * id_batches * math.ceil(type_count / TARGETING_TYPES_PER_REQUEST)
+        # ad Pins: one campaign a request, the Pins its ads promote 100 a request
+        promoted: dict[str, set[str]] = {}
+        for ad in ads:
+            promoted.setdefault(ad["campaign_id"], set()).add(ad["pin_id"])
+        minimum["ad_pins/analytics"] += windows * sum(batches(len(pins), PIN_IDS) for pins in promoted.values())
+        minimum["templates/list"] += pages(len(data.template_list(account)))
     boards = data.entities("boards")
     minimum["boards/list"] = pages(len(boards))
     minimum["board_sections/list"] = len(boards)
@@ -124,7 +136,15 @@ def minimum_requests(sim: Simulator, days: int) -> Counter[str]:
     minimum["board_sections/list_pins"] = len(data.entities("board_sections"))
     minimum["pins/list"] = pages(len(data.entities("pins")))
     minimum["user_account/analytics"] = windows
-    minimum["multi_pins/analytics"] = windows * batches(len(data.entities("pins")), PIN_IDS)
+    # the two metric variants cannot share a request: video Pins are asked twice (video, then standard metrics)
+    video = [pin for pin in data.entities("pins") if is_video_pin(pin)]
+    others = len(data.entities("pins")) - len(video)
+    minimum["multi_pins/analytics"] = windows * (batches(others, PIN_IDS) + 2 * batches(len(video), PIN_IDS))
+    # one top list per sort metric (every metric by default), the window within the 90 days served
+    minimum["user_account/analytics/top_pins"] = len(api_parameter(TOP_PINS_OPERATION, "sort_by")["enum"])
+    minimum["user_account/analytics/top_video_pins"] = len(api_parameter(TOP_VIDEO_PINS_OPERATION, "sort_by")["enum"])
+    # the newest day first, down to the last day whose metrics are all final
+    minimum["metrics_ready_state/get"] = sim.conversion_metrics_ready_lag_days + 1
     # async reports: one job per report, account and window (186 days; 31 for product items)
     for spec in REPORTS:
         minimum["analytics/create_report"] += len(accounts) * math.ceil(days / spec.windows.window_days)

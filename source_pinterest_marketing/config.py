@@ -26,7 +26,9 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
+    ValidatorFunctionWrapHandler,
     WithJsonSchema,
     field_validator,
     model_validator,
@@ -119,6 +121,40 @@ def utc_day(value: str) -> date:
     except ValueError:
         raise ValueError(f"must be {DATE_FORMS}, got {value!r}, which is not a real time of day or UTC offset") from None
     return datetime.combine(day, moment, tzinfo=zone).astimezone(UTC).date()
+
+
+def utc_moment(value: Any) -> Optional[datetime]:
+    """The UTC moment a date-time string names (None for a plain date, or anything else)."""
+    match = _DATE_OR_DATE_TIME.fullmatch(value) if isinstance(value, str) else None
+    if match is None or match["hour"] is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+class DayRange(BaseModel):
+    """`start_date` / `end_date` are read as UTC days; where a date-time was given, its moment is kept too: streams
+    that read hours (HOUR granularity) start and end at its hour (`moment`)."""
+
+    _moments: dict[str, datetime] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _keep_moments(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        model = handler(data)
+        if isinstance(data, Mapping) and isinstance(model, DayRange):
+            for name in ("start_date", "end_date"):
+                moment = utc_moment(data.get(name))
+                if moment is not None:
+                    model._moments[name] = moment
+        return model
+
+    def moment(self, name: str) -> Optional[datetime]:
+        """The moment given for `start_date` or `end_date` (None when a day was given, or nothing)."""
+        return self._moments.get(name)
 
 
 def _iso_date(value: Any) -> Any:
@@ -306,7 +342,7 @@ class MetricsFilter(BaseModel):
         return _one_of(value, api_enums()["metrics_filter_operators"])
 
 
-class CustomReport(AttributionSettings):
+class CustomReport(AttributionSettings, DayRange):
     """An async report with the user's own level, granularity and columns: stream `custom_<name>`."""
 
     model_config = ConfigDict(
@@ -554,7 +590,7 @@ def _check_date_range(start: Optional[date], end: Optional[date]) -> None:
 
 # The connection's configuration: the Airbyte spec (the docstring is the spec's description) and, once
 # validated by `load_config`, the typed object every stream reads.
-class PinterestConfig(AttributionSettings):
+class PinterestConfig(AttributionSettings, DayRange):
     """Pinterest Marketing Spec"""
 
     model_config = ConfigDict(title="Pinterest Marketing Spec", extra="allow")
@@ -814,7 +850,7 @@ _ANNOUNCED: set[str] = set()
 
 def announce_days_read(raw: Mapping[str, Any], config: PinterestConfig) -> None:
     """Say, once per field, that a date-time given for a date field is read as its UTC day (the connector reads
-    whole days; a report at HOUR granularity reads every hour of those days)."""
+    whole days; streams at HOUR granularity from, or up to, its hour)."""
     fields: list[tuple[str, Any, Optional[date]]] = [
         (name, raw.get(name), getattr(config, name)) for name in ("start_date", "end_date")
     ]
@@ -826,7 +862,7 @@ def announce_days_read(raw: Mapping[str, Any], config: PinterestConfig) -> None:
                     fields.append((f"custom_reports.{index}.{name}", raw_report.get(name), getattr(report, name)))
     for path, given, day in fields:
         if isinstance(given, str) and "T" in given and day is not None:
-            line = f"`{path}` {given} is read as the UTC day {day.isoformat()}"
+            line = f"`{path}` {given} is read as the UTC day {day.isoformat()} (at HOUR granularity, from or to its hour)"
             if line not in _ANNOUNCED:
                 _ANNOUNCED.add(line)
                 logger.info(line)

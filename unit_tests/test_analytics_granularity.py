@@ -145,3 +145,23 @@ def test_hour_rows_keep_one_key_per_hour_and_add_up_to_their_day(sim: Simulator,
     schema = {s.name: s.json_schema for s in run_discover(config).catalog.catalog.streams}["campaign_analytics"]
     assert "format" not in schema["properties"]["date"]
     assert schema["properties"]["date"]["type"] == ["null", "string"]
+
+
+def test_hour_streams_start_and_end_at_the_hour_of_a_date_time(sim: Simulator) -> None:
+    """A start or end given as a date-time: days are read whole, HOUR rows are kept from the start's hour to the
+    end's (the sync analytics at HOUR granularity, and an HOUR custom report with its own date-times)."""
+    day = (utc_today() - timedelta(days=2)).isoformat()
+    report = {
+        "name": "hourly",
+        "level": "CAMPAIGN",
+        "granularity": "HOUR",
+        "columns": ["CAMPAIGN_ID", "TOTAL_IMPRESSION"],
+        "start_date": f"{day}T05:30:00Z",
+        "end_date": f"{day}T09:00:00+02:00",
+    }
+    config = _config(sim, periods.HOUR, start_date=f"{day}T20:15:00Z", custom_reports=[report])
+    output = run_read(config, ["campaign_analytics", "custom_hourly"])
+    rows = records_by_stream(output)
+    assert rows["campaign_analytics"] and min(row["date"] for row in rows["campaign_analytics"]) == f"{day} 20:00:00"
+    assert {row["date"] for row in rows["custom_hourly"]} == {f"{day} {hour:02d}:00:00" for hour in range(5, 8)}
+    assert output.is_in_logs(f"`start_date` {day}T20:15:00Z is read as the UTC day {day}")

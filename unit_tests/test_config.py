@@ -23,6 +23,9 @@ from source_pinterest_marketing.config import (
 SECRET = "very-secret-value-123"
 TOMORROW = (date.today() + timedelta(days=2)).isoformat()
 
+#: what the log line adds: streams that read hours start and end at the given hour
+HOURS = " (at HOUR granularity, from or to its hour)"
+
 
 def _config(**overrides: Any) -> dict[str, Any]:
     config: dict[str, Any] = {
@@ -199,8 +202,8 @@ def test_a_date_time_is_announced_once_as_the_utc_day_it_is_read_as(
         load_config(raw)  # a command validates its config more than once: said once
     lines = [record.getMessage() for record in caplog.records if "is read as the UTC day" in record.getMessage()]
     assert lines == [
-        "`start_date` 2025-01-01T08:00:00Z is read as the UTC day 2025-01-01",
-        "`custom_reports.0.end_date` 2025-01-31T23:00:00-02:00 is read as the UTC day 2025-02-01",
+        "`start_date` 2025-01-01T08:00:00Z is read as the UTC day 2025-01-01" + HOURS,
+        "`custom_reports.0.end_date` 2025-01-31T23:00:00-02:00 is read as the UTC day 2025-02-01" + HOURS,
     ]
 
 

@@ -18,9 +18,12 @@ from source_pinterest_marketing.config import DATE_FORMS, utc_today
 from source_pinterest_marketing.source import SourcePinterestMarketing
 
 TYPED = "2025-01-01T08:00:00Z"
-SAID = f"`start_date` {TYPED} is read as the UTC day 2025-01-01"
+SAID = f"`start_date` {TYPED} is read as the UTC day 2025-01-01 (at HOUR granularity, from or to its hour)"
 MALFORMED = "2025-13-01T08:00:00Z"
 NAMED = f"`start_date`: must be {DATE_FORMS}, got '{MALFORMED}', which is not a real calendar date"
+
+#: what the log line adds: streams that read hours start and end at the given hour
+HOURS = " (at HOUR granularity, from or to its hour)"
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +64,7 @@ def test_read_starts_at_the_utc_day_of_a_date_time(config: dict[str, Any]) -> No
     days = sorted({record["date"][:10] for record in records_by_stream(output)["ad_account_analytics"]})
     assert days[0] == (start + timedelta(days=1)).isoformat()
     assert days[-1] <= (today - timedelta(days=2)).isoformat()
-    assert f"`start_date` {given_start} is read as the UTC day {(start + timedelta(days=1)).isoformat()}" in _log_lines(
+    assert f"`start_date` {given_start} is read as the UTC day {(start + timedelta(days=1)).isoformat()}{HOURS}" in _log_lines(
         output
     )
 

@@ -7,7 +7,8 @@ Reading a slice is, for every family:
 2. transform: the declared edits: the slice's ids copied into records that lack them, secrets dropped;
 3. normalise: numbers the schema types as strings (ids the API sends as numbers) become strings
    (normalize.py, cheaper than the CDK's per-field TypeTransformer);
-4. filter: the declared record filter (configured statuses), then the cursor: an incremental entity read
+4. filter: the declared record filter (configured statuses), HOUR rows outside a start or end given to the hour,
+   then the cursor: an incremental entity read
    keeps what changed since the partition's saved value; every read observes the highest cursor value,
    committed when the slice (and the slices before it) are done (cursor.py).
 
@@ -152,6 +153,7 @@ class PinterestStream(Stream):
         filtering = sync_mode == SyncMode.incremental and declaration.windows is None
         reader = self.state_cursor.reader(stream_slice, filtering) if self.state_cursor else None
         keep = declaration.keep.compile(self.context.config, stream_slice) if declaration.keep else None
+        first_hour, last_hour = self.hour_bounds
         plan = self.normalization_plan
         added = [(name, stream_slice[name]) for name in declaration.slice_fields if name in stream_slice]
         dropped = declaration.dropped_fields
@@ -166,6 +168,10 @@ class PinterestStream(Stream):
                 apply_plan(record, plan)
             if keep is not None and not keep(record):
                 continue
+            if (first_hour and str(record.get("period_start")) < first_hour) or (
+                last_hour and str(record.get("period_start")) > last_hour
+            ):
+                continue
             if reader is not None and not reader.accept(record):
                 continue
             count += 1
@@ -173,6 +179,14 @@ class PinterestStream(Stream):
         if reader is not None:
             reader.close()
         self.context.progress.partition_done(self.name, stream_slice, count)
+
+    @cached_property
+    def hour_bounds(self) -> tuple[Optional[str], Optional[str]]:
+        """HOUR rows: the first and last hour to emit, where the start or end was a date-time (windows.py)."""
+        windows = self.client.windows
+        if windows is None or windows.granularity != periods.HOUR:
+            return None, None
+        return windows.hour_bounds(self.context.config)
 
     @cached_property
     def normalization_plan(self) -> Optional[Plan]:

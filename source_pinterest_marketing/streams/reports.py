@@ -25,7 +25,7 @@ import csv
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, ClassVar, Optional
 
 import ijson
@@ -158,6 +158,9 @@ class ReportSpec:
     filters: tuple[tuple[str, Any], ...] = ()
     start_date: Optional[date] = None
     end_date: Optional[date] = None
+    #: the report's own start and end moments, where given as date-times (HOUR reports start and end at their hour)
+    start_moment: Optional[datetime] = None
+    end_moment: Optional[datetime] = None
     #: attribution settings the report sets itself ((field, value) pairs); the config's for the rest
     attribution: tuple[tuple[str, Any], ...] = ()
     #: a report template of Ads Manager (its columns, filters and attribution are the template's)
@@ -202,6 +205,8 @@ class ReportSpec:
             self.start_date,
             self.end_date,
             final_days_only=True,
+            start_moment=self.start_moment,
+            end_moment=self.end_moment,
         )
         return windows.at(self.granularity)
 
@@ -634,6 +639,8 @@ def custom_report_spec(report: CustomReport) -> ReportSpec:
         template_id=report.template_id,
         start_date=report.start_date,
         end_date=report.end_date,
+        start_moment=report.moment("start_date"),
+        end_moment=report.moment("end_date"),
         attribution=tuple(report.own_attribution.items()),
     )
     spec.check()

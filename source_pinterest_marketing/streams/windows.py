@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Optional, Protocol
 
 from source_pinterest_marketing.config import PinterestConfig, utc_today
@@ -72,6 +72,9 @@ class DateWindows:
     configurable: bool = False
     #: ads metrics: the cursor never passes the last day whose metrics are final (readiness.py)
     final_days_only: bool = False
+    #: the stream's own start and end moments, where its dates were given as date-times (HOUR rows: `hour_bounds`)
+    start_moment: Optional[datetime] = None
+    end_moment: Optional[datetime] = None
 
     def at(self, granularity: str) -> DateWindows:
         """These windows at `granularity`, within the API's HOUR limits."""
@@ -108,6 +111,17 @@ class DateWindows:
     def last_day(self, config: PinterestConfig) -> date:
         """The last day read: the stream's or the config's end date, at most today."""
         return min(self.end or config.end_date, utc_today())
+
+    def hour_bounds(self, config: PinterestConfig) -> tuple[Optional[str], Optional[str]]:
+        """At HOUR granularity, the first and last hour to keep (`YYYY-MM-DD HH:00:00`) when the start or end was
+        given as a date-time: the hours before the start's hour and after the end's are read (a request reads
+        whole days) but not emitted."""
+        start = self.start_moment if self.start is not None else config.moment("start_date")
+        end = self.end_moment if self.end is not None else config.moment("end_date")
+        return (
+            start.strftime("%Y-%m-%d %H:00:00") if start else None,
+            end.strftime("%Y-%m-%d %H:00:00") if end else None,
+        )
 
     def anchor(self, config: PinterestConfig) -> date:
         """Where the fixed TOTAL windows start."""
