@@ -18,7 +18,7 @@ TEST_REQUIREMENTS = [
     "pytest-timeout>=2.3,<3",
     "requests-mock>=1.12,<2",
     "werkzeug>=3.0,<4",
-    "jsonschema>=4.17,<5",
+    "jsonschema>=4.18,<5",  # `referencing` (the metadata schema test)
     "pyyaml>=6,<7",
     "ruff>=0.6",
     "mypy>=1.10",
@@ -44,6 +44,7 @@ setup(
         "console_scripts": [
             "source-pinterest-marketing=source_pinterest_marketing.run:run",
             "source-pinterest-marketing-authorize=source_pinterest_marketing.authorize:main",
+            "source-pinterest-marketing-probe=source_pinterest_marketing.probe.cli:main",
         ]
     },
 )

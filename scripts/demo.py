@@ -5,7 +5,9 @@ whole catalog as a separate process (exactly as Airbyte would run it), and print
 summary. No credentials are needed. Run it with `make demo`.
 
 The configuration declares four custom reports over 400 days (DAY, WEEK, MONTH and TOTAL spend per campaign):
-the demo checks that every WEEK, MONTH and TOTAL row is there once and equals the sum of its days.
+the demo checks that every WEEK, MONTH and TOTAL row is there once and equals the sum of its days; and two custom
+reports that read Ads Manager report templates (one writing JSON files, one CSV). Last, the probe (docs/probe.md)
+checks the connector's assumptions about the API against the simulator: every check confirmed.
 """
 
 from __future__ import annotations
@@ -22,19 +24,43 @@ from pathlib import Path
 from typing import Any
 
 from pinterest_simulator import Simulator
-from pinterest_simulator.switches import parse_assignment
+from pinterest_simulator.switches import DEFAULTS, parse_assignment
 
 CONNECTOR = [sys.executable, "-m", "source_pinterest_marketing.run"]
+RECORD_PREFIX = '{"type":"RECORD","record":{"stream":"'
 
 
-def run_connector(args: list[str]) -> list[dict[str, Any]]:
-    completed = subprocess.run([*CONNECTOR, *args], capture_output=True, text=True, check=False)
-    messages = [json.loads(line) for line in completed.stdout.splitlines() if line.startswith("{")]
+def run_connector(args: list[str], kept_streams: frozenset[str] = frozenset()) -> tuple[list[dict[str, Any]], Counter[str]]:
+    """Run one connector command as a separate process, reading its messages as they come: every message but the
+    records, the records of `kept_streams`, and the number of records per stream (a full read is over a million
+    records: holding them all parsed would take gigabytes)."""
+    messages: list[dict[str, Any]] = []
+    records: Counter[str] = Counter()
+    with tempfile.TemporaryFile(mode="w+") as errors_file:
+        process = subprocess.Popen([*CONNECTOR, *args], stdout=subprocess.PIPE, stderr=errors_file, text=True)
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith(RECORD_PREFIX):
+                # the stream's name is the first field of a record: no need to parse the rest
+                stream = line[len(RECORD_PREFIX) :].split('"', 1)[0]
+                records[stream] += 1
+                if stream in kept_streams:
+                    messages.append(json.loads(line))
+            elif line.startswith("{"):
+                message = json.loads(line)
+                if message.get("type") == "RECORD":  # serialised otherwise than expected: counted all the same
+                    records[message["record"]["stream"]] += 1
+                    if message["record"]["stream"] not in kept_streams:
+                        continue
+                messages.append(message)
+        process.wait()
+        errors_file.seek(0)
+        stderr = errors_file.read()
     errors = [m["trace"]["error"]["message"] for m in messages if m.get("type") == "TRACE" and m["trace"].get("error")]
-    if completed.returncode != 0 or errors:
-        print(f"connector {args[0]} failed: {errors or completed.stderr[-2000:]}", file=sys.stderr)
+    if process.returncode != 0 or errors:
+        print(f"connector {args[0]} failed: {errors or stderr[-2000:]}", file=sys.stderr)
         sys.exit(1)
-    return messages
+    return messages, records
 
 
 def main() -> int:
@@ -57,16 +83,17 @@ def main() -> int:
     ):
         workdir = Path(tmp)
         config_path = workdir / "config.json"
-        config_path.write_text(json.dumps(sim.connector_config(custom_reports=period_reports())))
+        reports = [*period_reports(), *template_reports(sim)]
+        config_path.write_text(json.dumps(sim.connector_config(custom_reports=reports)))
         print(f"Pinterest API simulator at {sim.base_url} (preset {options.preset}, switches {sim.switches.as_dict()})")
 
-        check = run_connector(["check", "--config", str(config_path)])
+        check, _ = run_connector(["check", "--config", str(config_path)])
         status = next(m for m in check if m["type"] == "CONNECTION_STATUS")
         print(f"check: {status['connectionStatus']['status']}")
         # check rotated the refresh token: go on with the config the connector emitted, as Airbyte does
         persist_rotated_config(check, config_path)
 
-        catalog = next(m for m in run_connector(["discover", "--config", str(config_path)]) if m["type"] == "CATALOG")
+        catalog = next(m for m in run_connector(["discover", "--config", str(config_path)])[0] if m["type"] == "CATALOG")
         streams = catalog["catalog"]["streams"]
         print(f"discover: {len(streams)} streams")
         configured = {
@@ -80,10 +107,10 @@ def main() -> int:
 
         sim.requests.clear()
         started = time.monotonic()
-        messages = run_connector(["read", "--config", str(config_path), "--catalog", str(catalog_path)])
+        period_streams = frozenset({"custom_days", *PERIOD_REPORTS})
+        messages, records = run_connector(["read", "--config", str(config_path), "--catalog", str(catalog_path)], period_streams)
         elapsed = time.monotonic() - started
 
-        records = Counter(m["record"]["stream"] for m in messages if m["type"] == "RECORD")
         requests = sim.requests.counts()
         print(f"read: {sum(records.values())} records from {len(records)} streams in {elapsed:.1f}s, {sum(requests.values())} API requests\n")
         print(f"{'stream':<36}{'records':>9}")
@@ -94,6 +121,7 @@ def main() -> int:
             print(f"{operation:<44}{count:>9}")
         print()
         failures = check_periods([m["record"] for m in messages if m["type"] == "RECORD"])
+        failures += run_probe(sim, workdir)
         empty = [stream["name"] for stream in streams if not records.get(stream["name"])]
         if empty:
             print(f"\nstreams without records: {empty}", file=sys.stderr)
@@ -116,6 +144,16 @@ def period_reports() -> list[dict[str, Any]]:
     return [
         {"name": name, "level": "CAMPAIGN", "granularity": granularity, "columns": ["CAMPAIGN_ID", SPEND], "start_date": first.isoformat()}
         for name, granularity, first in reports
+    ]
+
+
+def template_reports(sim: Simulator) -> list[dict[str, Any]]:
+    """Two Ads Manager report templates of the first ad account read as custom reports: one writing JSON, one CSV."""
+    templates = sim.dataset.template_list(sim.dataset.owned_ad_account_ids[0])
+    chosen = [next(t for t in templates if t["report_format"] == form) for form in ("JSON", "CSV")]
+    return [
+        {"name": f"template_{t['report_format'].lower()}", "level": t["report_level"], "template_id": t["id"]}
+        for t in chosen
     ]
 
 
@@ -142,6 +180,22 @@ def check_periods(records: list[dict[str, Any]]) -> int:
         failures += duplicates + wrong
         print(f"  {granularity:<6} {len(rows):>5} rows, {duplicates} duplicate keys, {wrong} not equal to the sum of their days")
     return failures
+
+
+def run_probe(sim: Simulator, workdir: Path) -> int:
+    """The probe (docs/probe.md) as a user runs it, through the connector's entry point, on a config of its own:
+    its summary, every check confirmed (under switches other than the defaults, the matching checks are
+    contradictions naming them: exit 1 is then expected). 1 when it did not end as expected."""
+    config_path = workdir / "probe-config.json"
+    config_path.write_text(json.dumps(sim.connector_config()))
+    command = ["probe", "--config", str(config_path), "--output", str(workdir / "probe.json")]
+    completed = subprocess.run([*CONNECTOR, *command], capture_output=True, text=True, check=False)
+    print("\nprobe: the connector's assumptions about the API, checked against the simulator (docs/probe.md)")
+    print(completed.stdout.split("\nSummary\n", 1)[-1].rstrip())
+    if completed.stderr.strip():
+        print(completed.stderr.rstrip(), file=sys.stderr)
+    expected = {0} if sim.switches.as_dict() == DEFAULTS else {0, 1}
+    return 0 if completed.returncode in expected else 1
 
 
 def persist_rotated_config(messages: list[dict[str, Any]], config_path: Path) -> None:

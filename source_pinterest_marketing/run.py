@@ -1,4 +1,5 @@
-"""Console entry point: `source-pinterest-marketing spec|check|discover|read ...` (also the Docker image's)."""
+"""Console entry point: `source-pinterest-marketing spec|check|discover|read ...` (also the Docker image's), and
+`probe --config ...`: the probe of the API's behaviour against the connector's assumptions (docs/probe.md)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,11 @@ from airbyte_cdk.models import ConnectorSpecification
 from typing_extensions import override
 
 from source_pinterest_marketing.config import load_config
+from source_pinterest_marketing.probe import cli as probe_cli
 from source_pinterest_marketing.source import SourcePinterestMarketing
 
+#: the first argument that runs the probe instead of an Airbyte command (`docker run IMAGE probe --config ...`)
+PROBE_COMMAND = "probe"
 #: glibc's mallopt parameter for the number of malloc arenas
 M_ARENA_MAX = -8
 MALLOC_ARENAS = 2
@@ -56,8 +60,11 @@ def launch(args: list[str]) -> None:
 
 
 def run() -> None:
+    args = sys.argv[1:]
+    if args[:1] == [PROBE_COMMAND]:
+        sys.exit(probe_cli.main(args[1:]))
     limit_malloc_arenas()
-    launch(sys.argv[1:])
+    launch(args)
 
 
 if __name__ == "__main__":

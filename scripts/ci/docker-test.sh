@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # CI: build the connector image and run the four Airbyte verbs in it against the
-# Pinterest API simulator running on the host.
+# Pinterest API simulator running on the host, then the probe (`probe --config`).
 #
 #   scripts/ci/docker-test.sh
 #
@@ -215,6 +215,34 @@ if verb discover "$STREAM" --write-catalog "$TMP/catalog.json" -- discover --con
 else
   record read FAIL 0 "skipped: discover failed"
 fi
+
+# --- 6. the probe (docs/probe.md) --------------------------------------------
+# `probe` as the image's first argument, against the simulator: every check confirmed (exit 0). In OAuth mode it
+# refreshes the token and saves the rotated refresh token into the config, so the config is mounted writable here
+# (the container user, uid 1000, rewrites the file in place: the directory stays root's), and the JSON result goes
+# to a directory of its own.
+probe_step() {
+  local s rc detail
+  s=$(date +%s)
+  mkdir -p "$TMP/probe" && chmod 777 "$TMP/probe"
+  chmod 666 "$SECRETS/config.json"
+  timeout --kill-after=10 "$RUN_TIMEOUT" docker run --rm --init --name "$CONTAINER_PREFIX-probe" \
+    --network host -v "$SECRETS:/secrets" -v "$TMP/probe:/probe" "$IMAGE" \
+    probe --config /secrets/config.json --output /probe/probe.json >"$TMP/probe.out" 2>"$TMP/probe.err"
+  rc=$?
+  if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+    docker rm -f "$CONTAINER_PREFIX-probe" >/dev/null 2>&1
+  fi
+  detail="$("$PYTHON" -c 'import json, sys; r = json.load(open(sys.argv[1])); print("%s, %s of %s requests" % (r["result"], r["requests_sent"], r["budget"]))' \
+    "$TMP/probe/probe.json" 2>/dev/null)"
+  if [ "$rc" = 0 ] && [ -n "$detail" ] && grep -q "Result: all confirmed (exit 0)" "$TMP/probe.out"; then
+    record probe PASS $(( $(date +%s) - s )) "$detail"
+  else
+    record probe FAIL $(( $(date +%s) - s )) "exit $rc; $(tail -n 1 "$TMP/probe.out")"
+    echo "--- probe stderr (last lines) ---" >&2; tail -n 15 "$TMP/probe.err" >&2
+  fi
+}
+probe_step
 
 summary
 exit "$FAILED"
