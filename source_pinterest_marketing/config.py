@@ -309,6 +309,17 @@ TEMPLATE_SETTINGS = (
 )
 
 
+def _id_filter(title: str, entities: str, order: int, note: str = "") -> Any:
+    """A custom report's filter on entity ids (`campaign_ids`...): at most `MAX_REPORT_FILTER_IDS` digit strings."""
+    return Field(
+        default_factory=list,
+        title=title,
+        description=f"Only these {entities} (at most {MAX_REPORT_FILTER_IDS}{note}).",
+        max_length=MAX_REPORT_FILTER_IDS,
+        json_schema_extra={"items": {"type": "string", "pattern": _ID_PATTERN}, "order": order},
+    )
+
+
 def _valid_id_list(value: list[str], what: str) -> list[str]:
     for item in value:
         if not isinstance(item, str) or not re.match(_ID_PATTERN, item):
@@ -421,27 +432,9 @@ class CustomReport(AttributionSettings, DayRange):
             "order": 15,
         },
     )
-    campaign_ids: list[str] = Field(
-        default_factory=list,
-        title="Campaign IDs",
-        description=f"Only these campaigns (at most {MAX_REPORT_FILTER_IDS}).",
-        max_length=MAX_REPORT_FILTER_IDS,
-        json_schema_extra={"items": {"type": "string", "pattern": _ID_PATTERN}, "order": 16},
-    )
-    ad_group_ids: list[str] = Field(
-        default_factory=list,
-        title="Ad group IDs",
-        description=f"Only these ad groups (at most {MAX_REPORT_FILTER_IDS}).",
-        max_length=MAX_REPORT_FILTER_IDS,
-        json_schema_extra={"items": {"type": "string", "pattern": _ID_PATTERN}, "order": 17},
-    )
-    ad_ids: list[str] = Field(
-        default_factory=list,
-        title="Ad IDs",
-        description=f"Only these ads (at most {MAX_REPORT_FILTER_IDS}; not at the PRODUCT_ITEM levels).",
-        max_length=MAX_REPORT_FILTER_IDS,
-        json_schema_extra={"items": {"type": "string", "pattern": _ID_PATTERN}, "order": 18},
-    )
+    campaign_ids: list[str] = _id_filter("Campaign IDs", "campaigns", order=16)
+    ad_group_ids: list[str] = _id_filter("Ad group IDs", "ad groups", order=17)
+    ad_ids: list[str] = _id_filter("Ad IDs", "ads", order=18, note="; not at the PRODUCT_ITEM levels")
     metrics_filters: list[MetricsFilter] = Field(
         default_factory=list,
         title="Metrics filters",
