@@ -8,7 +8,16 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from harness import check_status, error_messages, final_states, records_by_stream, run_check, run_discover, run_read
+from harness import (
+    check_status,
+    error_messages,
+    final_states,
+    records_by_stream,
+    run_check,
+    run_discover,
+    run_read,
+    state_messages,
+)
 
 from pinterest_simulator import Simulator
 from source_pinterest_marketing.config import TOP_VIDEO_PINS_OPERATION, api_parameter, utc_today
@@ -247,3 +256,14 @@ def test_without_the_ready_state_the_cursor_advances_as_rows_are_read(sim: Simul
     assert final_states(output)["ad_account_analytics"]["states"][0]["cursor"]["date"] == _days_ago(0)
     assert output.is_in_logs("Pinterest did not say which days' metrics are final")
     assert not error_messages(output)
+
+
+def test_a_user_account_analytics_state_of_the_older_flat_shape_still_applies(sim: Simulator) -> None:
+    """Before the rows carried their user account, the state was flat ({"date": ...}): it applies to the user."""
+    saved = _days_ago(10)
+    config = _config(sim, start_date=_days_ago(60), lookback_window_days=2)
+    output = run_read(config, ["user_account_analytics"], state=state_messages({"user_account_analytics": {"date": saved}}))
+    sent = [r for r in sim.requests if r.operation_id == "user_account/analytics"]
+    assert [r.query["start_date"] for r in sent] == [[_days_ago(12)]]
+    state = final_states(output)["user_account_analytics"]
+    assert state["states"] == [{"partition": {"user_account_id": sim.dataset.user["id"]}, "cursor": {"date": _days_ago(0)}}]
