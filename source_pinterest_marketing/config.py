@@ -28,6 +28,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
+    ValidationInfo,
     ValidatorFunctionWrapHandler,
     WithJsonSchema,
     field_validator,
@@ -238,6 +239,35 @@ class AccessTokenCredentials(BaseModel):
     )
 
 
+class DeclaredEnums(BaseModel):
+    """A field whose spec declares its values (`enum`, or `items.enum` for a list) takes only those: the values are
+    stated once, in the field's JSON schema, and checked here for every model (the CDK's JSON-schema check of the
+    config is not run: see source.py). A list may not repeat a value."""
+
+    @field_validator("*")
+    @classmethod
+    def _declared_values(cls, value: Any, info: ValidationInfo) -> Any:
+        extra = cls.model_fields[info.field_name].json_schema_extra if info.field_name else None
+        if value is None or not isinstance(extra, dict):
+            return value
+        items = extra.get("items")
+        listed = items.get("enum") if isinstance(value, list) and isinstance(items, dict) else None
+        if isinstance(listed, list):
+            return _all_of(value, listed)
+        allowed = extra.get("enum")
+        return _one_of(value, allowed) if isinstance(allowed, list) else value
+
+
+def _enum_list(title: str, values: list[Any], order: int, description: Optional[str] = None) -> Any:
+    """A list field of the API's `values` (checked by `DeclaredEnums`), empty by default."""
+    return Field(
+        default_factory=list,
+        title=title,
+        description=description,
+        json_schema_extra={"items": {"type": "string", "enum": values}, "order": order},
+    )
+
+
 def _window_days_field(default: int, title: str, description: str, order: int) -> Any:
     return Field(
         default,
@@ -248,7 +278,7 @@ def _window_days_field(default: int, title: str, description: str, order: int) -
     )
 
 
-class AttributionSettings(BaseModel):
+class AttributionSettings(DeclaredEnums):
     """Conversion attribution, sent on every analytics/report request and written into each row."""
 
     click_window_days: int = _window_days_field(
@@ -266,22 +296,6 @@ class AttributionSettings(BaseModel):
         description="Report conversions on the date of the ad action or on the date of the conversion.",
         json_schema_extra={"enum": api_enums()["conversion_report_times"], "order": 13},
     )
-
-    @field_validator("click_window_days", "engagement_window_days", "view_window_days")
-    @classmethod
-    def _known_window(cls, value: int) -> int:
-        allowed = api_enums()["attribution_window_days"]
-        if value not in allowed:
-            raise ValueError(f"must be one of {allowed}, got {value}")
-        return value
-
-    @field_validator("conversion_report_time")
-    @classmethod
-    def _known_report_time(cls, value: str) -> str:
-        allowed = api_enums()["conversion_report_times"]
-        if value not in allowed:
-            raise ValueError(f"must be one of {allowed}, got '{value}'")
-        return value
 
     @property
     def attribution(self) -> dict[str, Any]:
@@ -329,7 +343,7 @@ def _valid_id_list(value: list[str], what: str) -> list[str]:
     return value
 
 
-class MetricsFilter(BaseModel):
+class MetricsFilter(DeclaredEnums):
     """Rows whose `field` is less (or greater) than the values (`AdsAnalyticsMetricsFilter`)."""
 
     model_config = ConfigDict(title="Metrics filter", extra="forbid", json_schema_extra=_no_additional_properties_keyword)
@@ -342,15 +356,6 @@ class MetricsFilter(BaseModel):
     )
     values: list[float] = Field(..., min_length=1, title="Values", json_schema_extra={"order": 2})
 
-    @field_validator("field")
-    @classmethod
-    def _known_field(cls, value: str) -> str:
-        return _one_of(value, api_enums()["metrics_filter_columns"])
-
-    @field_validator("operator")
-    @classmethod
-    def _known_operator(cls, value: str) -> str:
-        return _one_of(value, api_enums()["metrics_filter_operators"])
 
 
 class CustomReport(AttributionSettings, DayRange):
@@ -373,64 +378,26 @@ class CustomReport(AttributionSettings, DayRange):
     granularity: str = Field(
         "DAY", title="Granularity", json_schema_extra={"enum": api_enums()["granularities"], "order": 2}
     )
-    columns: list[str] = Field(
-        default_factory=list,
-        title="Columns",
-        description="Metrics and attributes to report (the API's async report columns). Required unless template_id is set.",
-        json_schema_extra={
-            "items": {"type": "string", "enum": api_enums()["async_report_columns"]},
-            "order": 3,
-        },
+    columns: list[str] = _enum_list(
+        "Columns",
+        api_enums()["async_report_columns"],
+        3,
+        "Metrics and attributes to report (the API's async report columns). Required unless template_id is set.",
     )
-    targeting_types: list[str] = Field(
-        default_factory=list,
-        title="Targeting types",
-        description="Only for *_TARGETING levels.",
-        json_schema_extra={
-            "items": {"type": "string", "enum": api_enums()["async_targeting_types"]},
-            "order": 4,
-        },
+    targeting_types: list[str] = _enum_list(
+        "Targeting types", api_enums()["async_targeting_types"], 4, "Only for *_TARGETING levels."
     )
-    attribution_types: list[str] = Field(
-        default_factory=list,
-        title="Attribution types",
-        json_schema_extra={
-            "items": {"type": "string", "enum": api_enums()["conversion_attribution_types"]},
-            "order": 5,
-        },
+    attribution_types: list[str] = _enum_list("Attribution types", api_enums()["conversion_attribution_types"], 5)
+    campaign_statuses: list[str] = _enum_list("Campaign statuses", api_enums()["campaign_summary_statuses"], 6)
+    product_group_statuses: list[str] = _enum_list(
+        "Product group statuses", api_enums()["product_group_summary_statuses"], 7
     )
-    campaign_statuses: list[str] = Field(
-        default_factory=list,
-        title="Campaign statuses",
-        json_schema_extra={
-            "items": {"type": "string", "enum": api_enums()["campaign_summary_statuses"]},
-            "order": 6,
-        },
-    )
-    product_group_statuses: list[str] = Field(
-        default_factory=list,
-        title="Product group statuses",
-        json_schema_extra={
-            "items": {"type": "string", "enum": api_enums()["product_group_summary_statuses"]},
-            "order": 7,
-        },
-    )
-    ad_group_statuses: list[str] = Field(
-        default_factory=list,
-        title="Ad group statuses",
-        json_schema_extra={
-            "items": {"type": "string", "enum": api_enums()["ad_group_summary_statuses"]},
-            "order": 14,
-        },
-    )
-    ad_statuses: list[str] = Field(
-        default_factory=list,
-        title="Ad statuses",
-        description="Not at the PRODUCT_ITEM levels (the API does not take it there).",
-        json_schema_extra={
-            "items": {"type": "string", "enum": api_enums()["ad_summary_statuses"]},
-            "order": 15,
-        },
+    ad_group_statuses: list[str] = _enum_list("Ad group statuses", api_enums()["ad_group_summary_statuses"], 14)
+    ad_statuses: list[str] = _enum_list(
+        "Ad statuses",
+        api_enums()["ad_summary_statuses"],
+        15,
+        "Not at the PRODUCT_ITEM levels (the API does not take it there).",
     )
     campaign_ids: list[str] = _id_filter("Campaign IDs", "campaigns", order=16)
     ad_group_ids: list[str] = _id_filter("Ad group IDs", "ad groups", order=17)
@@ -470,60 +437,10 @@ class CustomReport(AttributionSettings, DayRange):
         json_schema_extra={"order": 9},
     )
 
-    @field_validator("level")
-    @classmethod
-    def _known_level(cls, value: str) -> str:
-        return _one_of(value, api_enums()["async_report_levels"])
-
-    @field_validator("granularity")
-    @classmethod
-    def _known_granularity(cls, value: str) -> str:
-        return _one_of(value, api_enums()["granularities"])
-
-    @field_validator("columns")
-    @classmethod
-    def _known_columns(cls, value: list[str]) -> list[str]:
-        return _all_of(value, api_enums()["async_report_columns"])
-
-    @field_validator("ad_group_statuses")
-    @classmethod
-    def _known_ad_group_statuses(cls, value: list[str]) -> list[str]:
-        return _all_of(value, api_enums()["ad_group_summary_statuses"])
-
-    @field_validator("ad_statuses")
-    @classmethod
-    def _known_ad_statuses(cls, value: list[str]) -> list[str]:
-        return _all_of(value, api_enums()["ad_summary_statuses"])
-
     @field_validator("campaign_ids", "ad_group_ids", "ad_ids")
     @classmethod
     def _report_filter_ids(cls, value: list[str]) -> list[str]:
         return _valid_id_list(value, "id")
-
-    @field_validator("reporting_timezone")
-    @classmethod
-    def _known_timezone(cls, value: Optional[str]) -> Optional[str]:
-        return value if value is None else _one_of(value, api_enums()["reporting_timezones"])
-
-    @field_validator("targeting_types")
-    @classmethod
-    def _known_targeting(cls, value: list[str]) -> list[str]:
-        return _all_of(value, api_enums()["async_targeting_types"])
-
-    @field_validator("attribution_types")
-    @classmethod
-    def _known_attribution_types(cls, value: list[str]) -> list[str]:
-        return _all_of(value, api_enums()["conversion_attribution_types"])
-
-    @field_validator("campaign_statuses")
-    @classmethod
-    def _known_campaign_statuses(cls, value: list[str]) -> list[str]:
-        return _all_of(value, api_enums()["campaign_summary_statuses"])
-
-    @field_validator("product_group_statuses")
-    @classmethod
-    def _known_product_group_statuses(cls, value: list[str]) -> list[str]:
-        return _all_of(value, api_enums()["product_group_summary_statuses"])
 
     @model_validator(mode="after")
     def _consistent(self) -> CustomReport:
@@ -557,13 +474,13 @@ class CustomReport(AttributionSettings, DayRange):
         return {name: getattr(self, name) for name in ATTRIBUTION_FIELDS if name in self.model_fields_set}
 
 
-def _one_of(value: str, allowed: list[str]) -> str:
+def _one_of(value: Any, allowed: list[Any]) -> Any:
     if value not in allowed:
-        raise ValueError(f"'{value}' is not one of the values the API accepts")
+        raise ValueError(f"must be one of {allowed}, got {value!r}")
     return value
 
 
-def _all_of(values: list[str], allowed: list[str]) -> list[str]:
+def _all_of(values: list[Any], allowed: list[Any]) -> list[Any]:
     unknown = [value for value in values if value not in allowed]
     if unknown:
         raise ValueError(f"unknown value(s) {unknown}")
@@ -735,27 +652,12 @@ class PinterestConfig(AttributionSettings, DayRange):
             raise ValueError("contains duplicate ids")
         return value
 
-    @field_validator("analytics_granularity")
-    @classmethod
-    def _known_granularity(cls, value: str) -> str:
-        return _one_of(value, api_enums()["granularities"])
-
-    @field_validator("top_pins_sort_by")
-    @classmethod
-    def _known_top_pins_metrics(cls, value: list[str]) -> list[str]:
-        return _all_of(value, api_parameter(TOP_PINS_OPERATION, "sort_by")["enum"])
-
-    @field_validator("top_video_pins_sort_by")
-    @classmethod
-    def _known_top_video_pins_metrics(cls, value: list[str]) -> list[str]:
-        return _all_of(value, api_parameter(TOP_VIDEO_PINS_OPERATION, "sort_by")["enum"])
-
     @field_validator("entity_statuses")
     @classmethod
-    def _known_statuses(cls, value: list[str]) -> list[str]:
+    def _some_statuses(cls, value: list[str]) -> list[str]:
         if not value:
             raise ValueError("needs at least one status")
-        return _all_of(value, api_enums()["entity_statuses"])
+        return value
 
     @field_validator("custom_reports")
     @classmethod

@@ -266,3 +266,38 @@ def test_the_spec_pattern_and_the_validation_accept_the_same_forms(text: str, sh
     except ValueError:
         accepted = False
     assert accepted is shape_ok
+
+
+def _declared_enums(schema: dict[str, Any], path: str = "") -> list[tuple[str, bool]]:
+    """(path, is a list) of every property of the spec that declares its values, custom reports' included."""
+    found: list[tuple[str, bool]] = []
+    for name, prop in schema.get("properties", {}).items():
+        where = f"{path}{name}"
+        if "enum" in prop:
+            found.append((where, False))
+        items = prop.get("items", {})
+        if "enum" in items:
+            found.append((where, True))
+        if items.get("type") == "object":
+            found += _declared_enums(items, f"{where}.0.")
+    return found
+
+
+def _with_value(path: str, value: Any) -> dict[str, Any]:
+    report = {"name": "r", "level": "CAMPAIGN", "columns": ["SPEND_IN_DOLLAR"]}
+    if path.startswith("custom_reports.0.metrics_filters.0."):
+        report["metrics_filters"] = [{"field": "SPEND_IN_DOLLAR", "operator": "GREATER_THAN", "values": [0], path.rsplit(".", 1)[1]: value}]
+        return _config(custom_reports=[report])
+    if path.startswith("custom_reports.0."):
+        return _config(custom_reports=[{**report, path.rsplit(".", 1)[1]: value}])
+    return _config(**{path: value})
+
+
+def test_every_value_the_spec_declares_is_enforced_naming_the_field() -> None:
+    """One mechanism checks every field whose spec lists its values (`enum`, `items.enum`): a value outside them is
+    a config error naming the field, wherever the field is."""
+    declared = _declared_enums(connector_spec_schema())
+    assert len(declared) >= 15 and ("custom_reports.0.metrics_filters.0.operator", False) in declared
+    for path, is_list in declared:
+        message = _error(_with_value(path, ["NOT_AN_API_VALUE"] if is_list else "NOT_AN_API_VALUE"))
+        assert f"`{path}`: " in message and "NOT_AN_API_VALUE" in message, (path, message)
