@@ -155,8 +155,12 @@ def test_a_csv_file_without_the_level_id_column_fails_clearly(sim: Simulator) ->
 def test_template_errors_at_check(sim: Simulator, report: dict[str, Any], expected: str) -> None:
     account, template = _template(sim, "CAMPAIGN")
     custom = {"name": "t", "level": "CAMPAIGN", "template_id": template["id"], **report}
-    status, message = check_status(run_check(_config(sim, ad_account_ids=[account], custom_reports=[custom])))
+    config = _config(sim, ad_account_ids=[account], custom_reports=[custom])
+    status, message = check_status(run_check(config))
     assert status == "FAILED" and expected in message, message
+    # a sync started without a check says the same
+    output = run_read(config, ["custom_t"], expect_failure=True)
+    assert any(expected in error for error in error_messages(output))
 
 
 def test_custom_report_filters_reach_the_request(sim: Simulator) -> None:

@@ -31,7 +31,6 @@ from typing import Any, ClassVar, Optional
 import ijson
 import requests
 from airbyte_cdk.models import FailureType
-from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest_marketing.config import CustomReport, PinterestConfig, api_enums
 from source_pinterest_marketing.context import SyncContext
@@ -215,20 +214,20 @@ class ReportSpec:
         if self.level.startswith("PRODUCT_ITEM"):
             refused = [name for name in self.columns if columns()[name].describes in NOT_AT_PRODUCT_ITEM_LEVEL]
             if refused:
-                raise _config_error(
+                raise config_error(
                     f"custom report '{self.stream_name}': level {self.level} does not take Pin promotion and ad "
                     f"columns (the API refuses them): {refused}. Remove them or use a level that has them."
                 )
         for targeting_type, only_level in TARGETING_TYPE_LEVELS.items():
             if targeting_type in self.targeting_types and self.level != only_level:
-                raise _config_error(
+                raise config_error(
                     f"custom report '{self.stream_name}': targeting type {targeting_type} is only available at "
                     f"level {only_level}, not {self.level}."
                 )
         for name in STATUS_FILTERS:
             values = getattr(self, name)
             if len(values) > MAX_STATUS_VALUES and name not in self.base_level.splittable_filters:
-                raise _config_error(
+                raise config_error(
                     f"custom report '{self.stream_name}': {name} has {len(values)} values; the API takes at most "
                     f"{MAX_STATUS_VALUES} and level {self.level} sums over them, so the request cannot be split. "
                     f"Use at most {MAX_STATUS_VALUES} values or a level at or below the filtered entity."
@@ -253,10 +252,6 @@ class FilterBatches:
             if values:
                 batches = [{**batch, name: part} for batch in batches for part in batched(values, size)]
         return batches
-
-
-def _config_error(message: str) -> AirbyteTracedException:
-    return config_error(message)
 
 
 class ReportJobFailed(PinterestError):
@@ -564,47 +559,47 @@ REPORTS: tuple[ReportSpec, ...] = tuple(
 
 @dataclass(frozen=True)
 class AccountsWithTemplate:
-    """The ad accounts of the sync that have the report template (their own, or shared with them)."""
+    """The ad accounts of the sync that have the report's template (their own, or shared with them). Reading it, as
+    `check` does first, is a config error when no account has the template, or when it is at another level than the
+    report's (the rows would be keyed by the wrong id)."""
 
-    template_id: str
+    spec: ReportSpec
     keys: tuple[str, ...] = ("ad_account_id",)
 
-    def partitions(self, context: SyncContext) -> Iterable[Slice]:
+    def partitions(self, context: SyncContext) -> Iterator[Slice]:
+        spec = self.spec
+        found = False
         for account in BY_AD_ACCOUNT.partitions(context):
-            if self.template(context, account) is not None:
-                yield account
-
-    def template(self, context: SyncContext, account: Slice) -> Optional[Record]:
-        """The template as the account's template list gives it (listed once per sync), or None."""
-        for template in shared_records(context, REPORT_TEMPLATES, account):
-            if str(template.get("id")) == self.template_id and not template.get("is_deleted"):
-                return template
-        return None
+            template = next(
+                (
+                    template
+                    for template in shared_records(context, REPORT_TEMPLATES, account)
+                    if str(template.get("id")) == spec.template_id and not template.get("is_deleted")
+                ),
+                None,
+            )
+            if template is None:
+                continue
+            if template.get("report_level") != spec.level:
+                raise config_error(
+                    f"custom report '{spec.stream_name}': template {spec.template_id} (ad account "
+                    f"{account['ad_account_id']}) is at level {template.get('report_level')}, not {spec.level}: set "
+                    "the report's level to the template's."
+                )
+            found = True
+            yield account
+        if not found:
+            raise config_error(
+                f"custom report '{spec.stream_name}': template {spec.template_id} is not a template of the ad accounts "
+                "read (or it was deleted); the report_templates stream lists them."
+            )
 
 
 def check_templates(context: SyncContext) -> None:
-    """Config errors of custom reports that read a template: a template no ad account of the sync has, or whose
-    level is not the report's."""
-    for report in context.config.custom_reports:
-        if not report.template_id:
-            continue
-        accounts = AccountsWithTemplate(report.template_id)
-        found = [
-            (account["ad_account_id"], template)
-            for account in BY_AD_ACCOUNT.partitions(context)
-            if (template := accounts.template(context, account)) is not None
-        ]
-        if not found:
-            raise _config_error(
-                f"custom report '{report.name}': template {report.template_id} is not a template of the ad accounts "
-                "read (or it was deleted); the report_templates stream lists them."
-            )
-        for account_id, template in found:
-            if template.get("report_level") != report.level:
-                raise _config_error(
-                    f"custom report '{report.name}': template {report.template_id} (ad account {account_id}) is at "
-                    f"level {template.get('report_level')}, not {report.level}: set the report's level to the template's."
-                )
+    """The config errors of custom reports that read a template (`AccountsWithTemplate`), before any sync."""
+    for declaration in custom_report_declarations(context.config):
+        if isinstance(declaration.partitioner, AccountsWithTemplate):
+            list(declaration.partitioner.partitions(context))
 
 
 def report_declaration(spec: ReportSpec, bundled_schema: bool = True) -> StreamDeclaration:
@@ -614,7 +609,7 @@ def report_declaration(spec: ReportSpec, bundled_schema: bool = True) -> StreamD
         path=REPORTS_PATH,
         fetcher=ReportRows(spec),
         schema=ReportSchema(spec),
-        partitioner=AccountsWithTemplate(spec.template_id) if spec.template_id else BY_AD_ACCOUNT,
+        partitioner=AccountsWithTemplate(spec) if spec.template_id else BY_AD_ACCOUNT,
         primary_key=spec.primary_key,
         cursor="date",
         windows=spec.windows,
