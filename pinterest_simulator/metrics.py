@@ -199,7 +199,8 @@ def periods(
     - TOTAL: one, labelled per the ``total_date`` switch (no label, or the request's `window` start or end, as sent;
       by default the first and last of `days`);
     - WEEK: from the ``week_start`` switch's day; MONTH: calendar months; both labelled with their first day, even
-      one before the first of `days` (the period then holds only the requested days);
+      one before the first of `days` (the period then holds only the requested days), or then with the first of
+      `days` (the ``period_label`` switch);
     - DAY: one per day; HOUR: 24 per day, in hour order, labelled per the ``hour_date`` switch (each carries its
       hour: `hour_share`).
     """
@@ -225,6 +226,8 @@ def periods(
             first = day.replace(day=1)
         else:
             first = day
+        if switches.period_label == "first_requested_day":
+            first = max(first, days[0])
         groups.setdefault(first.isoformat(), []).append(day)
     return [Period(first_day, group) for first_day, group in groups.items()]
 

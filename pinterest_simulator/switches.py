@@ -27,6 +27,7 @@ KeywordScope = Literal["direct", "subtree"]
 HourDate = Literal["date_hour", "date"]
 TotalDate = Literal["none", "start_date", "end_date"]
 WeekStart = Literal["monday", "sunday"]
+PeriodLabel = Literal["period_start", "first_requested_day"]
 Throttle = Literal["http_429", "http_400_retry_after", "code_12"]
 ProductGroupIds = Literal["promotion", "catalog_product_group"]
 PinMetricMismatch = Literal["lenient", "omit", "refuse"]
@@ -79,6 +80,17 @@ class Switches:
     not in the spec.
     """
 
+    period_label: PeriodLabel = "period_start"
+    """The ``DATE`` of a WEEK or MONTH row whose period began before the request's ``start_date`` (the row then sums
+    only the requested days).
+
+    - ``period_start`` (default): the period's first day, before ``start_date``.
+    - ``first_requested_day``: the request's ``start_date`` (the first day the row sums). Other rows are labelled
+      with their period's first day under both.
+
+    Source: spec silent: ``components.schemas.Granularity`` lists ``WEEK`` and ``MONTH`` and ``DATE`` is "Current
+    metrics date" (e.g. ``AdPinAnalytics.DATE``); what a period cut by the request's start is labelled with is not said.
+    """
     week_start: WeekStart = "monday"
     """The first day of a WEEK period (report files and sync analytics with ``granularity=WEEK``).
 

@@ -41,13 +41,14 @@ def test_every_switch_is_covered_here() -> None:
         "hour_date",
         "total_date",
         "week_start",
+        "period_label",
         "throttle",
         "product_group_ids",
         "pin_metric_mismatch",
         "top_pins_data_status",
     }
-    # hour_date, total_date and week_start: sync analytics in test_analytics_granularity.py, reports below and in
-    # test_report_periods.py
+    # hour_date, total_date, week_start and period_label: sync analytics in test_analytics_granularity.py, reports
+    # below and in test_report_periods.py
 
 
 @pytest.mark.parametrize("scope", CHOICES["keyword_scope"])

@@ -1,5 +1,5 @@
 """Sync analytics at every `analytics_granularity`, under every reading of what the API leaves open (the simulator's
-`week_start`, `total_date` and `hour_date` switches): one row per entity and period over full and incremental reads,
+`week_start`, `period_label`, `total_date` and `hour_date` switches): one row per entity and period over full and incremental reads,
 each period equal to the sum of its days, the period in the key, HOUR rows one key per hour."""
 
 from __future__ import annotations
@@ -67,6 +67,8 @@ def _assert_sums(stream: str, rows: dict[tuple[Any, ...], dict[str, Any]], days:
         last = min(date.fromisoformat(row["period_end"]), today)
         if granularity in (periods.WEEK, periods.MONTH):
             assert row["period_end"] == periods.period_end(first, granularity).isoformat()
+        if granularity == periods.MONTH:
+            assert first.day == 1, f"{stream}: a month keyed by its first day, whatever the row's DATE"
         for metric in METRICS:
             expected = sum(
                 days.get((*_series(stream, row), (first + timedelta(days=n)).isoformat()), {}).get(metric, 0)
@@ -82,10 +84,14 @@ def _full_then_incremental(sim: Simulator, granularity: str) -> list[dict[str, l
     return [records_by_stream(full), records_by_stream(incremental)]
 
 
+@pytest.mark.parametrize("period_label", CHOICES["period_label"])
 @pytest.mark.parametrize("week_start", CHOICES["week_start"])
 @pytest.mark.parametrize("granularity", [periods.WEEK, periods.MONTH])
-def test_week_and_month_periods_are_whole_and_unique(sim: Simulator, granularity: str, week_start: str) -> None:
+def test_week_and_month_periods_are_whole_and_unique(
+    sim: Simulator, granularity: str, week_start: str, period_label: str
+) -> None:
     sim.switches.week_start = week_start
+    sim.switches.period_label = period_label
     days = _daily(sim, list(STREAMS))
     reads = _full_then_incremental(sim, granularity)
     for stream in STREAMS:

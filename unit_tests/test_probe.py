@@ -150,6 +150,16 @@ def test_the_budget_is_printed_before_the_first_request_and_never_exceeded(defau
     assert f"{sent} of {announced} budgeted requests sent" in default_run.run.out
 
 
+def test_the_docs_state_the_budget_and_what_a_run_sends(default_run: DefaultRun) -> None:
+    """The figures docs/probe.md, the README and the user guide give are the probe's own."""
+    total = budget(CHECKS, oauth=True, ad_account_known=False).total
+    for doc in ("docs/probe.md", "README.md", "docs/pinterest-marketing.md"):
+        text = (ROOT / doc).read_text(encoding="utf-8")
+        assert set(re.findall(r"at most (\d+) requests", text)) == {str(total)}, doc
+    probe_doc = (ROOT / "docs/probe.md").read_text(encoding="utf-8")
+    assert f"against the simulator sends {default_run.run.result['requests_sent']}." in probe_doc
+
+
 def test_every_request_is_a_get_the_report_job_post_or_the_token_refresh(default_run: DefaultRun) -> None:
     writes = [(r.method, r.operation_id) for r in default_run.requests if r.method != "GET"]
     assert sorted(writes) == [("POST", "analytics/create_report"), ("POST", "oauth/token")]

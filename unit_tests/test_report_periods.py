@@ -71,9 +71,11 @@ def _days(rows: list[dict[str, Any]]) -> dict[tuple[str, date], float]:
     return spend
 
 
+@pytest.mark.parametrize("period_label", CHOICES["period_label"])
 @pytest.mark.parametrize("week_start", CHOICES["week_start"])
-def test_periods_are_whole_and_unique_full_and_incremental(sim: Simulator, week_start: str) -> None:
+def test_periods_are_whole_and_unique_full_and_incremental(sim: Simulator, week_start: str, period_label: str) -> None:
     sim.switches.week_start = week_start
+    sim.switches.period_label = period_label
     config = _config(sim)
     full = run_read(config, STREAMS, sync_mode=SyncMode.incremental)
     rows = records_by_stream(full)

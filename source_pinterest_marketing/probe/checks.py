@@ -484,6 +484,34 @@ class WeekStart(Check):
         return self.judged(None, "WEEK rows' DATE labels are not all one weekday", evidence)
 
 
+class PeriodLabel(Check):
+    name = "period_label"
+    switch = "period_label"
+    assumption = "a MONTH (or WEEK) row whose period began before the request's start_date is dated with the period's first day"
+    needs = ("ad_account",)
+    days = 20
+
+    def run(self, session: Session) -> Finding:
+        end = session.yesterday
+        start = end - timedelta(days=self.days)
+        if start.day == 1:  # a request that starts mid-month
+            start -= timedelta(days=1)
+        answer, rows = session.ads_analytics("ad_account_analytics", periods.MONTH, start, end)
+        labels = [str(row.get("DATE"))[:10] for row in rows]
+        first = labels[0] if labels else None
+        seen = "the month's first day" if first == start.replace(day=1).isoformat() else "the start_date" if first == start.isoformat() else "another day"
+        evidence = [f"{answer.exchange} → {plural(len(rows), 'row')}, the first row's DATE is {seen}"]
+        if not answer.ok:
+            return self.finding(Status.UNCHECKED, "the MONTH request was refused", evidence)
+        if not rows:
+            return self.finding(Status.UNCHECKED, f"no rows for {start}..{end}: the account had no delivery", evidence)
+        if first == start.replace(day=1).isoformat():
+            return self.judged("period_start", "a month cut by the start is dated with its first day", evidence)
+        if first == start.isoformat():
+            return self.judged("first_requested_day", "a month cut by the start is dated with the start_date", evidence)
+        return self.judged(None, "a month cut by the start is dated with neither its first day nor the start_date", evidence)
+
+
 class MetricsReadyState(Check):
     name = "metrics_ready_state"
     assumption = "GET /resources/metrics_ready_state?date= answers two booleans: conversion_metrics_ready, non_conversion_metrics_ready"
@@ -866,6 +894,7 @@ CHECKS: tuple[Check, ...] = (
     HourDate(),
     TotalDate(),
     WeekStart(),
+    PeriodLabel(),
     MetricsReadyState(),
     ProductGroupIds(),
     ReportColumns(),

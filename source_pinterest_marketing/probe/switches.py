@@ -18,6 +18,7 @@ SWITCHES: Mapping[str, tuple[str, ...]] = {
     "keyword_scope": ("direct", "subtree"),
     "hour_date": ("date_hour", "date"),
     "total_date": ("none", "start_date", "end_date"),
+    "period_label": ("period_start", "first_requested_day"),
     "week_start": ("monday", "sunday"),
     "throttle": ("http_429", "http_400_retry_after", "code_12"),
     "product_group_ids": ("promotion", "catalog_product_group"),

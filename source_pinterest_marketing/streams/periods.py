@@ -156,15 +156,14 @@ def whole_periods(
     for other granularities): only the periods this window owns (see `owned`); an owned period that started before
     the window (a week straddling two windows, when Pinterest's weeks start on another day than assumed) is asked for
     on its own, whole, after the window's rows, unless the API no longer serves its first day. `served`: the first
-    and last day the API serves (the stream's floor and last day)."""
+    and last day the API serves (the stream's floor and last day). Labels are read by `period_labels`."""
     if granularity not in (WEEK, MONTH):
         for row in rows(*window):
             yield row, None
         return
     floor, last_day = served
     straddling: set[date] = set()
-    for row in rows(*window):
-        start = label(row)
+    for row, start in period_labels(rows(*window), label, granularity, window[0]):
         if not owned(start, granularity, window, last_day):
             continue
         if floor <= start < window[0]:
@@ -175,6 +174,41 @@ def whole_periods(
         logging.getLogger(f"airbyte.{stream}").info(
             "Stream %s: reading the %s of %s whole (it straddles two windows)", stream, granularity, start
         )
-        for row in rows(start, min(period_end(start, granularity), last_day)):
-            if label(row) == start:
+        for row, got in period_labels(rows(start, min(period_end(start, granularity), last_day)), label, granularity, start):
+            if got == start:
                 yield row, start
+
+
+def period_labels(
+    rows: Iterator[Row], label: Callable[[Row], date], granularity: str, first_requested: date
+) -> Iterator[tuple[Row, date]]:
+    """Each WEEK or MONTH row with its period's first day. A period that began before the request's first day may be
+    labelled with that day instead of its own first day (the API description does not say:
+    docs/dev/API-NOTES.md#open-points): a MONTH label is taken to its month's first day; a WEEK row labelled with the request's first day is
+    taken back to the week's first day, on the weekday the request's other labels show (the row waits until one
+    does; without any, the label stands: the request's first day begins a week)."""
+    if granularity == MONTH:
+        for row in rows:
+            yield row, label(row).replace(day=1)
+        return
+    weekday: Optional[int] = None
+    waiting: list[Row] = []
+    for row in rows:
+        start = label(row)
+        if start != first_requested:
+            weekday = start.weekday()
+            for early in waiting:
+                yield early, _week_back(first_requested, weekday)
+            waiting.clear()
+            yield row, start
+        elif weekday is None:
+            waiting.append(row)
+        else:
+            yield row, _week_back(start, weekday)
+    for early in waiting:
+        yield early, first_requested
+
+
+def _week_back(day: date, weekday: int) -> date:
+    """The first day of the week holding `day`, weeks beginning on `weekday`."""
+    return day - timedelta(days=(day.weekday() - weekday) % 7)

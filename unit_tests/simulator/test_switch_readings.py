@@ -195,6 +195,20 @@ def test_week_labels_in_sync_analytics(sim: Simulator, account_id: str, week_sta
     assert all(row["DATE"].endswith("-01") for row in monthly)
 
 
+# -- period_label ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("granularity", ["WEEK", "MONTH"])
+def test_a_period_cut_by_the_start_is_labelled_per_the_switch(sim: Simulator, account_id: str, granularity: str) -> None:
+    start = _wednesday(40)
+    params = {"start_date": start.isoformat(), "end_date": (start + dt.timedelta(days=20)).isoformat(), "columns": METRICS}
+    path = f"/ad_accounts/{account_id}/analytics"
+    labels = {}
+    for label in ("period_start", "first_requested_day"):
+        sim.switches.period_label = label  # type: ignore[assignment]
+        labels[label] = [row["DATE"] for row in sync(sim, path, granularity=granularity, **params).json()]
+    assert labels["period_start"][0] < start.isoformat() and labels["first_requested_day"][0] == start.isoformat()
+    assert labels["period_start"][1:] == labels["first_requested_day"][1:], "only the cut period's label differs"
+
+
 # -- throttle --------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("throttle", "status", "body", "reset_header"),
