@@ -31,6 +31,7 @@ PeriodLabel = Literal["period_start", "first_requested_day"]
 Throttle = Literal["http_429", "http_400_retry_after", "code_12"]
 ProductGroupIds = Literal["promotion", "catalog_product_group"]
 PinMetricMismatch = Literal["lenient", "omit", "refuse"]
+UnknownPin = Literal["omit", "not_found"]
 TopPinsDataStatus = Literal["by_date", "by_metric"]
 
 
@@ -150,6 +151,16 @@ class Switches:
     declares the two variants without saying what a Pin of the other media gets.
     """
 
+    unknown_pin: UnknownPin = "omit"
+    """What ``multi_pins/analytics`` answers when a requested Pin is not one the operation user can read (deleted
+    since it was listed, for instance).
+
+    - ``omit`` (default): the other Pins' analytics; the unknown Pin is not in the answer.
+    - ``not_found``: HTTP 404 ``{"code": 50, "message": "Pin not found."}`` for the whole request.
+
+    Source: spec ``multi_pins/analytics`` (https://developers.pinterest.com/docs/api/v5/multi_pins-analytics) declares
+    a 404 with the example code 50 "Pin not found." without saying whether one unknown Pin of a batch fails it.
+    """
     top_pins_data_status: TopPinsDataStatus = "by_date"
     """The keys of a Pin's ``data_status`` object in ``user_account/analytics/top_pins`` and ``top_video_pins``.
 

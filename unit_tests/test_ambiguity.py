@@ -14,6 +14,7 @@ from pinterest_simulator import Simulator
 from pinterest_simulator.dataset import is_video_pin
 from pinterest_simulator.switches import CHOICES
 from source_pinterest_marketing.config import utc_today
+from source_pinterest_marketing.streams import analytics as analytics_module
 
 
 def _days_ago(days: int) -> str:
@@ -45,6 +46,7 @@ def test_every_switch_is_covered_here() -> None:
         "throttle",
         "product_group_ids",
         "pin_metric_mismatch",
+        "unknown_pin",
         "top_pins_data_status",
     }
     # hour_date, total_date, week_start and period_label: sync analytics in test_analytics_granularity.py, reports
@@ -155,3 +157,25 @@ def test_top_pins_whatever_their_data_status_is_keyed_by(sim: Simulator, data_st
     by_impressions = [row for row in rows["user_account_top_pins"] if row["sort_by"] == "IMPRESSION"]
     assert [row["rank"] for row in by_impressions] == list(range(1, len(by_impressions) + 1))
     assert [row["IMPRESSION"] for row in by_impressions] == sorted((row["IMPRESSION"] for row in by_impressions), reverse=True)
+
+
+@pytest.mark.parametrize("unknown_pin", CHOICES["unknown_pin"])
+def test_a_pin_deleted_during_the_sync_loses_no_other_pins_analytics(
+    sim: Simulator, monkeypatch: pytest.MonkeyPatch, unknown_pin: str
+) -> None:
+    """The Pins are listed, then one is deleted before its analytics are asked: whether Pinterest leaves it out or
+    answers 404 for the whole batch, every other Pin's days are read."""
+    sim.switches.unknown_pin = unknown_pin
+    listed = analytics_module.shared_records
+
+    def with_a_deleted_pin(context: Any, declaration: Any, stream_slice: Any) -> list[dict[str, Any]]:
+        records = listed(context, declaration, stream_slice)
+        return [*records, {"id": "999999999", "media.media_type": "image"}] if declaration.name == "pins" else records
+
+    monkeypatch.setattr(analytics_module, "shared_records", with_a_deleted_pin)
+    output = run_read(sim.connector_config(access_token_mode=True, start_date=_days_ago(2)), ["pin_analytics"])
+    rows = records_by_stream(output)["pin_analytics"]
+    _no_duplicate_keys("pin_analytics", rows, ("pin_id", "date"))
+    assert {row["pin_id"] for row in rows} == {pin["id"] for pin in sim.dataset.entities("pins")}
+    per_pin = [r for r in sim.requests if r.operation_id == "multi_pins/analytics" and len(r.query["pin_ids"]) == 1]
+    assert bool(per_pin) == (unknown_pin == "not_found"), "the batch is asked Pin by Pin only after a 404"

@@ -49,7 +49,7 @@ from pinterest_simulator.metrics import (
     text_columns,
 )
 from pinterest_simulator.routes import Context, OperationUser, handler
-from pinterest_simulator.spec import bad_request, refused
+from pinterest_simulator.spec import ApiError, bad_request, refused
 
 # level -> (id column, id param, dataset kind); the account level has no id param
 _LEVELS: dict[str, tuple[str, str | None, str | None]] = {
@@ -331,13 +331,16 @@ def _variant_of(metric_types: list[str]) -> tuple[frozenset[str], frozenset[str]
 
 @handler("multi_pins/analytics")
 def multi_pins_analytics(ctx: Context) -> Any:
-    """``{<pin_id>: {"all": {...}}}`` for each requested Pin of the operation user (unknown ids are left out); the
+    """``{<pin_id>: {"all": {...}}}`` for each requested Pin of the operation user (an unknown id: the
+    ``unknown_pin`` switch); the
     metric types of one variant; a Pin of the other media per the ``pin_metric_mismatch`` switch."""
     user = ctx.operation_user()
     days = _days(ctx)
     metric_types = list(dict.fromkeys(ctx.params["metric_types"]))
     standard_only, video_only = _variant_of(metric_types)
     pins = {pin["id"]: pin for pin in ctx.analyzed_pins(user)}
+    if ctx.sim.switches.unknown_pin == "not_found" and any(pin_id not in pins for pin_id in ctx.params["pin_ids"]):
+        raise ApiError(404, 50, "Pin not found.")
     requested = [pins[pin_id] for pin_id in dict.fromkeys(ctx.params["pin_ids"]) if pin_id in pins]
     mismatch = ctx.sim.switches.pin_metric_mismatch
     if mismatch == "refuse":

@@ -42,6 +42,7 @@ from source_pinterest_marketing.probe.switches import assumed, reading
 from source_pinterest_marketing.streams import DECLARATIONS, periods
 from source_pinterest_marketing.streams.ads import AD_ACCOUNTS, AD_GROUPS, CAMPAIGNS, KEYWORDS, PRODUCT_GROUP_PROMOTIONS
 from source_pinterest_marketing.streams.analytics import (
+    PIN_ANALYTICS,
     PIN_ANALYTICS_OPERATION,
     STANDARD_METRICS,
     VIDEO_MEDIA_TYPES,
@@ -798,7 +799,7 @@ class PinMetricVariants(Check):
             "end_date": end.isoformat(),
             "metric_types": ",".join(standard_only),
         }
-        answer = session.client.request(declaration_named("pin_analytics"), {}, params, inspect=(400,))
+        answer = session.client.request(PIN_ANALYTICS, {}, params, inspect=(400,))
         if answer.status == 400:
             return self.judged(
                 "refuse",
@@ -817,6 +818,35 @@ class PinMetricVariants(Check):
         if not any(keys[metric] for metric in standard_only):
             return self.judged("omit", f"a video Pin's {', '.join(standard_only)} are left out: its rows have them null", evidence)
         return self.judged(None, "some of the standard-only metrics are answered, some not", evidence)
+
+
+class UnknownPin(Check):
+    name = "unknown_pin"
+    switch = "unknown_pin"
+    assumption = "multi_pins/analytics asked for a Pin it does not know answers the other Pins (a deleted Pin is left out)"
+    needs = ("pins",)
+    #: a Pin id no account has (ids are 18 digits or fewer; 1 is the first)
+    unknown_id = "1"
+
+    def run(self, session: Session) -> Finding:
+        pins = session.lists.items("pins")
+        if not pins:
+            return self.finding(Status.NOT_APPLICABLE, "the user has no Pin")
+        known = str(pins[0]["id"])
+        params = {
+            **session.organic_params(),
+            "pin_ids": [known, self.unknown_id],
+            "start_date": session.yesterday.isoformat(),
+            "end_date": session.yesterday.isoformat(),
+            "metric_types": "IMPRESSION",
+        }
+        answer = session.client.request(PIN_ANALYTICS, {}, params, inspect=(404,))
+        evidence = [str(answer.exchange)]
+        if answer.status == 404:
+            return self.judged("not_found", "one unknown Pin fails the whole request (404)", evidence)
+        if isinstance(answer.body, Mapping) and known in answer.body and self.unknown_id not in answer.body:
+            return self.judged("omit", "the known Pin is answered, the unknown one left out", evidence)
+        return self.judged(None, "the answer has neither the known Pin alone nor a 404", evidence)
 
 
 class TopPinsDataStatus(Check):
@@ -900,6 +930,7 @@ CHECKS: tuple[Check, ...] = (
     ReportColumns(),
     IncludeProtectedPins(),
     PinMetricVariants(),
+    UnknownPin(),
     TopPinsDataStatus(),
     Throttling(),
 )

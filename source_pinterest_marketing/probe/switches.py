@@ -23,6 +23,7 @@ SWITCHES: Mapping[str, tuple[str, ...]] = {
     "throttle": ("http_429", "http_400_retry_after", "code_12"),
     "product_group_ids": ("promotion", "catalog_product_group"),
     "pin_metric_mismatch": ("lenient", "omit", "refuse"),
+    "unknown_pin": ("omit", "not_found"),
     "top_pins_data_status": ("by_date", "by_metric"),
 }
 

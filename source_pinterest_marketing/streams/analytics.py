@@ -358,6 +358,8 @@ ADS_ANALYTICS: tuple[AdsAnalyticsSpec, ...] = (
 VIDEO_MEDIA_TYPES = frozenset({"video", "multiple_videos"})
 #: `metric_types` variants of `pins/analytics` (docs/dev/API-NOTES.md#organic-analytics): standard, video
 STANDARD_METRICS, VIDEO_METRICS = 0, 1
+#: a Pin of the batch deleted since the Pins were listed (one reading: see `DailyMetrics._per_pin`)
+PIN_NOT_FOUND = IgnoredError(status=404, code=50, log_message="A Pin of the batch is not found (deleted during the sync)")
 #: the standard metrics refused for video Pins (one reading of the API description: see `DailyMetrics`)
 REFUSED_FOR_VIDEO_PINS = IgnoredError(
     status=400, code=None, log_message="Pinterest refuses the standard metric types for video Pins"
@@ -399,8 +401,7 @@ class DailyMetrics:
         for variant in asked:
             query = {**params, "pin_ids": list(stream_slice["ids"]), "metric_types": ",".join(variants[variant])}
             second = variant is not asked[0]
-            body = self._body(client, stream_slice, query, (REFUSED_FOR_VIDEO_PINS,) if second else ())
-            for pin_id, splits in (body or {}).items():
+            for pin_id, splits in self._per_pin(client, stream_slice, query, (REFUSED_FOR_VIDEO_PINS,) if second else ()):
                 for day in _daily(client, splits, f"pin {pin_id}"):
                     record = _day_record(day)
                     found = days.setdefault((str(pin_id), record["date"]), {"pin_id": str(pin_id)})
@@ -419,6 +420,22 @@ class DailyMetrics:
     ) -> Optional[Mapping[str, Any]]:
         response = client.send("GET", client.url(stream_slice), params=params, also_ignored=also_ignored)
         return parse_object(client.name, response) if response.ok else None
+
+    def _per_pin(
+        self, client: StreamClient, stream_slice: Slice, query: Mapping[str, Any], ignored: tuple[IgnoredError, ...]
+    ) -> Iterator[tuple[str, Any]]:
+        """(Pin id, its answer) of a batch. Pinterest may answer a batch holding a Pin deleted since it was listed
+        with 404 code 50 (docs/dev/API-NOTES.md#open-points): the batch is then asked Pin by Pin, and only the
+        deleted Pin is left out."""
+        response = client.send("GET", client.url(stream_slice), params=query, also_ignored=(*ignored, PIN_NOT_FOUND))
+        if response.ok:
+            yield from parse_object(client.name, response).items()
+            return
+        pin_ids = list(query["pin_ids"])
+        if response.status_code != PIN_NOT_FOUND.status or len(pin_ids) == 1:
+            return  # a refusal this request may ignore, or the one Pin deleted
+        for pin_id in pin_ids:
+            yield from self._per_pin(client, stream_slice, {**query, "pin_ids": [pin_id]}, ignored)
 
     def endpoint(self, path: str) -> str:
         return f"GET {API_PREFIX}{path}"

@@ -26,6 +26,7 @@ EXPECTED = {
     "throttle": ("http_429", "http_400_retry_after", "code_12"),
     "product_group_ids": ("promotion", "catalog_product_group"),
     "pin_metric_mismatch": ("lenient", "omit", "refuse"),
+    "unknown_pin": ("omit", "not_found"),
     "top_pins_data_status": ("by_date", "by_metric"),
 }
 
