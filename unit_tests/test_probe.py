@@ -9,6 +9,7 @@ import contextlib
 import io
 import json
 import re
+import time
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -300,11 +301,40 @@ def test_a_refresh_answer_without_rotation_is_a_contradiction(
         return {key: value for key, value in answer(authorization, form).items() if key not in dropped}
 
     monkeypatch.setattr(sim.oauth, "token_response", token_response)
-    run = probe(tmp_path, sim.connector_config(), *only("token_rotation"))
+    config = sim.connector_config()
+    # a config saved by an earlier run holds the expiry that run saw: it must not pass for this answer's
+    config["credentials"]["refresh_token_expires_at"] = int(time.time()) + 86_400 * 300
+    run = probe(tmp_path, config, *only("token_rotation"))
     assert run.code == 1, run.err
     finding = run.finding("token_rotation")
     assert finding["status"] == "contradicted"
     assert said in finding["verdict"]
+
+
+def test_a_check_that_breaks_is_unchecked_not_a_contradiction(
+    sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    week_start = next(check for check in CHECKS if check.name == "week_start")
+
+    def broken(session: Any) -> Any:
+        raise KeyError("DATE")
+
+    monkeypatch.setattr(week_start, "run", broken)
+    run = probe(tmp_path, sim.connector_config(access_token_mode=True), *only("week_start", "metrics_ready_state"))
+    assert run.code == 2, run.out + run.err
+    assert run.finding("week_start")["status"] == "unchecked"
+    assert "KeyError" in run.finding("week_start")["verdict"]
+    assert run.finding("metrics_ready_state")["status"] == "confirmed", "the other checks still run"
+
+
+def test_a_failed_report_job_is_unchecked_after_one_attempt(sim: Simulator, tmp_path: Path) -> None:
+    sim.reports.fail_next(1)
+    run = probe(tmp_path, sim.connector_config(access_token_mode=True), *only("report_columns"))
+    assert run.code == 2, run.out + run.err
+    finding = run.finding("report_columns")
+    assert finding["status"] == "unchecked" and "the job ended FAILED" in finding["verdict"], finding
+    assert sim.requests.count("analytics/create_report") == 1, "one attempt: the probe's budget is exact"
+    assert run.result["requests_sent"] == len(sim.requests), "no file was downloaded"
 
 
 def test_access_token_mode_has_no_rotation_to_check(sim: Simulator, tmp_path: Path) -> None:

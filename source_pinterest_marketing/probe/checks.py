@@ -32,6 +32,7 @@ from source_pinterest_marketing.config import (
 from source_pinterest_marketing.probe.client import (
     Answer,
     BudgetExhausted,
+    CredentialsRejected,
     Exchange,
     MissingScope,
     ProbeClient,
@@ -45,6 +46,7 @@ from source_pinterest_marketing.streams.analytics import (
     PIN_ANALYTICS,
     PIN_ANALYTICS_OPERATION,
     STANDARD_METRICS,
+    USER_ACCOUNT_TOP_PINS,
     VIDEO_MEDIA_TYPES,
     VIDEO_METRICS,
 )
@@ -53,7 +55,13 @@ from source_pinterest_marketing.streams.declaration import BUSINESS_ACCESS, Slic
 from source_pinterest_marketing.streams.fetchers import MAX_PAGE_SIZE
 from source_pinterest_marketing.streams.organic import BOARDS, PINS
 from source_pinterest_marketing.streams.readiness import METRICS_READY_STATE
-from source_pinterest_marketing.streams.reports import ReportJob, ReportRows, ReportSpec, report_declaration
+from source_pinterest_marketing.streams.reports import (
+    ReportJob,
+    ReportJobFailed,
+    ReportRows,
+    ReportSpec,
+    report_declaration,
+)
 
 #: two metrics every ads analytics operation has: enough to see a row's shape
 ANALYTICS_COLUMNS = ("SPEND_IN_MICRO_DOLLAR", "PAID_IMPRESSION")
@@ -680,6 +688,8 @@ class ReportColumns(Check):
                     break
         except ReportPollLimit as limit:
             problem = str(limit)
+        except ReportJobFailed as failed:  # the job ended FAILED, or its file could not be downloaded
+            problem = _without_queries(failed.message or str(failed))
         except AirbyteTracedException as error:
             translated = client.translated(error, before)
             if not isinstance(translated, RequestFailed):
@@ -865,7 +875,7 @@ class TopPinsDataStatus(Check):
             "sort_by": "IMPRESSION" if "IMPRESSION" in sort_metrics else sort_metrics[0],
             "num_of_pins": 1,
         }
-        answer = session.client.request(declaration_named("user_account_top_pins"), {}, params)
+        answer = session.client.request(USER_ACCOUNT_TOP_PINS, {}, params)
         pins = answer.body.get("pins") if isinstance(answer.body, Mapping) else None
         pin = pins[0] if isinstance(pins, list) and pins and isinstance(pins[0], Mapping) else None
         if pin is None:
@@ -969,6 +979,11 @@ def budget(checks: Sequence[Check], oauth: bool, ad_account_known: bool) -> Budg
     return Budget(token_refresh=1 if oauth else 0, lists=len(lists), gets=own, report_job=report)
 
 
+def _without_queries(text: str) -> str:
+    """`text` with the query strings of its URLs cut (a pre-signed download link's signature)."""
+    return re.sub(r"(https?://[^\s?]+)\?\S*", r"\1?…", text)
+
+
 def run_check(check: Check, session: Session) -> Finding:
     """The check's finding; what stops it becomes an `unchecked` (or `not_applicable`) finding saying why.
     Rejected credentials stop the whole run (`CredentialsRejected` goes through)."""
@@ -986,6 +1001,10 @@ def run_check(check: Check, session: Session) -> Finding:
         return check.finding(Status.UNCHECKED, str(exhausted))
     except AirbyteTracedException as error:  # an answer of an unexpected shape (errors.UnexpectedResponseError)
         return check.finding(Status.UNCHECKED, error.message or str(error))
+    except CredentialsRejected:
+        raise
+    except Exception as error:  # noqa: BLE001 - a check that breaks checks nothing: unchecked, never a contradiction
+        return check.finding(Status.UNCHECKED, f"the check failed: {type(error).__name__}: {_without_queries(str(error))[:200]}")
 
 
 def is_oauth(config: PinterestConfig) -> bool:

@@ -28,12 +28,20 @@ from importlib import metadata
 from typing import Any, Optional, TextIO
 from urllib.parse import urlsplit
 
-from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets, filter_secrets
+from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets, get_secrets, update_secrets
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest_marketing.auth import REFRESH_TOKEN_EXPIRES_AT, PinterestOAuthAuthenticator
-from source_pinterest_marketing.config import SCOPES, SECRET_FIELDS, PinterestConfig, api_enums, load_config, utc_today
+from source_pinterest_marketing.config import (
+    SCOPES,
+    PinterestConfig,
+    api_enums,
+    connector_spec_schema,
+    load_config,
+    utc_today,
+)
 from source_pinterest_marketing.context import SyncContext
+from source_pinterest_marketing.inputs import read_config_file
 from source_pinterest_marketing.probe.checks import (
     CHECKS,
     AccountLists,
@@ -88,29 +96,13 @@ def connector_version() -> str:
 
 
 def read_config(path: str) -> dict[str, Any]:
+    """The config file, read as the connector reads it (inputs.py), its secrets masked in every line printed."""
     try:
-        with open(path, encoding="utf-8") as file:
-            raw = json.load(file)
-    except OSError as error:
-        raise ProbeError(f"cannot read --config {path}: {error.strerror}") from None
-    except ValueError as error:
-        raise ProbeError(f"--config {path} is not JSON: {error}") from None
-    if not isinstance(raw, dict):
-        raise ProbeError(f"--config {path} is not a JSON object")
+        raw = dict(read_config_file(path))
+    except AirbyteTracedException as error:
+        raise ProbeError(error.message or str(error)) from None
+    update_secrets(get_secrets(connector_spec_schema(), raw))
     return raw
-
-
-def register_secrets(value: Any) -> None:
-    """Every secret field of the config (at any depth), so that `filter_secrets` masks it in every line printed."""
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            if key in SECRET_FIELDS and isinstance(item, str) and item:
-                add_to_secrets(item)
-            else:
-                register_secrets(item)
-    elif isinstance(value, list):
-        for item in value:
-            register_secrets(item)
 
 
 def check_writable(path: str, what: str) -> None:
@@ -181,8 +173,15 @@ def refresh_first(context: SyncContext) -> Optional[TokenRefresh]:
     if not isinstance(authenticator, PinterestOAuthAuthenticator):
         return None
     sent = authenticator.get_refresh_token()
-    # forced: a config saved by an earlier run may hold an access token that has not expired yet
-    authenticator.refresh_and_set_access_token()
+    # the expiry an earlier run saved must not pass for this answer's: only the refresh may set it again
+    saved_expiry = authenticator.persisted_credentials.pop(REFRESH_TOKEN_EXPIRES_AT, None)
+    try:
+        # forced: a config saved by an earlier run may hold an access token that has not expired yet
+        authenticator.refresh_and_set_access_token()
+    except BaseException:
+        if saved_expiry is not None:
+            authenticator.persisted_credentials[REFRESH_TOKEN_EXPIRES_AT] = saved_expiry
+        raise
     expires_at = authenticator.persisted_credentials.get(REFRESH_TOKEN_EXPIRES_AT)
     return TokenRefresh(
         endpoint_path=urlsplit(authenticator.endpoint).path,
@@ -240,7 +239,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Validate everything the run needs, announce it and its budget, probe, then report: the exit code."""
     raw = read_config(args.config)
-    register_secrets(raw)
     try:
         config = load_config(raw)
     except AirbyteTracedException as error:

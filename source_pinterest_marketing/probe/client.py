@@ -24,6 +24,7 @@ from source_pinterest_marketing.auth import PinterestOAuthAuthenticator
 from source_pinterest_marketing.context import SyncContext
 from source_pinterest_marketing.errors import (
     ACCESS_TOKEN_REJECTED,
+    MISSING_SCOPE_CODE,
     REAUTHENTICATE,
     IgnoredError,
     UnexpectedResponseError,
@@ -56,9 +57,6 @@ RATE_LIMIT_HEADER = re.compile(r"ratelimit|rate-limit|retry-after", re.IGNORECAS
 SHOWN_VALUES = 3
 #: query parameters shown without their value (a report job's token: a handle on the account's report)
 HIDDEN_VALUES = frozenset({"token", "bookmark"})
-#: Pinterest's error code of a token that lacks a scope (errors.py words the same answer for syncs)
-INSUFFICIENT_SCOPE = 3
-
 
 @dataclass(frozen=True)
 class Exchange:
@@ -284,7 +282,7 @@ class ProbeClient:
           so; any other error: `RequestFailed` in the connector's words (errors.py)."""
         last = self.log.last(since)
         if last is not None and last.status == 401:
-            if last.code == INSUFFICIENT_SCOPE:
+            if last.code == MISSING_SCOPE_CODE:
                 needed = SCOPES_BY_OPERATION.get(self.operation, frozenset())
                 candidates = (needed - self.granted) or needed
                 candidates = (candidates & self.missing) or candidates
