@@ -9,9 +9,9 @@ import contextlib
 import io
 import json
 import re
-import time
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import metadata
