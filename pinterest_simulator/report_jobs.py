@@ -178,13 +178,6 @@ class ReportJobs:
                 job.status, job.file = "EXPIRED", None
             return job
 
-    def expire_all(self) -> None:
-        """Every finished job (and its download link) expires now."""
-        with self._lock:
-            for job in self.jobs.values():
-                if job.status == "FINISHED":
-                    job.status, job.file = "EXPIRED", None
-
     def bodies(self, account_id: str | None = None) -> list[dict[str, Any]]:
         """The create bodies, in creation order (for one account when given)."""
         with self._lock:
@@ -238,16 +231,21 @@ def report_file(sim: Simulator, job: ReportJob) -> Iterator[bytes]:
 
 
 def csv_report_file(sim: Simulator, job: ReportJob) -> Iterator[bytes]:
-    """A CSV report file: a header of the requested columns (and ``DATE`` for time granularities), one line a row.
-    "Reports in JSON will not zero-fill metrics, whereas reports in CSV will" (spec ``report_format``): a requested
-    column a row lacks is written 0. The spec gives no more of the CSV layout: a plain RFC 4180 file is assumed."""
-    rows = [row for _, entity_rows in _report(sim.dataset, job, sim.reports.large_entities) for row in entity_rows]
-    header = list(dict.fromkeys([*(["DATE"] if any("DATE" in row for row in rows) else []), *job.body["columns"]]))
+    """A CSV report file, generated one entity at a time: a header of ``DATE`` (where rows carry one) and the
+    requested columns, one line a row. "Reports in JSON will not zero-fill metrics, whereas reports in CSV will"
+    (spec ``report_format``): a requested metric a row lacks is written 0, another column left empty. The spec gives
+    no more of the CSV layout: a plain RFC 4180 file with the API's column names is assumed."""
+    dated = job.body["granularity"] != "TOTAL" or job.switches.total_date != "none"
+    header = list(dict.fromkeys([*(["DATE"] if dated else []), *job.body["columns"]]))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if row.get(name) is None and name == "DATE" else row.get(name, 0) for name in header])
+    for _, rows in _report(sim.dataset, job, sim.reports.large_entities):
+        for row in rows:
+            writer.writerow([row.get(name, 0 if is_metric(name) else "") for name in header])
+        yield out.getvalue().encode()
+        out.seek(0)
+        out.truncate()
     yield out.getvalue().encode()
 
 

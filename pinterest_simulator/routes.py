@@ -62,8 +62,6 @@ class OperationUser:
 
     owner: Owner
     secret: bool = True
-    #: the ``ad_account_id`` of a Business Access request that made another user the operation user
-    via_ad_account_id: str | None = None
 
 
 @dataclass
@@ -88,10 +86,6 @@ class Context:
             raise no_access()
         return account
 
-    def check_business_access(self) -> None:
-        """The optional ``ad_account_id`` query (Business Access) must name a readable account."""
-        self.operation_user()
-
     def operation_user(self) -> OperationUser:
         """Whose organic data the request reads (spec, Business Access): the owner of the ``ad_account_id`` query's
         account (the business for a shared account), else the token user. 403 code 29 for an account the token
@@ -108,7 +102,7 @@ class Context:
         roles = self.dataset.roles(account_id)
         if rule.roles is not None and not roles & rule.roles:
             raise no_access()
-        return OperationUser(owner, secret=bool(roles & rule.secret_roles), via_ad_account_id=account_id)
+        return OperationUser(owner, secret=bool(roles & rule.secret_roles))
 
     def visible_boards(self, user: OperationUser) -> list[dict[str, Any]]:
         """The operation user's boards the token may see: SECRET ones need ``boards:read_secret`` (and, through

@@ -100,11 +100,13 @@ def test_a_template_report_has_the_templates_level_columns_dates_and_granularity
         end_date=end,
     )
     if template["report_format"] == "CSV":
-        # the same rows, one a line, under a header of DATE and the columns; a column a row lacks is 0
+        # the same rows, one a line, under a header of DATE and the columns; a metric a row lacks is 0, another
+        # column empty
         lines = list(csv.DictReader(io.StringIO(text)))
         header = list(lines[0]) if lines else []
         assert header == ["DATE", *template["columns"]]
-        assert lines == [{name: str(row.get(name, 0)) for name in header} for row in rows(expected)] and lines
+        filled = [{name: str(row.get(name, 0 if is_metric(name) else "")) for name in header} for row in rows(expected)]
+        assert lines == filled and lines
         return
     file = json.loads(text)
     assert file == expected and file
