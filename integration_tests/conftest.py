@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from pinterest_simulator import Simulator
+from source_pinterest_marketing.clock import utc_today
 from source_pinterest_marketing.errors import PinterestBackoffStrategy
 
 pytest_plugins = ["airbyte_cdk.test.standard_tests.pytest_hooks"]
@@ -32,7 +33,7 @@ def simulator() -> Iterator[Simulator]:
     with Simulator(preset="small", seed=1, persistent_refresh_tokens=(PERSISTENT_REFRESH_TOKEN,)) as sim:
         SECRETS.mkdir(exist_ok=True)
         # Two weeks of analytics keep the suite fast (it validates every record against its schema).
-        start_date = (datetime.now(UTC).date() - timedelta(days=14)).isoformat()
+        start_date = (utc_today() - timedelta(days=14)).isoformat()
         config = sim.connector_config(start_date=start_date)
         config["credentials"]["refresh_token"] = PERSISTENT_REFRESH_TOKEN
         _write("config.json", config)

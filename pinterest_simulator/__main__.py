@@ -1,4 +1,5 @@
-"""CLI: ``python -m pinterest_simulator --port 18765 --preset small [--write-config cfg.json] [--switch NAME=VALUE]``.
+"""CLI: ``python -m pinterest_simulator --port 18765 --preset small [--write-config cfg.json] [--switch NAME=VALUE]
+[--today YYYY-MM-DD]``.
 
 Prints one line with the API base URL once it is serving, then serves until SIGTERM/SIGINT.
 """
@@ -12,6 +13,7 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
+from pinterest_simulator.clock import TODAY_VARIABLE, parse_day
 from pinterest_simulator.dataset import PRESETS
 from pinterest_simulator.server import Simulator
 from pinterest_simulator.switches import CHOICES, DEFAULTS, SwitchError, parse_assignment
@@ -52,7 +54,19 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         + "; ".join(f"{name}={'|'.join(values)} (default {DEFAULTS[name]})" for name, values in CHOICES.items()),
     )
     parser.add_argument("--write-config", metavar="PATH", help="write a ready connector config here")
+    parser.add_argument(
+        "--today",
+        metavar="YYYY-MM-DD",
+        default=None,
+        help=f"pin the simulator's date (every date rule and dated number counts from it); default: ${TODAY_VARIABLE}"
+        " if set, else the machine's UTC date",
+    )
     args = parser.parse_args(argv)
+    if args.today is not None:
+        try:
+            args.today = parse_day(args.today, "--today")
+        except ValueError as exc:
+            parser.error(str(exc))
     try:
         args.switches = dict(parse_assignment(text) for text in args.switch)
     except SwitchError as exc:
@@ -76,6 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         has_catalog=not args.no_catalog,
         cache_responses=args.cache_responses,
         switches=args.switches,
+        today=args.today,
     )
     sim.start()
     if args.write_config:

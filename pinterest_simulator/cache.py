@@ -10,11 +10,10 @@ dataset's restatement revision and today's date. Tests leave it off: every answe
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Callable, Hashable
 from typing import TypeVar
-
-from pinterest_simulator.clock import today
 
 Value = TypeVar("Value")
 
@@ -26,28 +25,24 @@ class ResponseCache:
         self._values: dict[Hashable, object] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, revision: int) -> object | None:
-        """The value kept for `key` at the dataset's `revision` today, or None."""
+    def get(self, key: Hashable, revision: int, today: dt.date) -> object | None:
+        """The value kept for `key` at the dataset's `revision` on `today` (the simulator's clock), or None."""
         if not self.enabled:
             return None
         with self._lock:
-            value = self._values.get(self._full_key(key, revision))
+            value = self._values.get((key, revision, today))
             self.hits += value is not None
             return value
 
-    def put(self, key: Hashable, revision: int, value: object) -> None:
+    def put(self, key: Hashable, revision: int, today: dt.date, value: object) -> None:
         if self.enabled:
             with self._lock:
-                self._values[self._full_key(key, revision)] = value
+                self._values[(key, revision, today)] = value
 
-    def get_or_make(self, key: Hashable, revision: int, make: Callable[[], Value]) -> Value:
+    def get_or_make(self, key: Hashable, revision: int, today: dt.date, make: Callable[[], Value]) -> Value:
         """The value kept for `key`, or made by `make` (and kept)."""
-        value = self.get(key, revision)
+        value = self.get(key, revision, today)
         if value is None:
             value = make()
-            self.put(key, revision, value)
+            self.put(key, revision, today, value)
         return value  # type: ignore[return-value]
-
-    @staticmethod
-    def _full_key(key: Hashable, revision: int) -> Hashable:
-        return (key, revision, today())

@@ -12,11 +12,11 @@ import pickle
 import random
 import re
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from pinterest_simulator.clock import Clock, from_environment
 from pinterest_simulator.spec import Spec
 
 # kind -> component schema that the list endpoint returns
@@ -306,8 +306,13 @@ class Dataset:
     ``templates[ad_account_id]``. Mutate through :meth:`touch` and :meth:`add`.
     """
 
-    def __init__(self, spec: Spec, preset: str = "small", seed: int = 1, has_catalog: bool = True) -> None:
+    def __init__(
+        self, spec: Spec, preset: str = "small", seed: int = 1, has_catalog: bool = True, clock: Clock | None = None
+    ) -> None:
         self.spec = spec
+        #: where today's date comes from (clock.py): every date rule and every generated number of a date counts
+        #: from it; None: the environment's (``PINTEREST_SIMULATOR_TODAY``, else the machine's)
+        self.clock = clock if clock is not None else from_environment()
         self.preset_name = preset
         self.preset = PRESETS[preset]
         self.seed = seed
@@ -317,7 +322,7 @@ class Dataset:
         self._rng = random.Random(f"dataset:{seed}:{preset}")
         self._ids = _Ids(random.Random(f"ids:{seed}"))
         self._variants: dict[str, list[bytes]] = {}
-        self._clock = EPOCH_START
+        self._last_created = EPOCH_START
         self._step = 86400
         #: the token user: its profile and organic entities (``user``, ``by_user``, ``board_sections`` and
         #: ``feed_catalog`` are its fields)
@@ -412,12 +417,21 @@ class Dataset:
         """Number of entities per kind (all ad accounts together)."""
         return {kind: len(self.entities(kind)) for kind in SCHEMAS}
 
+    def today(self) -> dt.date:
+        """The simulator's today (UTC), from its `clock`."""
+        return self.clock.today()
+
+    def _now(self, now: int | None) -> int:
+        """`now`, or the clock's current time, in Unix seconds."""
+        return int(now if now is not None else self.clock.now().timestamp())
+
     def touch(self, kind: str, ad_account_id: str | None = None, n: int = 1, now: int | None = None) -> list[str]:
-        """Set the modification time of the first ``n`` entities (by id) to ``now``; return their ids."""
+        """Set the modification time of the first ``n`` entities (by id) to ``now`` (default: the clock's);
+        return their ids."""
         if kind not in UPDATED_FIELDS:
             raise ValueError(f"{kind} has no modification time in the API")
         field, rep = UPDATED_FIELDS[kind]
-        ts = int(now if now is not None else time.time())
+        ts = self._now(now)
         with self.lock:
             targets = self.entities(kind, ad_account_id)[:n]
             for entity in targets:
@@ -425,10 +439,10 @@ class Dataset:
             return [e["id"] for e in targets]
 
     def add(self, kind: str, ad_account_id: str | None = None, now: int | None = None, **fields: Any) -> dict[str, Any]:
-        """Create one entity of ``kind`` (newest id), created and updated at ``now``; ``fields`` override. An organic
+        """Create one entity of ``kind`` (newest id), created and updated at ``now`` (default: the clock's); ``fields`` override. An organic
         kind (boards, Pins, catalogs...) is the token user's, or the business's when ``ad_account_id`` is one of
         `business_ad_account_ids`."""
-        ts = int(now if now is not None else time.time())
+        ts = self._now(now)
         with self.lock:
             if kind in ACCOUNT_KINDS:
                 account = ad_account_id or self.ad_account_ids[0]
@@ -465,8 +479,8 @@ class Dataset:
 
     def _tick(self) -> int:
         """The next creation time: the preset's creations spread evenly over the epoch, in id order."""
-        self._clock = min(self._clock + self._step - self._rng.randint(0, 60), EPOCH_END)
-        return self._clock
+        self._last_created = min(self._last_created + self._step - self._rng.randint(0, 60), EPOCH_END)
+        return self._last_created
 
     @staticmethod
     def _status(n: int) -> str:

@@ -16,7 +16,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-from pinterest_simulator.clock import today
 from pinterest_simulator.spec import refused
 
 
@@ -135,11 +134,13 @@ def date_limit(scope: DateScope, granularity: str) -> DateLimit:
     return DateLimit(min(limit.days_back, hour.days_back), min(limit.max_span_days, hour.max_span_days))
 
 
-def check_dates(start: dt.date, end: dt.date, limit: DateLimit, *, clamp_future_end: bool) -> tuple[dt.date, dt.date]:
+def check_dates(
+    start: dt.date, end: dt.date, limit: DateLimit, *, today: dt.date, clamp_future_end: bool
+) -> tuple[dt.date, dt.date]:
     """``(start, min(end, today))``, or 400 ``{code: 400}`` when the API would refuse the range: an end before
-    the start, an end after today (unless `clamp_future_end`, as sync analytics do), a start more than
-    ``limit.days_back`` days ago, a range longer than ``limit.max_span_days`` days."""
-    now = today()
+    the start, an end after `today` (unless `clamp_future_end`, as sync analytics do), a start more than
+    ``limit.days_back`` days before `today`, a range longer than ``limit.max_span_days`` days."""
+    now = today
     if end < start:
         raise refused(f"end_date {end} is before start_date {start}.")
     if not clamp_future_end and end > now:

@@ -26,7 +26,6 @@ from collections.abc import Iterable, Sequence
 from functools import cache, lru_cache
 from typing import Any, Literal, NamedTuple
 
-from pinterest_simulator.clock import today
 from pinterest_simulator.dataset import RESTATED_DAYS, Dataset
 from pinterest_simulator.switches import Switches
 
@@ -246,7 +245,7 @@ def _base(dataset: Dataset, *parts: str) -> int:
 
 def _revision(dataset: Dataset, day: dt.date) -> int:
     """Which restatement a day's numbers are at: recent days change with every restate()."""
-    return dataset.restatements if (today() - day).days < RESTATED_DAYS else 0
+    return dataset.restatements if (dataset.today() - day).days < RESTATED_DAYS else 0
 
 
 def _mix(base: int, column: str, modulo: int) -> int:
@@ -592,9 +591,31 @@ def targeting_metrics(bases: Sequence[int], columns: Iterable[str], hour: int | 
     return out
 
 
+#: targeting types every impression has a value of (who saw it, where, on what): an entity delivers to its value of
+#: these on every day it delivers at all, which is every day here (its own rows have metrics every day)
+EVERY_DAY_TARGETING_TYPES = frozenset(
+    {
+        "APPTYPE",
+        "GENDER",
+        "LOCATION",
+        "PLACEMENT",
+        "COUNTRY",
+        "GEO",
+        "AGE_BUCKET",
+        "REGION",
+        "AGE_BUCKET_AND_GENDER",
+        "CREATIVE_TYPE",
+        "MEDIA_TYPE",
+    }
+)
+
+
 def _delivers(dataset: Dataset, entity_id: str, targeting_type: str, day: dt.date) -> bool:
-    """Whether an entity delivers to its targeting value of a type on a day (sync breakdowns are sparse: a third of
-    the days)."""
+    """Whether an entity delivers to its targeting value of a type on a day: every day for the
+    `EVERY_DAY_TARGETING_TYPES`; for the others (keywords, interests, audiences, ...: only some impressions match
+    them) the breakdowns are sparse, a third of the days, picked by a hash of the seed, entity, type and date."""
+    if targeting_type in EVERY_DAY_TARGETING_TYPES:
+        return True
     return _base(dataset, entity_id, targeting_type, day.isoformat()) % 3 == 0
 
 
@@ -625,10 +646,10 @@ def report_targeting_metrics(
 ORGANIC_PROCESSING_DAYS = 2
 
 
-def organic_status(day: dt.date) -> str:
-    """The ``DataStatus`` of an organic day: the last `ORGANIC_PROCESSING_DAYS` days PROCESSING, earlier ones
-    READY."""
-    return "READY" if (today() - day).days >= ORGANIC_PROCESSING_DAYS else "PROCESSING"
+def organic_status(day: dt.date, today: dt.date) -> str:
+    """The ``DataStatus`` of an organic day: the last `ORGANIC_PROCESSING_DAYS` days up to `today` PROCESSING,
+    earlier ones READY."""
+    return "READY" if (today - day).days >= ORGANIC_PROCESSING_DAYS else "PROCESSING"
 
 
 def organic_kind(metric: str) -> Literal["rate", "average", "count"]:
@@ -661,6 +682,7 @@ def organic_metrics(
     summed into the summary, rates and averages per day only; the last two days are PROCESSING (`organic_status`).
     The metrics in `zero` are 0 (a video metric of a non-video Pin)."""
     zeros = frozenset(zero)
+    today = dataset.today()
     daily = []
     summary: dict[str, float] = {}
     for day in days:
@@ -670,7 +692,7 @@ def organic_metrics(
             values[metric] = 0 if metric in zeros else _organic_value(base, metric)
             if organic_kind(metric) == "count":
                 summary[metric] = summary.get(metric, 0) + values[metric]
-        daily.append({"date": day.isoformat(), "data_status": organic_status(day), "metrics": values})
+        daily.append({"date": day.isoformat(), "data_status": organic_status(day, today), "metrics": values})
     return {"daily_metrics": daily, "summary_metrics": summary}
 
 
@@ -690,6 +712,6 @@ def organic_range(dataset: Dataset, key: str, days: list[dt.date], metrics: Iter
 
 
 # -- metrics ready state ---------------------------------------------------------------------------
-def metrics_ready(day: dt.date, lag_days: int) -> bool:
-    """Whether a day's metrics are final: it is at least `lag_days` days before today (UTC)."""
-    return (today() - day).days >= lag_days
+def metrics_ready(day: dt.date, lag_days: int, today: dt.date) -> bool:
+    """Whether a day's metrics are final: it is at least `lag_days` days before `today` (UTC)."""
+    return (today - day).days >= lag_days

@@ -79,6 +79,8 @@ class TokenStore:
         refresh_token_ttl: int = REFRESH_TOKEN_TTL,
         persistent_refresh_tokens: Iterable[str] = (),
         fixed_access_token: str | None = None,
+        # token lifetimes are wall-clock seconds (what an expiry measures, and what the connector compares a
+        # token's expires_at with), not dates: they stay off the simulator's date clock (clock.py)
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.client_id = client_id

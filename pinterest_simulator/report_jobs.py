@@ -44,7 +44,6 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
-from pinterest_simulator.clock import today
 from pinterest_simulator.dataset import Dataset
 from pinterest_simulator.metrics import (
     TARGETING_COLUMNS,
@@ -211,7 +210,9 @@ def finished_file(sim: Simulator, job: ReportJob) -> list[bytes]:
     """The file of a finished job, generated once (the poll tells its size, the link serves it)."""
     if job.file is None:
         key = ("report", job.account_id, json.dumps(job.body, sort_keys=True), job.switches.key())
-        job.file = sim.cache.get_or_make(key, sim.dataset.restatements, lambda: list(report_file(sim, job)))
+        job.file = sim.cache.get_or_make(
+            key, sim.dataset.restatements, sim.dataset.today(), lambda: list(report_file(sim, job))
+        )
     return job.file
 
 
@@ -403,7 +404,7 @@ def _report(dataset: Dataset, job: ReportJob, large: int) -> Iterator[tuple[str,
     kind, id_column = LEVELS[level]
     columns = list(dict.fromkeys(body["columns"]))
     start, end = dt.date.fromisoformat(body["start_date"]), dt.date.fromisoformat(body["end_date"])
-    buckets = periods(date_range(start, min(end, today())), body["granularity"], job.switches, (start, end))
+    buckets = periods(date_range(start, min(end, dataset.today())), body["granularity"], job.switches, (start, end))
     if not buckets:
         return
     rollup = Rollup(dataset, job.account_id, columns)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import socket
 import threading
@@ -17,6 +18,7 @@ from werkzeug.wrappers import Request, Response
 
 from pinterest_simulator.admin import handle_admin
 from pinterest_simulator.cache import ResponseCache
+from pinterest_simulator.clock import Clock, make_clock
 from pinterest_simulator.dataset import Dataset
 from pinterest_simulator.faults import FaultInjector
 from pinterest_simulator.oauth import READ_SCOPES, TokenStore, insufficient_scope
@@ -64,7 +66,8 @@ class Simulator:
 
     Use as a context manager (``with Simulator() as sim:``) or call :meth:`start`/:meth:`stop`. ``switches``
     (a mapping name -> value, or a `Switches`) picks the readings of what the API description leaves open
-    (``switches.py``); ``sim.switches`` changes them at run time.
+    (``switches.py``); ``sim.switches`` changes them at run time. ``today`` (a date or ``YYYY-MM-DD``) pins the
+    simulator's date (clock.py); without it, ``PINTEREST_SIMULATOR_TODAY`` does, else the machine's UTC date.
     """
 
     def __init__(
@@ -83,6 +86,7 @@ class Simulator:
         strict_query: bool = True,
         cache_responses: bool = False,
         switches: Switches | Mapping[str, str] | None = None,
+        today: dt.date | str | None = None,
     ) -> None:
         self.spec = load_spec()
         unknown = set(load_handlers()) - set(self.spec.operations)
@@ -92,7 +96,7 @@ class Simulator:
         self.port = port
         self.strict_query = strict_query
         self._switches = Switches.of(switches)
-        self.dataset = Dataset(self.spec, preset=preset, seed=seed, has_catalog=has_catalog)
+        self.dataset = Dataset(self.spec, preset=preset, seed=seed, has_catalog=has_catalog, clock=make_clock(today))
         self.oauth = TokenStore(
             seed,
             access_token_ttl=access_token_ttl,
@@ -124,6 +128,20 @@ class Simulator:
     def switches(self, value: Switches | Mapping[str, str]) -> None:
         """Replace every switch: unnamed ones go back to their defaults."""
         self._switches = Switches.of(value)
+
+    @property
+    def clock(self) -> Clock:
+        """Where the simulator's today comes from (its dataset's; clock.py)."""
+        return self.dataset.clock
+
+    @clock.setter
+    def clock(self, value: Clock) -> None:
+        """Replace the clock (``sim.clock = FixedClock(day)``): every later answer counts from its date."""
+        self.dataset.clock = value
+
+    def today(self) -> dt.date:
+        """The simulator's today (UTC)."""
+        return self.dataset.today()
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self) -> Simulator:
@@ -276,6 +294,8 @@ class Simulator:
             time.sleep(decision.latency_s)
         if decision.expire_tokens:
             self.oauth.expire_access_tokens()
+        # the request log's times are the machine's wall-clock seconds: they measure when requests came (pacing,
+        # rate limits), not a date, so they stay off the simulator's clock (clock.py)
         if decision.drop:
             self.requests.append(RequestRecord(method, path, op_id, query, 0, time.time(), "drop"))
             sock: socket.socket | None = environ.get("werkzeug.socket")
@@ -320,13 +340,13 @@ class Simulator:
                 tuple(sorted((name, tuple(values)) for name, values in query.items())),
                 self.switches.key(),
             )
-            body = self.cache.get(key, self.dataset.restatements)
+            body = self.cache.get(key, self.dataset.restatements, self.dataset.today())
             if not isinstance(body, bytes):
                 answer = _answer(handler(context))
                 if answer.status_code != 200:
                     return answer  # errors are not kept
                 body = answer.get_data()
-                self.cache.put(key, self.dataset.restatements, body)
+                self.cache.put(key, self.dataset.restatements, self.dataset.today(), body)
             return Response(body, mimetype="application/json")
         return _answer(handler(context))
 

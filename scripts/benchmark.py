@@ -34,12 +34,14 @@ import time
 import urllib.request
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from pinterest_simulator import Simulator
+from pinterest_simulator import clock as simulator_clock
 from pinterest_simulator.dataset import is_video_pin
+from source_pinterest_marketing import clock as connector_clock
 from source_pinterest_marketing.config import (
     TOP_PINS_OPERATION,
     TOP_VIDEO_PINS_OPERATION,
@@ -352,7 +354,10 @@ def main() -> int:
     ]
     if options.only:
         streams = options.only.split(",")
-    start_date = (datetime.now(UTC).date() - timedelta(days=options.days - 1)).isoformat()
+    # one date for this script and every simulator and connector process it starts, even across midnight
+    today = connector_clock.utc_today()
+    os.environ[connector_clock.TODAY_VARIABLE] = os.environ[simulator_clock.TODAY_VARIABLE] = today.isoformat()
+    start_date = (today - timedelta(days=options.days - 1)).isoformat()
     base = {"start_date": start_date}
     plan = [
         (1, 50, f"latency 50 ms, num_workers={DEFAULT_WORKERS} (default)", {}),

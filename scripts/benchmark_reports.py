@@ -17,7 +17,8 @@ from datetime import timedelta
 from airbyte_cdk.models import SyncMode
 
 from pinterest_simulator import Simulator
-from source_pinterest_marketing.config import load_config, utc_today
+from source_pinterest_marketing import clock
+from source_pinterest_marketing.config import load_config
 from source_pinterest_marketing.context import SyncContext
 from source_pinterest_marketing.streams.base import PinterestStream
 from source_pinterest_marketing.streams.reports import REPORT_STREAMS, ReportJob
@@ -35,7 +36,8 @@ def main() -> int:
     ReportJob.poll_base_seconds = 0.01
     with Simulator(preset="small", seed=1) as sim:
         sim.reports.large_entities = args.entities
-        start = (utc_today() - timedelta(days=args.days - 1)).isoformat()
+        clock.install(clock.FixedClock(sim.today()))  # the connector counts from the simulator's today
+        start = (sim.today() - timedelta(days=args.days - 1)).isoformat()
         account = sim.dataset.ad_account_ids[0]
         raw_config = sim.connector_config(start_date=start, ad_account_ids=[account], access_token_mode=True)
         [declaration] = [declaration for declaration in REPORT_STREAMS if declaration.name == "campaign_report"]

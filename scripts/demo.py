@@ -14,17 +14,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from pinterest_simulator import Simulator
+from pinterest_simulator.clock import parse_day
 from pinterest_simulator.switches import DEFAULTS, parse_assignment
+from source_pinterest_marketing import clock as connector_clock
 
 CONNECTOR = [sys.executable, "-m", "source_pinterest_marketing.run"]
 RECORD_PREFIX = '{"type":"RECORD","record":{"stream":"'
@@ -74,16 +77,25 @@ def main() -> int:
         metavar="NAME=VALUE",
         help="a reading of the simulator where the API description is open, e.g. week_start=sunday (repeatable)",
     )
+    parser.add_argument(
+        "--today",
+        type=lambda value: parse_day(value, "--today"),
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the date the simulator and the connector take as today (default: the machine's UTC date)",
+    )
     options = parser.parse_args()
     switches = dict(parse_assignment(text) for text in options.switch)
 
     with (
-        Simulator(preset=options.preset, latency_ms=options.latency_ms, switches=switches) as sim,
+        Simulator(preset=options.preset, latency_ms=options.latency_ms, switches=switches, today=options.today) as sim,
         tempfile.TemporaryDirectory() as tmp,
     ):
+        # the connector processes count from the simulator's today, even across midnight (clock.py)
+        os.environ[connector_clock.TODAY_VARIABLE] = sim.today().isoformat()
         workdir = Path(tmp)
         config_path = workdir / "config.json"
-        reports = [*period_reports(), *template_reports(sim)]
+        reports = [*period_reports(sim.today()), *template_reports(sim)]
         config_path.write_text(json.dumps(sim.connector_config(custom_reports=reports)))
         print(f"Pinterest API simulator at {sim.base_url} (preset {options.preset}, switches {sim.switches.as_dict()})")
 
@@ -120,7 +132,7 @@ def main() -> int:
         for operation, count in sorted(requests.items()):
             print(f"{operation:<44}{count:>9}")
         print()
-        failures = check_periods([m["record"] for m in messages if m["type"] == "RECORD"])
+        failures = check_periods([m["record"] for m in messages if m["type"] == "RECORD"], sim.today())
         failures += run_probe(sim, workdir)
         empty = [stream["name"] for stream in streams if not records.get(stream["name"])]
         if empty:
@@ -135,10 +147,10 @@ SPEND = "SPEND_IN_MICRO_DOLLAR"
 PERIOD_REPORTS = {"custom_weeks": "WEEK", "custom_months": "MONTH", "custom_totals": "TOTAL"}
 
 
-def period_reports() -> list[dict[str, Any]]:
-    """Spend per campaign over 400 days by DAY (from 40 days earlier, to cover the first week and month whole),
-    WEEK, MONTH and TOTAL."""
-    start = datetime.now(UTC).date() - timedelta(days=400)
+def period_reports(today: date) -> list[dict[str, Any]]:
+    """Spend per campaign over the 400 days before `today` by DAY (from 40 days earlier, to cover the first week and
+    month whole), WEEK, MONTH and TOTAL."""
+    start = today - timedelta(days=400)
     reports = [("days", "DAY", start - timedelta(days=40))]
     reports += [(name.removeprefix("custom_"), granularity, start) for name, granularity in PERIOD_REPORTS.items()]
     return [
@@ -157,9 +169,9 @@ def template_reports(sim: Simulator) -> list[dict[str, Any]]:
     ]
 
 
-def check_periods(records: list[dict[str, Any]]) -> int:
-    """Print, per period report, its rows, duplicate keys and rows that do not equal the sum of their days."""
-    today = datetime.now(UTC).date()
+def check_periods(records: list[dict[str, Any]], today: date) -> int:
+    """Print, per period report, its rows, duplicate keys and rows that do not equal the sum of their days (up to
+    `today`)."""
     days: dict[tuple[str, date], float] = defaultdict(float)
     for record in records:
         if record["stream"] == "custom_days":

@@ -35,6 +35,8 @@ from pydantic import (
     model_validator,
 )
 
+from source_pinterest_marketing.clock import utc_today
+
 logger = logging.getLogger("airbyte")
 DOCS_URL = "https://github.com/source-pinterest-marketing/source-pinterest-marketing/blob/main/docs/pinterest-marketing.md"
 PRODUCTION_API_BASE = "https://api.pinterest.com/v5"
@@ -83,11 +85,6 @@ def api_parameter(operation: str, name: str) -> Mapping[str, Any]:
 #: the operations of the top Pins streams, whose sort metrics the config offers
 TOP_PINS_OPERATION = "user_account/analytics/top_pins"
 TOP_VIDEO_PINS_OPERATION = "user_account/analytics/top_video_pins"
-
-
-def utc_today() -> date:
-    """Today in UTC: Pinterest's analytics days are UTC days."""
-    return datetime.now(UTC).date()
 
 
 def api_base_url(environment: str, override: Optional[str] = None) -> str:

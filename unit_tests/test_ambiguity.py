@@ -13,7 +13,7 @@ from harness import PRIMARY_KEYS, keyed, records_by_stream, run_read
 from pinterest_simulator import Simulator
 from pinterest_simulator.dataset import is_video_pin
 from pinterest_simulator.switches import CHOICES
-from source_pinterest_marketing.config import utc_today
+from source_pinterest_marketing.clock import utc_today
 from source_pinterest_marketing.streams import analytics as analytics_module
 
 

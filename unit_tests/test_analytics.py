@@ -19,6 +19,7 @@ from airbyte_cdk.test.state_builder import StateBuilder
 
 from pinterest_simulator import Simulator
 from source_pinterest_marketing import SourcePinterestMarketing
+from source_pinterest_marketing.clock import utc_today
 from source_pinterest_marketing.errors import PinterestBackoffStrategy
 from source_pinterest_marketing.streams.analytics import ADS_ANALYTICS, ANALYTICS_STREAMS, MAX_DAYS_BACK, PeekedBody
 from source_pinterest_marketing.streams.periods import windows as date_windows
@@ -31,7 +32,7 @@ ADS_OPERATIONS = {name: operation for name, operation in ALL_OPERATIONS.items() 
 
 
 def _today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
+    return utc_today()
 
 
 @pytest.fixture(autouse=True)

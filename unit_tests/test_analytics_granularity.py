@@ -13,7 +13,7 @@ from harness import final_states, records_by_stream, run_discover, run_read, sta
 
 from pinterest_simulator import Simulator
 from pinterest_simulator.switches import CHOICES
-from source_pinterest_marketing.config import utc_today
+from source_pinterest_marketing.clock import utc_today
 from source_pinterest_marketing.streams import periods
 
 STREAMS = {"campaign_analytics": "campaign_id", "campaign_targeting_analytics": "campaign_id", "ad_pin_analytics": "pin_id"}

@@ -12,6 +12,7 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest_marketing import config as config_module
+from source_pinterest_marketing.clock import utc_today
 from source_pinterest_marketing.config import (
     DATE_FORMS,
     PRODUCTION_API_BASE,
@@ -21,7 +22,7 @@ from source_pinterest_marketing.config import (
 )
 
 SECRET = "very-secret-value-123"
-TOMORROW = (date.today() + timedelta(days=2)).isoformat()
+TOMORROW = (utc_today() + timedelta(days=2)).isoformat()
 
 #: what the log line adds: streams that read hours start and end at the given hour
 HOURS = " (at HOUR granularity, from or to its hour)"
@@ -58,7 +59,7 @@ def test_minimal_config_gets_documented_defaults() -> None:
     assert config.conversion_report_time == "TIME_OF_AD_ACTION"
     assert config.lookback_window_days == 30
     assert config.start_date is None
-    assert config.end_date == date.today() or config.end_date == date.today() + timedelta(days=1)
+    assert config.end_date == utc_today()
     assert config.api_base_url == PRODUCTION_API_BASE
 
 

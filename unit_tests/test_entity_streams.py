@@ -3,7 +3,6 @@ per ad account, resumable state, and the requests the API expects."""
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 from typing import Any
 
@@ -22,11 +21,12 @@ from harness import (
 from jsonschema import Draft7Validator
 
 from pinterest_simulator import Simulator
+from source_pinterest_marketing.clock import unix_now
 
 CURSORS = {declaration.name: declaration.cursor for declaration in ENTITY_DECLARATIONS if declaration.cursor}
 ACCOUNT_INCREMENTAL = ("campaigns", "ad_groups", "ads", "audiences", "customer_lists")
 USER_INCREMENTAL = ("catalogs", "catalogs_feeds", "catalogs_product_groups")
-NOW = int(time.time())
+NOW = int(unix_now())
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ primary key, with concurrency on."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,6 +13,7 @@ from harness import run_read
 from test_bad_inputs import empty_catalog, revoked_grant, token_endpoint_unreachable
 
 from pinterest_simulator import Simulator
+from source_pinterest_marketing.clock import utc_today
 from source_pinterest_marketing.streams import DECLARATIONS
 
 PRIMARY_KEYS = {declaration.name: declaration.primary_key for declaration in DECLARATIONS}
@@ -44,7 +45,7 @@ def _by_key(output: Any) -> dict[tuple[Any, ...], dict[str, Any]]:
 
 @pytest.mark.parametrize("seed", [11, 12, 13])
 def test_faulty_sync_ends_with_exactly_the_clean_records(sleeps: list[float], seed: int) -> None:
-    start_date = (datetime.now(UTC).date() - timedelta(days=3)).isoformat()
+    start_date = (utc_today() - timedelta(days=3)).isoformat()
     with Simulator(preset="small", seed=seed) as sim:
         clean = _by_key(run_read(sim.connector_config(start_date=start_date), STREAMS))
 

@@ -20,7 +20,8 @@ from harness import (
 )
 
 from pinterest_simulator import Simulator
-from source_pinterest_marketing.config import TOP_VIDEO_PINS_OPERATION, api_parameter, utc_today
+from source_pinterest_marketing.clock import utc_today
+from source_pinterest_marketing.config import TOP_VIDEO_PINS_OPERATION, api_parameter
 from source_pinterest_marketing.streams.readiness import MAX_DAYS_ASKED
 
 

@@ -13,7 +13,7 @@ from harness import final_states, records_by_stream, run_read, state_messages
 
 from pinterest_simulator import Simulator
 from pinterest_simulator.switches import CHOICES
-from source_pinterest_marketing.config import utc_today
+from source_pinterest_marketing.clock import utc_today
 from source_pinterest_marketing.streams import periods
 
 START_DAYS_AGO = 400

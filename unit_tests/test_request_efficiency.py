@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
@@ -13,6 +13,7 @@ from airbyte_cdk.test.entrypoint_wrapper import read
 
 from pinterest_simulator import Simulator
 from source_pinterest_marketing import SourcePinterestMarketing
+from source_pinterest_marketing.clock import utc_today
 from source_pinterest_marketing.streams import DECLARATIONS
 
 PAGE = 250
@@ -24,7 +25,7 @@ def _full_read(sim: Simulator, streams: list[str]) -> Counter[str]:
         catalog.with_stream(name, SyncMode.full_refresh)
     sim.requests.clear()
     # A few days of analytics: the request count does not depend on it, the run time does.
-    start_date = (datetime.now(UTC).date() - timedelta(days=3)).isoformat()
+    start_date = (utc_today() - timedelta(days=3)).isoformat()
     output = read(SourcePinterestMarketing(), sim.connector_config(start_date=start_date), catalog.build())
     assert not output.errors, output.errors
     return Counter(record.operation_id for record in sim.requests if record.operation_id)

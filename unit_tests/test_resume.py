@@ -8,7 +8,7 @@ import json
 import subprocess
 import sys
 import tempfile
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from airbyte_cdk.models import AirbyteStateMessageSerializer, ConfiguredAirbyteC
 from harness import INCREMENTAL_STREAMS, catalog, run_read
 
 from pinterest_simulator import Simulator
+from source_pinterest_marketing.clock import utc_today
 from source_pinterest_marketing.streams import DECLARATIONS
 
 PRIMARY_KEYS = {declaration.name: declaration.primary_key for declaration in DECLARATIONS}
@@ -63,7 +64,7 @@ def _killed_read(config: dict[str, Any], catalog_json: str, kill_after: int) -> 
 @pytest.mark.parametrize("fraction", [0.1, 0.5, 0.9])
 def test_killed_sync_resumes_without_gaps(fraction: float) -> None:
     # A few days of analytics and no lookback, so that re-reads are only what was in flight.
-    start_date = (datetime.now(UTC).date() - timedelta(days=4)).isoformat()
+    start_date = (utc_today() - timedelta(days=4)).isoformat()
     settings = {"start_date": start_date, "lookback_window_days": 0}
     configured = catalog(STREAMS)
     with Simulator(preset="small", seed=3) as sim:

@@ -14,7 +14,8 @@ from airbyte_cdk.test.models.outcome import ExpectedOutcome
 from harness import check_status, records_by_stream, run_check, run_discover, run_read
 
 from source_pinterest_marketing import config as config_module
-from source_pinterest_marketing.config import DATE_FORMS, utc_today
+from source_pinterest_marketing.clock import utc_today
+from source_pinterest_marketing.config import DATE_FORMS
 from source_pinterest_marketing.source import SourcePinterestMarketing
 
 TYPED = "2025-01-01T08:00:00Z"

@@ -28,7 +28,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pinterest_simulator.clock import today
 from pinterest_simulator.dataset import is_video_pin
 from pinterest_simulator.limits import check_dates, date_limit
 from pinterest_simulator.metrics import (
@@ -114,7 +113,9 @@ TOP_VIDEO_PIN_METRICS = (
 def _days(ctx: Context, granularity: str = "DAY") -> list[dt.date]:
     """The request's days up to today, or 400 when the API would refuse its dates."""
     start, end = _window(ctx)
-    start, end = check_dates(start, end, date_limit("sync_analytics", granularity), clamp_future_end=True)
+    start, end = check_dates(
+        start, end, date_limit("sync_analytics", granularity), today=ctx.dataset.today(), clamp_future_end=True
+    )
     return date_range(start, end)
 
 
@@ -375,7 +376,7 @@ def _top_pins(ctx: Context, *, video: bool, default_metrics: tuple[str, ...]) ->
     asked = set(ctx.params.get("metric_types") or default_metrics)
     pins = [p for p in ctx.analyzed_pins(user) if is_video_pin(p) or not video]
     if ctx.params.get("created_in_last_n_days"):
-        since = today() - dt.timedelta(days=int(ctx.params["created_in_last_n_days"]))
+        since = ctx.dataset.today() - dt.timedelta(days=int(ctx.params["created_in_last_n_days"]))
         pins = [p for p in pins if dt.date.fromisoformat(str(p.get("created_at", ""))[:10]) >= since]
     ranked = []
     for pin in pins:
@@ -386,7 +387,7 @@ def _top_pins(ctx: Context, *, video: bool, default_metrics: tuple[str, ...]) ->
     for pin_id, values in ranked[: ctx.params["num_of_pins"]]:
         shown = {metric: value for metric, value in values.items() if metric in asked}
         answered.append({"pin_id": pin_id, "metrics": shown, "data_status": _data_status(ctx, days, shown)})
-    last_ready = today() - dt.timedelta(days=ORGANIC_PROCESSING_DAYS)
+    last_ready = ctx.dataset.today() - dt.timedelta(days=ORGANIC_PROCESSING_DAYS)
     end_of_day = dt.datetime.combine(last_ready + dt.timedelta(days=1), dt.time(), dt.UTC) - dt.timedelta(seconds=1)
     return {
         "date_availability": {"is_realtime": False, "latest_available_timestamp": int(end_of_day.timestamp()) * 1000},
@@ -398,8 +399,8 @@ def _top_pins(ctx: Context, *, video: bool, default_metrics: tuple[str, ...]) ->
 def _data_status(ctx: Context, days: list[dt.date], metrics: dict[str, Any]) -> dict[str, str]:
     """A top Pin's ``data_status`` per the ``top_pins_data_status`` switch: per date, or per metric."""
     if ctx.sim.switches.top_pins_data_status == "by_date":
-        return {day.isoformat(): organic_status(day) for day in days}
-    ready = all(organic_status(day) == "READY" for day in days)
+        return {day.isoformat(): organic_status(day, ctx.dataset.today()) for day in days}
+    ready = all(organic_status(day, ctx.dataset.today()) == "READY" for day in days)
     return dict.fromkeys(metrics, "READY" if ready else "PROCESSING")
 
 

@@ -33,7 +33,6 @@ import datetime as dt
 from functools import cache
 from typing import Any
 
-from pinterest_simulator.clock import today
 from pinterest_simulator.limits import (
     MAX_STATUS_VALUES,
     PRODUCT_ITEM_LEVELS,
@@ -75,7 +74,7 @@ def _check_body(ctx: Context, body: Any = None) -> dict[str, Any]:
     _check_level_rules(body)
     if body.get("primary_sort", "BY_ID") != "BY_ID":
         raise refused("The simulator serves reports sorted BY_ID only.")
-    _check_dates(body)
+    _check_dates(body, ctx.dataset.today())
     return body
 
 
@@ -98,15 +97,15 @@ def _check_level_rules(body: dict[str, Any]) -> None:
             raise refused(f"Targeting type {targeting_type} is only available in {only} level (not {level}).")
 
 
-def _check_dates(body: dict[str, Any]) -> None:
-    """400 for dates that are not real dates or that the API's limits refuse (an end in the future included)."""
+def _check_dates(body: dict[str, Any], today: dt.date) -> None:
+    """400 for dates that are not real dates or that the API's limits refuse (an end after `today` included)."""
     try:
         start = dt.date.fromisoformat(body["start_date"])
         end = dt.date.fromisoformat(body["end_date"])
     except ValueError:
         raise bad_request("start_date and end_date must be real dates YYYY-MM-DD.") from None
     scope: DateScope = "product_item_reports" if body["level"].startswith("PRODUCT_ITEM") else "reports"
-    check_dates(start, end, date_limit(scope, body["granularity"]), clamp_future_end=False)
+    check_dates(start, end, date_limit(scope, body["granularity"]), today=today, clamp_future_end=False)
 
 
 @handler("analytics/create_report")
@@ -138,11 +137,11 @@ def templates_list(ctx: Context) -> Any:
     return ctx.page(ctx.dataset.template_list(account["id"]))
 
 
-def template_window(template: dict[str, Any]) -> tuple[dt.date, dt.date]:
+def template_window(template: dict[str, Any], today: dt.date) -> tuple[dt.date, dt.date]:
     """A template's own dates: its relative range (days before today) or its dynamic one (``YEAR_TO_DATE``,
     ``QUARTER_TO_DATE``, ``MONTH_TO_DATE``: from the period's first day to today; ``LAST_MONTH``, ``LAST_QUARTER``:
-    the previous whole period); an absolute range's numbers are read as Unix seconds."""
-    now = today()
+    the previous whole period; `today`: the simulator's); an absolute range's numbers are read as Unix seconds."""
+    now = today
     ranges = template.get("date_range") or {}
     relative, dynamic, absolute = (ranges.get(f"{kind}_date_range") for kind in ("relative", "dynamic", "absolute"))
     if relative:
@@ -177,7 +176,7 @@ def create_template_report(ctx: Context) -> Any:
     template = ctx.dataset.templates.get(account["id"], {}).get(template_id)
     if template is None:
         raise ApiError(404, 2, "Template not found.")
-    start, end = template_window(template)
+    start, end = template_window(template, ctx.dataset.today())
     body: dict[str, Any] = {
         "level": template["report_level"],
         "columns": list(template["columns"]),

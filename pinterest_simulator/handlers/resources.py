@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pinterest_simulator.clock import today
 from pinterest_simulator.metrics import metrics_ready
 from pinterest_simulator.routes import Context, handler
 from pinterest_simulator.spec import bad_request
@@ -27,9 +26,10 @@ def metrics_ready_state(ctx: Context) -> Any:
         day = dt.date.fromisoformat(ctx.params["date"])
     except ValueError:
         raise bad_request(f"Parameter 'date' must be a date YYYY-MM-DD (was {ctx.params['date']}).") from None
-    if day > today():
+    today = ctx.dataset.today()
+    if day > today:
         raise bad_request(f"Parameter 'date' cannot be in the future (was {day}).")
     return {
-        "conversion_metrics_ready": metrics_ready(day, ctx.sim.conversion_metrics_ready_lag_days),
-        "non_conversion_metrics_ready": metrics_ready(day, ctx.sim.metrics_ready_lag_days),
+        "conversion_metrics_ready": metrics_ready(day, ctx.sim.conversion_metrics_ready_lag_days, today),
+        "non_conversion_metrics_ready": metrics_ready(day, ctx.sim.metrics_ready_lag_days, today),
     }

@@ -23,7 +23,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import UTC, datetime
 from importlib import metadata
 from typing import Any, Optional, TextIO
 from urllib.parse import urlsplit
@@ -32,13 +31,13 @@ from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets, get_secrets,
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest_marketing.auth import REFRESH_TOKEN_EXPIRES_AT, PinterestOAuthAuthenticator
+from source_pinterest_marketing.clock import utc_now, utc_today
 from source_pinterest_marketing.config import (
     SCOPES,
     PinterestConfig,
     api_enums,
     connector_spec_schema,
     load_config,
-    utc_today,
 )
 from source_pinterest_marketing.context import SyncContext
 from source_pinterest_marketing.inputs import read_config_file
@@ -187,7 +186,7 @@ def refresh_first(context: SyncContext) -> Optional[TokenRefresh]:
         endpoint_path=urlsplit(authenticator.endpoint).path,
         new_refresh_token=authenticator.get_refresh_token() != sent,
         refresh_token_expires_at=int(expires_at) if isinstance(expires_at, (int, float)) else None,
-        now=time.time(),
+        now=time.time(),  # wall-clock seconds, as the expiry it is compared with (clock.py)
     )
 
 
@@ -261,7 +260,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     result = ProbeResult(
         connector_version=connector_version(),
         api_spec_version=str(api_enums()["spec_version"]),
-        date=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        date=utc_now().strftime("%Y-%m-%dT%H:%M:%SZ"),
         auth_method=config.credentials.auth_method,
         api_host=urlsplit(config.api_base_url).netloc,
         budget=plan.total,

@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from typing import Any, Optional
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.datetime_helpers import ab_datetime_parse
 
+from source_pinterest_marketing.clock import unix_now
 from source_pinterest_marketing.errors import PinterestError
 
 PartitionKey = tuple[tuple[str, str], ...]
@@ -155,7 +155,7 @@ class PartitionedCursor:
         number = comparable(value)
         if number is None:
             raise StateError(self.stream, f"cursor value {value!r} of '{self.field}' is not a timestamp")
-        if number > time.time() + FUTURE_TOLERANCE_SECONDS:
+        if number > unix_now() + FUTURE_TOLERANCE_SECONDS:
             # a cursor after today would hold the stream still (nothing is newer) and be saved back as it is
             raise StateError(self.stream, f"cursor value {value!r} of '{self.field}' is in the future")
         return value

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Optional
 
-from source_pinterest_marketing.config import utc_today
+from source_pinterest_marketing.clock import utc_today
 from source_pinterest_marketing.context import SyncContext
 from source_pinterest_marketing.errors import IgnoredError
 from source_pinterest_marketing.streams.declaration import Component, StreamClient, StreamDeclaration

@@ -24,7 +24,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Optional, Protocol
 
-from source_pinterest_marketing.config import PinterestConfig, utc_today
+from source_pinterest_marketing.clock import utc_today
+from source_pinterest_marketing.config import PinterestConfig
 from source_pinterest_marketing.context import SyncContext
 from source_pinterest_marketing.streams import periods
 

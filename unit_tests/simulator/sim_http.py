@@ -11,7 +11,7 @@ from typing import Any
 import requests
 
 from pinterest_simulator import Simulator
-from pinterest_simulator.clock import today
+from pinterest_simulator.clock import from_environment
 
 SPEC = Path(__file__).resolve().parents[2] / "pinterest_simulator" / "data" / "openapi.json"
 
@@ -29,6 +29,12 @@ def async_columns() -> list[str]:
 def sync_columns() -> list[str]:
     """Every value of the sync analytics ``columns`` parameter."""
     return list(_spec()["components"]["parameters"]["query_columns"]["schema"]["items"]["enum"])
+
+
+def today() -> dt.date:
+    """The simulators' today: the date the test suite pins (conftest.py), which every simulator built without
+    ``today`` counts from."""
+    return from_environment().today()
 
 
 def ago(days: int) -> dt.date:

@@ -21,7 +21,7 @@ def cached() -> Iterator[Simulator]:
 def _ads_analytics(sim: Simulator) -> requests.Response:
     account = sim.dataset.owned_ad_account_ids[0]
     ad_ids = [ad["id"] for ad in sim.dataset.entities("ads", account)[:3]]
-    today = dt.datetime.now(dt.UTC).date()
+    today = sim.today()
     response = requests.get(
         f"{sim.base_url}/ad_accounts/{account}/ads/analytics",
         headers={"Authorization": f"Bearer {sim.access_token}"},
@@ -40,7 +40,7 @@ def _ads_analytics(sim: Simulator) -> requests.Response:
 def _report_file(sim: Simulator) -> bytes:
     account = sim.dataset.owned_ad_account_ids[0]
     headers = {"Authorization": f"Bearer {sim.access_token}"}
-    today = dt.datetime.now(dt.UTC).date()
+    today = sim.today()
     body: dict[str, Any] = {
         "start_date": (today - dt.timedelta(days=3)).isoformat(),
         "end_date": today.isoformat(),

@@ -8,13 +8,15 @@ import pytest
 import requests
 
 from pinterest_simulator import Simulator
-from pinterest_simulator.clock import today
 from pinterest_simulator.limits import DateLimit, DateScope, check_dates, date_limit
 from pinterest_simulator.spec import ApiError
 
+#: the day the pure checks below count from (any day: they take it as an argument)
+TODAY = dt.date(2026, 12, 7)
 
-def _ago(days: int) -> dt.date:
-    return today() - dt.timedelta(days=days)
+
+def _ago(days: int, today: dt.date = TODAY) -> dt.date:
+    return today - dt.timedelta(days=days)
 
 
 @pytest.mark.parametrize(
@@ -34,9 +36,9 @@ def test_hourly_granularity_narrows_every_scope(scope: DateScope, granularity: s
 
 def test_the_check_allows_the_limits_and_clamps_or_refuses_a_future_end() -> None:
     limit = DateLimit(days_back=10, max_span_days=5)
-    assert check_dates(_ago(10), _ago(5), limit, clamp_future_end=False) == (_ago(10), _ago(5))
-    tomorrow = today() + dt.timedelta(days=1)
-    assert check_dates(_ago(2), tomorrow, limit, clamp_future_end=True) == (_ago(2), today())
+    assert check_dates(_ago(10), _ago(5), limit, today=TODAY, clamp_future_end=False) == (_ago(10), _ago(5))
+    tomorrow = TODAY + dt.timedelta(days=1)
+    assert check_dates(_ago(2), tomorrow, limit, today=TODAY, clamp_future_end=True) == (_ago(2), TODAY)
     for start, end, clamp, message in [
         (_ago(2), _ago(3), True, "is before start_date"),
         (_ago(2), tomorrow, False, "is in the future"),
@@ -44,7 +46,7 @@ def test_the_check_allows_the_limits_and_clamps_or_refuses_a_future_end() -> Non
         (_ago(8), _ago(2), True, "longer than 5 days"),
     ]:
         with pytest.raises(ApiError) as refused:
-            check_dates(start, end, limit, clamp_future_end=clamp)
+            check_dates(start, end, limit, today=TODAY, clamp_future_end=clamp)
         assert (refused.value.status, refused.value.code) == (400, 400) and message in refused.value.message
 
 
@@ -77,10 +79,11 @@ def _report(sim: Simulator, account_id: str, start: dt.date, end: dt.date, granu
 def test_sync_analytics_answer_400_beyond_their_limits(
     sim: Simulator, account_id: str, granularity: str, back: int, span: int
 ) -> None:
-    assert _sync(sim, account_id, _ago(back), _ago(back - span), granularity).status_code == 200
-    assert _sync(sim, account_id, _ago(back + 1), _ago(back - span), granularity).json()["code"] == 400
-    assert _sync(sim, account_id, _ago(back - 1), _ago(back - span - 2), granularity).status_code == 400
-    assert _sync(sim, account_id, _ago(1), today() + dt.timedelta(days=1), granularity).status_code == 200
+    today = sim.today()
+    assert _sync(sim, account_id, _ago(back, today), _ago(back - span, today), granularity).status_code == 200
+    assert _sync(sim, account_id, _ago(back + 1, today), _ago(back - span, today), granularity).json()["code"] == 400
+    assert _sync(sim, account_id, _ago(back - 1, today), _ago(back - span - 2, today), granularity).status_code == 400
+    assert _sync(sim, account_id, _ago(1, today), today + dt.timedelta(days=1), granularity).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -90,7 +93,8 @@ def test_sync_analytics_answer_400_beyond_their_limits(
 def test_reports_answer_400_beyond_their_limits(
     sim: Simulator, account_id: str, granularity: str, level: str, back: int, span: int
 ) -> None:
-    assert _report(sim, account_id, _ago(back), _ago(back - span), granularity, level) == 200
-    assert _report(sim, account_id, _ago(back + 1), _ago(back - span), granularity, level) == 400
-    assert _report(sim, account_id, _ago(back - 1), _ago(back - span - 2), granularity, level) == 400
-    assert _report(sim, account_id, _ago(1), today() + dt.timedelta(days=1), granularity, level) == 400
+    today = sim.today()
+    assert _report(sim, account_id, _ago(back, today), _ago(back - span, today), granularity, level) == 200
+    assert _report(sim, account_id, _ago(back + 1, today), _ago(back - span, today), granularity, level) == 400
+    assert _report(sim, account_id, _ago(back - 1, today), _ago(back - span - 2, today), granularity, level) == 400
+    assert _report(sim, account_id, _ago(1, today), today + dt.timedelta(days=1), granularity, level) == 400

@@ -7,10 +7,9 @@ import datetime as dt
 
 import pytest
 import requests
-from sim_http import ago, get, schema_errors, sync
+from sim_http import ago, get, schema_errors, sync, today
 
 from pinterest_simulator import Simulator
-from pinterest_simulator.clock import today
 from pinterest_simulator.dataset import RESTATED_DAYS
 
 

@@ -25,7 +25,6 @@ from sim_http import (
 )
 
 from pinterest_simulator import Simulator
-from pinterest_simulator.clock import today
 from pinterest_simulator.dataset import TEMPLATES_PER_ACCOUNT
 from pinterest_simulator.handlers.reports import template_window
 from pinterest_simulator.metrics import is_metric
@@ -84,7 +83,7 @@ def test_a_template_report_has_the_templates_level_columns_dates_and_granularity
     assert body["template_id"] == template["id"] and body["report_status"] == "IN_PROGRESS"
     job = sim.reports.jobs[body["token"]]
     assert job.template_id == template["id"]
-    start, end = template_window(template)
+    start, end = template_window(template, sim.today())
     assert (job.body["start_date"], job.body["end_date"]) == (start.isoformat(), end.isoformat())
     assert job.body["granularity"] == granularity and job.body["level"] == template["report_level"]
     assert job.body["click_window_days"] == template["click_window_days"]
@@ -129,26 +128,26 @@ def test_the_requests_dates_and_granularity_replace_the_templates(sim: Simulator
     job = sim.reports.jobs[only_start.json()["token"]]
     assert (job.body["start_date"], job.body["end_date"]) == (
         ago(20).isoformat(),
-        template_window(template)[1].isoformat(),
+        template_window(template, sim.today())[1].isoformat(),
     )
 
 
-def test_template_windows() -> None:
-    now = today()
+@pytest.mark.parametrize("now", [dt.date(2026, 12, 7), dt.date(2027, 1, 1), dt.date(2027, 3, 31), dt.date(2028, 2, 29)])
+def test_template_windows(now: dt.date) -> None:
     relative = {"date_range": {"relative_date_range": {"start_days_in_past": 14, "end_days_in_past": 1}}}
-    assert template_window(relative) == (now - dt.timedelta(days=14), now - dt.timedelta(days=1))
-    last_month = template_window({"date_range": {"dynamic_date_range": {"range": "LAST_MONTH"}}})
+    assert template_window(relative, now) == (now - dt.timedelta(days=14), now - dt.timedelta(days=1))
+    last_month = template_window({"date_range": {"dynamic_date_range": {"range": "LAST_MONTH"}}}, now)
     assert last_month[0].day == 1 and last_month[1] == now.replace(day=1) - dt.timedelta(days=1)
-    assert template_window({"date_range": {"dynamic_date_range": {"range": "MONTH_TO_DATE"}}}) == (
+    assert template_window({"date_range": {"dynamic_date_range": {"range": "MONTH_TO_DATE"}}}, now) == (
         now.replace(day=1),
         now,
     )
     year, quarter = (
-        template_window({"date_range": {"dynamic_date_range": {"range": kind}}})
+        template_window({"date_range": {"dynamic_date_range": {"range": kind}}}, now)
         for kind in ("YEAR_TO_DATE", "QUARTER_TO_DATE")
     )
     assert year == (now.replace(month=1, day=1), now) and quarter[0].month in (1, 4, 7, 10) and quarter[1] == now
-    last_quarter = template_window({"date_range": {"dynamic_date_range": {"range": "LAST_QUARTER"}}})
+    last_quarter = template_window({"date_range": {"dynamic_date_range": {"range": "LAST_QUARTER"}}}, now)
     assert last_quarter[1] == quarter[0] - dt.timedelta(days=1) and last_quarter[0].month in (1, 4, 7, 10)
 
 
@@ -163,7 +162,7 @@ def test_unknown_template_and_refused_dates(sim: Simulator, account_id: str) -> 
         {"start_date": ago(1000), "end_date": ago(990)},  # more than 914 days back
         {"start_date": ago(300), "end_date": ago(10)},  # more than 186 days
         {"start_date": ago(5), "end_date": ago(1), "granularity": "HOUR"},  # HOUR: 3 days at most
-        {"end_date": today() + dt.timedelta(days=3)},  # an end in the future
+        {"end_date": sim.today() + dt.timedelta(days=3)},  # an end in the future
     ):
         r = _create(sim, account_id, template["id"], **query)
         assert (r.status_code, r.json()["code"]) == (400, 400), query
