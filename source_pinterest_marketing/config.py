@@ -568,16 +568,30 @@ class PinterestConfig(AttributionSettings, DayRange):
         json_schema_extra={"order": 6, "examples": ["549755885175"]},
     )
     top_pins_sort_by: list[str] = Field(
-        default_factory=lambda: list(api_parameter(TOP_PINS_OPERATION, "sort_by")["enum"]),
+        default=list(api_parameter(TOP_PINS_OPERATION, "sort_by")["enum"]),
         title="Top Pins: sort metrics",
-        description="user_account_top_pins: one top-50 list per metric, for the configured dates (90 days at most).",
-        json_schema_extra={"order": 7, "items": {"type": "string", "enum": api_parameter(TOP_PINS_OPERATION, "sort_by")["enum"]}},
+        description=(
+            "user_account_top_pins: one top-50 list per metric, for the configured dates (90 days at most). "
+            "Default: every metric; at least one."
+        ),
+        json_schema_extra={
+            "order": 7,
+            "minItems": 1,
+            "items": {"type": "string", "enum": api_parameter(TOP_PINS_OPERATION, "sort_by")["enum"]},
+        },
     )
     top_video_pins_sort_by: list[str] = Field(
-        default_factory=lambda: list(api_parameter(TOP_VIDEO_PINS_OPERATION, "sort_by")["enum"]),
+        default=list(api_parameter(TOP_VIDEO_PINS_OPERATION, "sort_by")["enum"]),
         title="Top video Pins: sort metrics",
-        description="user_account_top_video_pins: one top-50 list per metric, for the configured dates (90 days at most).",
-        json_schema_extra={"order": 8, "items": {"type": "string", "enum": api_parameter(TOP_VIDEO_PINS_OPERATION, "sort_by")["enum"]}},
+        description=(
+            "user_account_top_video_pins: one top-50 list per metric, for the configured dates (90 days at most). "
+            "Default: every metric; at least one."
+        ),
+        json_schema_extra={
+            "order": 8,
+            "minItems": 1,
+            "items": {"type": "string", "enum": api_parameter(TOP_VIDEO_PINS_OPERATION, "sort_by")["enum"]},
+        },
     )
     lookback_window_days: int = Field(
         30,
@@ -654,6 +668,14 @@ class PinterestConfig(AttributionSettings, DayRange):
     def _some_statuses(cls, value: list[str]) -> list[str]:
         if not value:
             raise ValueError("needs at least one status")
+        return value
+
+    @field_validator("top_pins_sort_by", "top_video_pins_sort_by")
+    @classmethod
+    def _some_metrics(cls, value: list[str]) -> list[str]:
+        # An empty list would ask for no top list at all: the stream would read nothing, silently.
+        if not value:
+            raise ValueError("needs at least one metric (leave the field out for every metric)")
         return value
 
     @field_validator("custom_reports")

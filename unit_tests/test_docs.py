@@ -144,3 +144,24 @@ def test_the_sandbox_list_names_every_stream_the_sandbox_does_not_serve() -> Non
     for stream in ("product_group_promotions", "campaign_report", "audiences", "pin_analytics"):
         assert f"`{stream}`" in region
     assert "`campaigns`" not in region and "`boards`" not in region
+
+
+def test_the_tests_the_docs_cite_exist() -> None:
+    """A doc that says what a test proves names a test that is there (docs/pyairbyte.md's "What was verified")."""
+    defined = {
+        name
+        for path in (ROOT / "unit_tests").rglob("test_*.py")
+        for name in re.findall(r"^def (test_\w+)", path.read_text(encoding="utf-8"), re.MULTILINE)
+    }
+    cited = {name for path in MARKDOWN_FILES for name in re.findall(r"`(test_\w+)`", path.read_text(encoding="utf-8"))}
+    assert cited, "the docs cite no test: the pattern is wrong"
+    assert not cited - defined
+
+
+def test_the_pyairbyte_page_counts_every_test_of_its_module() -> None:
+    page = (ROOT / "docs" / "pyairbyte.md").read_text(encoding="utf-8")
+    module = (ROOT / "unit_tests" / "test_pyairbyte_example.py").read_text(encoding="utf-8")
+    tests = re.findall(r"^def (test_\w+)", module, re.MULTILINE)
+    said = re.search(r"\*\*(\d+) passed\*\*", page)
+    assert said and int(said.group(1)) == len(tests)
+    assert all(f"`{name}`" in page for name in tests)

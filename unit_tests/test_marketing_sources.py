@@ -21,7 +21,12 @@ from harness import (
 
 from pinterest_simulator import Simulator
 from source_pinterest_marketing.clock import utc_today
-from source_pinterest_marketing.config import TOP_VIDEO_PINS_OPERATION, api_parameter
+from source_pinterest_marketing.config import (
+    TOP_PINS_OPERATION,
+    TOP_VIDEO_PINS_OPERATION,
+    api_parameter,
+    connector_spec_schema,
+)
 from source_pinterest_marketing.streams.readiness import MAX_DAYS_ASKED
 
 
@@ -223,6 +228,30 @@ def test_invalid_report_filters_fail_at_check_naming_the_field(sim: Simulator, r
 def test_invalid_new_options_fail_naming_the_field(sim: Simulator, overrides: dict[str, Any], expected: str) -> None:
     status, message = check_status(run_check(_config(sim, **overrides)))
     assert status == "FAILED" and expected in message, message
+
+
+@pytest.mark.parametrize(("field", "stream"), [("top_pins_sort_by", "user_account_top_pins"), ("top_video_pins_sort_by", "user_account_top_video_pins")])
+def test_an_empty_list_of_sort_metrics_fails_at_check_and_read(sim: Simulator, field: str, stream: str) -> None:
+    """`[]` would read no top list at all: a config error naming the field, not an empty stream."""
+    expected = f"`{field}`: needs at least one metric (leave the field out for every metric)"
+    status, message = check_status(run_check(_config(sim, **{field: []})))
+    assert status == "FAILED" and expected in message, message
+    output = run_read(_config(sim, **{field: []}), [stream], expect_failure=True)
+    assert not output.records
+    assert output.errors[-1].trace.error.failure_type.value == "config_error"
+    assert expected in output.errors[-1].trace.error.message
+    assert not [r for r in sim.requests if r.operation_id.startswith("user_account/analytics/top")]
+
+
+def test_without_sort_metrics_every_metric_is_read(sim: Simulator) -> None:
+    """The documented default: every metric the API offers (what the spec's `default` says)."""
+    config = _config(sim)
+    assert "top_pins_sort_by" not in config and "top_video_pins_sort_by" not in config
+    rows = records_by_stream(run_read(config, ["user_account_top_pins", "user_account_top_video_pins"]))
+    for stream, field in (("user_account_top_pins", "top_pins_sort_by"), ("user_account_top_video_pins", "top_video_pins_sort_by")):
+        default = connector_spec_schema()["properties"][field]["default"]
+        assert default == api_parameter(TOP_PINS_OPERATION if stream.endswith("top_pins") else TOP_VIDEO_PINS_OPERATION, "sort_by")["enum"]
+        assert {row["sort_by"] for row in rows[stream]} == set(default), stream
 
 
 @pytest.mark.parametrize("granularity", ["DAY", "HOUR", "WEEK", "MONTH", "TOTAL"])

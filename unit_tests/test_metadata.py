@@ -64,6 +64,31 @@ def test_consistent_with_the_package_and_the_image() -> None:
     assert f"io.airbyte.name={DATA['dockerRepository']}" in dockerfile
 
 
+def test_the_docs_state_the_released_version() -> None:
+    """CHANGELOG's newest release, the user guide's changelog table and every image tag the docs show are the
+    version of setup.py, metadata.yaml and the Dockerfile (held equal above)."""
+    version = DATA["dockerImageTag"]
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    releases = re.findall(r"^## \[(\d+\.\d+\.\d+)\] - (\d{4}-\d{2}-\d{2})$", changelog, flags=re.MULTILINE)
+    assert releases and releases[0][0] == version, releases[:1]
+    guide = (ROOT / "docs" / "pinterest-marketing.md").read_text(encoding="utf-8")
+    table = guide.split("\n## Changelog\n", 1)[1]
+    first_row = next(line for line in table.splitlines() if re.match(r"\| \d", line))
+    assert first_row.startswith(f"| {version} | {releases[0][1]} |"), first_row
+    for text in (guide, (ROOT / "README.md").read_text(encoding="utf-8")):
+        tags = set(re.findall(r"source-pinterest-marketing:(\d+\.\d+\.\d+)", text))
+        assert tags <= {version}, tags
+
+
+def test_the_changelog_has_one_section_per_kind_in_each_release() -> None:
+    """Keep a Changelog: each release has at most one section of each kind (Added, Changed, Fixed, ...)."""
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    for release in re.split(r"^## ", changelog, flags=re.MULTILINE)[1:]:
+        kinds = re.findall(r"^### (.+)$", release, flags=re.MULTILINE)
+        assert len(kinds) == len(set(kinds)), f"{release.splitlines()[0]}: {kinds}"
+        assert set(kinds) <= {"Added", "Changed", "Deprecated", "Removed", "Fixed", "Security"}, kinds
+
+
 def test_hosts_icon_and_suggested_streams() -> None:
     hosts = set(DATA["allowedHosts"]["hosts"])
     for base in (PRODUCTION_API_BASE, SANDBOX_API_BASE):
