@@ -131,13 +131,17 @@ class ConcurrentRead:
         # Built on the main thread: the repository remembers it as the one consumer.
         self.message_repository = ConcurrentMessageRepository(self.queue, InMemoryMessageRepository())
 
-    def run(
+    def prepare_all(
         self,
         streams: Mapping[str, PinterestStream],
         catalog: ConfiguredAirbyteCatalog,
         state_manager: ConnectorStateManager,
-    ) -> Iterator[AirbyteMessage]:
-        selected = [self.prepare(streams, configured, state_manager) for configured in catalog.streams]
+    ) -> list[AbstractStream]:
+        """The selected streams as the framework's, each incremental one with its state loaded: an unknown stream or
+        an unusable state fails here, before any request."""
+        return [self.prepare(streams, configured, state_manager) for configured in catalog.streams]
+
+    def run(self, selected: list[AbstractStream]) -> Iterator[AirbyteMessage]:
         concurrent_source = ConcurrentSource.create(
             num_workers=self.num_workers,
             initial_number_of_partitions_to_generate=1 if self.num_workers == 1 else max(1, min(4, self.num_workers // 2)),

@@ -10,9 +10,11 @@ from typing import Any, Optional
 from airbyte_cdk.models import (
     AirbyteStateMessage,
     AirbyteStateMessageSerializer,
+    AirbyteStateType,
     ConfiguredAirbyteCatalog,
     ConfiguredAirbyteCatalogSerializer,
 )
+from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
 
 from source_pinterest_marketing.errors import PinterestError, config_error
 
@@ -21,13 +23,33 @@ def input_error(message: str) -> PinterestError:
     return config_error(message)
 
 
+def json_type(value: Any) -> str:
+    """The JSON name of a parsed value's type (`null`, not Python's `NoneType`)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
 def read_json_file(path: str, what: str) -> Any:
     """The JSON value of the `what` file (config, catalog, state) at `path`."""
     try:
-        with open(path, encoding="utf-8") as file:
-            text = file.read()
+        with open(path, "rb") as file:
+            data = file.read()
     except OSError as error:
         raise input_error(f"Cannot read the {what} file {path}: {error.strerror or error}.") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise input_error(
+            f"The {what} file {path} is not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start} is not "
+            "UTF-8): save it as UTF-8."
+        ) from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
@@ -39,7 +61,7 @@ def read_json_file(path: str, what: str) -> Any:
 def read_config_file(path: str) -> MutableMapping[str, Any]:
     config = read_json_file(path, "config")
     if not isinstance(config, MutableMapping):
-        raise input_error(f"The config file {path} holds a JSON {type(config).__name__}, not an object.")
+        raise input_error(f"The config file {path} holds a JSON {json_type(config)}, not an object.")
     return config
 
 
@@ -62,7 +84,7 @@ def read_state_file(path: Optional[str]) -> list[AirbyteStateMessage]:
         return []
     if not isinstance(state, list):
         raise input_error(
-            f"The state file {path} holds a JSON {type(state).__name__}: expected a list of state messages "
+            f"The state file {path} holds a JSON {json_type(state)}: expected a list of state messages "
             '({"type": "STREAM", "stream": {...}}).'
         )
     messages = []
@@ -75,6 +97,26 @@ def read_state_file(path: Optional[str]) -> list[AirbyteStateMessage]:
             raise input_error(f"The state file {path}: entry {index} has no stream, global or data state.")
         messages.append(message)
     return messages
+
+
+def stream_states(state: Optional[list[AirbyteStateMessage]]) -> ConnectorStateManager:
+    """The per-stream states of a `read`. The connector saves one STREAM state per stream: a GLOBAL or LEGACY
+    state was not saved by it (another connector's, or a platform's mistake) and is refused naming its streams,
+    not read as "no state" nor as the CDK's "something went wrong"."""
+    for index, message in enumerate(state or []):
+        if message.type == AirbyteStateType.STREAM and message.stream is not None:
+            continue
+        if message.global_ is not None:
+            streams = [entry.stream_descriptor.name for entry in message.global_.stream_states or []]
+            kind = f"a GLOBAL state (of streams {', '.join(map(repr, streams)) or 'none'})"
+        else:
+            kind = f"a {message.type.value if message.type else 'LEGACY'} state"
+        raise input_error(
+            f"The state cannot be used: its entry {index} is {kind}, while this connector saves one STREAM state per "
+            "stream. Reset the connection's streams (clear their state) to read them from scratch, or pass the "
+            "state this connector saved."
+        )
+    return ConnectorStateManager(state=state)
 
 
 def _short(error: Exception) -> str:

@@ -21,7 +21,6 @@ from airbyte_cdk.models import (
     SyncMode,
 )
 from airbyte_cdk.sources import AbstractSource
-from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
 from airbyte_cdk.sources.message import MessageRepository
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
@@ -32,7 +31,7 @@ from source_pinterest_marketing.concurrency import ConcurrentRead
 from source_pinterest_marketing.config import DOCS_URL, connector_spec_schema, load_config
 from source_pinterest_marketing.context import SyncContext
 from source_pinterest_marketing.errors import config_error, quiet_misleading_retry_logs
-from source_pinterest_marketing.inputs import read_catalog_file, read_config_file, read_state_file
+from source_pinterest_marketing.inputs import read_catalog_file, read_config_file, read_state_file, stream_states
 from source_pinterest_marketing.outcome import SyncOutcome
 from source_pinterest_marketing.streams import build_streams
 from source_pinterest_marketing.streams.ads import AD_ACCOUNTS
@@ -188,12 +187,15 @@ class SourcePinterestMarketing(AbstractSource):
             return
         context.selected_streams = frozenset(selected)
         streams = {stream.name: stream for stream in build_streams(context)}
+        concurrent_read = ConcurrentRead(logger, context.config.num_workers)
+        # The catalog and every state are checked before anything is sent.
+        prepared = concurrent_read.prepare_all(streams, catalog, stream_states(state))
         # Refresh the OAuth token once here, on the main thread, before the workers start.
         context.authenticator.get_auth_header()
-        self.current_read = ConcurrentRead(logger, context.config.num_workers)
+        self.current_read = concurrent_read
         started = time.monotonic()
         try:
-            yield from SyncOutcome().watch(self.current_read.run(streams, catalog, ConnectorStateManager(state=state)))
+            yield from SyncOutcome().watch(concurrent_read.run(prepared))
         finally:
             self.current_read = None
             context.progress.log_totals(time.monotonic() - started)

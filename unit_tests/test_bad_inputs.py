@@ -13,7 +13,15 @@ from typing import Any
 
 import pytest
 import requests_mock
-from airbyte_cdk.models import SyncMode
+from airbyte_cdk.models import (
+    AirbyteGlobalState,
+    AirbyteStateBlob,
+    AirbyteStateMessage,
+    AirbyteStateType,
+    AirbyteStreamState,
+    StreamDescriptor,
+    SyncMode,
+)
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
 from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
@@ -181,6 +189,51 @@ def future_cursor(sim: Simulator, tmp_path: Path) -> Seen:
     return _failed(run_read(config, ["campaigns"], state=state_messages({"campaigns": state}), expect_failure=True))
 
 
+def _state_refused(sim: Simulator, stream: str, cursor: Any, field: str) -> Seen:
+    """A read of `stream` from a state whose one partition holds `cursor`: refused before anything is sent."""
+    account = sim.dataset.ad_account_ids[0]
+    state = {"states": [{"partition": {"ad_account_id": account}, "cursor": {field: cursor}}]}
+    config = sim.connector_config(access_token_mode=True)
+    output = run_read(config, [stream], state=state_messages({stream: state}), expect_failure=True)
+    assert not output.records and len(sim.requests) == 0, "the state is checked before any request"
+    message, kind = _failed(output)
+    assert f"stream '{stream}' cannot be used" in message and "reset the stream" in message
+    return message, kind
+
+
+def date_cursor_not_a_day(sim: Simulator, tmp_path: Path) -> Seen:
+    seen = [_state_refused(sim, "campaign_analytics", value, "date") for value in (1_796_000_000, "2026-1-5")]
+    assert "cursor value 1796000000 of 'date'" in seen[0][0] and '"2026-1-5"' in seen[1][0]
+    return seen[0]
+
+
+def cursor_before_1970(sim: Simulator, tmp_path: Path) -> Seen:
+    return _state_refused(sim, "campaign_analytics", "0001-01-05", "date")
+
+
+def cursor_not_a_number(sim: Simulator, tmp_path: Path) -> Seen:
+    """NaN compares with nothing: it emitted no campaign and saved `null`."""
+    return _state_refused(sim, "campaigns", float("nan"), "updated_time")
+
+
+def global_state(sim: Simulator, tmp_path: Path) -> Seen:
+    message = AirbyteStateMessage(
+        type=AirbyteStateType.GLOBAL,
+        global_=AirbyteGlobalState(
+            shared_state=AirbyteStateBlob(cdc_offset=1),
+            stream_states=[
+                AirbyteStreamState(
+                    stream_descriptor=StreamDescriptor(name="campaigns"),
+                    stream_state=AirbyteStateBlob(updated_time=1_700_000_000),
+                )
+            ],
+        ),
+    )
+    output = run_read(sim.connector_config(access_token_mode=True), ["campaigns"], state=[message], expect_failure=True)
+    assert not output.records and len(sim.requests) == 0
+    return _failed(output)
+
+
 CASES: dict[str, Callable[[Simulator, Path], Seen]] = {
     "empty-catalog": empty_catalog,
     "stream-listed-twice": stream_listed_twice,
@@ -199,6 +252,10 @@ CASES: dict[str, Callable[[Simulator, Path], Seen]] = {
     "server-keeps-failing": server_keeps_failing,
     "daily-quota": daily_quota,
     "future-cursor": future_cursor,
+    "date-cursor-not-a-day": date_cursor_not_a_day,
+    "cursor-before-1970": cursor_before_1970,
+    "cursor-not-a-number": cursor_not_a_number,
+    "global-state": global_state,
 }
 
 
@@ -209,7 +266,7 @@ def documented() -> dict[str, tuple[str, str]]:
     rows: dict[str, tuple[str, str]] = {}
     for line in table.splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split(" | ")]
-        case = re.fullmatch(r"`([a-z-]+)`", cells[0]) if len(cells) == 4 else None
+        case = re.fullmatch(r"`([a-z0-9-]+)`", cells[0]) if len(cells) == 4 else None
         if case:
             seen = re.search(r"`([^`]+)`", cells[2])
             assert seen, f"row {case.group(1)}: the What-you-see cell needs the text in backticks"

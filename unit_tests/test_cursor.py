@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 
 from source_pinterest_marketing.streams import cursor as cursor_module
-from source_pinterest_marketing.streams.cursor import PartitionedCursor, StateError
+from source_pinterest_marketing.streams.cursor import CursorKind, PartitionedCursor, StateError
 
 
 def _cursor() -> PartitionedCursor:
-    return PartitionedCursor("campaigns", "updated_time", ("ad_account_id",))
+    return PartitionedCursor("campaigns", "updated_time", ("ad_account_id",), CursorKind.EPOCH_SECONDS)
 
 
 def _read(cursor: PartitionedCursor, stream_slice: dict, values: list, incremental: bool = True) -> list:
@@ -100,7 +100,7 @@ def test_an_interrupted_slice_commits_nothing() -> None:
 
 def test_iso_dates_are_compared_as_times_also_past_the_parse_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cursor_module, "PARSED_VALUES_KEPT", 2)
-    cursor = PartitionedCursor("catalogs", "updated_at", ())
+    cursor = PartitionedCursor("catalogs", "updated_at", (), CursorKind.DATE_TIME)
     cursor.load({"updated_at": "2026-11-03T00:00:00Z"})
     values = ["2026-11-01", "2026-11-05T10:00:00+00:00", "2026-11-03T00:00:00Z", "2026-11-02", "2026-11-05T10:00:00+00:00"]
     reader = cursor.reader({}, filtering=True)
@@ -127,7 +127,7 @@ def test_state_in_the_older_global_shape_applies_to_every_partition() -> None:
         ({"other": 1}, "expected per-partition state"),
         ({"states": {"not": "a list"}}, "'states' is not a list"),
         ({"states": [{"partition": {}, "cursor": {"updated_time": 1}}]}, "lacks"),
-        ({"states": [{"partition": {"ad_account_id": "1"}, "cursor": {"updated_time": "soon"}}]}, "not a timestamp"),
+        ({"states": [{"partition": {"ad_account_id": "1"}, "cursor": {"updated_time": "soon"}}]}, "is not a number of seconds"),
     ],
 )
 def test_unusable_state_fails_naming_the_stream(state: object, problem: str) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from source_pinterest_marketing.errors import UnexpectedResponseError
 from source_pinterest_marketing.streams import periods
-from source_pinterest_marketing.streams.cursor import PartitionedCursor
+from source_pinterest_marketing.streams.cursor import CursorKind, PartitionedCursor
 
 
 def test_stamp_of_each_granularity() -> None:
@@ -88,7 +88,7 @@ def test_each_week_once_and_whole_over_consecutive_windows(week_first_day: int) 
 
 
 def test_cursor_holds_at_the_last_final_day(caplog: pytest.LogCaptureFixture) -> None:
-    cursor = PartitionedCursor("ad_analytics", "date", ("ad_account_id",))
+    cursor = PartitionedCursor("ad_analytics", "date", ("ad_account_id",), CursorKind.DAY)
     cursor.hold_at("2026-03-05")
     for day in ("2026-03-04", "2026-03-07"):
         reader = cursor.reader({"ad_account_id": "1", "day": day}, filtering=False)

@@ -30,7 +30,7 @@ from typing_extensions import override
 
 from source_pinterest_marketing.context import SyncContext
 from source_pinterest_marketing.streams import periods
-from source_pinterest_marketing.streams.cursor import PartitionedCursor
+from source_pinterest_marketing.streams.cursor import CursorKind, PartitionedCursor
 from source_pinterest_marketing.streams.declaration import Component, StreamClient, StreamDeclaration
 from source_pinterest_marketing.streams.normalize import Plan, apply_plan, compile_plan
 from source_pinterest_marketing.streams.readiness import last_final_day
@@ -48,10 +48,18 @@ class PinterestStream(Stream):
         self.client = StreamClient(declaration, context)
         #: the per-partition client-side cursor; None: full refresh only
         self.state_cursor: Optional[PartitionedCursor] = (
-            PartitionedCursor(declaration.name, declaration.cursor, declaration.partitioner.keys)
+            PartitionedCursor(
+                declaration.name, declaration.cursor, declaration.partitioner.keys, self.cursor_kind(declaration.cursor)
+            )
             if declaration.cursor
             else None
         )
+
+    def cursor_kind(self, field: str) -> CursorKind:
+        """What the cursor's values are: a windowed stream's `date` is a day; an entity's, as its schema types it."""
+        if self.declaration.windows is not None:
+            return CursorKind.DAY
+        return CursorKind.typed_as(self.json_schema.get("properties", {}).get(field, {}))
 
     # -- what the stream is ----------------------------------------------------------------------
     @property

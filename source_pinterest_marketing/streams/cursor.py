@@ -20,13 +20,16 @@ being read.
 
 from __future__ import annotations
 
+import enum
 import json
 import logging
+import math
+import re
 import threading
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Optional
 
 from airbyte_cdk.models import FailureType
@@ -40,16 +43,23 @@ PartitionKey = tuple[tuple[str, str], ...]
 PARSED_VALUES_KEPT = 1_024
 #: how far after now a saved cursor may be (clocks differ; Pinterest's day may have begun before ours)
 FUTURE_TOLERANCE_SECONDS = 86_400
+#: the earliest saved cursor value used: nothing the API serves is older, and a date-windowed stream subtracts its
+#: lookback from the saved day (a year-1 day would overflow)
+EARLIEST_CURSOR = datetime(1970, 1, 1, tzinfo=UTC)
+#: a `date` cursor: a day, or a day and a time whose day counts (an HOUR row's `2025-01-05 13:00:00`)
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[ T].*)?")
 _UNPARSED: Any = object()
 logger = logging.getLogger("airbyte")
 
 
 def comparable(value: Any) -> Optional[float]:
-    """Cursor values as numbers: epoch numbers as they are, ISO dates and date-times as epoch seconds."""
+    """Cursor values as numbers: epoch numbers as they are, ISO dates and date-times as epoch seconds; None for
+    anything else (NaN and infinities too: no value compares with them)."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, float)):
-        return float(value)
+        number = float(value)
+        return number if math.isfinite(number) else None
     if isinstance(value, str) and value:
         try:
             parsed = datetime.fromisoformat(value)  # fast path: what Pinterest sends
@@ -58,8 +68,44 @@ def comparable(value: Any) -> Optional[float]:
                 parsed = ab_datetime_parse(value)
             except ValueError:
                 return None
-        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
+        try:
+            return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
+        except (OverflowError, ValueError):
+            return None
     return None
+
+
+class CursorKind(enum.Enum):
+    """What a stream's saved cursor values are, as its records carry them (a saved value is one of them)."""
+
+    #: Unix seconds (`updated_time` of ad entities)
+    EPOCH_SECONDS = "a number of seconds since 1970-01-01 (Unix time)"
+    #: an ISO-8601 date-time string (`updated_at` of catalogs)
+    DATE_TIME = "an ISO-8601 date-time string"
+    #: the `date` of a date-windowed stream (analytics, reports): a day, which the windows start from
+    DAY = "a day (YYYY-MM-DD)"
+
+    @classmethod
+    def typed_as(cls, field_schema: Mapping[str, Any]) -> CursorKind:
+        """The kind of an entity stream's cursor, as its field's JSON schema types it."""
+        types = field_schema.get("type")
+        types = types if isinstance(types, list) else [types]
+        return cls.EPOCH_SECONDS if "integer" in types or "number" in types else cls.DATE_TIME
+
+    def holds(self, value: Any) -> bool:
+        """Whether `value` is a value of this kind (a comparable one: see `comparable`)."""
+        if self is CursorKind.EPOCH_SECONDS:
+            return isinstance(value, (int, float)) and comparable(value) is not None
+        if not isinstance(value, str) or comparable(value) is None:
+            return False
+        if self is CursorKind.DAY:
+            if _DAY.fullmatch(value) is None:
+                return False
+            try:
+                date.fromisoformat(value[:10])
+            except ValueError:
+                return False
+        return True
 
 
 class StateError(PinterestError):
@@ -68,16 +114,18 @@ class StateError(PinterestError):
     def __init__(self, stream: str, problem: str) -> None:
         message = (
             f"The saved state of stream '{stream}' cannot be used: {problem}. "
-            "Reset the stream (or clear its state) to start it from scratch."
+            "Fix that value in the state, or reset the stream (clear its state) to read it from scratch."
         )
         super().__init__(message, FailureType.config_error)
 
 
 class PartitionedCursor:
-    def __init__(self, stream: str, field: str, partition_keys: tuple[str, ...]) -> None:
+    def __init__(self, stream: str, field: str, partition_keys: tuple[str, ...], kind: CursorKind) -> None:
         self.stream = stream
         self.field = field
         self.partition_keys = partition_keys
+        #: what a saved value must be: every one is checked when the state is loaded, before anything is read
+        self.kind = kind
         self._saved: dict[PartitionKey, Any] = {}
         #: a state migrated from the older global shape: the cursor of every partition not saved since
         self._default: Any = None
@@ -152,12 +200,15 @@ class PartitionedCursor:
                 self._saved[self.key(partition)] = self._checked(cursor[self.field])
 
     def _checked(self, value: Any) -> Any:
-        number = comparable(value)
+        described = f"cursor value {json.dumps(value, default=str)} of '{self.field}'"
+        number = comparable(value) if self.kind.holds(value) else None
         if number is None:
-            raise StateError(self.stream, f"cursor value {value!r} of '{self.field}' is not a timestamp")
+            raise StateError(self.stream, f"{described} is not {self.kind.value}")
+        if number < EARLIEST_CURSOR.timestamp():
+            raise StateError(self.stream, f"{described} is before {EARLIEST_CURSOR.date()}")
         if number > unix_now() + FUTURE_TOLERANCE_SECONDS:
             # a cursor after today would hold the stream still (nothing is newer) and be saved back as it is
-            raise StateError(self.stream, f"cursor value {value!r} of '{self.field}' is in the future")
+            raise StateError(self.stream, f"{described} is in the future")
         return value
 
     def to_state(self) -> dict[str, Any]:
