@@ -60,7 +60,9 @@ DATE_FORMS = "a date (YYYY-MM-DD) or a date-time (YYYY-MM-DDTHH:MM:SS, optionall
 #: the form the Airbyte UI shows above a date field and in its format error: its date picker writes a date, and
 #: Airbyte's server checks the field's `format: date` (a date-time is for configs that reach the connector directly)
 DATE_PATTERN_DESCRIPTOR = "YYYY-MM-DD"
-_ID_PATTERN = r"^\d{1,18}$"
+#: an id: ASCII digits only, the whole string (`re.fullmatch`; `\d` would take other scripts' digits, and `$` a final
+#: line break)
+_ID_PATTERN = r"^[0-9]{1,18}$"
 # Custom report names become stream names `custom_<name>`: keep them to what every destination accepts.
 _REPORT_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
 
@@ -153,6 +155,21 @@ class DayRange(BaseModel):
     def moment(self, name: str) -> Optional[datetime]:
         """The moment given for `start_date` or `end_date` (None when a day was given, or nothing)."""
         return self._moments.get(name)
+
+    # Field rules, not a model rule: pydantic runs a model rule only when every field is valid, and every invalid
+    # value is reported at once (`end_date` is declared after `start_date`, so the start is known here if valid).
+    @field_validator("start_date", "end_date", check_fields=False)
+    @classmethod
+    def _within_range(cls, value: Optional[date], info: ValidationInfo) -> Optional[date]:
+        if value is None:
+            return value
+        today = utc_today()
+        if value > today:
+            raise ValueError(f"`{info.field_name}` {value} is in the future (today is {today} UTC)")
+        start = info.data.get("start_date") if info.field_name == "end_date" else None
+        if isinstance(start, date) and value < start:
+            raise ValueError(f"`end_date` {value} is before `start_date` {start}")
+        return value
 
 
 def _iso_date(value: Any) -> Any:
@@ -331,10 +348,20 @@ def _id_filter(title: str, entities: str, order: int, note: str = "") -> Any:
     )
 
 
+#: values an error lists before "and N more"
+LISTED_VALUES = 10
+
+
+def listed(values: list[str], limit: int = LISTED_VALUES) -> str:
+    """Values for an error message: the first `limit`, then how many more."""
+    return ", ".join(values[:limit]) + (f" and {len(values) - limit} more" if len(values) > limit else "")
+
+
 def _valid_id_list(value: list[str], what: str) -> list[str]:
-    for item in value:
-        if not isinstance(item, str) or not re.match(_ID_PATTERN, item):
-            raise ValueError(f"'{item}' is not an {what} (1 to 18 digits)")
+    invalid = [item for item in value if not isinstance(item, str) or not re.fullmatch(_ID_PATTERN, item)]
+    if invalid:
+        kind = f"is not an {what}" if len(invalid) == 1 else f"are not {what}s"
+        raise ValueError(f"{listed([repr(item) for item in invalid])} {kind} (1 to 18 digits 0-9)")
     if len(set(value)) != len(value):
         raise ValueError("contains duplicate ids")
     return value
@@ -441,24 +468,26 @@ class CustomReport(AttributionSettings, DayRange):
 
     @model_validator(mode="after")
     def _consistent(self) -> CustomReport:
+        """The rules between this report's fields, every broken one said (its dates are checked as fields)."""
+        problems: list[str] = []
         if self.template_id:
             own = [name for name in TEMPLATE_SETTINGS if name in self.model_fields_set and getattr(self, name)]
             if own:
-                raise ValueError(f"with template_id, {own} are the template's: leave them out")
-            _check_date_range(self.start_date, self.end_date)
-            return self
-        if not self.columns:
-            raise ValueError("`columns` needs at least one column (or give a template_id)")
-        if self.level.startswith("PRODUCT_ITEM"):
-            refused = [name for name in ("ad_statuses", "ad_ids") if getattr(self, name)]
-            if refused:
-                raise ValueError(f"level {self.level} does not take {refused} (the API refuses them there)")
-        targeting_level = self.level.endswith("_TARGETING")
-        if self.targeting_types and not targeting_level:
-            raise ValueError(f"targeting_types need a *_TARGETING level, not {self.level}")
-        if targeting_level and not self.targeting_types:
-            raise ValueError(f"level {self.level} needs at least one targeting type")
-        _check_date_range(self.start_date, self.end_date)
+                problems.append(f"with template_id, {own} are the template's: leave them out")
+        else:
+            if not self.columns:
+                problems.append("`columns` needs at least one column (or give a template_id)")
+            if self.level.startswith("PRODUCT_ITEM"):
+                refused = [name for name in ("ad_statuses", "ad_ids") if getattr(self, name)]
+                if refused:
+                    problems.append(f"level {self.level} does not take {refused} (the API refuses them there)")
+            targeting_level = self.level.endswith("_TARGETING")
+            if self.targeting_types and not targeting_level:
+                problems.append(f"targeting_types need a *_TARGETING level, not {self.level}")
+            if targeting_level and not self.targeting_types:
+                problems.append(f"level {self.level} needs at least one targeting type")
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     @property
@@ -484,15 +513,6 @@ def _all_of(values: list[Any], allowed: list[Any]) -> list[Any]:
     if len(set(values)) != len(values):
         raise ValueError("contains duplicates")
     return values
-
-
-def _check_date_range(start: Optional[date], end: Optional[date]) -> None:
-    today = utc_today()
-    for name, value in (("start_date", start), ("end_date", end)):
-        if value is not None and value > today:
-            raise ValueError(f"`{name}` {value} is in the future (today is {today} UTC)")
-    if start and end and end < start:
-        raise ValueError(f"`end_date` {end} is before `start_date` {start}")
 
 
 # The connection's configuration: the Airbyte spec (the docstring is the spec's description) and, once
@@ -656,9 +676,10 @@ class PinterestConfig(AttributionSettings, DayRange):
     @field_validator("ad_account_ids")
     @classmethod
     def _valid_ids(cls, value: list[str]) -> list[str]:
-        for account_id in value:
-            if not isinstance(account_id, str) or not re.match(_ID_PATTERN, account_id):
-                raise ValueError(f"'{account_id}' is not an ad account id (1 to 18 digits)")
+        invalid = [item for item in value if not isinstance(item, str) or not re.fullmatch(_ID_PATTERN, item)]
+        if invalid:
+            kind = "is not an ad account id" if len(invalid) == 1 else "are not ad account ids"
+            raise ValueError(f"{listed([repr(item) for item in invalid])} {kind} (1 to 18 digits 0-9)")
         if len(set(value)) != len(value):
             raise ValueError("contains duplicate ids")
         return value
@@ -687,10 +708,11 @@ class PinterestConfig(AttributionSettings, DayRange):
             raise ValueError(f"duplicate report names {duplicates}")
         return value
 
-    @model_validator(mode="after")
-    def _dates(self) -> PinterestConfig:
-        _check_date_range(self.start_date, self.end_date)
-        return self
+    @field_validator("end_date", mode="before")
+    @classmethod
+    def _null_is_today(cls, value: Any) -> Any:
+        """`end_date: null` is not set, as `start_date: null` is: today."""
+        return utc_today() if value is None else value
 
     @property
     def api_base_url(self) -> str:
@@ -715,6 +737,10 @@ def _describe_error(error: Mapping[str, Any]) -> str:
     if field in SECRET_FIELDS:
         return f"`{location}`: {message}"
     value = error.get("input")
+    if message.startswith(f"`{field}` "):
+        # A date rule names its field itself: say which object it is in (a custom report's), if any.
+        parent = ".".join(parts[:-1])
+        return f"`{parent}`: {message}" if parent else message
     if message.startswith("`"):
         # A model-level rule names its fields itself; say which list item it is about.
         return f"`{location}`: {message}" if location else message

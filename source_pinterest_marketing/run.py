@@ -14,7 +14,6 @@ from airbyte_cdk.logger import PRINT_BUFFER
 from airbyte_cdk.models import ConnectorSpecification
 from typing_extensions import override
 
-from source_pinterest_marketing.config import load_config
 from source_pinterest_marketing.probe import cli as probe_cli
 from source_pinterest_marketing.source import SourcePinterestMarketing
 
@@ -28,12 +27,13 @@ MALLOC_ARENAS = 2
 class PinterestEntrypoint(AirbyteEntrypoint):
     """airbyte-cdk's entrypoint, with one config validation for `check`, `discover` and `read` alike: the
     connector's own (`load_config`: every invalid value at once, named by its path, never a secret, no value
-    coerced), instead of the JSON-schema pre-check `check` runs otherwise."""
+    coerced), run once by the source itself, instead of the JSON-schema pre-check `check` runs otherwise."""
 
     @staticmethod
     @override
     def validate_connection(source_spec: ConnectorSpecification, config: Mapping[str, Any]) -> None:
-        load_config(config)
+        """Nothing before the command: `check_connection`, `streams` and `read` validate the config (once, so a
+        warning about it is said once)."""
 
 
 def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:

@@ -4,6 +4,8 @@ bounded in time: nothing hangs."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import re
 import time
@@ -29,6 +31,7 @@ from harness import check_status, error_messages, run_check, run_read, state_mes
 
 from pinterest_simulator import Simulator
 from source_pinterest_marketing import SourcePinterestMarketing
+from source_pinterest_marketing.probe import cli as probe_cli
 from source_pinterest_marketing.run import PinterestEntrypoint
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "pinterest-marketing.md"
@@ -116,9 +119,45 @@ def invalid_values(sim: Simulator, tmp_path: Path) -> Seen:
     return message, kind
 
 
+def invalid_values_and_dates(sim: Simulator, tmp_path: Path) -> Seen:
+    """A field rule between two fields is reported with the other invalid values, not only once they are valid."""
+    config = sim.connector_config(view_window_days=3, start_date="2025-02-01", end_date="2025-01-01")
+    message, kind = _check_failed(config)
+    assert "`view_window_days`: must be one of" in message
+    return message, kind
+
+
+def invalid_ad_account_ids(sim: Simulator, tmp_path: Path) -> Seen:
+    """A trailing line break and non-ASCII digits (Arabic-Indic) are not ids; every invalid one is named."""
+    message, kind = _check_failed(sim.connector_config(ad_account_ids=["549755885175\n", "٥٤٩٧٥٥٨٨٥١٧٥", "1"]))
+    assert "'549755885175\\n', '٥٤٩٧٥٥٨٨٥١٧٥' are not" in message
+    return message, kind
+
+
+def null_dates(sim: Simulator, tmp_path: Path) -> Seen:
+    """`null` is "not set" for both dates, as users expect (it was refused for `end_date` only)."""
+    output = run_check(sim.connector_config(start_date=None, end_date=None))
+    return check_status(output)[0], "check succeeds"
+
+
+def config_not_utf8(sim: Simulator, tmp_path: Path) -> Seen:
+    paths = _files(tmp_path, sim.connector_config())
+    Path(paths["config"]).write_bytes(json.dumps(sim.connector_config(start_date="2025-01-0X")).encode().replace(b"X", b"\xff"))
+    message, kind = _entrypoint_error(["check", "--config", paths["config"]])
+    assert paths["config"] in message
+    return message, kind
+
+
+def config_null(sim: Simulator, tmp_path: Path) -> Seen:
+    paths = _files(tmp_path, {}, config="null")
+    return _entrypoint_error(["check", "--config", paths["config"]])
+
+
 def unknown_key(sim: Simulator, tmp_path: Path) -> Seen:
     output = run_check(sim.connector_config(start_dat="2025-01-01"))
     assert check_status(output)[0] == "SUCCEEDED"
+    warnings = [line for line in _logs(output).split(" | ") if "start_dat" in line]
+    assert len(warnings) == 1, warnings  # said once, not once per validation
     return _logs(output), "warning"
 
 
@@ -234,6 +273,30 @@ def global_state(sim: Simulator, tmp_path: Path) -> Seen:
     return _failed(output)
 
 
+def _probe_exit(args: list[str]) -> Seen:
+    """What the probe (docs/probe.md) says on stderr, and its exit code."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = probe_cli.main(args)
+    assert "Traceback" not in err.getvalue() and "confirmed" not in out.getvalue()
+    return err.getvalue(), f"probe exit {code}"
+
+
+def probe_config_not_utf8(sim: Simulator, tmp_path: Path) -> Seen:
+    paths = _files(tmp_path, sim.connector_config())
+    Path(paths["config"]).write_bytes(b'{"start_date": "\xff"}')
+    seen = _probe_exit(["--config", paths["config"]])
+    assert len(sim.requests) == 0
+    return seen
+
+
+def probe_output_directory(sim: Simulator, tmp_path: Path) -> Seen:
+    paths = _files(tmp_path, sim.connector_config(access_token_mode=True))
+    seen = _probe_exit(["--config", paths["config"], "--output", str(tmp_path)])
+    assert len(sim.requests) == 0, "refused before anything is sent"
+    return seen
+
+
 CASES: dict[str, Callable[[Simulator, Path], Seen]] = {
     "empty-catalog": empty_catalog,
     "stream-listed-twice": stream_listed_twice,
@@ -243,6 +306,11 @@ CASES: dict[str, Callable[[Simulator, Path], Seen]] = {
     "state-not-a-list": state_not_a_list,
     "invalid-values": invalid_values,
     "unknown-key": unknown_key,
+    "invalid-values-and-dates": invalid_values_and_dates,
+    "invalid-ad-account-ids": invalid_ad_account_ids,
+    "null-dates": null_dates,
+    "config-not-utf8": config_not_utf8,
+    "config-null": config_null,
     "token-endpoint-unreachable": token_endpoint_unreachable,
     "token-endpoint-not-a-token": token_endpoint_not_a_token,
     "not-the-pinterest-api": not_the_pinterest_api,
@@ -256,6 +324,8 @@ CASES: dict[str, Callable[[Simulator, Path], Seen]] = {
     "cursor-before-1970": cursor_before_1970,
     "cursor-not-a-number": cursor_not_a_number,
     "global-state": global_state,
+    "probe-config-not-utf8": probe_config_not_utf8,
+    "probe-output-directory": probe_output_directory,
 }
 
 
@@ -268,9 +338,10 @@ def documented() -> dict[str, tuple[str, str]]:
         cells = [cell.strip() for cell in line.strip().strip("|").split(" | ")]
         case = re.fullmatch(r"`([a-z0-9-]+)`", cells[0]) if len(cells) == 4 else None
         if case:
-            seen = re.search(r"`([^`]+)`", cells[2])
+            # the first code span: ``text with `backticks` `` or `text`
+            seen = re.search(r"``\s?(.+?)\s?``|`([^`]+)`", cells[2])
             assert seen, f"row {case.group(1)}: the What-you-see cell needs the text in backticks"
-            rows[case.group(1)] = (seen.group(1), cells[3])
+            rows[case.group(1)] = (seen.group(1) or seen.group(2), cells[3])
     return rows
 
 

@@ -19,6 +19,7 @@ from source_pinterest_marketing.config import (
     SANDBOX_API_BASE,
     connector_spec_schema,
     load_config,
+    utc_today,
 )
 
 SECRET = "very-secret-value-123"
@@ -170,6 +171,38 @@ def test_custom_report_rule_names_the_report_and_values_are_quoted_once() -> Non
     bad_level = {"name": "r", "level": "NOPE", "columns": ["SPEND_IN_DOLLAR"]}
     message = _error(_config(custom_reports=[bad_level]))
     assert message.count("'NOPE'") == 1
+
+
+def test_every_invalid_value_is_reported_with_the_date_rules() -> None:
+    """A rule between the two dates is a field rule: it is reported along with the other invalid values."""
+    message = _error(_config(view_window_days=3, num_workers=0, start_date="2025-02-01", end_date="2025-01-01"))
+    for expected in ("`view_window_days`", "`num_workers`", "`end_date` 2025-01-01 is before `start_date` 2025-02-01"):
+        assert expected in message
+    message = _error(_config(view_window_days=3, start_date=TOMORROW))
+    assert "`view_window_days`" in message and f"`start_date` {TOMORROW} is in the future" in message
+
+
+def test_every_broken_rule_of_a_custom_report_is_reported() -> None:
+    report = {"name": "r", "level": "CAMPAIGN_TARGETING", "columns": []}
+    message = _error(_config(custom_reports=[report]))
+    assert "`columns` needs at least one column" in message and "needs at least one targeting type" in message
+
+
+def test_null_means_not_set_for_both_dates() -> None:
+    config = load_config(_config(start_date=None, end_date=None))
+    assert config.start_date is None and config.end_date == utc_today()
+    report = {"name": "r", "level": "CAMPAIGN", "columns": ["SPEND_IN_DOLLAR"], "start_date": None, "end_date": None}
+    assert load_config(_config(custom_reports=[report])).custom_reports[0].end_date is None
+
+
+@pytest.mark.parametrize("value", ["549755885175\n", " 549755885175", "٥٤٩٧٥٥٨٨٥١٧٥", "\uff15\uff14\uff19", "549755885175\u200b"])
+def test_ids_are_ascii_digits_only_the_whole_string(value: str) -> None:
+    assert f"`ad_account_ids`: {value!r} is not an ad account id" in _error(_config(ad_account_ids=[value]))
+    assert "`business_ad_account_id`" in _error(_config(business_ad_account_id=value))
+    report = {"name": "r", "level": "CAMPAIGN", "columns": ["SPEND_IN_DOLLAR"], "campaign_ids": [value]}
+    assert "`custom_reports.0.campaign_ids`" in _error(_config(custom_reports=[report]))
+    template = {"name": "r", "level": "CAMPAIGN", "template_id": value}
+    assert "`custom_reports.0.template_id`" in _error(_config(custom_reports=[template]))
 
 
 @pytest.mark.parametrize(

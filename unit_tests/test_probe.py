@@ -332,7 +332,7 @@ def test_a_failed_report_job_is_unchecked_after_one_attempt(sim: Simulator, tmp_
     run = probe(tmp_path, sim.connector_config(access_token_mode=True), *only("report_columns"))
     assert run.code == 2, run.out + run.err
     finding = run.finding("report_columns")
-    assert finding["status"] == "unchecked" and "the job ended FAILED" in finding["verdict"], finding
+    assert finding["status"] == "unchecked" and "the job ended FAILED after one attempt." in finding["verdict"], finding
     assert sim.requests.count("analytics/create_report") == 1, "one attempt: the probe's budget is exact"
     assert run.result["requests_sent"] == len(sim.requests), "no file was downloaded"
 
@@ -482,6 +482,67 @@ def test_an_invalid_config_is_one_line(tmp_path: Path) -> None:
     run = probe(tmp_path, {"credentials": {"auth_method": "access_token"}})
     assert run.code == 2
     assert run.error_lines() == ["error: Invalid configuration: `credentials.access_token` is required"]
+
+
+def _probe_cli(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(list(args))
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_a_config_file_that_is_not_utf8_is_one_line_exit_2(sim: Simulator, tmp_path: Path) -> None:
+    config_path = tmp_path / "config.json"
+    config_path.write_bytes(json.dumps(sim.connector_config(access_token_mode=True, start_date="\u00e9"), ensure_ascii=False).encode("latin-1"))
+    code, out, err = _probe_cli("--config", str(config_path))
+    assert code == 2, out + err
+    assert err.splitlines() == [
+        f"error: The config file {config_path} is not UTF-8 text (byte 0xe9 at offset {config_path.read_bytes().index(0xE9)} "
+        "is not UTF-8): save it as UTF-8."
+    ]
+    assert len(sim.requests) == 0
+
+
+def test_an_output_that_is_a_directory_stops_before_any_request(sim: Simulator, tmp_path: Path) -> None:
+    config_path = tmp_path / "config.json"
+    config_path.write_text(json.dumps(sim.connector_config(access_token_mode=True)))
+    for output, said in (
+        (tmp_path, f"error: --output {tmp_path} is a directory: give the path of a file"),
+        (tmp_path / "missing" / "probe.json", f"error: --output {tmp_path / 'missing' / 'probe.json'} cannot be written"),
+    ):
+        code, out, err = _probe_cli("--config", str(config_path), "--output", str(output))
+        assert code == 2 and err.startswith(said), err
+        assert "confirmed" not in out and len(sim.requests) == 0
+
+
+def test_an_output_that_cannot_be_written_at_the_end_is_an_error_not_all_confirmed(
+    sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The output is checked first; should it still fail at the end (a full disk), the result says so."""
+    monkeypatch.setattr(cli, "check_writable", lambda path, what: None)
+    config_path = tmp_path / "config.json"
+    config_path.write_text(json.dumps(sim.connector_config(access_token_mode=True)))
+    code, out, err = _probe_cli("--config", str(config_path), "--output", str(tmp_path), *only("metrics_ready_state"))
+    assert code == 2, out + err
+    assert f"Result: error: could not write --output {tmp_path} (Is a directory) (exit 2)" in out
+    assert "all confirmed" not in out and "Wrote" not in out
+
+
+def test_an_unexpected_crash_is_could_not_check_not_a_contradiction(
+    sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli, "budget", broken)
+    config_path = tmp_path / "config.json"
+    config_path.write_text(json.dumps(sim.connector_config(access_token_mode=True)))
+    code, _out, err = _probe_cli("--config", str(config_path))
+    assert code == 2
+    assert err.splitlines() == [
+        "error: the probe stopped unexpectedly (RuntimeError: boom); nothing after it was checked. Please report it "
+        "with this line."
+    ]
 
 
 def test_the_client_never_sends_past_its_budget(sim: Simulator) -> None:

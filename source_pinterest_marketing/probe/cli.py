@@ -82,7 +82,7 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
         help="run only this check (repeatable; default: every check)",
     )
     args = parser.parse_args(argv)
-    if args.ad_account_id is not None and not re.fullmatch(r"\d{1,18}", args.ad_account_id):
+    if args.ad_account_id is not None and not re.fullmatch(r"[0-9]{1,18}", args.ad_account_id):
         parser.error(f"--ad-account-id must be an ad account id (1 to 18 digits), got {args.ad_account_id!r}")
     return args
 
@@ -106,7 +106,11 @@ def read_config(path: str) -> dict[str, Any]:
 
 def check_writable(path: str, what: str) -> None:
     """Raise unless `path` can be written (an existing file, or a new one in an existing directory)."""
+    if os.path.isdir(path):
+        raise ProbeError(f"{what} {path} is a directory: give the path of a file")
     target = path if os.path.exists(path) else os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(target) and not os.path.exists(path):
+        raise ProbeError(f"{what} {path} cannot be written: its directory {target} does not exist")
     if not os.access(target, os.W_OK):
         raise ProbeError(f"{what} {path} is not writable")
 
@@ -233,6 +237,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         except ProbeError as error:
             print(filter_secrets(f"error: {error}"), file=err)
             return 2
+        except Exception as error:  # noqa: BLE001 - a crash is "could not check" (2), never a contradiction (1)
+            print(
+                filter_secrets(
+                    f"error: the probe stopped unexpectedly ({type(error).__name__}: {error}); nothing after it was "
+                    "checked. Please report it with this line."
+                ),
+                file=err,
+            )
+            return 2
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -302,15 +315,29 @@ def report_end(result: ProbeResult, saved: Optional[bool], args: argparse.Namesp
         )
     if saved:
         print(f"The rotated refresh token was saved to {args.config}.", file=out)
+    # written before the result is said: a file that cannot be written makes the result an error (exit 2)
+    written = write_output(args.output, result, err) if args.output else False
     outcome = f"error: {result.error}" if result.error is not None else RESULTS[result.exit_code]
     print(
         f"Result: {outcome} (exit {result.exit_code}); {result.requests_sent} of {result.budget} budgeted requests sent.",
         file=out,
     )
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as file:
-            file.write(result.json_text())
+    if written:
         print(f"Wrote {args.output}: attach it to a bug report (it holds no secret).", file=out)
+
+
+def write_output(path: str, result: ProbeResult, err: TextIO) -> bool:
+    """Write the result as JSON to `path` (checked writable before anything was sent); on failure say so and make
+    the run's result an error."""
+    try:
+        with open(path, "w", encoding="utf-8") as file:
+            file.write(result.json_text())
+    except OSError as error:
+        if result.error is None:
+            result.error = f"could not write --output {path} ({error.strerror or error})"
+        print(filter_secrets(f"error: could not write --output {path} ({error.strerror or error})"), file=err)
+        return False
+    return True
 
 
 def save_rotated(path: str, original: Mapping[str, Any], raw: Mapping[str, Any], err: TextIO) -> Optional[bool]:

@@ -327,7 +327,8 @@ class ReportJob:
                     self.max_attempts,
                     problem,
                 )
-        raise ReportJobFailed(self.client.name, self.stream_slice, f"{problem} after {self.max_attempts} attempts")
+        attempts = "one attempt" if self.max_attempts == 1 else f"{self.max_attempts} attempts"
+        raise ReportJobFailed(self.client.name, self.stream_slice, f"{problem} after {attempts}")
 
     def _send(self, method: str, url: str, **kwargs: Any) -> Mapping[str, Any]:
         response = self.client.send(method, url, **kwargs)
