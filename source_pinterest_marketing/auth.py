@@ -40,6 +40,11 @@ REFRESH_TOKEN_WARNING_DAYS = 7
 REFRESH_TOKEN_EXPIRES_AT = "refresh_token_expires_at"
 #: when the token endpoint says nothing of the access token's lifetime
 DEFAULT_ACCESS_TOKEN_SECONDS = 3600
+#: the most one token refresh of a sync may take, every attempt and wait included (a token endpoint that accepts
+#: connections and never answers fails the sync in this time, not after every attempt's full timeout)
+SYNC_REFRESH_SECONDS = 120.0
+#: an attempt is not started with less time left than this
+MIN_ATTEMPT_SECONDS = 1.0
 
 
 class PinterestOAuthAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
@@ -52,16 +57,24 @@ class PinterestOAuthAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
     #: first wait between attempts (doubled each time, at most `retry_max_seconds`)
     retry_base_seconds: ClassVar[float] = 2.0
     retry_max_seconds: ClassVar[float] = 30.0
-    #: (connect, read) timeouts of a token request
-    request_timeout_seconds: ClassVar[tuple[float, float]] = (10.0, 60.0)
+    #: (connect, read) timeouts of a token request (each at most the time left of the refresh's `time_budget_seconds`)
+    request_timeout_seconds: ClassVar[tuple[float, float]] = (10.0, 30.0)
 
-    def __init__(self, connector_config: MutableMapping[str, Any], api_base_url: str, max_attempts: int = 5) -> None:
+    def __init__(
+        self,
+        connector_config: MutableMapping[str, Any],
+        api_base_url: str,
+        max_attempts: int = 5,
+        time_budget_seconds: float = SYNC_REFRESH_SECONDS,
+    ) -> None:
         credentials = connector_config["credentials"]
         basic = base64.b64encode(f"{credentials['client_id']}:{credentials['client_secret']}".encode()).decode()
         add_to_secrets(basic)
         self.persisted_credentials: MutableMapping[str, Any] = credentials
         #: attempts of one refresh when the token endpoint fails transiently (5xx, 429, no connection)
         self.max_attempts = max_attempts
+        #: the most one refresh may take, every attempt and wait included
+        self.time_budget_seconds = time_budget_seconds
         #: the token endpoint's definitive answer that the grant is no good: raised again without asking
         self.rejection: Optional[AirbyteTracedException] = None
         self.invalidation_lock = threading.Lock()
@@ -108,20 +121,26 @@ class PinterestOAuthAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
         return str(self.get_token_refresh_endpoint())
 
     def _token_answer(self) -> Mapping[str, Any]:
-        """POST the refresh form; retry transient failures, turn rejections into config errors."""
+        """POST the refresh form; retry transient failures within `max_attempts` and `time_budget_seconds`, turn
+        rejections into config errors."""
         wait = self.retry_base_seconds
+        started = time.monotonic()
+        deadline = started + self.time_budget_seconds
         for attempt in range(1, self.max_attempts + 1):
-            last_attempt = attempt == self.max_attempts
+            left = deadline - time.monotonic()
+            connect, read = self.request_timeout_seconds
+            timeout = (min(connect, left), min(read, left))
             try:
                 response = requests.post(
                     self.endpoint,
                     data=self.build_refresh_request_body(),
                     headers=self.build_refresh_request_headers(),
-                    timeout=self.request_timeout_seconds,
+                    timeout=timeout,
                 )
             except requests.RequestException as error:
-                if last_attempt:
-                    raise unreachable(self.endpoint, error) from None
+                if self._last(attempt, deadline, wait):
+                    tried = f"{_attempts(attempt)} in {time.monotonic() - started:.0f} s"
+                    raise unreachable(self.endpoint, error, tried, _silence(error, timeout)) from None
                 logger.warning(
                     "Pinterest's token endpoint could not be reached (%s); retrying in %.0f s", type(error).__name__, wait
                 )
@@ -131,7 +150,7 @@ class PinterestOAuthAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
                 if response.status_code != 429 and response.status_code < 500:
                     self.rejection = token_endpoint_error(response)
                     raise self.rejection
-                if last_attempt:
+                if self._last(attempt, deadline, wait):
                     raise PinterestError(
                         f"Pinterest's token endpoint at {_host(self.endpoint)} kept failing (HTTP "
                         f"{response.status_code}) while refreshing the access token; the next sync tries again.",
@@ -142,16 +161,36 @@ class PinterestOAuthAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
             wait = min(wait * 2, self.retry_max_seconds)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
+    def _last(self, attempt: int, deadline: float, wait: float) -> bool:
+        """Whether the attempt that just failed is the last: the attempts are spent, or waiting `wait` would leave
+        too little of the refresh's time for another."""
+        return attempt == self.max_attempts or deadline - time.monotonic() - wait < MIN_ATTEMPT_SECONDS
+
 
 def _host(url: str) -> str:
     return urlsplit(url).netloc or url
 
 
-def unreachable(url: str, error: Exception) -> AirbyteTracedException:
-    """Pinterest cannot be reached at all (no connection, no answer in time): transient."""
+def _attempts(count: int) -> str:
+    return "1 attempt" if count == 1 else f"{count} attempts"
+
+
+def _silence(error: Exception, timeout: tuple[float, float]) -> Optional[float]:
+    """The seconds a timed-out request waited for its connection or its answer (None: it did not time out)."""
+    if isinstance(error, requests.ConnectTimeout):
+        return timeout[0]
+    return timeout[1] if isinstance(error, requests.Timeout) else None
+
+
+def unreachable(
+    url: str, error: Exception, tried: str, no_answer_within: Optional[float] = None
+) -> AirbyteTracedException:
+    """Pinterest cannot be reached at all (no connection, no answer in time), `tried` ("2 attempts in 21 s"):
+    transient."""
+    silence = f": no answer within {no_answer_within:g} s" if no_answer_within is not None else ""
     message = (
-        f"Cannot reach Pinterest at {_host(url)} ({type(error).__name__}); check the network (and `api_base_url` or "
-        "`environment` if set). The next sync tries again."
+        f"Cannot reach Pinterest at {_host(url)} ({type(error).__name__}{silence}) after {tried}; check the network "
+        "(and `api_base_url` or `environment` if set). The next sync tries again."
     )
     return PinterestError(message, FailureType.transient_error, internal_message=filter_secrets(str(error)))
 
@@ -209,14 +248,22 @@ def warn_if_refresh_token_expires_soon(expires_at: int, now: float | None = None
 Authenticator = Union[PinterestOAuthAuthenticator, TokenAuthenticator]
 
 
-def build_authenticator(config: PinterestConfig, raw_config: Mapping[str, Any], token_attempts: int = 5) -> Authenticator:
+def build_authenticator(
+    config: PinterestConfig,
+    raw_config: Mapping[str, Any],
+    token_attempts: int = 5,
+    token_seconds: float = SYNC_REFRESH_SECONDS,
+) -> Authenticator:
     """The authenticator for the configured credentials; one instance is shared by every stream.
 
     `raw_config` is the user's config as given to the connector: rotated tokens are written into it
     (and emitted from it), so it must be the user's own mapping, not the validated copy. `token_attempts`:
-    tries of one token refresh when the endpoint fails transiently (`check` tries less than a sync)."""
+    tries of one token refresh when the endpoint fails transiently, `token_seconds` the most it may take (`check`
+    tries less, and for less long, than a sync)."""
     if isinstance(config.credentials, AccessTokenCredentials):
         add_to_secrets(config.credentials.access_token)
         return TokenAuthenticator(token=config.credentials.access_token)
     persisted = raw_config if isinstance(raw_config, MutableMapping) else dict(raw_config)
-    return PinterestOAuthAuthenticator(persisted, config.api_base_url, max_attempts=token_attempts)
+    return PinterestOAuthAuthenticator(
+        persisted, config.api_base_url, max_attempts=token_attempts, time_budget_seconds=token_seconds
+    )

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, Optional, TypeVar
 
-from source_pinterest_marketing.auth import Authenticator, build_authenticator
+from source_pinterest_marketing.auth import SYNC_REFRESH_SECONDS, Authenticator, build_authenticator
 from source_pinterest_marketing.config import PinterestConfig
 from source_pinterest_marketing.rate_limits import build_api_budget
 from source_pinterest_marketing.transport import Sender
@@ -111,13 +111,14 @@ class SyncContext:
         raw_config: Mapping[str, Any],
         max_retries: int = SYNC_MAX_RETRIES,
         token_attempts: int = SYNC_TOKEN_ATTEMPTS,
+        token_seconds: float = SYNC_REFRESH_SECONDS,
     ) -> SyncContext:
         """The context of one sync (or check): `raw_config` is the user's own config, where rotated OAuth
-        tokens are written (see auth.py); `max_retries` and `token_attempts` bound how long a failing request
-        or token refresh is retried."""
+        tokens are written (see auth.py); `max_retries`, `token_attempts` and `token_seconds` bound how long a
+        failing request or token refresh is retried."""
         sender = Sender(
             base_url=config.api_base_url,
-            authenticator=build_authenticator(config, raw_config, token_attempts),
+            authenticator=build_authenticator(config, raw_config, token_attempts, token_seconds),
             api_budget=build_api_budget(),
             max_retries=max_retries,
             max_rate_limit_wait_seconds=config.rate_limit_max_wait_seconds,

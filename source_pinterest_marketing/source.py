@@ -42,6 +42,8 @@ from source_pinterest_marketing.streams.reports import check_templates, custom_r
 #: a check answers in seconds: few retries of a request or a token refresh, not a sync's patience
 CHECK_MAX_RETRIES = 2
 CHECK_TOKEN_ATTEMPTS = 2
+#: the most the check's token refresh may take (every attempt and wait): the check answers within 30 s
+CHECK_TOKEN_SECONDS = 20.0
 
 ADVANCED_AUTH = AdvancedAuth(
     auth_flow_type=AuthFlowType.oauth2_0,
@@ -129,7 +131,11 @@ class SourcePinterestMarketing(AbstractSource):
         account, and the report templates custom reports read, when configured."""
         try:
             context = SyncContext.create(
-                load_config(config), config, max_retries=CHECK_MAX_RETRIES, token_attempts=CHECK_TOKEN_ATTEMPTS
+                load_config(config),
+                config,
+                max_retries=CHECK_MAX_RETRIES,
+                token_attempts=CHECK_TOKEN_ATTEMPTS,
+                token_seconds=CHECK_TOKEN_SECONDS,
             )
             # custom reports the API would refuse fail here, not in the sync
             list(custom_report_declarations(context.config))

@@ -5,9 +5,12 @@ from __future__ import annotations
 import io
 import json
 import logging
+import socket
 import tempfile
+import threading
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Optional
 
@@ -165,3 +168,42 @@ def keyed(output: EntrypointOutput) -> dict[str, dict[str, dict[str, Any]]]:
 
 def _pk(stream: str) -> list[str]:
     return list(PRIMARY_KEYS[stream])
+
+
+class SilentServer:
+    """A TCP server that accepts every connection and never answers (a token endpoint behind a black hole)."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.05)
+        self.host = f"127.0.0.1:{self.listener.getsockname()[1]}"
+        #: the connections accepted (one per request sent), held open without a byte of answer
+        self.connections: list[socket.socket] = []
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._accept, name="silent-server", daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}/v5"
+
+    def _accept(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                connection, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            self.connections.append(connection)
+
+
+@contextmanager
+def silent_server() -> Iterator[SilentServer]:
+    server = SilentServer()
+    server.thread.start()
+    try:
+        yield server
+    finally:
+        server.stopped.set()
+        server.thread.join()
+        for connection in server.connections:
+            connection.close()
+        server.listener.close()

@@ -9,14 +9,27 @@ from urllib.parse import parse_qs
 
 import pytest
 import requests_mock
-from harness import control_messages, error_messages, keyed, records_by_stream, run_read
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+from harness import (
+    check_status,
+    control_messages,
+    error_messages,
+    keyed,
+    records_by_stream,
+    run_check,
+    run_read,
+    silent_server,
+)
 
 from pinterest_simulator import Simulator
+from source_pinterest_marketing import source as source_module
 from source_pinterest_marketing.auth import (
     REFRESH_TOKEN_WARNING_DAYS,
+    SYNC_REFRESH_SECONDS,
     PinterestOAuthAuthenticator,
     warn_if_refresh_token_expires_soon,
 )
+from source_pinterest_marketing.context import SYNC_TOKEN_ATTEMPTS
 from source_pinterest_marketing.errors import MAX_REFRESHES_PER_REQUEST
 
 STREAMS = ("campaigns", "ads")
@@ -161,3 +174,52 @@ def test_unreachable_token_endpoint_is_a_transient_error(sim: Simulator) -> None
     assert error.failure_type.value == "transient_error"
     assert "Cannot reach Pinterest at 127.0.0.1:1 (ConnectionError)" in error.message
     assert not output.records
+
+
+def _oauth_config(base_url: str) -> dict:
+    credentials = {"auth_method": "oauth2.0", "client_id": "cid", "client_secret": "csecret", "refresh_token": "rt-1"}
+    return {"credentials": credentials, "api_base_url": base_url}
+
+
+def test_check_fails_within_its_token_time_naming_the_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A token endpoint that accepts connections and never answers: `check` says FAILED within its token time
+    (CHECK_TOKEN_SECONDS, under the 30 s the docs promise), naming the host; here 1.5 s, so the test is fast."""
+    assert source_module.CHECK_TOKEN_SECONDS + 5 <= 30
+    monkeypatch.setattr(source_module, "CHECK_TOKEN_SECONDS", 1.5)
+    with silent_server() as server:
+        started = time.monotonic()
+        status, message = check_status(run_check(_oauth_config(server.base_url)))
+        elapsed = time.monotonic() - started
+        attempts = len(server.connections)
+    assert status == "FAILED"
+    assert f"Cannot reach Pinterest at {server.host} (ReadTimeout: no answer within 1.5 s) after 1 attempt in " in message
+    assert attempts == 1 and elapsed < 4
+
+
+def test_a_sync_whose_token_endpoint_never_answers_fails_after_its_attempts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(PinterestOAuthAuthenticator, "request_timeout_seconds", (0.3, 0.3))
+    monkeypatch.setattr(PinterestOAuthAuthenticator, "retry_base_seconds", 0.01)
+    with silent_server() as server:
+        started = time.monotonic()
+        output = run_read(_oauth_config(server.base_url), ("campaigns",), expect_failure=True)
+        elapsed = time.monotonic() - started
+        attempts = len(server.connections)
+    error = output.errors[-1].trace.error
+    assert error.failure_type.value == "transient_error"
+    assert f"Cannot reach Pinterest at {server.host} (ReadTimeout: no answer within 0.3 s) after 5 attempts" in error.message
+    assert attempts == SYNC_TOKEN_ATTEMPTS and elapsed < 5
+
+
+def test_one_refresh_takes_at_most_its_time_budget() -> None:
+    """Whatever the attempts and timeouts, a refresh ends within its time (a sync's: SYNC_REFRESH_SECONDS)."""
+    assert SYNC_REFRESH_SECONDS <= 150
+    with silent_server() as server:
+        authenticator = PinterestOAuthAuthenticator(
+            _oauth_config(server.base_url), server.base_url, max_attempts=5, time_budget_seconds=1.2
+        )
+        started = time.monotonic()
+        with pytest.raises(AirbyteTracedException) as raised:
+            authenticator.get_access_token()
+        elapsed = time.monotonic() - started
+    assert "no answer within 1.2 s) after 1 attempt" in (raised.value.message or "")
+    assert 1.1 < elapsed < 3

@@ -9,6 +9,7 @@ import io
 import json
 import re
 import time
+from unittest import mock
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,10 +28,11 @@ from airbyte_cdk.models import (
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
 from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
-from harness import check_status, error_messages, run_check, run_read, state_messages
+from harness import check_status, error_messages, run_check, run_read, silent_server, state_messages
 
 from pinterest_simulator import Simulator
 from source_pinterest_marketing import SourcePinterestMarketing
+from source_pinterest_marketing import source as source_module
 from source_pinterest_marketing.probe import cli as probe_cli
 from source_pinterest_marketing.run import PinterestEntrypoint
 
@@ -166,6 +168,17 @@ def token_endpoint_unreachable(sim: Simulator, tmp_path: Path) -> Seen:
     seen = _check_failed({**sim.connector_config(), "api_base_url": "http://127.0.0.1:1/v5"})
     assert time.monotonic() - started < 30
     return seen
+
+
+def token_endpoint_silent(sim: Simulator, tmp_path: Path) -> Seen:
+    """A token endpoint that accepts connections and never answers: FAILED within the check's token time (20 s;
+    1 s here, so the case is fast), naming the host."""
+    with silent_server() as server, mock.patch.object(source_module, "CHECK_TOKEN_SECONDS", 1.0):
+        started = time.monotonic()
+        message, kind = _check_failed({**sim.connector_config(), "api_base_url": server.base_url})
+        assert time.monotonic() - started < 3 and len(server.connections) == 1
+        assert f"Cannot reach Pinterest at {server.host}" in message
+    return message, kind
 
 
 def token_endpoint_not_a_token(sim: Simulator, tmp_path: Path) -> Seen:
@@ -312,6 +325,7 @@ CASES: dict[str, Callable[[Simulator, Path], Seen]] = {
     "config-not-utf8": config_not_utf8,
     "config-null": config_null,
     "token-endpoint-unreachable": token_endpoint_unreachable,
+    "token-endpoint-silent": token_endpoint_silent,
     "token-endpoint-not-a-token": token_endpoint_not_a_token,
     "not-the-pinterest-api": not_the_pinterest_api,
     "revoked-grant": revoked_grant,
