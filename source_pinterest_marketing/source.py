@@ -34,7 +34,7 @@ from source_pinterest_marketing.errors import config_error, quiet_misleading_ret
 from source_pinterest_marketing.inputs import read_catalog_file, read_config_file, read_state_file, stream_states
 from source_pinterest_marketing.outcome import SyncOutcome
 from source_pinterest_marketing.streams import build_streams
-from source_pinterest_marketing.streams.ads import AD_ACCOUNTS
+from source_pinterest_marketing.streams.ads import AD_ACCOUNTS, check_ad_account_ids, reads_ad_accounts
 from source_pinterest_marketing.streams.base import PinterestStream
 from source_pinterest_marketing.streams.organic import USER_ACCOUNT
 from source_pinterest_marketing.streams.reports import check_templates, custom_report_declarations
@@ -126,8 +126,8 @@ class SourcePinterestMarketing(AbstractSource):
     @override
     def check_connection(self, logger: logging.Logger, config: Mapping[str, Any]) -> tuple[bool, Optional[Any]]:
         """Refresh the token, then make the least-privileged calls that prove the data is readable:
-        the user account (`user_accounts:read`) and each configured ad account (`ads:read`), or the
-        first page of the accessible ad accounts; then the user account as the owner of the business access ad
+        the user account (`user_accounts:read`) and every configured ad account (`ads:read`: one listing of the
+        readable ones, every unknown id named in one error), or the first page of the accessible ad accounts; then the user account as the owner of the business access ad
         account, and the report templates custom reports read, when configured."""
         try:
             context = SyncContext.create(
@@ -139,9 +139,14 @@ class SourcePinterestMarketing(AbstractSource):
             )
             # custom reports the API would refuse fail here, not in the sync
             list(custom_report_declarations(context.config))
-            # the token's own user first (without business access), then the ad accounts
-            for declaration in (replace(USER_ACCOUNT, params={}), AD_ACCOUNTS):
-                self._check_readable(logger, PinterestStream(declaration, context))
+            # the token's own user first (without business access), then the ad accounts: every configured one
+            # (one listing), or the first page of those the token reads
+            self._check_readable(logger, PinterestStream(replace(USER_ACCOUNT, params={}), context))
+            if context.config.ad_account_ids:
+                check_ad_account_ids(context)
+                logger.info("Check: the %d configured ad accounts are readable", len(context.config.ad_account_ids))
+            else:
+                self._check_readable(logger, PinterestStream(AD_ACCOUNTS, context))
             if context.config.business_ad_account_id:
                 try:
                     self._check_readable(logger, PinterestStream(USER_ACCOUNT, context))
@@ -198,6 +203,9 @@ class SourcePinterestMarketing(AbstractSource):
         prepared = concurrent_read.prepare_all(streams, catalog, stream_states(state))
         # Refresh the OAuth token once here, on the main thread, before the workers start.
         context.authenticator.get_auth_header()
+        if any(reads_ad_accounts(stream.declaration) for stream in streams.values() if stream.name in selected):
+            # every unknown id named in one error, before any stream reads one
+            check_ad_account_ids(context)
         self.current_read = concurrent_read
         started = time.monotonic()
         try:

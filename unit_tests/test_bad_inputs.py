@@ -9,10 +9,10 @@ import io
 import json
 import re
 import time
-from unittest import mock
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 import requests_mock
@@ -133,6 +133,23 @@ def invalid_ad_account_ids(sim: Simulator, tmp_path: Path) -> Seen:
     """A trailing line break and non-ASCII digits (Arabic-Indic) are not ids; every invalid one is named."""
     message, kind = _check_failed(sim.connector_config(ad_account_ids=["549755885175\n", "٥٤٩٧٥٥٨٨٥١٧٥", "1"]))
     assert "'549755885175\\n', '٥٤٩٧٥٥٨٨٥١٧٥' are not" in message
+    return message, kind
+
+
+def unknown_ad_accounts(sim: Simulator, tmp_path: Path) -> Seen:
+    """300 ids the token cannot read: found with one listing of the readable accounts and named in one error, at
+    `check` and `read` alike (it was an error per id and stream; 10,000 ids had not ended after 150 s)."""
+    unknown = [str(549_755_000_000 + index) for index in range(300)]
+    config = sim.connector_config(access_token_mode=True, ad_account_ids=[sim.dataset.ad_account_ids[0], *unknown])
+    message, kind = _check_failed(config)
+    assert f"{', '.join(unknown[:10])} and 290 more." in message
+    assert sim.requests.count("ad_accounts/list") == 1 and sim.requests.count("ad_accounts/get") == 0
+    many = sim.connector_config(access_token_mode=True, ad_account_ids=[str(549_755_000_000 + i) for i in range(10_000)])
+    started, sent = time.monotonic(), len(sim.requests)
+    output = run_read(many, ["campaigns", "ad_accounts", "campaign_analytics"], expect_failure=True)
+    assert time.monotonic() - started < 20 and len(output.errors) == 1 and not output.records
+    assert "10000 of the 10000 configured ad accounts are not among" in output.errors[0].trace.error.message
+    assert [request.operation_id for request in list(sim.requests)[sent:]] == ["ad_accounts/list"]
     return message, kind
 
 
@@ -321,6 +338,7 @@ CASES: dict[str, Callable[[Simulator, Path], Seen]] = {
     "unknown-key": unknown_key,
     "invalid-values-and-dates": invalid_values_and_dates,
     "invalid-ad-account-ids": invalid_ad_account_ids,
+    "unknown-ad-accounts": unknown_ad_accounts,
     "null-dates": null_dates,
     "config-not-utf8": config_not_utf8,
     "config-null": config_null,

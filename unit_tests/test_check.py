@@ -64,7 +64,7 @@ def _end_before_start(sim: Simulator, config: dict) -> dict:
     [
         (_bad_secret, ["credentials.client_id", "credentials.client_secret"]),
         (_used_refresh_token, ["refresh token", "Re-authenticate"]),
-        (_unknown_account, ["ad account 549755885175"]),
+        (_unknown_account, ["`ad_account_ids`: 1 of the 2 configured ad accounts is not among", ": 549755885175."]),
         (_missing_scope, ["scope", "user_accounts:read", "Re-authenticate"]),
         (_bad_date, ["start_date", "2024-02-30"]),
         (_end_before_start, ["end_date", "before", "start_date"]),

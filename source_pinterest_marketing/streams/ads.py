@@ -14,8 +14,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from source_pinterest_marketing.config import PinterestConfig, api_parameter
+from source_pinterest_marketing.config import PinterestConfig, api_parameter, listed
 from source_pinterest_marketing.context import SyncContext
+from source_pinterest_marketing.errors import config_error
 from source_pinterest_marketing.streams.declaration import (
     Component,
     ConfiguredStatuses,
@@ -28,6 +29,7 @@ from source_pinterest_marketing.streams.declaration import (
     Partitioner,
     RecordFilter,
     Slice,
+    StreamClient,
     StreamDeclaration,
 )
 from source_pinterest_marketing.streams.fetchers import (
@@ -52,6 +54,36 @@ AD_ACCOUNTS = StreamDeclaration(
     params={"include_shared_accounts": "true"},
 )
 BY_AD_ACCOUNT = ByAdAccount(AD_ACCOUNTS)
+
+
+def reads_ad_accounts(declaration: StreamDeclaration) -> bool:
+    """Whether a stream reads the configured ad accounts (its partitions are, or are under, ad accounts)."""
+    partitioner = declaration.partitioner
+    return isinstance(partitioner, ConfiguredAccounts) or "ad_account_id" in partitioner.keys
+
+
+def check_ad_account_ids(context: SyncContext) -> None:
+    """Every configured ad account id is one the token can read, else ONE config error naming those it cannot.
+
+    One listing of the readable ad accounts (`GET /ad_accounts?include_shared_accounts=true`, a page per 250
+    accounts), not a request per id: the API description says the list holds every account the user owns or was
+    granted Business Access to (docs/dev/API-NOTES.md#ad-accounts), so an id it lacks cannot be read."""
+    configured = context.config.ad_account_ids
+    if not configured:
+        return
+    client = StreamClient(AD_ACCOUNTS, context)
+    readable: set[str] = set()
+    for page in BOOKMARK_PAGES.pages(client, {}):
+        readable.update(str(account.get("id")) for account in page.records())
+    unknown = [account_id for account_id in configured if account_id not in readable]
+    if unknown:
+        count, verb = ("it", "is") if len(unknown) == 1 else (f"these {len(unknown)}", "are")
+        raise config_error(
+            f"`ad_account_ids`: {len(unknown)} of the {len(configured)} configured ad accounts {verb} not among the "
+            f"{len(readable)} ad accounts this token can read (owned, or shared through Business Access): "
+            f"{listed(unknown)}. Remove {count} from `ad_account_ids`, or have the account's owner grant the "
+            "authorizing user access (Business Access)."
+        )
 
 
 def _account_list(
