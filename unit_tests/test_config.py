@@ -19,7 +19,6 @@ from source_pinterest_marketing.config import (
     SANDBOX_API_BASE,
     connector_spec_schema,
     load_config,
-    utc_today,
 )
 
 SECRET = "very-secret-value-123"
