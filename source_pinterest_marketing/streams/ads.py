@@ -67,7 +67,7 @@ def check_ad_account_ids(context: SyncContext) -> None:
 
     One listing of the readable ad accounts (`GET /ad_accounts?include_shared_accounts=true`, a page per 250
     accounts), not a request per id: the API description says the list holds every account the user owns or was
-    granted Business Access to (docs/dev/API-NOTES.md#ad-accounts), so an id it lacks cannot be read."""
+    granted Business Access to (docs/dev/API-NOTES.md#entity-lists-ids-timestamps-and-statuses), so an id it lacks cannot be read."""
     configured = context.config.ad_account_ids
     if not configured:
         return
