@@ -134,3 +134,51 @@ def test_unusable_state_fails_naming_the_stream(state: object, problem: str) -> 
     with pytest.raises(StateError) as raised:
         _cursor().load(state)  # type: ignore[arg-type]
     assert "stream 'campaigns'" in raised.value.message and problem in raised.value.message
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "problem"),
+    [
+        (CursorKind.DAY, 1_796_000_000, "is not a day (YYYY-MM-DD)"),
+        (CursorKind.DAY, "2026-1-5", "is not a day"),
+        (CursorKind.DAY, "2025-02-30", "is not a day"),
+        (CursorKind.DAY, "0001-01-05", "is before 1970-01-01"),
+        (CursorKind.EPOCH_SECONDS, float("nan"), "is not a number of seconds"),
+        (CursorKind.EPOCH_SECONDS, float("inf"), "is not a number of seconds"),
+        (CursorKind.EPOCH_SECONDS, "1700000000", "is not a number of seconds"),
+        (CursorKind.EPOCH_SECONDS, True, "is not a number of seconds"),
+        (CursorKind.EPOCH_SECONDS, -5, "is before 1970-01-01"),
+        (CursorKind.DATE_TIME, 1_700_000_000, "is not an ISO-8601 date-time string"),
+        (CursorKind.DATE_TIME, "0001-01-01T00:00:00+05:00", "is before 1970-01-01"),
+    ],
+)
+def test_a_saved_value_not_of_the_cursors_kind_is_refused(kind: CursorKind, value: object, problem: str) -> None:
+    cursor = PartitionedCursor("s", "f", ("ad_account_id",), kind)
+    with pytest.raises(StateError) as raised:
+        cursor.load({"states": [{"partition": {"ad_account_id": "1"}, "cursor": {"f": value}}]})
+    assert problem in (raised.value.message or "")
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [
+        (CursorKind.DAY, "2025-01-05"),
+        (CursorKind.DAY, "2025-01-05 13:00:00"),  # an HOUR row's date
+        (CursorKind.DAY, "2025-01-05T13:00:00Z"),
+        (CursorKind.EPOCH_SECONDS, 1_700_000_000),
+        (CursorKind.EPOCH_SECONDS, 1_700_000_000.5),
+        (CursorKind.DATE_TIME, "2025-01-05T13:00:00"),
+        (CursorKind.DATE_TIME, "2025-01-05T13:00:00.123+00:00"),
+    ],
+)
+def test_the_values_a_stream_saves_are_loaded(kind: CursorKind, value: object) -> None:
+    cursor = PartitionedCursor("s", "f", (), kind)
+    cursor.load({"f": value})
+    assert cursor.to_state() == {"f": value}
+
+
+def test_a_record_value_that_compares_with_nothing_is_not_the_highest() -> None:
+    cursor = _cursor()
+    emitted = _read(cursor, {"ad_account_id": "1"}, [float("nan"), 200, float("nan")])
+    assert len(emitted) == 3  # emitted, as a record without a cursor value is
+    assert cursor.to_state()["states"][0]["cursor"] == {"updated_time": 200}
