@@ -5,7 +5,8 @@ for the next ``times`` matching requests (``None``: every one) with ``probabilit
 seeded RNG. The first firing status/rate_limit/drop rule wins; latency rules add up.
 
 Kinds:
-- ``status``: answer ``status`` with ``body`` (default: `DEFAULT_BODIES`) and ``headers``; a 429 also gets
+- ``status``: answer ``status`` with ``body`` (any JSON value; default: `DEFAULT_BODIES`) and ``headers``, e.g. a
+  200 whose body is not what the API documents; a 429 also gets
   ``X-RateLimit-Reset: rate_limit_reset`` (unless None).
 - ``rate_limit``: a rate-limit answer in the form of the simulator's ``throttle`` switch at the time of the request
   (`rate_limit_answer`), waiting ``rate_limit_reset`` seconds (``reset=`` is accepted as a short name); its
@@ -50,7 +51,7 @@ class FaultRule:
     times: int | None = 1
     probability: float = 1.0
     status: int = 429
-    body: dict[str, Any] | None = None
+    body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     latency_ms: float = 0.0
     rate_limit_reset: int | None = 1
@@ -70,7 +71,7 @@ class FaultRule:
             return False
         return not (self._regex and not self._regex.search(path))
 
-    def response(self, throttle: Throttle = "http_429") -> tuple[int, dict[str, Any], dict[str, str]]:
+    def response(self, throttle: Throttle = "http_429") -> tuple[int, Any, dict[str, str]]:
         """Status, JSON body and headers of a ``status`` fault, or of a ``rate_limit`` fault in the `throttle` form."""
         if self.kind == "rate_limit":
             status, body, headers = rate_limit_answer(throttle, self.rate_limit_reset)

@@ -11,7 +11,7 @@ granularity's periods by `periods` (labels per the ``hour_date``, ``total_date``
 HOUR row's additive values are its share of the day's (`hour_share`: the 24 hours of a day add up to the day).
 
 Columns are classified by the simulator itself (`column_kind`): ids, names and other text come back as strings,
-``IS_*`` flags as booleans, entity settings as plain numbers, and metrics as numbers. Metrics are sparse, as real
+``IS_*`` flags as booleans (or their ``flag_form`` switch's form), entity settings as plain numbers, and metrics as numbers. Metrics are sparse, as real
 accounts are (JSON report files "will not zero-fill metrics", spec ``AdsAnalyticsCreateAsyncRequest``): the
 `CORE_METRICS` have values for every entity; every other metric column only for a deterministic few
 (`ACTIVE_PER_MILLE`), per ad account for the ads hierarchy (so an account, its campaigns, ad groups and ads share one
@@ -27,7 +27,7 @@ from functools import cache, lru_cache
 from typing import Any, Literal, NamedTuple
 
 from pinterest_simulator.dataset import RESTATED_DAYS, Dataset
-from pinterest_simulator.switches import Switches
+from pinterest_simulator.switches import FlagForm, Switches
 
 
 class Period(NamedTuple):
@@ -521,10 +521,18 @@ def _product_item(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def text_columns(level: str, entity: dict[str, Any], parents: Parents, columns: Iterable[str]) -> dict[str, Any]:
+def is_premiere(campaign: dict[str, Any]) -> bool:
+    """Whether a campaign is a Premiere campaign (the ``IS_PREMIERE_CAMPAIGN`` flag): CampaignResponse has no such
+    field, so one campaign in three is, by its id, for both values of the flag to be seen."""
+    return int(campaign["id"]) % 3 == 0
+
+
+def text_columns(
+    level: str, entity: dict[str, Any], parents: Parents, columns: Iterable[str], flag_form: FlagForm = "boolean"
+) -> dict[str, Any]:
     """The requested text, flag and attribute columns (statuses, objective, product item attributes, ...) the
     simulator can derive for a row of `level`, from the row's entity and its campaign and ad group; others are left
-    out (id and name columns: `entity_columns`)."""
+    out (id and name columns: `entity_columns`). Flags in the `flag_form` of the ``flag_form`` switch (`wire_flag`)."""
     wanted = [c for c in columns if column_kind(c) in ("text", "flag", "attribute")]
     if not wanted:
         return {}
@@ -537,7 +545,7 @@ def text_columns(level: str, entity: dict[str, Any], parents: Parents, columns: 
             CAMPAIGN_STATUS=campaign.get("summary_status"),
             CAMPAIGN_ENTITY_STATUS=campaign.get("status"),
             CAMPAIGN_OBJECTIVE_TYPE=campaign.get("objective_type"),
-            IS_PREMIERE_CAMPAIGN=False,
+            IS_PREMIERE_CAMPAIGN=is_premiere(campaign),
         )
         if isinstance(campaign.get("is_campaign_budget_optimization"), bool):
             known["CAMPAIGN_BUDGET_OPTIMIZATION"] = campaign["is_campaign_budget_optimization"]
@@ -566,7 +574,26 @@ def text_columns(level: str, entity: dict[str, Any], parents: Parents, columns: 
         known["PRODUCT_GROUP_STATUS"] = _SUMMARY.get(entity["status"], entity["status"])
     if level == "product_item":
         known.update(_product_item(entity))
-    return {c: known[c] for c in wanted if known.get(c) is not None}
+    return {
+        c: wire_flag(known[c], flag_form) if column_kind(c) == "flag" else known[c]
+        for c in wanted
+        if known.get(c) is not None
+    }
+
+
+#: a flag's JSON value in each form of the ``flag_form`` switch: (true, false)
+_FLAG_FORMS: dict[str, tuple[Any, Any]] = {
+    "boolean": (True, False),
+    "string": ("true", "false"),
+    "integer": (1, 0),
+    "digit_string": ("1", "0"),
+}
+
+
+def wire_flag(value: bool, form: FlagForm) -> Any:
+    """A flag as the API sends it under the ``flag_form`` switch (`switches.Switches.flag_form`)."""
+    true, false = _FLAG_FORMS[form]
+    return true if value else false
 
 
 # -- targeting breakdowns -------------------------------------------------------------------------

@@ -234,8 +234,9 @@ def report_file(sim: Simulator, job: ReportJob) -> Iterator[bytes]:
 def csv_report_file(sim: Simulator, job: ReportJob) -> Iterator[bytes]:
     """A CSV report file, generated one entity at a time: a header of ``DATE`` (where rows carry one) and the
     requested columns, one line a row. "Reports in JSON will not zero-fill metrics, whereas reports in CSV will"
-    (spec ``report_format``): a requested metric a row lacks is written 0, another column left empty. The spec gives
-    no more of the CSV layout: a plain RFC 4180 file with the API's column names is assumed."""
+    (spec ``report_format``): a requested metric a row lacks is written 0, another column left empty; flags are
+    written in the ``flag_form`` switch's form (`_csv_cell`). The spec gives no more of the CSV layout: a plain RFC
+    4180 file with the API's column names is assumed."""
     dated = job.body["granularity"] != "TOTAL" or job.switches.total_date != "none"
     header = list(dict.fromkeys([*(["DATE"] if dated else []), *job.body["columns"]]))
     out = io.StringIO()
@@ -243,11 +244,19 @@ def csv_report_file(sim: Simulator, job: ReportJob) -> Iterator[bytes]:
     writer.writerow(header)
     for _, rows in _report(sim.dataset, job, sim.reports.large_entities):
         for row in rows:
-            writer.writerow([row.get(name, 0 if is_metric(name) else "") for name in header])
+            writer.writerow([_csv_cell(row.get(name, 0 if is_metric(name) else "")) for name in header])
         yield out.getvalue().encode()
         out.seek(0)
         out.truncate()
     yield out.getvalue().encode()
+
+
+def _csv_cell(value: Any) -> Any:
+    """A value as a CSV cell: a flag (a JSON boolean under the ``flag_form`` switch's ``boolean``) is written
+    ``true`` / ``false``, as JSON writes it; other values as they are."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
 
 
 def _entities(dataset: Dataset, kind: str, account_id: str, switches: Switches) -> list[dict[str, Any]]:
@@ -419,7 +428,7 @@ def _report(dataset: Dataset, job: ReportJob, large: int) -> Iterator[tuple[str,
         if leaves is None:
             leaves = entity.get("leaf_ids")
         described = entity_columns(kind, job.account_id, entity, parents)
-        described.update(text_columns(kind, entity, parents, columns))
+        described.update(text_columns(kind, entity, parents, columns, job.switches.flag_form))
         rows: list[dict[str, Any]] = []
         for period in buckets:
             row: dict[str, Any] = {id_column: entity["id"], **described}

@@ -33,6 +33,7 @@ ProductGroupIds = Literal["promotion", "catalog_product_group"]
 PinMetricMismatch = Literal["lenient", "omit", "refuse"]
 UnknownPin = Literal["omit", "not_found"]
 TopPinsDataStatus = Literal["by_date", "by_metric"]
+FlagForm = Literal["boolean", "string", "integer", "digit_string"]
 
 
 class SwitchError(ValueError):
@@ -171,6 +172,23 @@ class Switches:
     Source: spec silent: ``TopPinsAnalyticsResponse`` / ``TopVideoPinsAnalyticsResponse`` type ``data_status`` as
     an object whose values are ``DataStatus``, without naming its keys or giving an example
     (https://developers.pinterest.com/docs/api/v5/user_account-analytics-top_pins).
+    """
+
+    flag_form: FlagForm = "boolean"
+    """The wire form of the flag columns of analytics and report rows (``IS_*`` and ``CAMPAIGN_BUDGET_OPTIMIZATION``:
+    ``metrics.column_kind`` "flag"), in sync analytics answers, JSON report files and CSV report files alike.
+
+    - ``boolean`` (default): JSON ``true`` / ``false``.
+    - ``string``: the texts ``"true"`` / ``"false"``.
+    - ``integer``: the numbers ``1`` / ``0``.
+    - ``digit_string``: the texts ``"1"`` / ``"0"``.
+
+    A CSV cell has no type: ``boolean`` and ``string`` both write ``true`` / ``false``, ``integer`` and
+    ``digit_string`` both ``1`` / ``0``.
+    Source: spec silent: ``IS_PREMIERE_CAMPAIGN`` and ``CAMPAIGN_BUDGET_OPTIMIZATION`` are values of the ``columns``
+    enums (e.g. ``campaigns/analytics``, https://developers.pinterest.com/docs/api/v5/campaigns-analytics) with no
+    type; the rows are ``additionalProperties: true`` (``CampaignsAnalyticsResponse``) and the report file's format is
+    not in the spec. Only the entity field ``CampaignResponse.is_campaign_budget_optimization`` is typed (boolean).
     """
 
     def __setattr__(self, name: str, value: Any) -> None:

@@ -30,7 +30,7 @@ import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Optional, Union
+from typing import Any, Optional, Union
 from urllib.parse import urlsplit
 
 import requests
@@ -331,3 +331,16 @@ class UnexpectedResponseError(PinterestError):
     def __init__(self, stream_name: str, url: str, problem: str) -> None:
         path = url.split("?", 1)[0]
         super().__init__(f"Unexpected response from Pinterest for stream '{stream_name}' ({path}): {problem}.", FailureType.system_error)
+
+
+class UnexpectedValueError(PinterestError):
+    """A value of a record that is none of the forms its column may take (a flag that is not one)."""
+
+    def __init__(self, stream_name: str, column: str, value: Any) -> None:
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+        super().__init__(
+            f"Unexpected value from Pinterest for stream '{stream_name}': column {column} is {shown}, which is not a "
+            "flag (a boolean, 'true' / 'false' in any case, 1 / 0 or '1' / '0'); the connector does not guess what "
+            "it means. Please report the column and the value.",
+            FailureType.system_error,
+        )

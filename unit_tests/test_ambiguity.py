@@ -12,6 +12,7 @@ from harness import PRIMARY_KEYS, keyed, records_by_stream, run_read
 
 from pinterest_simulator import Simulator
 from pinterest_simulator.dataset import is_video_pin
+from pinterest_simulator.metrics import is_premiere
 from pinterest_simulator.switches import CHOICES
 from source_pinterest_marketing.clock import utc_today
 from source_pinterest_marketing.streams import analytics as analytics_module
@@ -48,6 +49,7 @@ def test_every_switch_is_covered_here() -> None:
         "pin_metric_mismatch",
         "unknown_pin",
         "top_pins_data_status",
+        "flag_form",
     }
     # hour_date, total_date, week_start and period_label: sync analytics in test_analytics_granularity.py, reports
     # below and in test_report_periods.py
@@ -179,3 +181,35 @@ def test_a_pin_deleted_during_the_sync_loses_no_other_pins_analytics(
     assert {row["pin_id"] for row in rows} == {pin["id"] for pin in sim.dataset.entities("pins")}
     per_pin = [r for r in sim.requests if r.operation_id == "multi_pins/analytics" and len(r.query["pin_ids"]) == 1]
     assert bool(per_pin) == (unknown_pin == "not_found"), "the batch is asked Pin by Pin only after a 404"
+
+
+FLAGS = ("CAMPAIGN_BUDGET_OPTIMIZATION", "IS_PREMIERE_CAMPAIGN")
+
+
+@pytest.mark.parametrize("flag_form", CHOICES["flag_form"])
+def test_flags_are_booleans_whatever_their_wire_form(sim: Simulator, flag_form: str) -> None:
+    """Sync analytics (campaigns, ad groups, ad Pins), standard and custom JSON reports and a template's CSV file: each
+    flag is the campaign's boolean, under every form Pinterest may send it in."""
+    sim.switches.flag_form = flag_form
+    account = sim.dataset.owned_ad_account_ids[0]
+    campaigns = {c["id"]: c for c in sim.dataset.entities("campaigns", account)}
+    truth = {cid: (bool(c["is_campaign_budget_optimization"]), is_premiere(c)) for cid, c in campaigns.items()}
+    assert {flags[1] for flags in truth.values()} == {True, False}
+    template = next(t for t in sim.dataset.template_list(account) if t["report_format"] == "CSV")
+    sim.dataset.templates[account][template["id"]]["columns"] = [f"{template['report_level']}_ID", "CAMPAIGN_ID", *FLAGS]
+    reports = [
+        {"name": "flags_json", "level": "CAMPAIGN", "columns": ["CAMPAIGN_ID", *FLAGS, "SPEND_IN_DOLLAR"]},
+        {"name": "flags_csv", "level": template["report_level"], "template_id": template["id"]},
+    ]
+    config = sim.connector_config(
+        access_token_mode=True, ad_account_ids=[account], start_date=_days_ago(2), custom_reports=reports
+    )
+    streams = ["campaign_analytics", "ad_group_analytics", "ad_pin_analytics", "campaign_report", "custom_flags_json", "custom_flags_csv"]
+    rows = records_by_stream(run_read(config, streams))
+    for stream in streams:
+        flagged = [row for row in rows[stream] if any(flag in row for flag in FLAGS)]
+        assert flagged, stream
+        for row in flagged:
+            campaign = row.get("campaign_id") or row["CAMPAIGN_ID"]
+            assert tuple(row.get(flag) for flag in FLAGS) == truth[campaign], (stream, row)
+            assert all(type(row[flag]) is bool for flag in FLAGS if flag in row), (stream, row)

@@ -325,6 +325,24 @@ def probe_output_directory(sim: Simulator, tmp_path: Path) -> Seen:
     seen = _probe_exit(["--config", paths["config"], "--output", str(tmp_path)])
     assert len(sim.requests) == 0, "refused before anything is sent"
     return seen
+def unrecognised_flag(sim: Simulator, tmp_path: Path) -> Seen:
+    account = sim.dataset.owned_ad_account_ids[0]
+    campaign = sim.dataset.entities("campaigns", account)[0]["id"]
+    day = sim.dataset.today().isoformat()
+    row = {"CAMPAIGN_ID": campaign, "DATE": day, "IS_PREMIERE_CAMPAIGN": "maybe", "SPEND_IN_DOLLAR": 1.5}
+    sim.faults.add("status", operation_id="campaigns/analytics", status=200, body=[row], times=None)
+    config = sim.connector_config(access_token_mode=True, ad_account_ids=[account], start_date=day)
+    output = run_read(config, ["campaign_analytics"], expect_failure=True)
+    assert not output.records
+    return _failed(output)
+
+
+def empty_sort_metrics(sim: Simulator, tmp_path: Path) -> Seen:
+    config = sim.connector_config(top_pins_sort_by=[])
+    message, kind = _check_failed(config)
+    read_message, _ = _failed(run_read(config, ["user_account_top_pins"], expect_failure=True))
+    assert read_message == message
+    return message, kind
 
 
 CASES: dict[str, Callable[[Simulator, Path], Seen]] = {
@@ -358,6 +376,8 @@ CASES: dict[str, Callable[[Simulator, Path], Seen]] = {
     "global-state": global_state,
     "probe-config-not-utf8": probe_config_not_utf8,
     "probe-output-directory": probe_output_directory,
+    "unrecognised-flag": unrecognised_flag,
+    "empty-sort-metrics": empty_sort_metrics,
 }
 
 

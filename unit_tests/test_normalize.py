@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from harness import schema
 
-from source_pinterest_marketing.streams.normalize import apply_plan, compile_plan
+from source_pinterest_marketing.streams.normalize import UnrecognisedFlag, apply_plan, as_flag, compile_plan
 
 SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -62,3 +63,65 @@ def test_the_ads_schema_stringifies_quiz_ids_sent_as_numbers() -> None:
     normalised = apply_plan(record, plan)
     question = normalised["quiz_pin_data"]["questions"][0]
     assert question["question_id"] == "12" and question["options"][0]["id"] == "34"
+
+
+# -- flags ------------------------------------------------------------------------------------------------------
+FLAG_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "IS_PREMIERE_CAMPAIGN": {"type": ["null", "boolean"]},
+        "CAMPAIGN_ID": {"type": ["null", "string"]},
+        "nested": {
+            "type": "object",
+            "properties": {"flags": {"type": "array", "items": {"type": ["null", "boolean"]}}},
+        },
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("sent", "read"),
+    [
+        (True, True),
+        (False, False),
+        ("true", True),
+        ("false", False),
+        ("TRUE", True),
+        ("False", False),
+        (" true ", True),
+        (1, True),
+        (0, False),
+        (1.0, True),
+        (0.0, False),
+        ("1", True),
+        ("0", False),
+        (None, None),
+        ("", None),
+    ],
+)
+def test_every_wire_form_of_a_flag_is_a_boolean(sent: Any, read: Any) -> None:
+    assert as_flag(sent) is read
+    plan = compile_plan(FLAG_SCHEMA, flags=True)
+    assert plan is not None
+    record = apply_plan({"IS_PREMIERE_CAMPAIGN": sent, "CAMPAIGN_ID": 5, "nested": {"flags": [sent]}}, plan)
+    assert record == {"IS_PREMIERE_CAMPAIGN": read, "CAMPAIGN_ID": "5", "nested": {"flags": [read]}}
+    assert record["IS_PREMIERE_CAMPAIGN"] is read
+
+
+@pytest.mark.parametrize("sent", ["yes", "maybe", 2, -1, 0.5, "2", "truth", [True], {"value": True}])
+def test_an_unrecognised_flag_is_an_error_naming_its_column(sent: Any) -> None:
+    plan = compile_plan(FLAG_SCHEMA, flags=True)
+    assert plan is not None
+    with pytest.raises(UnrecognisedFlag) as raised:
+        apply_plan({"IS_PREMIERE_CAMPAIGN": sent}, plan)
+    assert (raised.value.field, raised.value.value) == ("IS_PREMIERE_CAMPAIGN", sent)
+    with pytest.raises(UnrecognisedFlag) as nested:
+        apply_plan({"nested": {"flags": [True, sent]}}, plan)
+    assert nested.value.field == "nested.flags.1"
+
+
+def test_entity_schemas_leave_booleans_as_sent() -> None:
+    """Without `flags` (the API description's own schemas), booleans are not touched."""
+    plan = compile_plan(FLAG_SCHEMA)
+    assert plan is not None
+    assert apply_plan({"IS_PREMIERE_CAMPAIGN": "maybe"}, plan) == {"IS_PREMIERE_CAMPAIGN": "maybe"}

@@ -49,6 +49,7 @@ from pinterest_simulator.metrics import (
 )
 from pinterest_simulator.routes import Context, OperationUser, handler
 from pinterest_simulator.spec import ApiError, bad_request, refused
+from pinterest_simulator.switches import FlagForm
 
 # level -> (id column, id param, dataset kind); the account level has no id param
 _LEVELS: dict[str, tuple[str, str | None, str | None]] = {
@@ -151,7 +152,7 @@ def _descriptive(
 ) -> dict[str, Any]:
     """The requested id, name and text columns of a sync analytics row."""
     known = entity_columns(level, ctx.params["ad_account_id"], entity, parents)
-    known.update(text_columns(level, entity, parents, columns))
+    known.update(text_columns(level, entity, parents, columns, ctx.sim.switches.flag_form))
     return {column: known[column] for column in columns if column in known}
 
 
@@ -275,7 +276,7 @@ def ad_pins_analytics(ctx: Context) -> Any:
         ads = ads_of_pin.get(pin_id)
         if not ads:
             continue
-        described = _pin_columns(account_id, campaign_id, pin_id, ads, columns, parents)
+        described = _pin_columns(account_id, campaign_id, pin_id, ads, columns, parents, ctx.sim.switches.flag_form)
         leaves = [ad["id"] for ad in ads]
         for period in buckets:
             row: dict[str, Any] = {"PIN_ID": pin_id}
@@ -288,21 +289,27 @@ def ad_pins_analytics(ctx: Context) -> Any:
 
 
 def _pin_columns(
-    account_id: str, campaign_id: str, pin_id: str, ads: list[dict[str, Any]], columns: list[str], parents: Parents
+    account_id: str,
+    campaign_id: str,
+    pin_id: str,
+    ads: list[dict[str, Any]],
+    columns: list[str],
+    parents: Parents,
+    flag_form: FlagForm,
 ) -> dict[str, Any]:
     """The requested id, name and text columns of a promoted Pin's row: the account, the campaign, the Pin; the ad
     group when one holds every ad promoting the Pin in the campaign, the ad when only one promotes it."""
     campaign = parents.campaigns.get(campaign_id, {"id": campaign_id})
     known = entity_columns("campaign", account_id, campaign, parents)
-    known.update(text_columns("campaign", campaign, parents, columns))
+    known.update(text_columns("campaign", campaign, parents, columns, flag_form))
     ad_groups = {ad.get("ad_group_id") for ad in ads}
     ad_group = parents.ad_groups.get(next(iter(ad_groups)) or "") if len(ad_groups) == 1 else None
     if ad_group:
         known.update(entity_columns("ad_group", account_id, ad_group, parents))
-        known.update(text_columns("ad_group", ad_group, parents, columns))
+        known.update(text_columns("ad_group", ad_group, parents, columns, flag_form))
     if len(ads) == 1:
         known.update(entity_columns("ad", account_id, ads[0], parents))
-        known.update(text_columns("ad", ads[0], parents, columns))
+        known.update(text_columns("ad", ads[0], parents, columns, flag_form))
     known["PIN_ID"] = pin_id
     return {column: known[column] for column in columns if column in known}
 

@@ -344,6 +344,66 @@ class PageSizes(Check):
         return self.finding(Status.CONFIRMED, f"page_size={MAX_PAGE_SIZE} accepted; {scope} accepted in one request", evidence)
 
 
+#: the flag columns of the column table (booleans whose wire form is undocumented: the `flag_form` switch)
+FLAG_COLUMNS = tuple(name for name, column in columns().items() if column.type == "boolean")
+
+
+def flag_form(value: Any) -> Optional[str]:
+    """The `flag_form` value a flag's wire value has the form of (None: none the connector reads)."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return "integer"
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in ("true", "false"):
+            return "string"
+        if text in ("0", "1"):
+            return "digit_string"
+    return None
+
+
+class FlagForm(Check):
+    name = "flag_form"
+    switch = "flag_form"
+    assumption = (
+        f"sync analytics rows carry their flag columns ({', '.join(FLAG_COLUMNS)}) as JSON booleans (the connector "
+        "reads each form as a boolean: booleans, 'true'/'false', 1/0, '1'/'0')"
+    )
+    needs = ("ad_account", "campaigns")
+    days = 7
+
+    def run(self, session: Session) -> Finding:
+        campaigns = session.lists.items("campaigns")
+        if not campaigns:
+            return self.finding(Status.NOT_APPLICABLE, "the ad account has no campaign: no campaign analytics")
+        analytics = declaration_named("campaign_analytics")
+        most = int(api_parameter(analytics.operation, "campaign_ids")["max_items"])
+        end = session.yesterday
+        answer, rows = session.ads_analytics(
+            "campaign_analytics",
+            periods.DAY,
+            end - timedelta(days=self.days - 1),
+            end,
+            campaign_ids=[str(campaign["id"]) for campaign in campaigns[:most]],
+            columns=",".join((*FLAG_COLUMNS, *ANALYTICS_COLUMNS)),
+        )
+        values = [row[column] for row in rows for column in FLAG_COLUMNS if row.get(column) is not None]
+        forms = counted(flag_form(value) or f"none the connector reads ({json_type(value)})" for value in values)
+        evidence = [f"{answer.exchange} → {plural(len(rows), 'row')}, flag values in these forms: {forms}"]
+        if not answer.ok:
+            return self.finding(Status.UNCHECKED, "the campaign analytics request was refused", evidence)
+        if not values:
+            return self.finding(
+                Status.UNCHECKED, f"no flag value in the rows: no delivery in the last {self.days} days", evidence
+            )
+        found = {flag_form(value) for value in values}
+        if len(found) == 1 and None not in found:
+            (form,) = found
+            return self.judged(form, f"flags come as {form} values", evidence)
+        return self.judged(None, "flags come in several forms, or in one the connector does not read", evidence)
+
+
 class KeywordScope(Check):
     name = "keyword_scope"
     switch = "keyword_scope"
@@ -631,14 +691,15 @@ def json_type(value: Any) -> str:
 
 def accepted_types(column: str) -> frozenset[str]:
     """The JSON types a report file may carry for a column of the table: its own, null (no value), an integer for a
-    number, and a string for a flag (column_schema: a flag's wire format is not documented). An id may come as a
-    number: the connector turns every *_ID value into a string (reports.RowShape)."""
+    number, and for a flag a string or a number too (its wire form is not documented: the flag_form check names it;
+    the connector reads each form as a boolean). An id may come as a number: the connector turns every *_ID value
+    into a string (reports.RowShape)."""
     kind = columns()[column].type
     types = {kind, "null"}
     if kind == "number":
         types.add("integer")
     if kind == "boolean":
-        types.add("string")
+        types |= {"string", "integer"}
     if column.endswith("_ID"):
         types.add("integer")
     return frozenset(types)
@@ -930,6 +991,7 @@ class Throttling(Check):
 CHECKS: tuple[Check, ...] = (
     TokenRotation(),
     PageSizes(),
+    FlagForm(),
     KeywordScope(),
     HourDate(),
     TotalDate(),

@@ -25,6 +25,7 @@ SWITCHES: Mapping[str, tuple[str, ...]] = {
     "pin_metric_mismatch": ("lenient", "omit", "refuse"),
     "unknown_pin": ("omit", "not_found"),
     "top_pins_data_status": ("by_date", "by_metric"),
+    "flag_form": ("boolean", "string", "integer", "digit_string"),
 }
 
 #: the first day of a week (`date.weekday()`) -> its value of `week_start`

@@ -5,8 +5,9 @@ Reading a slice is, for every family:
 1. fetch: the declaration's fetcher requests the slice and shapes its rows into records (pages, a single
    object, streamed analytics rows, a report job's file);
 2. transform: the declared edits: the slice's ids copied into records that lack them, secrets dropped;
-3. normalise: numbers the schema types as strings (ids the API sends as numbers) become strings
-   (normalize.py, cheaper than the CDK's per-field TypeTransformer);
+3. normalise: numbers the schema types as strings (ids the API sends as numbers) become strings, and the flags of
+   analytics and report rows booleans, whatever their wire form (normalize.py, cheaper than the CDK's per-field
+   TypeTransformer); a flag of no known form fails the stream naming the column;
 4. filter: the declared record filter (configured statuses), HOUR rows outside a start or end given to the hour,
    then the cursor: an incremental entity read
    keeps what changed since the partition's saved value; every read observes the highest cursor value,
@@ -29,10 +30,11 @@ from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
 from typing_extensions import override
 
 from source_pinterest_marketing.context import SyncContext
+from source_pinterest_marketing.errors import UnexpectedValueError
 from source_pinterest_marketing.streams import periods
 from source_pinterest_marketing.streams.cursor import CursorKind, PartitionedCursor
 from source_pinterest_marketing.streams.declaration import Component, StreamClient, StreamDeclaration
-from source_pinterest_marketing.streams.normalize import Plan, apply_plan, compile_plan
+from source_pinterest_marketing.streams.normalize import Plan, UnrecognisedFlag, apply_plan, compile_plan
 from source_pinterest_marketing.streams.readiness import last_final_day
 from source_pinterest_marketing.streams.windows import as_date
 
@@ -173,7 +175,10 @@ class PinterestStream(Stream):
             for name in dropped:
                 record.pop(name, None)
             if plan is not None:
-                apply_plan(record, plan)
+                try:
+                    apply_plan(record, plan)
+                except UnrecognisedFlag as error:
+                    raise UnexpectedValueError(self.name, error.field, error.value) from None
             if keep is not None and not keep(record):
                 continue
             if (first_hour and str(record.get("period_start")) < first_hour) or (
@@ -198,8 +203,9 @@ class PinterestStream(Stream):
 
     @cached_property
     def normalization_plan(self) -> Optional[Plan]:
-        """Where numbers become strings in this stream's records (None: nowhere)."""
-        return compile_plan(self.json_schema)
+        """Where numbers become strings in this stream's records, and (rows of the connector's own schemas: the
+        column table's flags) where flags become booleans; None: nowhere."""
+        return compile_plan(self.json_schema, flags=not isinstance(self.declaration.schema, Component))
 
 
 #: the period fields of windowed streams: days, except at HOUR granularity (a day and an hour)

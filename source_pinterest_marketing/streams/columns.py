@@ -39,12 +39,13 @@ def nullable(*types: str, **extra: Any) -> dict[str, Any]:
 
 
 def column_schema(column: str) -> dict[str, Any]:
-    """A column's schema, from the table. Flags allow a string too: their wire format is not documented."""
+    """A column's schema, from the table: one JSON type (and null). Flags are booleans whatever their wire form,
+    which is not documented: the read path turns each form into a boolean (normalize.as_flag)."""
     try:
         kind = columns()[column].type
     except KeyError:
         raise KeyError(f"column {column} is not in data/report_columns.csv: add it (with its type)") from None
-    return nullable("boolean", "string") if kind == "boolean" else nullable(kind)
+    return nullable(kind)
 
 
 def describing(entities: Iterable[str]) -> tuple[str, ...]:

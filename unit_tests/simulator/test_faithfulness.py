@@ -13,7 +13,7 @@ from sim_http import ago, async_columns, create_report, report, rows, sync, sync
 
 from pinterest_simulator import Simulator
 from pinterest_simulator.limits import PRODUCT_ITEM_REFUSED_COLUMNS, TARGETING_TYPE_LEVELS
-from pinterest_simulator.metrics import CORE_METRICS, column_kind, is_additive, is_metric
+from pinterest_simulator.metrics import CORE_METRICS, column_kind, is_additive, is_metric, is_premiere
 
 
 # -- include_protected_pins -----------------------------------------------------------------------------
@@ -156,9 +156,10 @@ def test_text_columns_are_strings_and_flags_booleans(sim: Simulator, account_id:
         assert isinstance(row["PRODUCT_ITEM_PRICE"], float)
         assert not isinstance(row.get("CAMPAIGN_CUSTOM_LABELS", ""), int | float)
     campaigns = rows(report(sim, account_id, **_body("CAMPAIGN", _every_column("CAMPAIGN"))))
+    by_id = {campaign["id"]: campaign for campaign in sim.dataset.entities("campaigns", account_id)}
     for row in campaigns:
         _check_types(row)
-        assert row["IS_PREMIERE_CAMPAIGN"] is False
+        assert row["IS_PREMIERE_CAMPAIGN"] is is_premiere(by_id[row["CAMPAIGN_ID"]])
         assert row["CAMPAIGN_STATUS"] in {"RUNNING", "PAUSED", "ARCHIVED"}
         assert row["CAMPAIGN_OBJECTIVE_TYPE"] and row["CAMPAIGN_ENTITY_STATUS"]
     for level in ("AD_GROUP", "PIN_PROMOTION", "KEYWORD", "PRODUCT_GROUP"):

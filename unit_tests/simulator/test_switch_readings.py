@@ -3,17 +3,19 @@ analytics, the rate-limit forms, and what product group ids are."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from collections import defaultdict
 from typing import Any
 
 import pytest
 import requests
-from sim_http import ago, create_report, download_report, headers, report, rows, sync
+from sim_http import ago, create_report, download_report, download_report_text, headers, report, rows, sync
 
 from pinterest_simulator import Simulator
 from pinterest_simulator.faults import RATE_LIMIT_MESSAGE
-from pinterest_simulator.metrics import is_additive
+from pinterest_simulator.metrics import is_additive, is_premiere
 
 METRICS = ["SPEND_IN_MICRO_DOLLAR", "TOTAL_IMPRESSION", "TOTAL_CLICKTHROUGH", "CTR"]
 
@@ -327,6 +329,43 @@ def test_product_group_ids_in_reports(sim: Simulator, account_id: str) -> None:
     catalog_id = catalog_of[first]
     filtered = report(sim, account_id, level="PRODUCT_ITEM", product_group_ids=[catalog_id, first], **body)
     assert {row["PRODUCT_GROUP_ID"] for row in rows(filtered)} == {catalog_id}
+
+
+# -- flag_form ----------------------------------------------------------------------------------------
+FLAGS = ["CAMPAIGN_BUDGET_OPTIMIZATION", "IS_PREMIERE_CAMPAIGN"]
+#: each form's JSON values (true, false) and CSV cells (true, false)
+FLAG_FORMS = {
+    "boolean": ((True, False), ("true", "false")),
+    "string": (("true", "false"), ("true", "false")),
+    "integer": ((1, 0), ("1", "0")),
+    "digit_string": (("1", "0"), ("1", "0")),
+}
+
+
+@pytest.mark.parametrize("form", list(FLAG_FORMS))
+def test_flag_form_in_sync_analytics_and_report_files(sim: Simulator, account_id: str, form: str) -> None:
+    sim.switches.flag_form = form  # type: ignore[assignment]
+    (true, false), (csv_true, csv_false) = FLAG_FORMS[form]
+    campaigns = {c["id"]: c for c in sim.dataset.entities("campaigns", account_id)}
+    truth = {cid: (bool(c.get("is_campaign_budget_optimization")), is_premiere(c)) for cid, c in campaigns.items()}
+    assert {flags[1] for flags in truth.values()} == {True, False}  # both values are seen
+    columns = ["CAMPAIGN_ID", *FLAGS, "SPEND_IN_MICRO_DOLLAR"]
+    dates = {"start_date": ago(2).isoformat(), "end_date": ago(1).isoformat()}
+    answer = sync(
+        sim, f"/ad_accounts/{account_id}/campaigns/analytics", campaign_ids=list(campaigns), columns=columns,
+        granularity="DAY", **dates,
+    ).json()
+    file = report(sim, account_id, level="CAMPAIGN", granularity="DAY", columns=columns, **dates)
+    for row in [*answer, *rows(file)]:
+        expected = [true if value else false for value in truth[row["CAMPAIGN_ID"]]]
+        # the types too: 1 == True in Python
+        assert [(type(row[flag]), row[flag]) for flag in FLAGS] == [(type(v), v) for v in expected], row
+    created = create_report(sim, account_id, {"level": "CAMPAIGN", "granularity": "DAY", "columns": columns, "report_format": "CSV", **dates})
+    lines = list(csv.DictReader(io.StringIO(download_report_text(sim, account_id, created.json()["token"]))))
+    assert lines
+    for line in lines:
+        expected = [csv_true if value else csv_false for value in truth[line["CAMPAIGN_ID"]]]
+        assert [line[flag] for flag in FLAGS] == expected, line
 
 
 def test_a_report_job_keeps_the_switches_of_its_creation(sim: Simulator, account_id: str) -> None:

@@ -28,6 +28,7 @@ EXPECTED = {
     "pin_metric_mismatch": ("lenient", "omit", "refuse"),
     "unknown_pin": ("omit", "not_found"),
     "top_pins_data_status": ("by_date", "by_metric"),
+    "flag_form": ("boolean", "string", "integer", "digit_string"),
 }
 
 
