@@ -15,6 +15,9 @@ Two regions of ``docs/pinterest-marketing.md`` are generated; everything outside
 * ``<!-- config:start -->`` ... ``<!-- config:end -->``: every field of the connector spec
 * in README.md, ``<!-- stream-summary:start -->`` ... ``<!-- stream-summary:end -->``: the number of streams and
   each family's streams
+* in docs/columns.md, ``<!-- columns:start -->`` ... ``<!-- columns:end -->``: what every column means (the schemas'
+  descriptions): the share described, the fields the connector writes, the analytics and report columns (from
+  ``data/field_descriptions.csv`` and ``data/report_columns.csv``) and each entity stream's fields (its schema file)
   (``connector_spec_schema()``, built from ``PinterestConfig``), nested ones included
   (``credentials.*`` per authentication method, ``custom_reports[].*``), with type, default and description.
 """
@@ -33,12 +36,16 @@ ROOT: Final = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader  # noqa: E402
+
 from source_pinterest_marketing.config import connector_spec_schema  # noqa: E402
 from source_pinterest_marketing.streams import DECLARATIONS, FAMILIES  # noqa: E402
-from source_pinterest_marketing.streams.declaration import StreamDeclaration  # noqa: E402
+from source_pinterest_marketing.streams.columns import columns, field_descriptions  # noqa: E402
+from source_pinterest_marketing.streams.declaration import Component, StreamDeclaration  # noqa: E402
 
 DOC_PATH: Final = ROOT / "docs" / "pinterest-marketing.md"
 README_PATH: Final = ROOT / "README.md"
+COLUMNS_PATH: Final = ROOT / "docs" / "columns.md"
 OPENAPI_PATH: Final = ROOT / "pinterest_simulator" / "data" / "openapi.json"
 #: enums longer than this are summarised ("one of N values") instead of listed
 MAX_LISTED_ENUM: Final = 8
@@ -204,6 +211,81 @@ def stream_summary(families: tuple[tuple[str, tuple[StreamDeclaration, ...]], ..
     return "\n".join(lines)
 
 
+# -- columns --------------------------------------------------------------------------------------
+def stream_schemas(declarations: Iterable[StreamDeclaration] = DECLARATIONS) -> dict[str, dict[str, Any]]:
+    """Each registered stream's schema as discovered at the default configuration (its schema file, refs resolved)."""
+    loader = ResourceSchemaLoader("source_pinterest_marketing")
+    return {declaration.name: loader.get_schema(declaration.name) for declaration in declarations}
+
+
+def schema_fields(schema: Mapping[str, Any], prefix: str = "") -> Iterable[tuple[str, Mapping[str, Any]]]:
+    """(path, schema) of every property, nested ones included (`a.b`, an array's item properties `a[].b`)."""
+    for name, sub in (schema.get("properties") or {}).items():
+        yield f"{prefix}{name}", sub
+        yield from schema_fields(sub, f"{prefix}{name}.")
+        items = sub.get("items")
+        if isinstance(items, Mapping):
+            yield from schema_fields(items, f"{prefix}{name}[].")
+
+
+def _json_type(schema: Mapping[str, Any]) -> str:
+    declared = schema.get("type", "any")
+    kinds = [declared] if isinstance(declared, str) else [kind for kind in declared if kind != "null"]
+    return "/".join(kinds) or "any"
+
+
+def columns_page(declarations: tuple[StreamDeclaration, ...] = DECLARATIONS) -> str:
+    schemas = stream_schemas(declarations)
+    walked = [field for schema in schemas.values() for _, field in schema_fields(schema)]
+    described = sum(bool(field.get("description")) for field in walked)
+    lines = [
+        f"At the default configuration the {len(schemas)} streams have {len(walked):,} properties (nested ones "
+        f"included, counted once per stream), {described:,} of them described: **{100 * described / len(walked):.1f}%**.",
+        "",
+        "## Fields the connector writes",
+        "",
+        _table(
+            ["Field", "Meaning"],
+            [[f"`{name}`", _cell(text)] for name, text in field_descriptions().items() if not name.isupper()],
+        ),
+        "",
+        "## Analytics and report columns",
+        "",
+        "The ads analytics streams carry every synchronous analytics column, the `<level>_report` streams every column "
+        "of their level, a custom report its `columns` (a template's: any of them). Organic analytics carry their "
+        "metrics (below).",
+        "",
+        _table(
+            ["Column", "Type", "Meaning"],
+            [[f"`{column.name}`", column.type, _cell(column.description)] for column in columns().values()],
+        ),
+        "",
+        "## Other API fields of analytics rows",
+        "",
+        _table(
+            ["Field", "Meaning"],
+            [[f"`{name}`", _cell(text)] for name, text in field_descriptions().items() if name.isupper()],
+        ),
+        "",
+        "## Entity streams",
+        "",
+        "Their fields and meanings come from Pinterest's API description (a field it does not describe has none).",
+    ]
+    for declaration in declarations:
+        if not isinstance(declaration.schema, Component):
+            continue
+        rows = [
+            [f"`{path}`", _json_type(field), _cell(str(field.get("description") or DASH))]
+            for path, field in schema_fields(schemas[declaration.name])
+        ]
+        lines += ["", f"### {declaration.name}", "", _table(["Field", "Type", "Meaning"], rows)]
+    return "\n".join(lines) + "\n"
+
+
+def render_columns(text: str) -> str:
+    return replace_region(text, "columns", columns_page())
+
+
 def render_readme(text: str) -> str:
     return replace_region(text, "stream-summary", stream_summary())
 
@@ -220,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--doc", type=Path, default=DOC_PATH, help="the Markdown file to update")
     args = parser.parse_args(argv)
     stale = 0
-    for path, render_file in ((args.doc, render), (README_PATH, render_readme)):
+    for path, render_file in ((args.doc, render), (README_PATH, render_readme), (COLUMNS_PATH, render_columns)):
         current = path.read_text(encoding="utf-8")
         updated = render_file(current)
         if args.check:

@@ -20,9 +20,12 @@ Rules applied to every component schema:
 * ``$ref`` is resolved, ``allOf`` flattened, and ``oneOf``/``anyOf`` merged into one permissive schema: the union of
   the variants' types and properties (Pin media, catalog feeds and product groups are unions of per-vertical models).
 * Every property is nullable (``"type": ["null", ...]``): the API omits or nulls fields freely.
-* ``enum``, descriptions, examples, patterns and length/range limits are dropped: Pinterest adds enum values without
-  notice and an unknown value must not fail a sync. Only ``format: date-time`` (with
-  ``airbyte_type: timestamp_with_timezone``) and ``format: date`` are kept.
+* ``enum``, examples, patterns and length/range limits are dropped: Pinterest adds enum values without notice and an
+  unknown value must not fail a sync. Only ``format: date-time`` (with ``airbyte_type: timestamp_with_timezone``)
+  and ``format: date`` are kept.
+* Descriptions are kept, as plain text (HTML tags dropped, whitespace collapsed, 1,000 characters at most): a
+  property's own, else the description of the component it refers to; a union of variants keeps the first
+  variant's. The fields the connector adds (``slice_fields``) take theirs from ``data/field_descriptions.csv``.
 * Ids are strings: a property named ``id`` or ``*_id`` (and the items of ``*_ids`` arrays) that the spec types as
   integer or number becomes a string. Pinterest sends ids as strings; 18-digit ids lose precision as floats.
 * Every other type is kept as the spec declares it: Unix-second timestamps (``created_time``, ``updated_time``,
@@ -39,7 +42,9 @@ Output is deterministic: sorted keys, 2-space indent, trailing newline.
 from __future__ import annotations
 
 import argparse
+import html
 import json
+import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from functools import reduce
@@ -51,6 +56,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from source_pinterest_marketing.streams import DECLARATIONS  # noqa: E402
+from source_pinterest_marketing.streams.columns import field_descriptions  # noqa: E402
 from source_pinterest_marketing.streams.declaration import Component, StreamDeclaration  # noqa: E402
 
 JsonSchema = dict[str, Any]
@@ -65,6 +71,9 @@ SHARED_FRAGMENTS: Final[Mapping[str, str]] = {
 }
 
 _KEPT_FORMATS: Final = frozenset({"date-time", "date"})
+_HTML_TAG: Final = re.compile(r"<[^>]+>")
+MAX_DESCRIPTION: Final = 1000
+_SITE_LINK: Final = re.compile(r"\]\((/[^)\s]*)\)")
 _COMBINATORS: Final = ("allOf", "oneOf", "anyOf")
 _NUMERIC: Final = frozenset({"integer", "number"})
 
@@ -84,6 +93,19 @@ def array_item_name(array_name: str | None) -> str | None:
 def _types(schema: JsonSchema) -> list[str]:
     declared = schema["type"]
     return [declared] if isinstance(declared, str) else list(declared)
+
+
+def plain_text(description: str) -> str:
+    """A description of the API as plain text: HTML tags dropped, entities decoded, whitespace collapsed, links to
+    Pinterest's site absolute, and at most
+    `MAX_DESCRIPTION` characters (whole sentences where one ends in time: destinations cap column comments, BigQuery
+    at 1,024)."""
+    text = " ".join(html.unescape(_HTML_TAG.sub("", description)).split())
+    text = _SITE_LINK.sub(r"](https://developers.pinterest.com\1)", text)  # links relative to Pinterest's site
+    if len(text) <= MAX_DESCRIPTION:
+        return text
+    cut = text.rfind(". ", 0, MAX_DESCRIPTION)
+    return text[: cut + 1] if cut > 0 else text[: MAX_DESCRIPTION - 3] + "..."
 
 
 def _type_list(types: Iterable[str]) -> list[str]:
@@ -128,7 +150,7 @@ class SchemaGenerator:
         for field in declaration.slice_fields:
             if field in properties and "string" not in _types(properties[field]):
                 raise ValueError(f"{name}: {component.name}.{field} is not a string, the connector adds it as one")
-            properties.setdefault(field, {"type": ["null", "string"]})
+            properties.setdefault(field, {"type": ["null", "string"], "description": field_descriptions()[field]})
         return {
             "$schema": DRAFT_07,
             "type": "object",
@@ -190,6 +212,9 @@ class SchemaGenerator:
         if not parts:
             return {}
         schema = parts[0] if len(parts) == 1 else reduce(self._merge, parts)
+        own = plain_text(str(node.get("description") or ""))
+        if own and "$ref" not in schema:  # a shared fragment keeps its own (a $ref's siblings are not read)
+            schema = {**schema, "description": own}
         return self._apply_id_rule(schema, name)
 
     def _convert_plain(self, node: Mapping[str, Any], name: str | None, stack: frozenset[str]) -> JsonSchema:
@@ -235,6 +260,9 @@ class SchemaGenerator:
         if not left or not right:
             return {}
         merged: JsonSchema = {"type": _type_list([*_types(left), *_types(right)])}
+        description = left.get("description") or right.get("description")
+        if description:
+            merged["description"] = description
         string_formats = {part.get("format") for part in (left, right) if "string" in _types(part)}
         if len(string_formats) == 1 and None not in string_formats:
             merged["format"] = string_formats.pop()

@@ -1,6 +1,7 @@
 """The report column table, ``source_pinterest_marketing/data/report_columns.csv``: one row per column of the API's
 async report enum (in its order) plus the sync analytics columns that enum lacks, each with the JSON type of its
-value, the entity it describes (``metric`` for a metric) and, where the name does not say it all, a reason.
+value, the entity it describes (``metric`` for a metric), what it means (the schemas' ``description``) and, where the
+name does not say it all, a reason for its type.
 
 The checks are plain functions run on the real table and on deliberately wrong rows, so each is shown to fail."""
 
@@ -19,7 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 TABLE = ROOT / "source_pinterest_marketing" / "data" / "report_columns.csv"
 ENUMS = ROOT / "source_pinterest_marketing" / "data" / "api_enums.json"
 
-HEADER = ["column", "type", "describes", "reason"]
+HEADER = ["column", "type", "describes", "description", "reason"]
+#: a meaning is one or two short sentences (destinations cap column comments)
+MAX_DESCRIPTION = 300
 TYPES = frozenset({"string", "number", "integer", "boolean"})
 ENTITIES = frozenset(
     {
@@ -155,12 +158,28 @@ def row_errors(row: Row) -> list[str]:
         errors.append(f"{row['column']}: typed {row['type']} describing {row['describes']}, without a reason")
     if any(value != value.strip() or "\n" in value for value in row.values()):
         errors.append(f"{row['column']}: stray whitespace or a line break")
+    errors.extend(description_errors(row))
     return errors
 
 
-def fake(line: str) -> dict[str, str]:
-    """A row from a CSV line, for the negative cases."""
-    return dict(zip(HEADER, next(csv.reader([line])), strict=True))
+def description_errors(row: Row) -> list[str]:
+    """A meaning is a sentence of its own: not empty, not the column's name, ending with a full stop, short."""
+    text = row["description"]
+    words = row["column"].replace("_", " ").lower()
+    if not text:
+        return [f"{row['column']}: no description"]
+    errors = []
+    if text.rstrip(".").lower() == words or not text.endswith("."):
+        errors.append(f"{row['column']}: the description {text!r} is not a sentence saying what the column means")
+    if len(text) > MAX_DESCRIPTION:
+        errors.append(f"{row['column']}: description of {len(text)} characters (at most {MAX_DESCRIPTION})")
+    return errors
+
+
+def fake(line: str, description: str = "What the column means.") -> dict[str, str]:
+    """A row from a CSV line of column, type, describes and reason, for the negative cases."""
+    column, kind, describes, reason = next(csv.reader([line]))
+    return {"column": column, "type": kind, "describes": describes, "description": description, "reason": reason}
 
 
 # -- the real table -----------------------------------------------------------------------------------------------
@@ -299,6 +318,30 @@ def test_the_reason_rule(line: str, needed: bool) -> None:
 )
 def test_row_errors_fail_on_a_bad_row(line: str) -> None:
     assert row_errors(fake(line))
+
+
+def test_every_column_has_its_meaning() -> None:
+    rows = read_table()
+    assert [error for row in rows for error in description_errors(row)] == []
+    meanings = {row["column"]: row["description"] for row in rows}
+    # metric families share a sentence, but the family's members say which of them they are
+    assert "checkout" in meanings["TOTAL_WEB_CHECKOUT"] and "website" in meanings["TOTAL_WEB_CHECKOUT"]
+    assert "paid and earned" in meanings["ECTR"] and "paid impressions" in meanings["ECTR"]
+    assert meanings["TOTAL_WEB_CLICK_CHECKOUT"] != meanings["TOTAL_WEB_VIEW_CHECKOUT"]
+
+
+@pytest.mark.parametrize(
+    ("description", "problem"),
+    [
+        ("", "no description"),
+        ("Total web checkout.", "is not a sentence"),
+        ("Checkouts on the website", "is not a sentence"),
+        ("x" * 400 + ".", "characters"),
+    ],
+)
+def test_the_description_check_fails_on_a_poor_meaning(description: str, problem: str) -> None:
+    row = fake("TOTAL_WEB_CHECKOUT,number,metric,", description)
+    assert any(problem in error for error in row_errors(row))
 
 
 def test_the_column_check_fails_on_missing_extra_duplicated_and_reordered_columns() -> None:

@@ -172,3 +172,19 @@ def test_ids_are_strings(name: str) -> None:
         if "string" not in prop.get("type", []) or {"integer", "number"} & set(prop.get("type", []))
     }
     assert not wrong, f"{name}: id fields not typed string: {wrong}"
+
+
+def test_api_descriptions_become_plain_text() -> None:
+    plain_text = generator.plain_text
+    assert plain_text("The <code>ID</code> of\n  the   <a href='/x'>campaign</a> &lt;3") == "The ID of the campaign <3"
+    assert plain_text("See [the docs](/docs/api-features/x/).") == "See [the docs](https://developers.pinterest.com/docs/api-features/x/)."
+    long = "A sentence. " * 200
+    cut = plain_text(long)
+    assert len(cut) <= generator.MAX_DESCRIPTION and cut.endswith("sentence.")
+    assert plain_text("x" * 2000) == "x" * (generator.MAX_DESCRIPTION - 3) + "..."
+
+
+def test_entity_fields_carry_the_api_descriptions() -> None:
+    campaigns = json.loads((SCHEMAS_DIR / "campaigns.json").read_text(encoding="utf-8"))["properties"]
+    assert campaigns["daily_spend_cap"]["description"].startswith("Campaign daily spending cap")
+    assert campaigns["ad_account_id"]["description"]

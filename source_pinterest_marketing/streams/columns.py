@@ -1,7 +1,8 @@
-"""The API's UPPER_CASE report and analytics columns: their types and what they describe, from one reviewed table
-(`data/report_columns.csv`: column, type, what it describes, the reason where the name does not say it), and the
-row schemas built from them, with the fields the connector writes into every row (ids, date, targeting,
-attribution settings)."""
+"""The API's UPPER_CASE report and analytics columns: their types, what they describe and what they mean, from one
+reviewed table (`data/report_columns.csv`: column, type, what it describes, its meaning, the reason for its type
+where the name does not say it), and the row schemas built from them, with the fields the connector writes into every
+row (ids, date, targeting, attribution settings) and the organic analytics metrics, whose meanings are in
+`data/field_descriptions.csv`. Every property of a row schema carries its meaning as its `description`."""
 
 from __future__ import annotations
 
@@ -25,13 +26,37 @@ class Column:
     type: str
     #: the entity a descriptive column describes (campaign, ad_group, product_item...), or "metric"
     describes: str
+    #: what the column means, for the schema's `description`
+    description: str = ""
+
+
+def _table(name: str) -> list[dict[str, str]]:
+    text = resources.files("source_pinterest_marketing").joinpath(f"data/{name}").read_text(encoding="utf-8")
+    return list(csv.DictReader(text.splitlines()))
 
 
 @cache
 def columns() -> Mapping[str, Column]:
     """Every column of the table, by name, in the table's order (the API's async enum first)."""
-    text = resources.files("source_pinterest_marketing").joinpath("data/report_columns.csv").read_text(encoding="utf-8")
-    return {row["column"]: Column(row["column"], row["type"], row["describes"]) for row in csv.DictReader(text.splitlines())}
+    return {
+        row["column"]: Column(row["column"], row["type"], row["describes"], row["description"])
+        for row in _table("report_columns.csv")
+    }
+
+
+@cache
+def field_descriptions() -> Mapping[str, str]:
+    """The meaning of each field a row or record has that is not a column of the table: the fields the connector
+    writes (ids, period, targeting, attribution settings...) and the organic analytics metrics."""
+    return {row["field"]: row["description"] for row in _table("field_descriptions.csv")}
+
+
+def description_of(field: str) -> str | None:
+    """A row field's meaning: the field table's (connector fields, organic metrics) first, then the column table's."""
+    if field in field_descriptions():
+        return field_descriptions()[field]
+    column = columns().get(field)
+    return column.description if column else None
 
 
 def nullable(*types: str, **extra: Any) -> dict[str, Any]:
@@ -45,7 +70,7 @@ def column_schema(column: str) -> dict[str, Any]:
         kind = columns()[column].type
     except KeyError:
         raise KeyError(f"column {column} is not in data/report_columns.csv: add it (with its type)") from None
-    return nullable(kind)
+    return nullable(kind, description=columns()[column].description)
 
 
 def describing(entities: Iterable[str]) -> tuple[str, ...]:
@@ -64,4 +89,10 @@ def attribution_schema() -> dict[str, Any]:
 
 
 def row_schema(properties: dict[str, Any]) -> dict[str, Any]:
-    return {"$schema": DRAFT_07, "type": "object", "additionalProperties": True, "properties": properties}
+    """The schema of rows with these properties; each property without a description gets its field's meaning
+    (`description_of`)."""
+    described = {}
+    for name, schema in properties.items():
+        meaning = schema.get("description") or description_of(name)
+        described[name] = {**schema, "description": meaning} if meaning else schema
+    return {"$schema": DRAFT_07, "type": "object", "additionalProperties": True, "properties": described}
