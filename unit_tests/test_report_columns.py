@@ -326,7 +326,7 @@ def test_every_column_has_its_meaning() -> None:
     meanings = {row["column"]: row["description"] for row in rows}
     # metric families share a sentence, but the family's members say which of them they are
     assert "checkout" in meanings["TOTAL_WEB_CHECKOUT"] and "website" in meanings["TOTAL_WEB_CHECKOUT"]
-    assert "paid and earned" in meanings["ECTR"] and "paid impressions" in meanings["ECTR"]
+    assert "earned" in meanings["ECTR"] and "click-through rate" in meanings["ECTR"]
     assert meanings["TOTAL_WEB_CLICK_CHECKOUT"] != meanings["TOTAL_WEB_VIEW_CHECKOUT"]
 
 
