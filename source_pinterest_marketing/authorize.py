@@ -5,6 +5,9 @@
 2. read back what the browser was redirected to (the whole URL, whose ``state`` is checked, or the bare code);
 3. exchange the code at ``POST {api_base}/oauth/token`` (form body, HTTP Basic client auth);
 4. write a ready connector config (OAuth2.0 credentials with the refresh token) to ``--output`` (mode 0600) or stdout.
+   An existing ``--output`` config keeps every other setting: only its ``credentials`` (and the options given) change.
+   ``--output`` is checked before the code is spent: a directory, a read-only file or one that is not a JSON config
+   is refused while the code is still unused.
 
 Everything meant for the person goes to stderr, so stdout carries only the config JSON. Errors are one line,
 exit code 2, and never contain the client secret, the code or a token.
@@ -27,7 +30,8 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import requests
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_pinterest_marketing.config import AUTHORIZATION_URL, SCOPES, api_base_url, load_config
+from source_pinterest_marketing.config import AUTHORIZATION_URL, SCOPES, PinterestConfig, load_config
+from source_pinterest_marketing.config_file import PRIVATE_MODE, write_json, write_problem
 
 DEFAULT_REDIRECT_URI = "http://localhost:8085/"
 SECRET_ENV = "PINTEREST_CLIENT_SECRET"
@@ -74,7 +78,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--authorization-url", default=AUTHORIZATION_URL, help="Override the authorization page (testing)."
     )
-    parser.add_argument("--output", "-o", help="Write the config to this file (mode 0600). Default: stdout.")
+    parser.add_argument(
+        "--output",
+        "-o",
+        help=(
+            "Write the config to this file (mode 0600). An existing config there keeps its other settings: only "
+            "`credentials` (and the options given here) change. Default: stdout."
+        ),
+    )
     parser.add_argument(
         "--code",
         help=(
@@ -205,8 +216,14 @@ def exchange_code(token_url: str, client_id: str, client_secret: str, code: str,
     return token
 
 
-def build_config(args: argparse.Namespace, client_secret: str, token: Mapping[str, Any]) -> dict[str, Any]:
-    """The connector config: OAuth2.0 credentials plus the passthrough fields that were given."""
+def build_config(
+    args: argparse.Namespace,
+    client_secret: str,
+    token: Mapping[str, Any],
+    existing: Optional[Mapping[str, Any]] = None,
+) -> dict[str, Any]:
+    """The connector config: `existing` (the config already in --output, if any) with new OAuth2.0 credentials and
+    the passthrough fields that were given; every other setting of `existing` is kept as it was."""
     credentials: dict[str, Any] = {
         "auth_method": "oauth2.0",
         "client_id": args.client_id,
@@ -215,7 +232,8 @@ def build_config(args: argparse.Namespace, client_secret: str, token: Mapping[st
     }
     if token.get("refresh_token_expires_at") is not None:
         credentials["refresh_token_expires_at"] = token["refresh_token_expires_at"]
-    config: dict[str, Any] = {"credentials": credentials}
+    # the old credentials go whole: their access token and expiry belong to the grant being replaced
+    config: dict[str, Any] = {**(existing or {}), "credentials": credentials}
     optional = {
         "environment": args.environment,
         "api_base_url": args.api_base_url,
@@ -226,31 +244,46 @@ def build_config(args: argparse.Namespace, client_secret: str, token: Mapping[st
     return config
 
 
-def _validate(config: Mapping[str, Any]) -> None:
+def _validate(config: Mapping[str, Any]) -> PinterestConfig:
     try:
-        load_config(config)
+        return load_config(config)
     except AirbyteTracedException as exc:
         raise AuthorizeError(str(exc.message)) from None
 
 
-def check_output_path(path: str) -> None:
-    """The config file can be written there: its directory exists and is writable (and so is the file, if any)."""
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise AuthorizeError(f"Cannot write --output {path}: the directory {directory} does not exist.")
-    if not os.access(directory, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
-        raise AuthorizeError(f"Cannot write --output {path}: permission denied.")
+def existing_config(path: str) -> Optional[dict[str, Any]]:
+    """The config already at --output, to merge the new credentials into (None: no file, or an empty one). Refused,
+    before the code is spent, when the file cannot be replaced or is not a JSON config."""
+    problem = write_problem(path)
+    if problem is not None:
+        raise AuthorizeError(f"Cannot write --output {path}: {problem}.")
+    if not os.path.exists(path):
+        return None
+    try:
+        with open(path, encoding="utf-8") as file:
+            text = file.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AuthorizeError(f"Cannot read the existing --output {path}: {getattr(exc, 'strerror', None) or exc}.") from None
+    if not text.strip():
+        return None
+    try:
+        config = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise AuthorizeError(
+            f"--output {path} exists and is not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}): fix it, "
+            "or give another path (the helper merges the new credentials into an existing config)."
+        ) from None
+    if not isinstance(config, dict):
+        raise AuthorizeError(f"--output {path} holds a JSON {type(config).__name__}, not a connector config (an object).")
+    return config
 
 
 def write_config(path: str, config: Mapping[str, Any]) -> None:
-    """Write the config as JSON, readable by its owner only (mode 0600, also when the file existed)."""
+    """Write the config as JSON, readable by its owner only (mode 0600, also when the file existed), atomically."""
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            os.fchmod(file.fileno(), 0o600)
-            file.write(json.dumps(config, indent=2) + "\n")
+        write_json(path, config, mode=PRIVATE_MODE)
     except OSError as exc:
-        raise AuthorizeError(f"Could not write {path}: {exc.strerror}.") from None
+        raise AuthorizeError(f"Could not write {path}: {exc.strerror or exc}.") from None
 
 
 def _report_token(token: Mapping[str, Any], requested: Sequence[str]) -> None:
@@ -261,7 +294,8 @@ def _report_token(token: Mapping[str, Any], requested: Sequence[str]) -> None:
     if isinstance(expires_at, int | float):
         day = datetime.fromtimestamp(expires_at, UTC).date().isoformat()
         _say(
-            f"The refresh token expires on {day} unless used: every sync rotates it (the connector saves the new one)."
+            f"The refresh token expires on {day} unless refreshed before: each refresh of the access token rotates "
+            "it. Airbyte saves the new one; outside Airbyte, run the connector with --update-config (see the README)."
         )
 
 
@@ -270,11 +304,10 @@ def _run(args: argparse.Namespace) -> int:
     if not scopes:
         raise AuthorizeError("--scopes is empty.")
     client_secret = _client_secret(args)
-    # fail on a bad --start-date / --ad-account-id or --output before the person goes through the browser
-    # (an authorization code works once: spent on a config that cannot be written, the refresh token is lost)
-    _validate(build_config(args, client_secret, {"refresh_token": "placeholder"}))
-    if args.output:
-        check_output_path(args.output)
+    # fail on --output or a bad --start-date / --ad-account-id before the person goes through the browser (an
+    # authorization code works once: spent on a config that cannot be written, the refresh token is lost)
+    existing = existing_config(args.output) if args.output else None
+    planned = _validate(build_config(args, client_secret, {"refresh_token": "placeholder"}, existing))
     if args.code:
         code = code_from_paste(args.code, args.state)
     else:
@@ -284,8 +317,10 @@ def _run(args: argparse.Namespace) -> int:
         _say(f"    {url}\n")
         _say(f"After you approve, the browser goes to {args.redirect_uri}?code=...&state=... (the page may not load).")
         code = code_from_paste(_read_paste(), state)
-    token = exchange_code(f"{api_base_url(args.environment, args.api_base_url)}/oauth/token", args.client_id, client_secret, code, args.redirect_uri)
-    config = build_config(args, client_secret, token)
+    # the endpoint of the config being written: an existing config's `environment` / `api_base_url` count too
+    token_url = f"{planned.api_base_url}/oauth/token"
+    token = exchange_code(token_url, args.client_id, client_secret, code, args.redirect_uri)
+    config = build_config(args, client_secret, token, existing)
     _report_token(token, scopes)
     if args.output:
         try:
@@ -296,7 +331,14 @@ def _run(args: argparse.Namespace) -> int:
             sys.stdout.write(json.dumps(config, indent=2) + "\n")
             sys.stdout.flush()
             return EXIT_ERROR
-        _say(f"Wrote the connector config to {args.output} (mode 0600). Keep it secret.")
+        if existing is None:
+            _say(f"Wrote the connector config to {args.output} (mode 0600). Keep it secret.")
+        else:
+            kept = sorted(set(existing) - {"credentials"})
+            _say(
+                f"Wrote the new credentials into the existing config {args.output} (mode 0600), keeping its other "
+                f"settings ({', '.join(kept) or 'none'}). Keep it secret."
+            )
     else:
         sys.stdout.write(json.dumps(config, indent=2) + "\n")
         sys.stdout.flush()

@@ -346,3 +346,120 @@ def test_a_config_that_cannot_be_written_after_the_exchange_is_printed_once(
     assert config["credentials"]["refresh_token"] in sim.oauth._refresh
     assert "No space left on device" in captured.err and "save it now" in captured.err
     assert config["credentials"]["refresh_token"] not in captured.err
+
+
+# -- an existing --output: merged, or refused before the code is spent -----------------------------------------------
+def _existing_config(sim: Simulator) -> dict[str, Any]:
+    """A config someone has been using: settings of their own, and the credentials of an older grant."""
+    return {
+        "credentials": {
+            "auth_method": "oauth2.0",
+            "client_id": sim.client_id,
+            "client_secret": sim.client_secret,
+            "refresh_token": "pinr_an_old_grant",
+            "access_token": "pina_an_old_grant",
+            "token_expiry_date": "2020-01-01T00:00:00+00:00",
+        },
+        "api_base_url": sim.base_url,
+        "start_date": "2024-03-01",
+        "ad_account_ids": [sim.dataset.ad_account_ids[0]],
+        "custom_reports": [{"name": "spend", "level": "CAMPAIGN", "granularity": "DAY", "columns": ["SPEND_IN_DOLLAR"]}],
+        "entity_statuses": ["ACTIVE"],
+        "click_window_days": 7,
+        "lookback_window_days": 3,
+    }
+
+
+def test_an_existing_config_keeps_every_other_setting(
+    sim: Simulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Only `credentials` is new (the old grant's access token and expiry go with it); the exchange goes to the
+    existing config's `api_base_url`, not given again on the command line."""
+    output = tmp_path / "config.json"
+    before = _existing_config(sim)
+    output.write_text(json.dumps(before))
+    output.chmod(0o640)
+    monkeypatch.setenv(SECRET_ENV, sim.client_secret)
+    code = sim.issue_authorization_code(redirect_uri=DEFAULT_REDIRECT_URI)
+    argv = ["--client-id", sim.client_id, f"--code={code}", "--output", str(output)]
+    assert main(argv) == 0
+
+    after = json.loads(output.read_text())
+    assert {key: value for key, value in after.items() if key != "credentials"} == {
+        key: value for key, value in before.items() if key != "credentials"
+    }
+    credentials = after["credentials"]
+    assert credentials["refresh_token"] in sim.oauth._refresh
+    assert "access_token" not in credentials and "token_expiry_date" not in credentials
+    assert _mode(output) == 0o600
+    stderr = capsys.readouterr().err
+    assert f"into the existing config {output}" in stderr and "custom_reports" in stderr
+    assert [path.name for path in tmp_path.iterdir()] == ["config.json"]  # no temporary file left
+    status = SourcePinterestMarketing().check(logging.getLogger("airbyte"), after)
+    assert status.status == Status.SUCCEEDED, status.message
+
+
+def test_options_given_replace_those_of_the_existing_config(
+    sim: Simulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    output = tmp_path / "config.json"
+    output.write_text(json.dumps(_existing_config(sim)))
+    monkeypatch.setenv(SECRET_ENV, sim.client_secret)
+    code = sim.issue_authorization_code(redirect_uri=DEFAULT_REDIRECT_URI)
+    account = sim.dataset.ad_account_ids[1]
+    assert main(_argv(sim, f"--code={code}", "--output", str(output), "--start-date", "2024-05-01", "--ad-account-id", account)) == 0
+    after = json.loads(output.read_text())
+    assert (after["start_date"], after["ad_account_ids"], after["lookback_window_days"]) == ("2024-05-01", [account], 3)
+
+
+def _refused_before_the_code_is_spent(
+    sim: Simulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], output: Path
+) -> str:
+    """Run the helper with a code and --output; it must fail with the code unspent (still exchangeable)."""
+    monkeypatch.setenv(SECRET_ENV, sim.client_secret)
+    code = sim.issue_authorization_code(redirect_uri=DEFAULT_REDIRECT_URI)
+    assert main(_argv(sim, f"--code={code}", "--output", str(output))) == 2
+    captured = capsys.readouterr()
+    assert sim.requests.count("oauth/token") == 0
+    assert code in sim.oauth._codes
+    assert captured.out == ""  # nothing to save: no config was made
+    _assert_no_secret(sim, captured.err)
+    return captured.err
+
+
+def test_an_output_that_is_a_directory_is_refused_before_the_code_is_spent(
+    sim: Simulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    stderr = _refused_before_the_code_is_spent(sim, monkeypatch, capsys, tmp_path)
+    assert f"Cannot write --output {tmp_path}: {tmp_path} is a directory, not a file" in stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_read_only_output_is_refused_before_the_code_is_spent(
+    sim: Simulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    output = tmp_path / "config.json"
+    output.write_text(json.dumps(_existing_config(sim)))
+    output.chmod(0o400)
+    stderr = _refused_before_the_code_is_spent(sim, monkeypatch, capsys, output)
+    assert f"Cannot write --output {output}: {output} is read-only (mode 0400)" in stderr
+    assert json.loads(output.read_text()) == _existing_config(sim)
+
+
+def test_an_output_that_is_not_a_json_config_is_refused_before_the_code_is_spent(
+    sim: Simulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    output = tmp_path / "config.json"
+    output.write_text("start_date: 2024-01-01\n")
+    stderr = _refused_before_the_code_is_spent(sim, monkeypatch, capsys, output)
+    assert f"--output {output} exists and is not JSON (line 1, column 1" in stderr
+    output.write_text("[]")
+    assert "holds a JSON list, not a connector config" in _refused_before_the_code_is_spent(sim, monkeypatch, capsys, output)
+
+
+def test_an_existing_config_with_an_invalid_setting_is_refused_before_the_code_is_spent(
+    sim: Simulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    output = tmp_path / "config.json"
+    output.write_text(json.dumps({**_existing_config(sim), "click_window_days": 3}))
+    assert "click_window_days" in _refused_before_the_code_is_spent(sim, monkeypatch, capsys, output)

@@ -31,7 +31,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from harness import check_status, error_messages, run_check, run_read, silent_server, state_messages
 
 from pinterest_simulator import Simulator
-from source_pinterest_marketing import SourcePinterestMarketing
+from source_pinterest_marketing import SourcePinterestMarketing, authorize
 from source_pinterest_marketing import source as source_module
 from source_pinterest_marketing.probe import cli as probe_cli
 from source_pinterest_marketing.run import PinterestEntrypoint
@@ -40,6 +40,8 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "pinterest-marketing.md"
 #: what a case gives: the text the user sees, and its kind (a failure type, or how it shows otherwise)
 Seen = tuple[str, str]
 CHECK_FAILS = "check fails"
+#: the authorize helper's error exit (its message on stderr)
+AUTHORIZE_EXIT_2 = "authorize exit 2"
 
 
 def _failed(output: EntrypointOutput) -> Seen:
@@ -343,6 +345,41 @@ def empty_sort_metrics(sim: Simulator, tmp_path: Path) -> Seen:
     read_message, _ = _failed(run_read(config, ["user_account_top_pins"], expect_failure=True))
     assert read_message == message
     return message, kind
+def _authorize(sim: Simulator, output: Path) -> tuple[int, str, str]:
+    """The authorize helper with a fresh code and `--output`: (exit code, stderr, the code)."""
+    code = sim.issue_authorization_code(redirect_uri=authorize.DEFAULT_REDIRECT_URI)
+    argv = ["--client-id", sim.client_id, "--client-secret", sim.client_secret, "--api-base-url", sim.base_url]
+    stderr = io.StringIO()
+    with contextlib.redirect_stderr(stderr):
+        exit_code = authorize.main([*argv, f"--code={code}", "--output", str(output)])
+    return exit_code, stderr.getvalue(), code
+
+
+def _authorize_refused(sim: Simulator, output: Path) -> Seen:
+    exit_code, stderr, code = _authorize(sim, output)
+    assert exit_code == 2
+    assert code in sim.oauth._codes, "the code must still be unspent"
+    return stderr, AUTHORIZE_EXIT_2
+
+
+def authorize_output_directory(sim: Simulator, tmp_path: Path) -> Seen:
+    return _authorize_refused(sim, tmp_path)
+
+
+def authorize_output_read_only(sim: Simulator, tmp_path: Path) -> Seen:
+    output = tmp_path / "config.json"
+    output.write_text("{}")
+    output.chmod(0o444)
+    return _authorize_refused(sim, output)
+
+
+def authorize_output_existing(sim: Simulator, tmp_path: Path) -> Seen:
+    output = tmp_path / "config.json"
+    output.write_text(json.dumps({"start_date": "2024-01-01", "lookback_window_days": 3}))
+    exit_code, stderr, _ = _authorize(sim, output)
+    assert exit_code == 0
+    assert json.loads(output.read_text())["lookback_window_days"] == 3
+    return stderr, "info"
 
 
 CASES: dict[str, Callable[[Simulator, Path], Seen]] = {
@@ -378,6 +415,9 @@ CASES: dict[str, Callable[[Simulator, Path], Seen]] = {
     "probe-output-directory": probe_output_directory,
     "unrecognised-flag": unrecognised_flag,
     "empty-sort-metrics": empty_sort_metrics,
+    "authorize-output-directory": authorize_output_directory,
+    "authorize-output-read-only": authorize_output_read_only,
+    "authorize-output-existing": authorize_output_existing,
 }
 
 
