@@ -45,6 +45,7 @@ setup(
             "source-pinterest-marketing=source_pinterest_marketing.run:run",
             "source-pinterest-marketing-authorize=source_pinterest_marketing.authorize:main",
             "source-pinterest-marketing-probe=source_pinterest_marketing.probe.cli:main",
+            "source-pinterest-marketing-catalog=source_pinterest_marketing.configured_catalog:main",
         ]
     },
 )

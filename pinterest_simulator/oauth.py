@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from pinterest_simulator.spec import ApiError
+from pinterest_simulator.switches import RefreshTokenRotation
 
 READ_SCOPES: tuple[str, ...] = (
     "ads:read",
@@ -68,7 +69,9 @@ class TokenStore:
     bad authorization code or redirect_uri mismatch -> 400 ``{code: 1, "Invalid authorization code."}``;
     missing form field or bad grant_type -> 400 code 1 naming the field.
     ``persistent_refresh_tokens`` never rotate out or expire: a test convenience for suites that
-    re-run the same config file many times (real Pinterest has no such thing).
+    re-run the same config file many times (real Pinterest has no such thing). ``rotation`` gives the reading of
+    the switch ``refresh_token_rotation`` in force (switches.py): whether a refreshed-from token stops working at
+    once or at its expiry.
     """
 
     def __init__(
@@ -82,12 +85,14 @@ class TokenStore:
         # token lifetimes are wall-clock seconds (what an expiry measures, and what the connector compares a
         # token's expires_at with), not dates: they stay off the simulator's date clock (clock.py)
         clock: Callable[[], float] = time.time,
+        rotation: Callable[[], RefreshTokenRotation] = lambda: "immediate",
     ) -> None:
         self.client_id = client_id
         self.client_secret = hashlib.sha256(f"pinterest-simulator:{seed}".encode()).hexdigest()[:40]
         self.access_token_ttl = access_token_ttl
         self.refresh_token_ttl = refresh_token_ttl
         self.clock = clock
+        self.rotation = rotation
         self.fixed_access_token = (
             fixed_access_token or f"pina_sim{hashlib.sha256(f'fixed:{seed}'.encode()).hexdigest()[:40]}"
         )
@@ -190,9 +195,12 @@ class TokenStore:
             if token in self.persistent_refresh_tokens:
                 scopes = frozenset(READ_SCOPES)
             else:
-                grant = self._refresh.pop(token, None)
+                grant = self._refresh.get(token)
                 if grant is None or grant.expires_at <= now:
+                    self._refresh.pop(token, None)
                     raise invalid_grant("refresh token")
+                if self.rotation() == "immediate":
+                    del self._refresh[token]
                 scopes = grant.scopes
         if "scope" in form:
             wanted = _split_scopes(form["scope"])

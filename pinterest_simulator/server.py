@@ -103,6 +103,7 @@ class Simulator:
             refresh_token_ttl=refresh_token_ttl,
             persistent_refresh_tokens=persistent_refresh_tokens,
             fixed_access_token=access_token,
+            rotation=lambda: self.switches.refresh_token_rotation,
         )
         self.faults = FaultInjector(seed=seed, latency_ms=latency_ms, jitter_ms=jitter_ms)
         self.requests = RequestLog()

@@ -34,6 +34,7 @@ PinMetricMismatch = Literal["lenient", "omit", "refuse"]
 UnknownPin = Literal["omit", "not_found"]
 TopPinsDataStatus = Literal["by_date", "by_metric"]
 FlagForm = Literal["boolean", "string", "integer", "digit_string"]
+RefreshTokenRotation = Literal["immediate", "at_expiry"]
 
 
 class SwitchError(ValueError):
@@ -189,6 +190,21 @@ class Switches:
     enums (e.g. ``campaigns/analytics``, https://developers.pinterest.com/docs/api/v5/campaigns-analytics) with no
     type; the rows are ``additionalProperties: true`` (``CampaignsAnalyticsResponse``) and the report file's format is
     not in the spec. Only the entity field ``CampaignResponse.is_campaign_budget_optimization`` is typed (boolean).
+    """
+
+    refresh_token_rotation: RefreshTokenRotation = "immediate"
+    """What becomes of a refresh token once a refresh (``POST /oauth/token``, ``grant_type=refresh_token``) has
+    answered with a new one.
+
+    - ``immediate`` (default): it stops working at once; using it again answers 400 ``{"code": 1, "message":
+      "Invalid refresh token."}``. Whoever did not save the new token must re-authenticate.
+    - ``at_expiry``: it keeps working until its own ``refresh_token_expires_at`` (60 days after it was issued); each
+      refresh still answers with a new refresh token.
+
+    Source: spec ``oauth/token`` (https://developers.pinterest.com/docs/api/v5/oauth-token): the refresh response
+    requires a new ``refresh_token`` (``OauthAccessTokenResponseRefresh``) and the description says continuous refresh
+    tokens have a "60-day expiration" and "can be refreshed indefinitely"; whether the token sent stays valid after
+    the refresh is not said.
     """
 
     def __setattr__(self, name: str, value: Any) -> None:

@@ -1,13 +1,18 @@
 """The demo: a real sync of every stream against the bundled Pinterest API simulator.
 
-Starts the simulator, runs the connector's `check`, `discover` and a full-refresh `read` of the
-whole catalog as a separate process (exactly as Airbyte would run it), and prints a per-stream
-summary. No credentials are needed. Run it with `make demo`.
+Starts the simulator, runs the connector's `check`, `discover`, `catalog` (the configured catalog: every stream, full
+refresh) and a `read` of the whole catalog as separate processes (exactly as a user runs them, with
+`--update-config`: the rotated refresh token is saved into the config file), and prints a per-stream summary. No
+credentials are needed. Run it with `make demo`.
 
-The configuration declares four custom reports over 400 days (DAY, WEEK, MONTH and TOTAL spend per campaign):
-the demo checks that every WEEK, MONTH and TOTAL row is there once and equals the sum of its days; and two custom
-reports that read Ads Manager report templates (one writing JSON files, one CSV). Last, the probe (docs/probe.md)
-checks the connector's assumptions about the API against the simulator: every check confirmed.
+By default the sync reads the last `QUICK_DAYS` days of analytics and reports (`start_date`; entity streams are read
+whole): a first run in well under a minute. `--full` (`make demo-full`) reads as far back as each endpoint allows
+(914 days of every report, about a million records: minutes).
+
+The configuration declares four custom reports (DAY, WEEK, MONTH and TOTAL spend per campaign, over `PERIOD_DAYS`
+days, 400 with `--full`): the demo checks that every WEEK, MONTH and TOTAL row is there once and equals the sum of its
+days; and two custom reports that read Ads Manager report templates (one writing JSON files, one CSV). Last, the probe
+(docs/probe.md) checks the connector's assumptions about the API against the simulator: every check confirmed.
 """
 
 from __future__ import annotations
@@ -71,6 +76,11 @@ def main() -> int:
     parser.add_argument("--preset", default="small", choices=["small", "large"])
     parser.add_argument("--latency-ms", type=int, default=0)
     parser.add_argument(
+        "--full",
+        action="store_true",
+        help=f"read as far back as each endpoint allows (914 days of reports), not the last {QUICK_DAYS} days",
+    )
+    parser.add_argument(
         "--switch",
         action="append",
         default=[],
@@ -95,32 +105,34 @@ def main() -> int:
         os.environ[connector_clock.TODAY_VARIABLE] = sim.today().isoformat()
         workdir = Path(tmp)
         config_path = workdir / "config.json"
-        reports = [*period_reports(sim.today()), *template_reports(sim)]
-        config_path.write_text(json.dumps(sim.connector_config(custom_reports=reports)))
+        today = sim.today()
+        period_days = FULL_PERIOD_DAYS if options.full else PERIOD_DAYS
+        reports = [*period_reports(today, period_days), *template_reports(sim)]
+        settings: dict[str, Any] = {"custom_reports": reports}
+        if not options.full:
+            settings["start_date"] = (today - timedelta(days=QUICK_DAYS)).isoformat()
+        config_path.write_text(json.dumps(sim.connector_config(**settings)))
+        history = "as far back as each endpoint allows" if options.full else f"the last {QUICK_DAYS} days (--full: all)"
         print(f"Pinterest API simulator at {sim.base_url} (preset {options.preset}, switches {sim.switches.as_dict()})")
+        print(f"analytics and reports: {history}")
 
-        check, _ = run_connector(["check", "--config", str(config_path)])
+        # --update-config: the refresh token check rotates is saved into the config file, for the next commands
+        check, _ = run_connector(["check", "--config", str(config_path), "--update-config"])
         status = next(m for m in check if m["type"] == "CONNECTION_STATUS")
         print(f"check: {status['connectionStatus']['status']}")
-        # check rotated the refresh token: go on with the config the connector emitted, as Airbyte does
-        persist_rotated_config(check, config_path)
 
         catalog = next(m for m in run_connector(["discover", "--config", str(config_path)])[0] if m["type"] == "CATALOG")
         streams = catalog["catalog"]["streams"]
         print(f"discover: {len(streams)} streams")
-        configured = {
-            "streams": [
-                {"stream": stream, "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"}
-                for stream in streams
-            ]
-        }
         catalog_path = workdir / "catalog.json"
-        catalog_path.write_text(json.dumps(configured))
+        helper = [*CONNECTOR, "catalog", "--config", str(config_path), "--sync-mode", "full_refresh", "--output", str(catalog_path)]
+        subprocess.run(helper, check=True)
 
         sim.requests.clear()
         started = time.monotonic()
         period_streams = frozenset({"custom_days", *PERIOD_REPORTS})
-        messages, records = run_connector(["read", "--config", str(config_path), "--catalog", str(catalog_path)], period_streams)
+        read = ["read", "--config", str(config_path), "--catalog", str(catalog_path), "--update-config"]
+        messages, records = run_connector(read, period_streams)
         elapsed = time.monotonic() - started
 
         requests = sim.requests.counts()
@@ -132,7 +144,7 @@ def main() -> int:
         for operation, count in sorted(requests.items()):
             print(f"{operation:<44}{count:>9}")
         print()
-        failures = check_periods([m["record"] for m in messages if m["type"] == "RECORD"], sim.today())
+        failures = check_periods([m["record"] for m in messages if m["type"] == "RECORD"], today, period_days)
         failures += run_probe(sim, workdir)
         empty = [stream["name"] for stream in streams if not records.get(stream["name"])]
         if empty:
@@ -145,12 +157,17 @@ def main() -> int:
 
 SPEND = "SPEND_IN_MICRO_DOLLAR"
 PERIOD_REPORTS = {"custom_weeks": "WEEK", "custom_months": "MONTH", "custom_totals": "TOTAL"}
+#: the quick demo's days of analytics and reports, and of its period reports (a few whole weeks and months)
+QUICK_DAYS = 30
+PERIOD_DAYS = 75
+#: `--full`: the period reports' days
+FULL_PERIOD_DAYS = 400
 
 
-def period_reports(today: date) -> list[dict[str, Any]]:
-    """Spend per campaign over the 400 days before `today` by DAY (from 40 days earlier, to cover the first week and
-    month whole), WEEK, MONTH and TOTAL."""
-    start = today - timedelta(days=400)
+def period_reports(today: date, days: int) -> list[dict[str, Any]]:
+    """Spend per campaign over `days` days by DAY (from 40 days earlier, to cover the first week and month whole),
+    WEEK, MONTH and TOTAL."""
+    start = today - timedelta(days=days)
     reports = [("days", "DAY", start - timedelta(days=40))]
     reports += [(name.removeprefix("custom_"), granularity, start) for name, granularity in PERIOD_REPORTS.items()]
     return [
@@ -169,7 +186,7 @@ def template_reports(sim: Simulator) -> list[dict[str, Any]]:
     ]
 
 
-def check_periods(records: list[dict[str, Any]], today: date) -> int:
+def check_periods(records: list[dict[str, Any]], today: date, period_days: int) -> int:
     """Print, per period report, its rows, duplicate keys and rows that do not equal the sum of their days (up to
     `today`)."""
     days: dict[tuple[str, date], float] = defaultdict(float)
@@ -178,7 +195,7 @@ def check_periods(records: list[dict[str, Any]], today: date) -> int:
             data = record["data"]
             days[(data["ad_account_id"] + data["campaign_id"], date.fromisoformat(data["date"]))] += data.get(SPEND, 0)
     failures = 0
-    print("period reports over 400 days (spend per campaign):")
+    print(f"period reports over {period_days} days (spend per campaign):")
     for stream, granularity in PERIOD_REPORTS.items():
         rows = [record["data"] for record in records if record["stream"] == stream]
         keys = Counter((row["ad_account_id"], row["campaign_id"], row["date"], row["period_end"]) for row in rows)
@@ -206,17 +223,12 @@ def run_probe(sim: Simulator, workdir: Path) -> int:
     print(completed.stdout.split("\nSummary\n", 1)[-1].rstrip())
     if completed.stderr.strip():
         print(completed.stderr.rstrip(), file=sys.stderr)
-    # the probe never provokes a rate limit: another `throttle` reading is not seen; any other is a contradiction
-    other = {name for name, value in sim.switches.as_dict().items() if value != DEFAULTS[name] and name != "throttle"}
+    # the probe never provokes a rate limit nor sends a used refresh token: another `throttle` or
+    # `refresh_token_rotation` reading is not seen; any other is a contradiction
+    unseen = ("throttle", "refresh_token_rotation")
+    other = {name for name, value in sim.switches.as_dict().items() if value != DEFAULTS[name] and name not in unseen}
     expected = {1} if other else {0}
     return 0 if completed.returncode in expected else 1
-
-
-def persist_rotated_config(messages: list[dict[str, Any]], config_path: Path) -> None:
-    """Save the newest config a CONTROL message carries (Pinterest rotates refresh tokens)."""
-    for message in messages:
-        if message["type"] == "CONTROL" and message["control"]["type"] == "CONNECTOR_CONFIG":
-            config_path.write_text(json.dumps(message["control"]["connectorConfig"]["config"]))
 
 
 if __name__ == "__main__":

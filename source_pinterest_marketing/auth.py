@@ -7,6 +7,11 @@ rotated token through a CONTROL `CONNECTOR_CONFIG` message; this module implemen
 `refresh_access_token` hook: the token request itself (bounded retries of transient failures), Pinterest's
 Basic auth, the refresh token's own expiry saved next to it with a warning when it is near, and rejections
 turned into config errors that say what to do.
+
+Outside Airbyte nobody saves the CONTROL message, and whether Pinterest lets a replaced refresh token work on is not
+said (docs/dev/API-NOTES.md#oauth-and-token-rotation): run with `--update-config` (run.py), each refresh also rewrites
+the config file (`local_files.write_json`: atomically, mode kept), which was checked writable before any token was
+spent. Inside Airbyte the flag is never given and nothing changes.
 """
 
 from __future__ import annotations
@@ -33,11 +38,14 @@ from typing_extensions import override
 
 from source_pinterest_marketing.config import AccessTokenCredentials, PinterestConfig
 from source_pinterest_marketing.errors import PinterestError, config_error
+from source_pinterest_marketing.local_files import write_json, write_problem
 
 logger = logging.getLogger("airbyte")
 
 REFRESH_TOKEN_WARNING_DAYS = 7
 REFRESH_TOKEN_EXPIRES_AT = "refresh_token_expires_at"
+#: the command-line flag that saves rotated credentials into the --config file (outside Airbyte; run.py)
+UPDATE_CONFIG_FLAG = "--update-config"
 #: when the token endpoint says nothing of the access token's lifetime
 DEFAULT_ACCESS_TOKEN_SECONDS = 3600
 #: the most one token refresh of a sync may take, every attempt and wait included (a token endpoint that accepts
@@ -66,6 +74,7 @@ class PinterestOAuthAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
         api_base_url: str,
         max_attempts: int = 5,
         time_budget_seconds: float = SYNC_REFRESH_SECONDS,
+        config_file: Optional[str] = None,
     ) -> None:
         credentials = connector_config["credentials"]
         basic = base64.b64encode(f"{credentials['client_id']}:{credentials['client_secret']}".encode()).decode()
@@ -78,6 +87,11 @@ class PinterestOAuthAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
         #: the token endpoint's definitive answer that the grant is no good: raised again without asking
         self.rejection: Optional[AirbyteTracedException] = None
         self.invalidation_lock = threading.Lock()
+        #: where each refresh's credentials are also written (`--update-config`), with the config they belong to
+        self.config_file = config_file
+        self.config_to_save = connector_config
+        self.save_lock = threading.Lock()
+        self.saved_credentials: Optional[dict[str, Any]] = None
         super().__init__(
             connector_config=connector_config,
             token_refresh_endpoint=f"{api_base_url}/oauth/token",
@@ -106,6 +120,31 @@ class PinterestOAuthAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
         expires_in = answer.get("expires_in")
         seconds = expires_in if isinstance(expires_in, int) and expires_in > 0 else DEFAULT_ACCESS_TOKEN_SECONDS
         return access_token, ab_datetime_now() + timedelta(seconds=seconds), refresh_token
+
+    @override
+    def refresh_and_set_access_token(self) -> None:
+        super().refresh_and_set_access_token()
+        if self.config_file is not None:
+            self.save_credentials(self.config_file)
+
+    def save_credentials(self, path: str) -> None:
+        """Write the config, with the credentials of the latest refresh, back to `path` (`--update-config`). A write
+        that fails stops the run: the refresh token just replaced may already be dead, and the new one is only in
+        this run's CONTROL message."""
+        with self.save_lock:
+            credentials = dict(self.persisted_credentials)
+            if credentials == self.saved_credentials:
+                return  # another thread's refresh, saved already
+            try:
+                write_json(path, self.config_to_save)
+            except OSError as error:
+                raise config_error(
+                    f"Could not save the rotated credentials to {path} ({error.strerror or error}). The new refresh "
+                    "token is in this run's CONTROL message (CONNECTOR_CONFIG) on stdout: copy its `credentials` into "
+                    "the file, or re-authenticate."
+                ) from None
+            self.saved_credentials = credentials
+        logger.info("Saved the rotated credentials to %s (%s).", path, UPDATE_CONFIG_FLAG)
 
     def invalidate(self, rejected_token: str) -> bool:
         """The API rejected `rejected_token` (HTTP 401): if it is still the current one, the next request refreshes
@@ -230,7 +269,9 @@ def token_endpoint_error(response: requests.Response) -> AirbyteTracedException:
     else:
         message = (
             f"Pinterest rejected the refresh token (HTTP {status}): it is invalid, expired, revoked "
-            "or was already used. Re-authenticate the source to get a new refresh token."
+            "or was already used. Re-authenticate the source to get a new refresh token. Outside Airbyte, run the "
+            f"connector with {UPDATE_CONFIG_FLAG} so that it saves each new refresh token into the config file "
+            "(README, step 3)."
         )
     return config_error(message)
 
@@ -239,8 +280,8 @@ def warn_if_refresh_token_expires_soon(expires_at: int, now: float | None = None
     remaining_days = (expires_at - (now if now is not None else time.time())) / 86400
     if remaining_days < REFRESH_TOKEN_WARNING_DAYS:
         logger.warning(
-            "The Pinterest refresh token expires in %.1f days: keep the connection syncing (each sync "
-            "rotates it) or re-authenticate before it expires.",
+            "The Pinterest refresh token expires in %.1f days: keep the connection syncing (each refresh of the "
+            "access token rotates it) or re-authenticate before it expires.",
             max(remaining_days, 0.0),
         )
 
@@ -253,17 +294,32 @@ def build_authenticator(
     raw_config: Mapping[str, Any],
     token_attempts: int = 5,
     token_seconds: float = SYNC_REFRESH_SECONDS,
+    config_file: Optional[str] = None,
 ) -> Authenticator:
     """The authenticator for the configured credentials; one instance is shared by every stream.
 
     `raw_config` is the user's config as given to the connector: rotated tokens are written into it
     (and emitted from it), so it must be the user's own mapping, not the validated copy. `token_attempts`:
     tries of one token refresh when the endpoint fails transiently, `token_seconds` the most it may take (`check`
-    tries less, and for less long, than a sync)."""
+    tries less, and for less long, than a sync). `config_file`: the file `raw_config` came from, to write rotated
+    credentials back to (`--update-config`); refused here, before any token is spent, when it could not be rewritten.
+    An access token is never rotated: nothing to write."""
     if isinstance(config.credentials, AccessTokenCredentials):
         add_to_secrets(config.credentials.access_token)
         return TokenAuthenticator(token=config.credentials.access_token)
+    if config_file is not None:
+        problem = write_problem(config_file)
+        if problem is not None:
+            raise config_error(
+                f"{UPDATE_CONFIG_FLAG}: the rotated credentials could not be saved to {config_file}: {problem}. "
+                "Make the file and its directory writable by the user the connector runs as (in Docker, mount the "
+                'directory, not the file, and run as its owner: --user "$(id -u):$(id -g)").'
+            )
     persisted = raw_config if isinstance(raw_config, MutableMapping) else dict(raw_config)
     return PinterestOAuthAuthenticator(
-        persisted, config.api_base_url, max_attempts=token_attempts, time_budget_seconds=token_seconds
+        persisted,
+        config.api_base_url,
+        max_attempts=token_attempts,
+        time_budget_seconds=token_seconds,
+        config_file=config_file,
     )

@@ -31,7 +31,7 @@ import requests
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest_marketing.config import AUTHORIZATION_URL, SCOPES, PinterestConfig, load_config
-from source_pinterest_marketing.config_file import PRIVATE_MODE, write_json, write_problem
+from source_pinterest_marketing.local_files import PRIVATE_MODE, write_json, write_problem
 
 DEFAULT_REDIRECT_URI = "http://localhost:8085/"
 SECRET_ENV = "PINTEREST_CLIENT_SECRET"

@@ -112,13 +112,15 @@ class SyncContext:
         max_retries: int = SYNC_MAX_RETRIES,
         token_attempts: int = SYNC_TOKEN_ATTEMPTS,
         token_seconds: float = SYNC_REFRESH_SECONDS,
+        config_file: Optional[str] = None,
     ) -> SyncContext:
         """The context of one sync (or check): `raw_config` is the user's own config, where rotated OAuth
-        tokens are written (see auth.py); `max_retries`, `token_attempts` and `token_seconds` bound how long a
-        failing request or token refresh is retried."""
+        tokens are written (see auth.py), and `config_file` the file they are also saved to (`--update-config`);
+        `max_retries`, `token_attempts` and `token_seconds` bound how long a failing request or token refresh is
+        retried."""
         sender = Sender(
             base_url=config.api_base_url,
-            authenticator=build_authenticator(config, raw_config, token_attempts, token_seconds),
+            authenticator=build_authenticator(config, raw_config, token_attempts, token_seconds, config_file),
             api_budget=build_api_budget(),
             max_retries=max_retries,
             max_rate_limit_wait_seconds=config.rate_limit_max_wait_seconds,

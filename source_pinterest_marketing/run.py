@@ -1,39 +1,115 @@
-"""Console entry point: `source-pinterest-marketing spec|check|discover|read ...` (also the Docker image's), and
-`probe --config ...`: the probe of the API's behaviour against the connector's assumptions (docs/probe.md)."""
+"""Console entry point: `source-pinterest-marketing spec|check|discover|read ...` (also the Docker image's), and the
+helpers the image runs when named first (`docker run IMAGE catalog --config ...`): `authorize` (the OAuth helper,
+authorize.py), `catalog` (the configured catalog `read` needs, configured_catalog.py) and `probe` (the probe of the
+API's behaviour against the connector's assumptions, docs/probe.md).
+
+Outside Airbyte, two flags keep what the platform keeps inside it (local_files.py):
+- `--update-config` (`check`, `discover`, `read`): each rotated OAuth refresh token (and its access token) is saved
+  back into the `--config` file, as Airbyte saves the CONTROL message (auth.py);
+- `--update-state` (`read --state PATH`): the newest state of each stream is saved into the `--state` file at every
+  checkpoint (a missing file is an empty state), as Airbyte saves the STATE messages; the next read resumes from it.
+"""
 
 from __future__ import annotations
 
+import argparse
 import ctypes
 import os
 import sys
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Optional
 
 from airbyte_cdk.entrypoint import AirbyteEntrypoint
 from airbyte_cdk.logger import PRINT_BUFFER
-from airbyte_cdk.models import ConnectorSpecification
+from airbyte_cdk.models import AirbyteMessage, ConnectorSpecification, Type
 from typing_extensions import override
 
+from source_pinterest_marketing import authorize, configured_catalog
+from source_pinterest_marketing.auth import UPDATE_CONFIG_FLAG
+from source_pinterest_marketing.errors import config_error
+from source_pinterest_marketing.local_files import StateFile, write_problem
 from source_pinterest_marketing.probe import cli as probe_cli
 from source_pinterest_marketing.source import SourcePinterestMarketing
 
-#: the first argument that runs the probe instead of an Airbyte command (`docker run IMAGE probe --config ...`)
-PROBE_COMMAND = "probe"
+#: the first arguments that run a helper instead of an Airbyte command (`docker run IMAGE probe --config ...`)
+HELPERS: Mapping[str, Callable[[Optional[Sequence[str]]], int]] = {
+    "authorize": authorize.main,
+    "catalog": configured_catalog.main,
+    "probe": probe_cli.main,
+}
+UPDATE_STATE_FLAG = "--update-state"
 #: glibc's mallopt parameter for the number of malloc arenas
 M_ARENA_MAX = -8
 MALLOC_ARENAS = 2
 
 
+def _usage_error(message: str) -> None:
+    argparse.ArgumentParser(prog="source-pinterest-marketing").error(message)
+
+
 class PinterestEntrypoint(AirbyteEntrypoint):
     """airbyte-cdk's entrypoint, with one config validation for `check`, `discover` and `read` alike: the
     connector's own (`load_config`: every invalid value at once, named by its path, never a secret, no value
-    coerced), run once by the source itself, instead of the JSON-schema pre-check `check` runs otherwise."""
+    coerced), run once by the source itself, instead of the JSON-schema pre-check `check` runs otherwise; and the
+    `--update-config` and `--update-state` flags (module docstring)."""
+
+    #: the state file `read` keeps (`--update-state`), set by `run`
+    state_file: Optional[str] = None
 
     @staticmethod
     @override
     def validate_connection(source_spec: ConnectorSpecification, config: Mapping[str, Any]) -> None:
         """Nothing before the command: `check_connection`, `streams` and `read` validate the config (once, so a
         warning about it is said once)."""
+
+    @staticmethod
+    @override
+    def parse_args(args: list[str]) -> argparse.Namespace:
+        """airbyte-cdk's arguments, plus `--update-config` after `check`, `discover` or `read`, and `--update-state`
+        after `read --state PATH` (whose file may not exist yet: no state)."""
+        update_config, update_state = UPDATE_CONFIG_FLAG in args, UPDATE_STATE_FLAG in args
+        parsed = AirbyteEntrypoint.parse_args([arg for arg in args if arg not in (UPDATE_CONFIG_FLAG, UPDATE_STATE_FLAG)])
+        if update_config and not getattr(parsed, "config", None):
+            _usage_error(
+                f"{UPDATE_CONFIG_FLAG} saves rotated credentials into the --config file: it goes with check, "
+                "discover or read"
+            )
+        if update_state and not getattr(parsed, "state", None):
+            _usage_error(f"{UPDATE_STATE_FLAG} keeps the state in the --state file: it goes with read --state PATH")
+        parsed.update_config = update_config
+        parsed.state_file = parsed.state if update_state else None
+        if parsed.state_file is not None and not os.path.lexists(parsed.state_file):
+            parsed.state = None  # the first run: no state yet
+        return parsed
+
+    @override
+    def run(self, parsed_args: argparse.Namespace) -> Iterable[str]:
+        if isinstance(self.source, SourcePinterestMarketing) and getattr(parsed_args, "update_config", False):
+            self.source.config_file = parsed_args.config
+        self.state_file = getattr(parsed_args, "state_file", None)
+        return super().run(parsed_args)
+
+    @override
+    def read(
+        self, source_spec: ConnectorSpecification, config: Mapping[str, Any], catalog: Any, state: list[Any]
+    ) -> Iterator[AirbyteMessage]:
+        if self.state_file is None:
+            yield from super().read(source_spec, config, catalog, state)
+            return
+        problem = write_problem(self.state_file)
+        if problem is not None:
+            raise config_error(f"{UPDATE_STATE_FLAG}: the state could not be saved to {self.state_file}: {problem}.")
+        kept = StateFile(self.state_file, state)
+        for message in super().read(source_spec, config, catalog, state):
+            if message.type == Type.STATE and message.state is not None:
+                try:
+                    kept.update(message.state)
+                except OSError as error:
+                    raise config_error(
+                        f"Could not save the state to {self.state_file} ({error.strerror or error}): the sync stops "
+                        "here; its STATE messages on stdout hold it."
+                    ) from None
+            yield message
 
 
 def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
@@ -61,8 +137,9 @@ def launch(args: list[str]) -> None:
 
 def run() -> None:
     args = sys.argv[1:]
-    if args[:1] == [PROBE_COMMAND]:
-        sys.exit(probe_cli.main(args[1:]))
+    helper = HELPERS.get(args[0]) if args else None
+    if helper is not None:
+        sys.exit(helper(args[1:]))
     limit_malloc_arenas()
     launch(args)
 

@@ -88,6 +88,8 @@ class SourcePinterestMarketing(AbstractSource):
         super().__init__()
         quiet_misleading_retry_logs()
         self.current_read: Optional[ConcurrentRead] = None
+        #: the config file to save rotated OAuth credentials to (`--update-config`, set by run.py); None in Airbyte
+        self.config_file: Optional[str] = None
 
     # The config is validated once, by `load_config`, whose errors name the field and never quote a
     # secret; the CDK's JSON-schema pre-check would report the same problems less clearly.
@@ -136,6 +138,7 @@ class SourcePinterestMarketing(AbstractSource):
                 max_retries=CHECK_MAX_RETRIES,
                 token_attempts=CHECK_TOKEN_ATTEMPTS,
                 token_seconds=CHECK_TOKEN_SECONDS,
+                config_file=self.config_file,
             )
             # custom reports the API would refuse fail here, not in the sync
             list(custom_report_declarations(context.config))
@@ -167,7 +170,7 @@ class SourcePinterestMarketing(AbstractSource):
 
     @override
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
-        context = SyncContext.create(load_config(config), config)
+        context = SyncContext.create(load_config(config), config, config_file=self.config_file)
         return list(build_streams(context))
 
     @property
@@ -185,7 +188,7 @@ class SourcePinterestMarketing(AbstractSource):
     ) -> Iterator[AirbyteMessage]:
         """Read the catalog with `num_workers` threads (see concurrency.py); a failed sync ends with one summary
         of its failures (see `SyncOutcome`)."""
-        context = SyncContext.create(load_config(config), config)
+        context = SyncContext.create(load_config(config), config, config_file=self.config_file)
         selected = [configured.stream.name for configured in catalog.streams]
         repeated = sorted({name for name in selected if selected.count(name) > 1})
         if repeated:

@@ -19,6 +19,7 @@ from airbyte_cdk.models import (
     AirbyteMessageSerializer,
     AirbyteStateMessage,
     ConfiguredAirbyteCatalog,
+    ConfiguredAirbyteCatalogSerializer,
     SyncMode,
     Type,
 )
@@ -27,6 +28,7 @@ from airbyte_cdk.test.catalog_builder import CatalogBuilder
 from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, discover, read
 from airbyte_cdk.test.models.outcome import ExpectedOutcome
 from airbyte_cdk.test.state_builder import StateBuilder
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest_marketing.run import PinterestEntrypoint
 from source_pinterest_marketing.source import SourcePinterestMarketing
@@ -97,6 +99,24 @@ def run_check(config: Mapping[str, Any]) -> EntrypointOutput:
     finally:
         root.removeHandler(handler)
     return EntrypointOutput(messages=messages + logs.getvalue().splitlines())
+
+
+def run_cli(args: list[str]) -> tuple[EntrypointOutput, Optional[AirbyteTracedException]]:
+    """The connector's own command line (`check --config PATH --update-config`, ...), in-process: its messages, and
+    the error that ended it (None when it ended normally)."""
+    entrypoint = PinterestEntrypoint(SourcePinterestMarketing())
+    messages: list[str] = []
+    try:
+        messages.extend(entrypoint.run(entrypoint.parse_args(args)))
+    except AirbyteTracedException as error:
+        return EntrypointOutput(messages=messages), error
+    return EntrypointOutput(messages=messages), None
+
+
+def write_catalog(path: Path, streams: Iterable[str], sync_mode: Optional[SyncMode] = None) -> str:
+    """A configured catalog file (see `catalog`); its path."""
+    path.write_text(json.dumps(ConfiguredAirbyteCatalogSerializer.dump(catalog(streams, sync_mode))))
+    return str(path)
 
 
 def check_status(output: EntrypointOutput) -> tuple[str, str]:

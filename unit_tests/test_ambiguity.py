@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import PRIMARY_KEYS, keyed, records_by_stream, run_read
+from harness import PRIMARY_KEYS, check_status, keyed, records_by_stream, run_cli, run_read, write_catalog
 
 from pinterest_simulator import Simulator
 from pinterest_simulator.dataset import is_video_pin
@@ -50,6 +52,7 @@ def test_every_switch_is_covered_here() -> None:
         "unknown_pin",
         "top_pins_data_status",
         "flag_form",
+        "refresh_token_rotation",
     }
     # hour_date, total_date, week_start and period_label: sync analytics in test_analytics_granularity.py, reports
     # below and in test_report_periods.py
@@ -213,3 +216,35 @@ def test_flags_are_booleans_whatever_their_wire_form(sim: Simulator, flag_form: 
             campaign = row.get("campaign_id") or row["CAMPAIGN_ID"]
             assert tuple(row.get(flag) for flag in FLAGS) == truth[campaign], (stream, row)
             assert all(type(row[flag]) is bool for flag in FLAGS if flag in row), (stream, row)
+
+
+@pytest.mark.parametrize("rotation", CHOICES["refresh_token_rotation"])
+def test_the_readme_commands_on_one_config_file_need_update_config(sim: Simulator, tmp_path: Path, rotation: str) -> None:
+    """README step 3 outside Airbyte: `check`, then `read` on the same config file. Without `--update-config` the
+    `read` sends the refresh token `check` replaced: refused at once under `immediate` (with a message that names the
+    flag), still working under `at_expiry`. With the flag, both readings work, the read reusing the saved access
+    token, and a later read after it expired refreshing with the saved refresh token."""
+    sim.switches.refresh_token_rotation = rotation
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(sim.connector_config()))
+    catalog = write_catalog(tmp_path / "catalog.json", ["campaigns"])
+    read = ["read", "--config", str(config), "--catalog", catalog]
+
+    assert check_status(run_cli(["check", "--config", str(config)])[0])[0] == "SUCCEEDED"
+    output, error = run_cli(read)
+    if rotation == "immediate":
+        assert error is not None and not output.records
+        assert "Pinterest rejected the refresh token (HTTP 400)" in str(error.message)
+        assert "run the connector with --update-config" in str(error.message)
+    else:
+        assert error is None and output.records
+
+    config.write_text(json.dumps(sim.connector_config()))
+    assert check_status(run_cli(["check", "--config", str(config), "--update-config"])[0])[0] == "SUCCEEDED"
+    for expired in (False, True):
+        if expired:
+            sim.expire_access_tokens()
+        output, error = run_cli([*read, "--update-config"])
+        assert error is None, error.message if error else None
+        assert len(output.records) == sim.dataset.counts()["campaigns"]
+    assert json.loads(config.read_text())["credentials"]["refresh_token"] in sim.oauth._refresh

@@ -28,7 +28,16 @@ from airbyte_cdk.models import (
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
 from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
-from harness import check_status, error_messages, run_check, run_read, silent_server, state_messages
+from harness import (
+    check_status,
+    error_messages,
+    run_check,
+    run_cli,
+    run_read,
+    silent_server,
+    state_messages,
+    write_catalog,
+)
 
 from pinterest_simulator import Simulator
 from source_pinterest_marketing import SourcePinterestMarketing, authorize
@@ -345,6 +354,27 @@ def empty_sort_metrics(sim: Simulator, tmp_path: Path) -> Seen:
     read_message, _ = _failed(run_read(config, ["user_account_top_pins"], expect_failure=True))
     assert read_message == message
     return message, kind
+def update_config_read_only(sim: Simulator, tmp_path: Path) -> Seen:
+    paths = _files(tmp_path, sim.connector_config())
+    Path(paths["config"]).chmod(0o444)
+    output, error = run_cli(["check", "--config", paths["config"], "--update-config"])
+    assert error is None and sim.requests.count("oauth/token") == 0
+    status, message = check_status(output)
+    assert status == "FAILED"
+    return message, CHECK_FAILS
+
+
+def refresh_token_used_again(sim: Simulator, tmp_path: Path) -> Seen:
+    """Outside Airbyte without --update-config: `read` sends the refresh token `check` replaced (README step 3)."""
+    sim.switches.refresh_token_rotation = "immediate"
+    paths = _files(tmp_path, sim.connector_config())
+    catalog = write_catalog(tmp_path / "campaigns.json", ["campaigns"])
+    assert check_status(run_cli(["check", "--config", paths["config"]])[0])[0] == "SUCCEEDED"
+    output, error = run_cli(["read", "--config", paths["config"], "--catalog", catalog])
+    assert error is not None and error.failure_type is not None and not output.records
+    return str(error.message), error.failure_type.value
+
+
 def _authorize(sim: Simulator, output: Path) -> tuple[int, str, str]:
     """The authorize helper with a fresh code and `--output`: (exit code, stderr, the code)."""
     code = sim.issue_authorization_code(redirect_uri=authorize.DEFAULT_REDIRECT_URI)
@@ -415,6 +445,8 @@ CASES: dict[str, Callable[[Simulator, Path], Seen]] = {
     "probe-output-directory": probe_output_directory,
     "unrecognised-flag": unrecognised_flag,
     "empty-sort-metrics": empty_sort_metrics,
+    "update-config-read-only": update_config_read_only,
+    "refresh-token-used-again": refresh_token_used_again,
     "authorize-output-directory": authorize_output_directory,
     "authorize-output-read-only": authorize_output_read_only,
     "authorize-output-existing": authorize_output_existing,

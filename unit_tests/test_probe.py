@@ -38,6 +38,9 @@ from source_pinterest_marketing.streams.reports import ReportJob, ReportSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 CHECK_OF_SWITCH = {check.switch: check.name for check in CHECKS if check.switch is not None}
+#: the switches whose other readings the probe never provokes: `throttle` (a rate limit) and `refresh_token_rotation`
+#: (a used refresh token), each tested on its own
+NEVER_PROVOKED = ("throttle", "refresh_token_rotation")
 #: "never more than a few dozen" requests (issue 16)
 FEW_DOZEN = 36
 
@@ -122,9 +125,10 @@ def test_every_check_confirms_under_the_default_readings(default_run: DefaultRun
     assert run.code == 0, run.out + run.err
     statuses = {finding["check"]: finding["status"] for finding in run.result["checks"]}
     assert list(statuses) == [check.name for check in CHECKS]
-    # the form of a rate-limit answer is never provoked: unchecked, and not counted in the exit code
-    assert statuses.pop("throttling") == "unchecked"
-    assert not run.finding("throttling")["counts_toward_exit_code"]
+    # the form of a rate-limit answer and a replaced refresh token are never provoked: unchecked, and not counted
+    for never_provoked in ("throttling", "refresh_token_rotation"):
+        assert statuses.pop(never_provoked) == "unchecked"
+        assert not run.finding(never_provoked)["counts_toward_exit_code"]
     assert set(statuses.values()) == {"confirmed"}, statuses
     assert "Result: all confirmed (exit 0)" in run.out
     assert run.error_lines() == []
@@ -132,7 +136,7 @@ def test_every_check_confirms_under_the_default_readings(default_run: DefaultRun
 
 def test_each_switch_check_names_the_default_reading(default_run: DefaultRun) -> None:
     result = default_run.run.result
-    expected = {name: value for name, value in DEFAULTS.items() if name != "throttle"}
+    expected = {name: value for name, value in DEFAULTS.items() if name not in NEVER_PROVOKED}
     assert result["simulator_switches"] == expected
     for switch, check in CHECK_OF_SWITCH.items():
         assert default_run.run.finding(check)["assumed"] == DEFAULTS[switch]
@@ -216,7 +220,7 @@ def test_every_switch_has_its_check() -> None:
     assert set(CHECK_OF_SWITCH) == set(CHOICES)
 
 
-ALTERNATIVES = [(name, value) for name, values in CHOICES.items() if name != "throttle" for value in values[1:]]
+ALTERNATIVES = [(name, value) for name, values in CHOICES.items() if name not in NEVER_PROVOKED for value in values[1:]]
 
 
 @pytest.mark.parametrize(("switch", "value"), ALTERNATIVES, ids=[f"{name}={value}" for name, value in ALTERNATIVES])
@@ -231,6 +235,22 @@ def test_each_other_reading_is_a_contradiction_naming_it(
     assert (finding["status"], finding["switch"], finding["matching"]) == ("contradicted", switch, value)
     assert run.result["simulator_switches"] == {switch: value}
     assert f"{switch}={value}" in run.out
+
+
+@pytest.mark.parametrize("rotation", CHOICES["refresh_token_rotation"])
+def test_whether_a_replaced_refresh_token_still_works_is_never_provoked(
+    sim: Simulator, tmp_path: Path, rotation: str
+) -> None:
+    """Sending a used refresh token may make Pinterest revoke the grant: the probe sends the saved one only, once,
+    and says it could not tell (not counted), under both readings; with an access token there is nothing to ask."""
+    sim.switches.refresh_token_rotation = rotation
+    run = probe(tmp_path, sim.connector_config(), *only("refresh_token_rotation"))
+    assert run.code == 0, run.out + run.err
+    finding = run.finding("refresh_token_rotation")
+    assert (finding["status"], finding["counts_toward_exit_code"], finding["matching"]) == ("unchecked", False, None)
+    assert sim.requests.count("oauth/token") == 1
+    access = probe(tmp_path, sim.connector_config(access_token_mode=True), *only("refresh_token_rotation"))
+    assert access.finding("refresh_token_rotation")["status"] == "not_applicable"
 
 
 @pytest.mark.parametrize("form", CHOICES["throttle"])

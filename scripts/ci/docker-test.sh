@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# CI: build the connector image and run the four Airbyte verbs in it against the
-# Pinterest API simulator running on the host, then the probe (`probe --config`).
+# CI: build the connector image, check its conventions, walk the README's user commands in it against the
+# Pinterest API simulator running on the host (scripts/ci/readme_journey.py: authorize, spec, check, discover,
+# catalog, read, read again from the saved state) under both readings of refresh-token rotation, show that the walk
+# fails when the README loses `--update-config`, then run the probe (`probe --config`).
 #
 #   scripts/ci/docker-test.sh
 #
 # Environment (all optional):
 #   PYTHON        interpreter that can import pinterest_simulator (default .venv/bin/python)
-#   IMAGE         image tag to build           (default airbyte/source-pinterest-marketing:dev)
+#   IMAGE         image tag to build           (default airbyte/source-pinterest-marketing:dev, the README's)
 #   BASE_IMAGE    stand-in base image tag      (default local/python-connector-base:ci)
 #   CONTEXT_DIR   build context / project root (default: the repository of this script)
-#   STREAM        stream to discover and read  (default ad_accounts)
 #   PRESET        simulator preset             (default small)
 #   RUN_TIMEOUT   seconds allowed per docker run (default 120)
 #   KEEP_ARTIFACTS=1  keep the temp dir with outputs and logs
@@ -24,10 +25,8 @@ cd "$CONTEXT_DIR" || exit 2
 PYTHON="${PYTHON:-.venv/bin/python}"
 IMAGE="${IMAGE:-airbyte/source-pinterest-marketing:dev}"
 BASE_IMAGE="${BASE_IMAGE:-local/python-connector-base:ci}"
-STREAM="${STREAM:-ad_accounts}"
 PRESET="${PRESET:-small}"
 RUN_TIMEOUT="${RUN_TIMEOUT:-120}"
-ASSERT="$SCRIPT_DIR/assert_messages.py"
 
 TMP="$(mktemp -d /tmp/docker-test.XXXXXX)"
 SECRETS="$TMP/secrets"
@@ -162,59 +161,33 @@ done
 chmod 644 "$SECRETS/config.json"
 record simulator PASS $(( $(date +%s) - s )) "$(grep -m1 -o 'http://[^ ]*' "$TMP/simulator.log") (pid $SIM_PID)"
 
-# --- 5. the four verbs ----------------------------------------------------
-# run_verb NAME ARGS... : runs the image, stdout -> $TMP/NAME.out, stderr -> $TMP/NAME.err
-# --init: the connector is not PID 1, so the SIGTERM that `timeout` sends (proxied
-# by the docker client) actually stops it; the container is removed in any case.
-run_verb() {
-  local name="$1"; shift
-  local rc
-  timeout --kill-after=10 "$RUN_TIMEOUT" docker run --rm --init --name "$CONTAINER_PREFIX-$name" \
-    --network host -v "$SECRETS:/secrets:ro" "$IMAGE" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err"
-  rc=$?
-  if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-    docker rm -f "$CONTAINER_PREFIX-$name" >/dev/null 2>&1
-    return 124
-  fi
-  return "$rc"
-}
-
-# verb NAME ASSERT_ARGS -- RUN_ARGS
-verb() {
-  local name="$1"; shift
-  local assert_args=()
-  while [ "$1" != "--" ]; do assert_args+=("$1"); shift; done
-  shift
-  local s rc out
+# --- 5. the README, walked -------------------------------------------------
+# The README's marked commands, as written (readme_journey.py lists the few substitutions: the stand-in base image,
+# --network host, the simulator's URL for `authorize`), as a user who is not root nor the image's uid 1000. Under
+# each reading of the switch refresh_token_rotation; then once without `--update-config` under `immediate`, which
+# must fail at the second use of the refresh token: the walk can fail.
+SIM_ROOT="http://127.0.0.1:$PORT"
+# walk NAME EXPECT ARGS... : EXPECT is pass, or fail:VERB (the walk must fail at that command)
+walk() {
+  local name="$1" expect="$2"; shift 2
+  local s rc detail
   s=$(date +%s)
-  run_verb "$name" "$@"; rc=$?
-  # --persist-config: like the platform, keep a config the connector updated
-  # (rotated OAuth refresh token) for the next command.
-  out="$("$PYTHON" "$ASSERT" "$name" "$TMP/$name.out" "${assert_args[@]}" --persist-config "$SECRETS/config.json")"
-  local arc=$?
-  if [ "$rc" = 0 ] && [ "$arc" = 0 ]; then
-    record "$name" PASS $(( $(date +%s) - s )) "${out#ok   $name: }"
-    return 0
-  fi
-  out="${out#FAIL $name: }"; out="${out#ok   $name: }"
-  if [ "$rc" = 124 ]; then
-    out="timed out after $RUN_TIMEOUT s (output so far: $out)"
+  "$PYTHON" "$SCRIPT_DIR/readme_journey.py" --simulator "$SIM_ROOT" --base-image "$BASE_IMAGE" "$@" \
+    >"$TMP/$name.log" 2>&1
+  rc=$?
+  detail="$(grep -m1 '^\[journey\] \(PASS\|FAIL\):' "$TMP/$name.log")"
+  if [ "$expect" = pass ] && [ "$rc" = 0 ]; then
+    record "$name" PASS $(( $(date +%s) - s )) "${detail#\[journey\] }"
+  elif [ "$expect" != pass ] && [ "$rc" = 1 ] && grep -q "^\[journey\]   FAIL ${expect#fail:} " "$TMP/$name.log"; then
+    record "$name" PASS $(( $(date +%s) - s )) "failed as it must: $(grep -m1 '^\[journey\]   FAIL' "$TMP/$name.log" | cut -c1-220)"
   else
-    out="exit $rc; $out"
+    record "$name" FAIL $(( $(date +%s) - s )) "exit $rc (expected $expect); ${detail#\[journey\] }"
+    echo "--- $name (last lines) ---" >&2; tail -n 25 "$TMP/$name.log" >&2
   fi
-  record "$name" FAIL $(( $(date +%s) - s )) "$out"
-  echo "--- $name stderr (last lines) ---" >&2; tail -n 15 "$TMP/$name.err" >&2
-  return 1
 }
-
-verb spec -- spec
-verb check -- check --config /secrets/config.json
-if verb discover "$STREAM" --write-catalog "$TMP/catalog.json" -- discover --config /secrets/config.json; then
-  cp "$TMP/catalog.json" "$SECRETS/catalog.json" && chmod 644 "$SECRETS/catalog.json"
-  verb read "$STREAM" --min-records 1 -- read --config /secrets/config.json --catalog /secrets/catalog.json
-else
-  record read FAIL 0 "skipped: discover failed"
-fi
+walk readme-immediate pass --switch refresh_token_rotation=immediate
+walk readme-at-expiry pass --switch refresh_token_rotation=at_expiry
+walk readme-no-update-config fail:read --switch refresh_token_rotation=immediate --drop-flag=--update-config
 
 # --- 6. the probe (docs/probe.md) --------------------------------------------
 # `probe` as the image's first argument, against the simulator: every check confirmed (exit 0). In OAuth mode it

@@ -305,6 +305,25 @@ class TokenRotation(Check):
         return self.finding(Status.CONFIRMED, "the refresh answer carries a new refresh token and its expiry", evidence)
 
 
+class RefreshTokenRotation(Check):
+    name = "refresh_token_rotation"
+    switch = "refresh_token_rotation"
+    assumption = (
+        "nothing: whether a refreshed-from refresh token stops working at once or at its expiry, the connector "
+        "always uses (and saves) the newest one"
+    )
+    requests = 0  # never provoked (see the verdict)
+
+    def run(self, session: Session) -> Finding:
+        if session.refresh is None:
+            return self.finding(Status.NOT_APPLICABLE, "access-token mode: the connector refreshes nothing")
+        verdict = (
+            "not provoked: it would take sending the refresh token just replaced, which an authorization server may "
+            "take for a stolen token and revoke the whole grant; the connector is exact under both readings"
+        )
+        return self.finding(Status.UNCHECKED, verdict, counted=False)
+
+
 class PageSizes(Check):
     name = "page_size_and_id_batches"
     assumption = (
@@ -990,6 +1009,7 @@ class Throttling(Check):
 
 CHECKS: tuple[Check, ...] = (
     TokenRotation(),
+    RefreshTokenRotation(),
     PageSizes(),
     FlagForm(),
     KeywordScope(),

@@ -12,8 +12,10 @@ Statuses and the exit code:
 | `not_applicable` | the account has nothing of that kind (no keywords, no video Pins...)  | not counted    |
 |                  | or the configuration does not use it (access token: no rotation)      |                |
 
-One `unchecked` is not counted either: the form of a rate-limit answer, which the probe never provokes (it would
-take exceeding Pinterest's limits); it is confirmed or contradicted only when a rate limit happens to be met.
+Two `unchecked` are not counted either, points the probe never provokes: the form of a rate-limit answer (it would
+take exceeding Pinterest's limits; it is confirmed or contradicted only when a rate limit happens to be met), and
+whether a refresh token still works once replaced (it would take sending a used refresh token, which may revoke the
+grant).
 """
 
 from __future__ import annotations
@@ -116,7 +118,7 @@ def summary_table(findings: Sequence[Finding]) -> list[str]:
     table = [line(headers), line(("-" * widths[0], "-" * widths[1], "-" * widths[2], "-" * 8))]
     table += [line(row) for row in rows]
     if any(not f.counted for f in findings):
-        table.append("* not counted in the exit code: the probe never provokes a rate limit")
+        table.append("* not counted in the exit code: the probe never provokes it (a rate limit, a used refresh token)")
     return [filter_secrets(row) for row in table]
 
 

@@ -26,6 +26,7 @@ SWITCHES: Mapping[str, tuple[str, ...]] = {
     "unknown_pin": ("omit", "not_found"),
     "top_pins_data_status": ("by_date", "by_metric"),
     "flag_form": ("boolean", "string", "integer", "digit_string"),
+    "refresh_token_rotation": ("immediate", "at_expiry"),
 }
 
 #: the first day of a week (`date.weekday()`) -> its value of `week_start`

@@ -44,6 +44,24 @@ def test_refresh_rotates_the_refresh_token(sim: Simulator) -> None:
     assert user.status_code == 200
 
 
+def test_at_expiry_a_replaced_refresh_token_works_until_it_expires(sim: Simulator) -> None:
+    """Switch ``refresh_token_rotation=at_expiry``: every refresh still answers a new refresh token, and the one
+    sent keeps working, until its own expiry."""
+    sim.switches.refresh_token_rotation = "at_expiry"
+    first = sim.connector_config()["credentials"]["refresh_token"]
+    second = _refresh(sim, first).json()["refresh_token"]
+    again = _refresh(sim, first)
+    assert again.status_code == 200
+    assert len({first, second, again.json()["refresh_token"]}) == 3
+    sim.oauth._refresh[first].expires_at = sim.oauth.clock() - 1
+    expired = _refresh(sim, first)
+    assert (expired.status_code, expired.json()["code"]) == (400, 1)
+    assert _refresh(sim, second).status_code == 200
+    sim.switches.refresh_token_rotation = "immediate"
+    third = _refresh(sim, second).json()["refresh_token"]
+    assert _refresh(sim, second).status_code == 400 and _refresh(sim, third).status_code == 200
+
+
 def test_persistent_refresh_token_never_rotates_out() -> None:
     with Simulator(persistent_refresh_tokens=["stable-token"]) as sim:
         for _ in range(3):

@@ -29,6 +29,7 @@ EXPECTED = {
     "unknown_pin": ("omit", "not_found"),
     "top_pins_data_status": ("by_date", "by_metric"),
     "flag_form": ("boolean", "string", "integer", "digit_string"),
+    "refresh_token_rotation": ("immediate", "at_expiry"),
 }
 
 

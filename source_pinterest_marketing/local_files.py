@@ -1,15 +1,18 @@
-"""The config file a person keeps outside Airbyte: checked before a token or an authorization code is spent, and
-rewritten atomically when it changes (a rotated refresh token, new credentials).
+"""The files a person keeps outside Airbyte, which the platform keeps inside it: the config (with the rotated
+refresh token: `--update-config`) and the state (`--update-state`). Checked before a token, an authorization code or
+a sync is spent, and rewritten atomically when they change.
 
-Inside Airbyte the platform keeps the config (it saves the CONTROL message the connector emits); outside it, the only
-copy of a rotated refresh token is this file, so a half-written or lost file means re-authenticating. Hence:
+Inside Airbyte the platform keeps both (it saves the CONTROL and STATE messages the connector emits); outside it, the
+only copy of a rotated refresh token is the config file, so a half-written or lost file means re-authenticating.
+Hence:
 
 - `write_problem` says, before anything is spent, why the file could not be replaced (a directory, a read-only file,
   a directory where no file can be created); it tries rather than trusting `os.access`, which root always passes;
 - `write_json` writes a temporary file in the same directory and renames it over the old one (`os.replace`): a
   reader sees the old config or the new one, never half of one. The file keeps its mode (and owner, where allowed).
 
-Standard library only: the authorize helper, the connector and the probe share it.
+`StateFile` keeps the newest state of each stream, as Airbyte does from the STATE messages, so that the next `read
+--state` resumes where this one stopped (also after a crash: it is rewritten at every checkpoint).
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ import json
 import os
 import stat
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Optional
+
+from airbyte_cdk.models import AirbyteStateMessage, AirbyteStateMessageSerializer, AirbyteStateType
 
 #: a file written fresh holds secrets: its owner alone reads it
 PRIVATE_MODE = 0o600
@@ -55,7 +60,7 @@ def write_problem(path: str) -> Optional[str]:
     return None
 
 
-def write_json(path: str, value: Mapping[str, Any], mode: Optional[int] = None) -> None:
+def write_json(path: str, value: Mapping[str, Any] | list[Any], mode: Optional[int] = None) -> None:
     """Replace `path` with `value` as JSON, atomically. The new file gets `mode` if given, else the old file's mode
     (`PRIVATE_MODE` for a new file), and the old file's owner where the process may set it. Raises OSError."""
     real = target(path)
@@ -78,3 +83,35 @@ def write_json(path: str, value: Mapping[str, Any], mode: Optional[int] = None) 
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+#: what a state message carries that is this run's, not the stream's position
+_RUN_STATISTICS = ("sourceStats", "destinationStats")
+
+
+class StateFile:
+    """The state file of `read --state PATH --update-state`: the state messages it was read with, each replaced by
+    the newer one of its stream (a global state replaces the global one) as the sync emits them, written after each."""
+
+    def __init__(self, path: str, initial: Iterable[AirbyteStateMessage]) -> None:
+        self.path = path
+        self.states: dict[tuple[str, ...], dict[str, Any]] = {}
+        for message in initial:
+            self.states[self.key(message)] = self.dumped(message)
+
+    @staticmethod
+    def key(message: AirbyteStateMessage) -> tuple[str, ...]:
+        if message.type == AirbyteStateType.STREAM and message.stream is not None:
+            descriptor = message.stream.stream_descriptor
+            return ("stream", descriptor.name, descriptor.namespace or "")
+        return (str(message.type or "legacy"),)
+
+    @staticmethod
+    def dumped(message: AirbyteStateMessage) -> dict[str, Any]:
+        value = AirbyteStateMessageSerializer.dump(message)
+        return {key: item for key, item in value.items() if key not in _RUN_STATISTICS}
+
+    def update(self, message: AirbyteStateMessage) -> None:
+        """Keep `message` as its stream's state and rewrite the file. Raises OSError."""
+        self.states[self.key(message)] = self.dumped(message)
+        write_json(self.path, list(self.states.values()))

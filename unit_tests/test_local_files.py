@@ -1,4 +1,4 @@
-"""The config file kept outside Airbyte (config_file.py): what cannot be rewritten is said before anything is spent,
+"""The files kept outside Airbyte (local_files.py): what cannot be rewritten is said before anything is spent,
 and a rewrite is atomic, keeping the file's mode and owner."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from source_pinterest_marketing.config_file import write_json, write_problem
+from source_pinterest_marketing.local_files import write_json, write_problem
 
 NOBODY = 65534
 
