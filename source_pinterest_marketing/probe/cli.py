@@ -3,8 +3,8 @@
 the Pinterest API, read-only, within a budget printed before the first request (docs/probe.md).
 
 stdout gets the report (a line per check as it ends, then the summary table), stderr the errors (one line each)
-and the connector's warnings. In OAuth mode the probe refreshes the access token first, as every sync does;
-Pinterest answers with a new refresh token, which the probe saves into the ``--config`` file, as Airbyte saves it
+and the connector's warnings. In OAuth mode the probe refreshes the access token first, always (a sync does when
+the config holds no valid access token); Pinterest answers with a new refresh token, which the probe saves into the ``--config`` file, as Airbyte saves it
 for a connection (the file must be writable: checked before anything is sent).
 """
 
