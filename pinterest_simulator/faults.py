@@ -1,8 +1,11 @@
-"""Fault injection: rate limits, server errors, dropped connections, latency, token expiry.
+"""Fault injection: rate limits, server errors, dropped connections, latency, token expiry, and faults inside a
+successful answer's body.
 
-Rules match requests by method, ``operationId`` and/or a regex on the path (``/v5/...``), and fire
-for the next ``times`` matching requests (``None``: every one) with ``probability`` drawn from a
-seeded RNG. The first firing status/rate_limit/drop rule wins; latency rules add up.
+Rules match requests by method, ``operationId`` and/or a regex on the path (``/v5/...``; a report file's download,
+``/downloads/reports/...``, has no operationId: match it by path), and fire for the next ``times`` matching requests
+(``None``: every one) with ``probability`` drawn from a seeded RNG. The first firing status/rate_limit/drop rule
+wins; latency rules add up. Body faults (`BODY_FAULT_KINDS`) are drawn only for answers that succeeded (2xx), after
+the answer is made: the first firing one breaks its body.
 
 Kinds:
 - ``status``: answer ``status`` with ``body`` (any JSON value; default: `DEFAULT_BODIES`) and ``headers``, e.g. a
@@ -13,6 +16,14 @@ Kinds:
   ``status`` and ``body`` are not used, its ``headers`` are added.
 - ``drop``: close the connection without an answer. ``latency``: add ``latency_ms``. ``expire_tokens``: expire
   every access token before answering.
+- ``reset``: send the answer's status, headers and the first ``after_bytes`` bytes of its body, then reset the
+  connection (TCP RST): the client's read of the body fails mid-way (urllib3's ``ProtocolError``).
+- ``truncate``: the answer ends, cleanly, after ``after_bytes`` bytes of its body (its ``Content-Length`` says so):
+  a complete HTTP answer whose JSON is cut short ("premature EOF").
+- ``malformed``: the body's bytes from ``after_bytes`` on are replaced by `GARBLED` (neither JSON nor UTF-8).
+
+``after_bytes`` None (the default) strikes in the middle of the body; a body fault always leaves out at least the
+body's last byte.
 """
 
 from __future__ import annotations
@@ -28,8 +39,13 @@ from typing import Any, Literal
 
 from pinterest_simulator.switches import Throttle
 
-FaultKind = Literal["status", "rate_limit", "drop", "latency", "expire_tokens"]
+FaultKind = Literal["status", "rate_limit", "drop", "latency", "expire_tokens", "reset", "truncate", "malformed"]
 FAULT_KINDS: tuple[str, ...] = typing.get_args(FaultKind)
+#: the kinds that break the body of an answer that succeeded
+BODY_FAULT_KINDS = ("reset", "truncate", "malformed")
+#: what a ``malformed`` fault writes in place of the rest of the body: not JSON, and not UTF-8 either (so a CSV
+#: file cannot be read past it)
+GARBLED = b"\xff\xfe<garbled body>"
 RATE_LIMIT_MESSAGE = "This request exceeded a rate limit. This can happen if the client exceeds one of the published rate limits within a short time window."
 DEFAULT_BODIES: dict[int, dict[str, Any]] = {
     429: {"code": 8, "message": RATE_LIMIT_MESSAGE},
@@ -55,12 +71,16 @@ class FaultRule:
     headers: dict[str, str] = field(default_factory=dict)
     latency_ms: float = 0.0
     rate_limit_reset: int | None = 1
+    #: body faults: where in the body the fault strikes (None: the middle)
+    after_bytes: int | None = None
     id: int = 0
     fired: int = 0
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {self.kind!r}; the kinds are: {', '.join(FAULT_KINDS)}")
+        if self.after_bytes is not None and self.after_bytes < 0:
+            raise ValueError(f"after_bytes must be 0 or more, got {self.after_bytes}")
         self._regex = re.compile(self.path_regex) if self.path_regex else None
 
     def matches(self, method: str, path: str, operation_id: str | None) -> bool:
@@ -85,6 +105,11 @@ class FaultRule:
         if self.status == 429 and self.rate_limit_reset is not None:
             headers.setdefault("X-RateLimit-Reset", str(self.rate_limit_reset))
         return self.status, body, headers
+
+    def strike_at(self, body_size: int) -> int:
+        """A body fault: how many bytes of a body of `body_size` bytes get through (never the whole body)."""
+        wanted = body_size // 2 if self.after_bytes is None else self.after_bytes
+        return max(0, min(wanted, body_size - 1))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON view (for ``GET /_sim/faults``)."""
@@ -174,17 +199,12 @@ class FaultInjector:
                     max(0.0, self.latency_ms + self._rng.uniform(-self.jitter_ms, self.jitter_ms)) / 1000
                 )
             for rule in list(self._rules):
-                if not rule.matches(method, path, operation_id):
+                if rule.kind in BODY_FAULT_KINDS or not rule.matches(method, path, operation_id):
                     continue
                 if rule.kind in ("status", "rate_limit", "drop") and (decision.status_rule or decision.drop):
                     continue
-                if rule.probability < 1.0 and self._rng.random() >= rule.probability:
+                if not self._fires(rule):
                     continue
-                rule.fired += 1
-                if rule.times is not None:
-                    rule.times -= 1
-                    if rule.times <= 0:
-                        self._rules.remove(rule)
                 if rule.kind == "latency":
                     decision.latency_s += rule.latency_ms / 1000
                 elif rule.kind in ("status", "rate_limit"):
@@ -194,3 +214,22 @@ class FaultInjector:
                 else:
                     decision.expire_tokens = True
         return decision
+
+    def body_fault(self, method: str, path: str, operation_id: str | None) -> FaultRule | None:
+        """The body fault (if any) that breaks the body of this successful answer; consumes it."""
+        with self._lock:
+            for rule in list(self._rules):
+                if rule.kind in BODY_FAULT_KINDS and rule.matches(method, path, operation_id) and self._fires(rule):
+                    return rule
+        return None
+
+    def _fires(self, rule: FaultRule) -> bool:
+        """Draw the rule's probability; if it fires, count it (and retire it once its ``times`` are spent)."""
+        if rule.probability < 1.0 and self._rng.random() >= rule.probability:
+            return False
+        rule.fired += 1
+        if rule.times is not None:
+            rule.times -= 1
+            if rule.times <= 0:
+                self._rules.remove(rule)
+        return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import socket
+import struct
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -20,7 +21,7 @@ from pinterest_simulator.admin import handle_admin
 from pinterest_simulator.cache import ResponseCache
 from pinterest_simulator.clock import Clock, make_clock
 from pinterest_simulator.dataset import Dataset
-from pinterest_simulator.faults import FaultInjector
+from pinterest_simulator.faults import GARBLED, FaultInjector, FaultRule
 from pinterest_simulator.oauth import READ_SCOPES, TokenStore, insufficient_scope
 from pinterest_simulator.report_jobs import DOWNLOAD_PREFIX as REPORT_DOWNLOAD_PREFIX
 from pinterest_simulator.report_jobs import ReportJobs
@@ -54,6 +55,29 @@ def _answer(result: Any) -> Response:
 
 class _DroppedConnection(ConnectionError):
     """Raised after closing the socket on purpose; werkzeug treats it as a client disconnect."""
+
+
+def _broken_body(rule: FaultRule, response: Response, environ: dict[str, Any]) -> Response:
+    """A successful answer with its body broken by a body fault (faults.py): reset mid-way, cut short, or garbled."""
+    response.direct_passthrough = False  # a streamed report file is read whole here
+    body = response.get_data()
+    kept = body[: rule.strike_at(len(body))]
+    headers = [(name, value) for name, value in response.headers.items() if name.lower() != "content-length"]
+    if rule.kind == "truncate":
+        return Response(kept, response.status_code, headers)
+    if rule.kind == "malformed":
+        return Response(kept + GARBLED, response.status_code, headers)
+    sock: socket.socket | None = environ.get("werkzeug.socket")
+
+    def reset_after_the_head() -> Any:
+        yield kept
+        # werkzeug has written the head of the body; closing with a zero linger resets the connection (RST)
+        if sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        raise _DroppedConnection("fault injection: connection reset in the middle of the body")
+
+    # the whole body's length is announced: the client knows the body broke off
+    return Response(reset_after_the_head(), response.status_code, [*headers, ("Content-Length", str(len(body)))])
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -266,7 +290,7 @@ class Simulator:
         if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
             response = self._api(request, environ)
         elif path.startswith(REPORT_DOWNLOAD_PREFIX):
-            response = report_download(self, request)
+            response = self._download(request, environ)
         elif path.startswith("/_sim/"):
             response = handle_admin(self, request)
         elif path in ("/oauth", "/oauth/"):
@@ -290,6 +314,40 @@ class Simulator:
             error = exc
         else:
             op_id = operation.operation_id
+        faulty = self._whole_request_fault(method, path, op_id, query, environ)
+        if faulty is not None:
+            return faulty
+        try:
+            if operation is None:
+                assert error is not None
+                raise error
+            response = self._dispatch(request, operation, path_values, query)
+        except ApiError as exc:
+            response = json_response(exc.body(), exc.status, exc.headers)
+        response, fault = self._body_fault(method, path, op_id, response, environ)
+        self.requests.append(RequestRecord(method, path, op_id, query, response.status_code, time.time(), fault))
+        return response
+
+    def _download(self, request: Request, environ: dict[str, Any]) -> Response:
+        """A report file's download (report_jobs.py), open to the same faults as the API (matched by path)."""
+        query = {k: request.args.getlist(k) for k in request.args}
+        faulty = self._whole_request_fault(request.method, request.path, None, query, environ, logged=False)
+        if faulty is not None:
+            return faulty
+        response, _ = self._body_fault(request.method, request.path, None, report_download(self, request), environ)
+        return response
+
+    def _whole_request_fault(
+        self,
+        method: str,
+        path: str,
+        op_id: str | None,
+        query: dict[str, list[str]],
+        environ: dict[str, Any],
+        logged: bool = True,
+    ) -> Response | None:
+        """Apply the faults that replace the answer (latency and token expiry first): the fault's answer, or
+        None to answer normally; a dropped connection raises."""
         decision = self.faults.decide(method, path, op_id)
         if decision.latency_s:
             time.sleep(decision.latency_s)
@@ -298,7 +356,8 @@ class Simulator:
         # the request log's times are the machine's wall-clock seconds: they measure when requests came (pacing,
         # rate limits), not a date, so they stay off the simulator's clock (clock.py)
         if decision.drop:
-            self.requests.append(RequestRecord(method, path, op_id, query, 0, time.time(), "drop"))
+            if logged:
+                self.requests.append(RequestRecord(method, path, op_id, query, 0, time.time(), "drop"))
             sock: socket.socket | None = environ.get("werkzeug.socket")
             if sock is not None:
                 sock.shutdown(socket.SHUT_RDWR)
@@ -306,19 +365,23 @@ class Simulator:
         if decision.status_rule is not None:
             rule = decision.status_rule
             status, body, headers = rule.response(self.switches.throttle)
-            self.requests.append(
-                RequestRecord(method, path, op_id, query, status, time.time(), f"{rule.kind}:{status}")
-            )
+            if logged:
+                self.requests.append(
+                    RequestRecord(method, path, op_id, query, status, time.time(), f"{rule.kind}:{status}")
+                )
             return json_response(body, status, headers)
-        try:
-            if operation is None:
-                assert error is not None
-                raise error
-            response = self._dispatch(request, operation, path_values, query)
-        except ApiError as exc:
-            response = json_response(exc.body(), exc.status, exc.headers)
-        self.requests.append(RequestRecord(method, path, op_id, query, response.status_code, time.time()))
-        return response
+        return None
+
+    def _body_fault(
+        self, method: str, path: str, op_id: str | None, response: Response, environ: dict[str, Any]
+    ) -> tuple[Response, str | None]:
+        """A successful answer with its body broken, if a body fault fires for it; and the fault's name."""
+        if not 200 <= response.status_code < 300:
+            return response, None
+        rule = self.faults.body_fault(method, path, op_id)
+        if rule is None:
+            return response, None
+        return _broken_body(rule, response, environ), rule.kind
 
     def _dispatch(
         self, request: Request, operation: Operation, path_values: dict[str, str], query: dict[str, list[str]]
