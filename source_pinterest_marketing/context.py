@@ -10,6 +10,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, Optional, TypeVar
 
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
 from source_pinterest_marketing.auth import SYNC_REFRESH_SECONDS, Authenticator, build_authenticator
 from source_pinterest_marketing.config import PinterestConfig
 from source_pinterest_marketing.rate_limits import build_api_budget
@@ -56,20 +58,32 @@ class SharedValue(Generic[T]):
     """A value fetched at most once per sync, on first use, whichever stream asks first.
 
     The stream that owns the data may instead `claim` it and read it itself, streaming its records
-    out, then `publish` what others need; meanwhile `get` waits for it rather than fetch twice."""
+    out, then `publish` what others need; meanwhile `get` waits for it rather than fetch twice.
+
+    A fetch that fails with an error the connector phrased (its retries ran out, access was denied) is not tried
+    again in the same sync: whoever asks next gets the same error at once, so every stream that needs the value
+    fails with one message (the sync's summary then names them together)."""
 
     def __init__(self, fetch: Callable[[], T]) -> None:
         self._fetch = fetch
         self._condition = threading.Condition()
         self._value: Optional[T] = None
         self._claimed = False
+        self._failure: Optional[AirbyteTracedException] = None
 
     def get(self) -> T:
         with self._condition:
             while self._claimed:
                 self._condition.wait()
+            if self._failure is not None:
+                failure = self._failure
+                raise AirbyteTracedException(failure.internal_message, failure.message, failure.failure_type)
             if self._value is None:
-                self._value = self._fetch()
+                try:
+                    self._value = self._fetch()
+                except AirbyteTracedException as error:
+                    self._failure = error
+                    raise
             return self._value
 
     def claim(self) -> bool:

@@ -9,6 +9,8 @@ not the HTTP status (docs/dev/API-NOTES.md#errors-body-and-codes). The policy, a
 |   429, body code 8 or 12, or a 400   | Retry-After, "retry after N seconds"), else    |              |
 |   saying "retry after N seconds"     | exponential backoff; retry                     |              |
 | 5xx, timeouts, dropped connections   | bounded retries with exponential backoff       | transient    |
+| a 2xx whose body broke: empty, cut   | the same retries and backoff (a streamed body: | transient    |
+|   short or not JSON                  |   `transport.Sender.retrying`)                 |              |
 | 401                                  | refresh the OAuth token and retry, at most 3   | config       |
 |                                      | times a request (access token: fail at once)   |              |
 | 400                                  | fail with the API's own message (no retry)     | system       |
@@ -18,11 +20,12 @@ not the HTTP status (docs/dev/API-NOTES.md#errors-body-and-codes). The policy, a
 
 Exceptions raised by the connector itself (all `AirbyteTracedException`):
 - config errors (`config.load_config`), auth errors (`auth`), and `UnexpectedResponseError` here,
-  for a 2xx body that is not the JSON shape the API documents.
+  for a 2xx body that is JSON, but not of the shape the API documents (not retried: asking again gives the same).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
@@ -48,6 +51,8 @@ RATE_LIMIT_CODES = frozenset({8, 12})
 #: a throttled request's message that says how long to wait ("Retry after 30 seconds")
 _RETRY_AFTER_MESSAGE = re.compile(r"retry after (\d+(?:\.\d+)?) ?s", re.IGNORECASE)
 MISSING_SCOPE_CODE = 3
+#: what requests raises when an answer read whole breaks off mid-body (a connection reset or closed mid-way)
+BODY_BROKE_OFF = (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)
 _AD_ACCOUNT_IN_PATH = re.compile(r"/ad_accounts/(\d+)")
 #: a request answered HTTP 401 this many times, each after a successful refresh, fails
 MAX_REFRESHES_PER_REQUEST = 3
@@ -112,6 +117,20 @@ def api_error(response: requests.Response) -> tuple[Optional[int], str]:
     return None, str(body)[:200]
 
 
+def unreadable_body(response: requests.Response) -> Optional[str]:
+    """What is wrong with the body of a successful answer read whole, if it cannot be the JSON the API sends: it is
+    empty, cut short, or garbled (a connection or a proxy that broke it). None: it is JSON (or HTTP 204)."""
+    if response.status_code == 204:
+        return None
+    if not response.content:
+        return "its body is empty"
+    try:
+        json.loads(response.content)
+    except ValueError as error:  # JSONDecodeError, UnicodeDecodeError
+        return f"its body is not valid JSON ({type(error).__name__}: {str(error)[:120]})"
+    return None
+
+
 def is_rate_limited(response: requests.Response) -> bool:
     """Whether an answer is a rate limit, in any form Pinterest uses (see the module docstring)."""
     if response.status_code == 429:
@@ -127,7 +146,10 @@ class PinterestErrorHandler(HttpStatusErrorHandler):
 
     `invalidate_token`: for OAuth, called with an access token the API rejected (HTTP 401); the request is then
     retried, and the authenticator refreshes the token first, once for every thread (see auth.py). None: the
-    token cannot be refreshed (access-token mode)."""
+    token cannot be refreshed (access-token mode).
+
+    `check_bodies`: a successful answer whose body is not JSON (`unreadable_body`) is retried like a 5xx; off for
+    streamed answers, whose body is read after this policy has run (their reader retries: `Sender.retrying`)."""
 
     def __init__(
         self,
@@ -137,9 +159,11 @@ class PinterestErrorHandler(HttpStatusErrorHandler):
         max_retries: int = 8,
         max_time: timedelta = timedelta(minutes=15),
         invalidate_token: Optional[Callable[[str], bool]] = None,
+        check_bodies: bool = True,
     ) -> None:
         super().__init__(logger=logger, error_mapping=DEFAULT_ERROR_MAPPING, max_retries=max_retries, max_time=max_time)
         self.stream_name = stream_name
+        self.check_bodies = check_bodies
         self.ignored_errors = ignored_errors
         self.invalidate_token = invalidate_token
         #: 401s answered per request: a token can expire again while a request is retried, a few times at most
@@ -160,6 +184,14 @@ class PinterestErrorHandler(HttpStatusErrorHandler):
         return resolution.error_message if resolution is not None else None
 
     def _resolve(self, response_or_exception: Optional[Union[requests.Response, Exception]]) -> ErrorResolution:
+        if isinstance(response_or_exception, BODY_BROKE_OFF):
+            # the answer began, then its body broke off (a connection reset or closed mid-way)
+            return ErrorResolution(
+                ResponseAction.RETRY,
+                FailureType.transient_error,
+                f"Pinterest's answer for stream '{self.stream_name}' broke off while it was read "
+                f"({type(response_or_exception).__name__})",
+            )
         if isinstance(response_or_exception, requests.RequestException):
             # no answer: a dropped or refused connection, a timeout
             return ErrorResolution(
@@ -167,12 +199,21 @@ class PinterestErrorHandler(HttpStatusErrorHandler):
                 FailureType.transient_error,
                 f"no answer from Pinterest for stream '{self.stream_name}' ({type(response_or_exception).__name__})",
             )
-        if not isinstance(response_or_exception, requests.Response) or response_or_exception.ok:
+        if not isinstance(response_or_exception, requests.Response):
             return super().interpret_response(response_or_exception)
         response = response_or_exception
+        where = f"stream '{self.stream_name}', {response.request.method} {_path_of(response)}"
+        if response.ok:
+            broken = unreadable_body(response) if self.check_bodies else None
+            if broken is not None:
+                return ErrorResolution(
+                    ResponseAction.RETRY,
+                    FailureType.transient_error,
+                    f"Pinterest's answer (HTTP {response.status_code}) in {where} broke: {broken}",
+                )
+            return super().interpret_response(response)
         status = response.status_code
         code, message = api_error(response)
-        where = f"stream '{self.stream_name}', {response.request.method} {_path_of(response)}"
 
         if is_rate_limited(response):
             return ErrorResolution(
@@ -278,13 +319,17 @@ class PinterestBackoffStrategy(BackoffStrategy):
             if isinstance(response_or_exception, requests.RequestException)
             else response_or_exception
         )
-        exponential = float(min(self.base_seconds * (2 ** max(attempt_count - 1, 0)), self.max_seconds))
+        exponential = self.exponential(attempt_count)
         if response is None:
-            problem = f"no answer ({type(response_or_exception).__name__})"
+            name = type(response_or_exception).__name__
+            broke_off = isinstance(response_or_exception, BODY_BROKE_OFF)
+            problem = f"an answer that broke off while it was read ({name})" if broke_off else f"no answer ({name})"
             return self._log(problem, exponential, attempt_count)
         where = f"{response.request.method} {_path_of(response)}"
         if response.status_code == 401:
             return self._log(f"the access token was rejected (HTTP 401) at {where}", self.refreshed_token_seconds, attempt_count)
+        if response.ok:
+            return self._log(f"the body of Pinterest's answer (HTTP {response.status_code}) at {where} broke", exponential, attempt_count)
         if is_rate_limited(response):
             announced = _announced_wait(response)
             if announced is not None and announced > self.max_wait_seconds:
@@ -292,6 +337,15 @@ class PinterestBackoffStrategy(BackoffStrategy):
             wait = announced if announced is not None else exponential
             return self._log(f"Pinterest's rate limit (HTTP {response.status_code}) at {where}", wait, attempt_count)
         return self._log(f"Pinterest answered HTTP {response.status_code} at {where}", exponential, attempt_count)
+
+    def broken_body(self, problem: str, attempt_count: int, again: str) -> float:
+        """The wait before reading a streamed body again that broke (`transport.BrokenBody`): as for a request that
+        got no answer; `again` says what is read again."""
+        return self._log(f"{problem}; {again}", self.exponential(attempt_count), attempt_count)
+
+    def exponential(self, attempt_count: int) -> float:
+        """The wait before retry `attempt_count` (1, 2, ...) when nothing announces one."""
+        return float(min(self.base_seconds * (2 ** max(attempt_count - 1, 0)), self.max_seconds))
 
     def _log(self, problem: str, wait: float, attempt: int) -> float:
         logger.warning("Stream %s: %s; retry %d in %.1f s", self.stream_name, problem, attempt, wait)

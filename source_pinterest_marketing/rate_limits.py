@@ -9,19 +9,29 @@ so that a sync rarely meets a 429.
 The CDK's budget applies the first policy whose matcher fits, so each category's policy also carries the
 per-second limit. Limits of other categories (org_read, catalogs_read, ...) are not published; they get the
 per-second limit only.
+
+Each category's policy is a `MovingWindowPolicy`: the moving window of the CDK's `MovingWindowCallRatePolicy`, but
+without its thread. The CDK's starts a pyrate-limiter `Limiter`, whose thread (dropping expired calls) never ends:
+every sync, check or discover in one process would leave three more threads running.
 """
 
 from __future__ import annotations
 
+import bisect
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Optional
+from datetime import datetime, timedelta
+from typing import Any, Optional
 
 from airbyte_cdk.sources.streams.call_rate import (
     APIBudget,
+    BaseCallRatePolicy,
+    CallRateLimitHit,
     HttpRequestRegexMatcher,
-    MovingWindowCallRatePolicy,
     Rate,
+    RequestMatcher,
 )
 
 PER_SECOND = Rate(limit=100, interval=timedelta(seconds=1))
@@ -32,6 +42,59 @@ ADS_ANALYTICS_PATH = r"/ad_accounts/\d+(/[a-z_]+)?/(analytics|targeting_analytic
 ADS_READ_PATH = r"/ad_accounts(/|$)"
 
 
+class MovingWindowPolicy(BaseCallRatePolicy):
+    """At most `rate.limit` calls in any `rate.interval`, for every rate: a call that would exceed one is refused with
+    the time until it would fit (`CallRateLimitHit`; the CDK's `APIBudget` waits that long and asks again). Thread-safe;
+    calls older than the longest interval are dropped as new ones come (no background thread)."""
+
+    def __init__(
+        self, rates: list[Rate], matchers: list[RequestMatcher], clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        if not rates:
+            raise ValueError("a rate-limit policy needs at least one rate")
+        super().__init__(matchers=matchers)
+        self.rates = sorted(rates, key=lambda rate: rate.interval)
+        self.clock = clock
+        #: the moments of the calls within the longest interval, oldest first (a call of weight n: n times)
+        self.calls: list[float] = []
+        self.lock = threading.Lock()
+
+    def try_acquire(self, request: Any, weight: int) -> None:
+        if not self.matches(request):
+            raise ValueError("Request does not match the policy")
+        lowest = min(rate.limit for rate in self.rates)
+        if weight > lowest:
+            raise ValueError(f"Weight can not exceed the lowest configured rate limit ({lowest})")
+        with self.lock:
+            now = self.clock()
+            del self.calls[: bisect.bisect_right(self.calls, now - self.rates[-1].interval.total_seconds())]
+            for rate in self.rates:
+                window = rate.interval.total_seconds()
+                first = bisect.bisect_right(self.calls, now - window)
+                excess = len(self.calls) - first + weight - rate.limit
+                if excess > 0:
+                    # the call fits once `excess` of the calls in the window have left it
+                    wait = self.calls[first + excess - 1] + window - now
+                    raise CallRateLimitHit(
+                        error=f"{rate.limit} calls per {rate.interval} reached",
+                        item=request,
+                        weight=weight,
+                        rate=str(rate),
+                        time_to_wait=timedelta(seconds=max(wait, 0.0)),
+                    )
+            self.calls.extend([now] * weight)
+
+    def update(self, available_calls: Optional[int], call_reset_ts: Optional[datetime]) -> None:
+        """The API says no call is left (and not when more come): count the window as full, as the CDK's policy does."""
+        if available_calls != 0 or call_reset_ts is not None:
+            return
+        with self.lock:
+            now = self.clock()
+            for rate in self.rates:
+                first = bisect.bisect_right(self.calls, now - rate.interval.total_seconds())
+                self.calls.extend([now] * max(rate.limit - (len(self.calls) - first), 0))
+
+
 @dataclass(frozen=True)
 class Category:
     """A rate-limit category: the requests it holds (a URL path pattern; None: every request) and its rates."""
@@ -40,7 +103,7 @@ class Category:
     path_pattern: Optional[str]
     rates: tuple[Rate, ...]
     #: the budget's policy for the category (its moving window is this sync's)
-    policy: MovingWindowCallRatePolicy
+    policy: MovingWindowPolicy
 
 
 def build_categories() -> list[Category]:
@@ -55,7 +118,7 @@ def build_categories() -> list[Category]:
             name,
             pattern,
             rates,
-            MovingWindowCallRatePolicy(rates=list(rates), matchers=[HttpRequestRegexMatcher(url_path_pattern=pattern)]),
+            MovingWindowPolicy(rates=list(rates), matchers=[HttpRequestRegexMatcher(url_path_pattern=pattern)]),
         )
         for name, pattern, rates in table
     ]

@@ -131,6 +131,7 @@ class SourcePinterestMarketing(AbstractSource):
         the user account (`user_accounts:read`) and every configured ad account (`ads:read`: one listing of the
         readable ones, every unknown id named in one error), or the first page of the accessible ad accounts; then the user account as the owner of the business access ad
         account, and the report templates custom reports read, when configured."""
+        context: Optional[SyncContext] = None
         try:
             context = SyncContext.create(
                 load_config(config),
@@ -160,6 +161,9 @@ class SourcePinterestMarketing(AbstractSource):
             return False, error.message
         except Exception as error:  # noqa: BLE001 - check must report, not crash
             return False, filter_secrets(f"Unexpected error while checking the connection: {error}")
+        finally:
+            if context is not None:
+                context.sender.close()
         return True, None
 
     @staticmethod
@@ -215,4 +219,5 @@ class SourcePinterestMarketing(AbstractSource):
             yield from SyncOutcome().watch(concurrent_read.run(prepared))
         finally:
             self.current_read = None
+            context.sender.close()
             context.progress.log_totals(time.monotonic() - started)

@@ -15,6 +15,7 @@ from airbyte_cdk.sources.streams.http.error_handlers.response_models import Resp
 from harness import error_messages, keyed, run_read
 
 from pinterest_simulator import Simulator
+from source_pinterest_marketing.context import SYNC_MAX_RETRIES
 from source_pinterest_marketing.errors import (
     MAX_REFRESHES_PER_REQUEST,
     REAUTHENTICATE,
@@ -286,25 +287,51 @@ def test_sync_through_faults_ends_with_exactly_the_clean_records(sim: Simulator,
 @pytest.mark.parametrize(
     ("body", "content_type", "problem"),
     [
-        ("<html><body>Service Unavailable</body></html>", "text/html", "not JSON"),
         (json.dumps({"data": []}), "application/json", "no 'items' list"),
         (json.dumps([1, 2]), "application/json", "expected a JSON object"),
         (json.dumps({"items": [1]}), "application/json", "not an object"),
-        ("", "application/json", "empty body"),
         (json.dumps({"items": {"id": "1"}}), "application/json", "no 'items' list"),
     ],
 )
 def test_unexpected_success_bodies_fail_naming_the_stream(
     sleeps: list[float], body: str, content_type: str, problem: str
 ) -> None:
+    """JSON of another shape than documented: asking again would give the same, so the stream fails at once."""
     base = "https://pinterest.example/v5"
     config = {"credentials": {"auth_method": "access_token", "access_token": "pina_canned"}, "api_base_url": base}
     with requests_mock.Mocker() as mock:
-        mock.get(f"{base}/boards", text=body, headers={"Content-Type": content_type})
+        answer = mock.get(f"{base}/boards", text=body, headers={"Content-Type": content_type})
         output = run_read(config, ("boards",), expect_failure=True)
-    assert not output.records
+    assert not output.records and answer.call_count == 1
     messages = error_messages(output)
     assert any("stream 'boards'" in message and problem in message for message in messages), messages
+    assert output.errors[-1].trace.error.failure_type == FailureType.system_error
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "problem"),
+    [
+        ("<html><body>Service Unavailable</body></html>", "text/html", "its body is not valid JSON"),
+        ('{"items": [{"id": "1"}, {"id": "2"', "application/json", "its body is not valid JSON"),
+        ("", "application/json", "its body is empty"),
+    ],
+)
+def test_success_bodies_that_broke_are_retried_then_fail_transiently(
+    sleeps: list[float], body: str, content_type: str, problem: str
+) -> None:
+    """A 200 whose body is not JSON at all, cut short or empty broke on its way: retried like a 5xx (the same number
+    of retries), then a transient error naming the stream."""
+    base = "https://pinterest.example/v5"
+    config = {"credentials": {"auth_method": "access_token", "access_token": "pina_canned"}, "api_base_url": base}
+    with requests_mock.Mocker() as mock:
+        answer = mock.get(f"{base}/boards", text=body, headers={"Content-Type": content_type})
+        output = run_read(config, ("boards",), expect_failure=True)
+    assert not output.records
+    assert answer.call_count == SYNC_MAX_RETRIES + 1
+    message = output.errors[-1].trace.error.message
+    assert f"Stream 'boards' stopped: Pinterest's answer (HTTP 200) in stream 'boards', GET /boards broke: {problem}" in message
+    assert f"again after {SYNC_MAX_RETRIES} retries" in message
+    assert output.errors[-1].trace.error.failure_type == FailureType.transient_error
 
 
 def test_retry_logs_say_what_happened_at_the_right_level(sim: Simulator) -> None:

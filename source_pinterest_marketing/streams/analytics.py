@@ -41,10 +41,11 @@ from source_pinterest_marketing.streams.declaration import (
     StreamClient,
     StreamDeclaration,
 )
-from source_pinterest_marketing.streams.fetchers import PeekedBody, parse_object, shared_records
+from source_pinterest_marketing.streams.fetchers import PeekedBody, not_json, parse_object, shared_records, unreadable
 from source_pinterest_marketing.streams.organic import PINS, USER_ACCOUNT
 from source_pinterest_marketing.streams.partitions import ByParent, batched
 from source_pinterest_marketing.streams.windows import DateWindows
+from source_pinterest_marketing.transport import BODY_READ_ERRORS
 
 #: "you can pull data from up to 90 days before the current date in UTC time", at most 90 days a request
 MAX_DAYS_BACK = 90
@@ -217,21 +218,26 @@ class AdsAnalyticsRows:
         if not response.ok:
             return
         opening, prefix = (b"{", "data.item") if self.spec.targeting else (b"[", "item")
+        answer = f"the answer of GET {response.url.split('?', 1)[0]}"
         response.raw.decode_content = True
+        read = 0
         try:
             # The opening byte is checked first (a wrong shape would otherwise yield no row at all), and
             # ijson is given the file itself: its C backend then builds the rows (2.5x cheaper than
             # building them from a Python stream of events).
             body = PeekedBody(response.raw)
-            if body.first_byte() != opening:
+            first = body.first_byte()
+            if first != opening:
                 expected = "an object with a 'data' list" if self.spec.targeting else "a JSON array of row objects"
-                raise UnexpectedResponseError(stream, response.url, f"expected {expected}")
+                raise not_json(stream, answer, response.url, first, expected)
             for row in ijson.items(body, prefix, use_float=True):
                 if type(row) is not dict and not isinstance(row, Mapping):
                     raise UnexpectedResponseError(stream, response.url, "a row is not an object")
+                read += 1
                 yield row
-        except ijson.JSONError as error:
-            raise UnexpectedResponseError(stream, response.url, f"the body is not valid JSON ({error})") from None
+        except (ijson.JSONError, *BODY_READ_ERRORS) as error:
+            # the connection broke, or the body is cut short or garbled: the slice is read again (base.py)
+            raise unreadable(answer, read, error) from None
         finally:
             response.close()
 

@@ -3,7 +3,10 @@
 Reading a slice is, for every family:
 
 1. fetch: the declaration's fetcher requests the slice and shapes its rows into records (pages, a single
-   object, streamed analytics rows, a report job's file);
+   object, streamed analytics rows, a report job's file); a streamed body that breaks on its way (a connection
+   reset, a body cut short) has the slice fetched again from its start, with the retries and backoff of a failed
+   request (`Sender.retrying`): the records it had given are emitted again, with the same primary keys, and the
+   cursor only moves when the slice is read to its end;
 2. transform: the declared edits: the slice's ids copied into records that lack them, secrets dropped;
 3. normalise: numbers the schema types as strings (ids the API sends as numbers) become strings, and the flags of
    analytics and report rows booleans, whatever their wire form (normalize.py, cheaper than the CDK's per-field
@@ -39,6 +42,8 @@ from source_pinterest_marketing.streams.readiness import last_final_day
 from source_pinterest_marketing.streams.windows import as_date
 
 PACKAGE = "source_pinterest_marketing"
+#: what the log says when a slice is read again after its body broke
+RESTARTED_SLICE = "reading the slice again from its start (its records already emitted come again, same primary keys)"
 
 
 class PinterestStream(Stream):
@@ -168,7 +173,12 @@ class PinterestStream(Stream):
         added = [(name, stream_slice[name]) for name in declaration.slice_fields if name in stream_slice]
         dropped = declaration.dropped_fields
         count = 0
-        for record in declaration.fetcher.records(self.client, stream_slice):
+        fetched = self.context.sender.retrying(
+            self.name,
+            lambda: declaration.fetcher.records(self.client, stream_slice),
+            again=RESTARTED_SLICE,
+        )
+        for record in fetched:
             for name, value in added:
                 if record.get(name) is None:
                     record[name] = value

@@ -18,9 +18,11 @@ from functools import cached_property
 from typing import Any, Optional
 
 import requests
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest_marketing.context import SharedValue, SyncContext
-from source_pinterest_marketing.errors import UnexpectedResponseError
+from source_pinterest_marketing.errors import PinterestError, UnexpectedResponseError
 from source_pinterest_marketing.streams.cursor import PartitionedCursor
 from source_pinterest_marketing.streams.declaration import (
     API_PREFIX,
@@ -29,9 +31,12 @@ from source_pinterest_marketing.streams.declaration import (
     StreamClient,
     StreamDeclaration,
 )
+from source_pinterest_marketing.transport import PROGRESS_KEPT, BrokenBody, RetriesExhausted
 
 #: the API's maximum page size
 MAX_PAGE_SIZE = 250
+#: the bytes a JSON text may begin with (a body beginning otherwise is not JSON at all)
+JSON_FIRST_BYTES = frozenset(b'{["-0123456789tfn')
 
 
 def parse_object(stream: str, response: requests.Response) -> Mapping[str, Any]:
@@ -217,13 +222,32 @@ def _holder(client: StreamClient, shared_list: SharedList, stream_slice: Slice) 
         keep_pages = client.context.will_read(client.name)
         pages: list[Page] = []
         shared: list[Record] = []
-        for page in shared_list.pages.pages(client, stream_slice):
-            shared.extend(shared_list.project(page.records()))
-            if keep_pages:
-                pages.append(page.unparsed())
+        try:
+            for page in shared_list.pages.pages(client, stream_slice):
+                shared.extend(shared_list.project(page.records()))
+                if keep_pages:
+                    pages.append(page.unparsed())
+        except AirbyteTracedException as error:
+            if error.failure_type == FailureType.config_error:
+                raise  # it names the account or the token already, in the same words for every stream
+            raise SharedListFailed(client.name, stream_slice, error) from None
         return SharedPartition(pages if keep_pages else None, shared)
 
     return client.context.shared_holder(f"{client.name}:{PartitionedCursor.slice_id(stream_slice)}", fetch)
+
+
+class SharedListFailed(PinterestError):
+    """A list read once for the streams that need it (`SharedList`) could not be read: the error names the list that
+    broke, not the stream that happened to ask for it first (every stream that needs it fails with this message, and
+    the sync's summary lists them)."""
+
+    def __init__(self, list_name: str, stream_slice: Slice, error: AirbyteTracedException) -> None:
+        of = "".join(f" {key}={value}" for key, value in stream_slice.items())
+        problem = error.problem if isinstance(error, RetriesExhausted) else (error.message or str(error)).rstrip(".")
+        message = f"The `{list_name}` list{' of' + of if of else ''}, which other streams need, could not be read: {problem}."
+        if isinstance(error, RetriesExhausted):
+            message += f" {PROGRESS_KEPT}"
+        super().__init__(message, error.failure_type or FailureType.system_error, error.internal_message)
 
 
 def shared_records(context: SyncContext, declaration: StreamDeclaration, stream_slice: Slice) -> list[Record]:
@@ -233,6 +257,23 @@ def shared_records(context: SyncContext, declaration: StreamDeclaration, stream_
     if not isinstance(fetcher, SharedList):
         raise TypeError(f"stream {declaration.name} is not listed once per sync (its fetcher is no SharedList)")
     return fetcher.shared(StreamClient(declaration, context), stream_slice)
+
+
+def unreadable(answer: str, rows_read: int, error: Exception) -> BrokenBody:
+    """`answer` ("the answer of GET /v5/...") broke after `rows_read` rows: its connection failed, or its text is cut
+    short or not valid (`error`: the reader's or the parser's)."""
+    detail = (str(error).strip().splitlines() or [""])[0][:200]
+    return BrokenBody(f"{answer} could not be read past row {rows_read} ({type(error).__name__}: {detail})")
+
+
+def not_json(stream: str, answer: str, url: str, first_byte: bytes, expected: str) -> Exception:
+    """A streamed body that does not begin as expected: JSON of another shape is an unexpected answer (asking again
+    gives the same); an empty body or one that is not JSON at all broke on its way (`BrokenBody`)."""
+    if not first_byte:
+        return BrokenBody(f"{answer} has an empty body")
+    if first_byte[0] in JSON_FIRST_BYTES:
+        return UnexpectedResponseError(stream, url, f"expected {expected}")
+    return BrokenBody(f"{answer} is not JSON (it begins with {first_byte!r})")
 
 
 class PeekedBody(io.RawIOBase):

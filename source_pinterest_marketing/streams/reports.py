@@ -54,9 +54,16 @@ from source_pinterest_marketing.streams.declaration import (
     StreamClient,
     StreamDeclaration,
 )
-from source_pinterest_marketing.streams.fetchers import BOOKMARK_PAGES, PeekedBody, SharedList, shared_records
+from source_pinterest_marketing.streams.fetchers import (
+    BOOKMARK_PAGES,
+    PeekedBody,
+    SharedList,
+    shared_records,
+    unreadable,
+)
 from source_pinterest_marketing.streams.partitions import batched
 from source_pinterest_marketing.streams.windows import DateWindows
+from source_pinterest_marketing.transport import BODY_READ_ERRORS, BrokenBody
 
 #: (days back, days per request) the API serves
 DAYS_BACK, WINDOW_DAYS = 914, 186
@@ -70,6 +77,8 @@ REPORTS_OPERATION = "analytics/create_report"
 REPORTS_PATH = "ad_accounts/{ad_account_id}/reports"
 TEMPLATE_REPORTS_OPERATION = "analytics/create_template_report"
 TEMPLATE_REPORTS_PATH = "ad_accounts/{ad_account_id}/templates/{template_id}/reports"
+#: what the log says when a report file's download broke and is asked again
+DOWNLOADED_AGAIN = "downloading the file again from the same link (the rows already read are skipped)"
 
 
 @dataclass(frozen=True)
@@ -284,7 +293,8 @@ class ReportJob:
     """One report request's life cycle: create → poll (1, 2, 4 … 30 s) → download the file with a plain GET (a
     pre-signed link: no Pinterest auth) and parse it as a stream (JSON: `{entity id: [rows]}`; CSV, what a
     template may produce: one row a line). A job that ends FAILED, CANCELLED, EXPIRED or DOES_NOT_EXIST, or whose
-    link fails, is created again, up to `max_attempts` times."""
+    link is refused (expired), is created again, up to `max_attempts` times. A download that breaks (a server error,
+    a connection reset, a file cut short) is asked again from the same link (`_download`)."""
 
     poll_base_seconds: ClassVar[float] = 1.0
     poll_max_seconds: ClassVar[float] = 30.0
@@ -311,14 +321,21 @@ class ReportJob:
     def rows(self) -> Iterator[tuple[str, Mapping[str, Any]]]:
         """(entity id, row) of the finished report, streamed from the file."""
         problem = ""
+        given = 0
         for attempt in range(1, self.max_attempts + 1):
             try:
                 with self.client.context.report_jobs:
                     url = self._create_and_wait()
-                    yield from self._download(url)
+                    for row in self._download(url):
+                        given += 1
+                        yield row
                 return
             except AttemptFailed as error:
                 problem = str(error)
+                if given:
+                    # rows of this file are out already: the slice starts again whole (base.py), so that a new file
+                    # is never continued where another one stopped
+                    raise BrokenBody(f"report {self.client.name}: {problem} after {given} rows") from None
                 self.client.logger.warning(
                     "Report %s (%s), attempt %d of %d: %s",
                     self.client.name,
@@ -370,11 +387,34 @@ class ReportJob:
             interval = min(interval * 2, self.poll_max_seconds)
 
     def _download(self, url: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        """The rows of the file at `url`. A download that breaks (`_file_rows`) is asked again from the same link, with
+        the retries and backoff of a failed request; the file does not change, so the rows already given are
+        skipped: each row comes once."""
+        given = 0
+
+        def rest_of_the_file() -> Iterator[tuple[str, Mapping[str, Any]]]:
+            nonlocal given
+            for index, row in enumerate(self._file_rows(url)):
+                if index >= given:
+                    given += 1
+                    yield row
+
+        yield from self.client.context.sender.retrying(self.client.name, rest_of_the_file, again=DOWNLOADED_AGAIN)
+
+    def _file_rows(self, url: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        """Every row of the file, parsed as it arrives (JSON: `{entity id: [rows]}`; CSV: one row a line). A link that
+        answers a server error, a connection that breaks, a file cut short or garbled: `BrokenBody`; another answer
+        (the link expired: 403): `AttemptFailed`."""
+        answer = "the download of the report file"
+        read = 0
         try:
             # A pre-signed link: a plain GET, never the Pinterest session (no Authorization header).
             with requests.get(url, stream=True, timeout=self.download_timeout_seconds) as response:
+                status = response.status_code
+                if status >= 500 or status == 429:
+                    raise BrokenBody(f"{answer} answered HTTP {status}")
                 if not response.ok:
-                    raise AttemptFailed(f"the download link answered HTTP {response.status_code}")
+                    raise AttemptFailed(f"the download link answered HTTP {status}")
                 response.raw.decode_content = True
                 body = PeekedBody(response.raw)
                 if body.first_byte() in (b"{", b""):
@@ -382,12 +422,14 @@ class ReportJob:
                         if not isinstance(rows, list):
                             raise AttemptFailed(f"entity {entity_id} of the file is not a list of rows")
                         for row in rows:
+                            read += 1
                             yield str(entity_id), row
                 else:
-                    yield from self._csv_rows(body)
-        except (requests.RequestException, ijson.JSONError, csv.Error, UnicodeDecodeError) as error:
-            raise AttemptFailed(f"the download failed ({type(error).__name__}: {str(error)[:200]})") from None
-
+                    for row in self._csv_rows(body):
+                        read += 1
+                        yield row
+        except (ijson.JSONError, csv.Error, UnicodeDecodeError, *BODY_READ_ERRORS) as error:
+            raise unreadable(answer, read, error) from None
 
     def _csv_rows(self, body: PeekedBody) -> Iterator[tuple[str, Mapping[str, Any]]]:
         """The rows of a CSV file (header first), values typed by the column table (numbers as numbers, an empty
@@ -404,6 +446,9 @@ class ReportJob:
                 "template write JSON)."
             )
         for raw in reader:
+            if None in raw or None in raw.values():
+                # a line with more or fewer cells than the header: the file is cut short (or garbled)
+                raise BrokenBody("the report file has a line whose cells do not match its header (cut short or garbled)")
             row = {name: _typed(table.get(name), value) for name, value in raw.items() if name}
             entity_id = raw.get(id_column) if id_column else self.stream_slice.get("ad_account_id")
             yield str(entity_id), row
