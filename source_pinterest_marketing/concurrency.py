@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from queue import Queue
 from typing import Any, Optional
 
 from airbyte_cdk.models import AirbyteMessage, ConfiguredAirbyteCatalog, ConfiguredAirbyteStream, SyncMode
 from airbyte_cdk.sources.concurrent_source.concurrent_source import ConcurrentSource
+from airbyte_cdk.sources.concurrent_source.thread_pool_manager import ThreadPoolManager
 from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
 from airbyte_cdk.sources.message import InMemoryMessageRepository, MessageRepository
 from airbyte_cdk.sources.message.concurrent_repository import ConcurrentMessageRepository
@@ -142,15 +144,25 @@ class ConcurrentRead:
         return [self.prepare(streams, configured, state_manager) for configured in catalog.streams]
 
     def run(self, selected: list[AbstractStream]) -> Iterator[AirbyteMessage]:
-        concurrent_source = ConcurrentSource.create(
-            num_workers=self.num_workers,
-            initial_number_of_partitions_to_generate=1 if self.num_workers == 1 else max(1, min(4, self.num_workers // 2)),
+        # The pool is the connector's own (as `ConcurrentSource.create` builds it), so that the sync can stop it.
+        workers = ThreadPoolExecutor(max_workers=self.num_workers, thread_name_prefix="workerpool")
+        concurrent_source = ConcurrentSource(
+            threadpool=ThreadPoolManager(workers, self.logger),
             logger=self.logger,
             slice_logger=DebugSliceLogger(),
-            message_repository=self.message_repository,
             queue=self.queue,
+            message_repository=self.message_repository,
+            initial_number_partitions_to_generate=1 if self.num_workers == 1 else max(1, min(4, self.num_workers // 2)),
         )
-        yield from concurrent_source.read(selected)
+        read_to_the_end = False
+        try:
+            yield from concurrent_source.read(selected)
+            read_to_the_end = True
+        finally:
+            # A sync leaves no thread behind: once every partition is read the workers are idle and are joined (the
+            # CDK only tells them to end). After a failure they are not waited for: one may still be finishing a
+            # partition whose records nobody reads any more.
+            workers.shutdown(wait=read_to_the_end, cancel_futures=True)
 
     def prepare(
         self, streams: Mapping[str, PinterestStream], configured: ConfiguredAirbyteStream, state_manager: ConnectorStateManager

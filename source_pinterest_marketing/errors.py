@@ -285,7 +285,11 @@ class PinterestErrorHandler(HttpStatusErrorHandler):
 
 
 def _path_of(response: requests.Response) -> str:
-    url = response.request.url or response.url or ""
+    return api_path(response.request.url or response.url or "")
+
+
+def api_path(url: str) -> str:
+    """The path of an API URL, for messages: without the host, `/v5` and the query (`/ad_accounts/1/campaigns`)."""
     return url.split("?", 1)[0].split("/v5", 1)[-1] or url
 
 
@@ -328,8 +332,9 @@ class PinterestBackoffStrategy(BackoffStrategy):
         where = f"{response.request.method} {_path_of(response)}"
         if response.status_code == 401:
             return self._log(f"the access token was rejected (HTTP 401) at {where}", self.refreshed_token_seconds, attempt_count)
-        if response.ok:
-            return self._log(f"the body of Pinterest's answer (HTTP {response.status_code}) at {where} broke", exponential, attempt_count)
+        if response.ok:  # only a body the error policy found broken is retried
+            broken = f"Pinterest's answer (HTTP {response.status_code}) at {where} broke: {unreadable_body(response)}"
+            return self._log(broken, exponential, attempt_count)
         if is_rate_limited(response):
             announced = _announced_wait(response)
             if announced is not None and announced > self.max_wait_seconds:

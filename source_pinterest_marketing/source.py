@@ -193,6 +193,18 @@ class SourcePinterestMarketing(AbstractSource):
         """Read the catalog with `num_workers` threads (see concurrency.py); a failed sync ends with one summary
         of its failures (see `SyncOutcome`)."""
         context = SyncContext.create(load_config(config), config, config_file=self.config_file)
+        try:
+            yield from self._read(logger, context, catalog, state)
+        finally:
+            context.sender.close()  # a sync leaves no connection open, whatever way it ends
+
+    def _read(
+        self,
+        logger: logging.Logger,
+        context: SyncContext,
+        catalog: ConfiguredAirbyteCatalog,
+        state: Optional[list[AirbyteStateMessage]],
+    ) -> Iterator[AirbyteMessage]:
         selected = [configured.stream.name for configured in catalog.streams]
         repeated = sorted({name for name in selected if selected.count(name) > 1})
         if repeated:
@@ -219,5 +231,4 @@ class SourcePinterestMarketing(AbstractSource):
             yield from SyncOutcome().watch(concurrent_read.run(prepared))
         finally:
             self.current_read = None
-            context.sender.close()
             context.progress.log_totals(time.monotonic() - started)

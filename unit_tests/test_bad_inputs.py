@@ -8,8 +8,10 @@ import contextlib
 import io
 import json
 import re
+import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -33,6 +35,7 @@ from harness import (
     error_messages,
     run_check,
     run_cli,
+    run_discover,
     run_read,
     silent_server,
     state_messages,
@@ -42,6 +45,8 @@ from harness import (
 from pinterest_simulator import Simulator
 from source_pinterest_marketing import SourcePinterestMarketing, authorize
 from source_pinterest_marketing import source as source_module
+from source_pinterest_marketing.clock import utc_today
+from source_pinterest_marketing.context import SYNC_MAX_RETRIES
 from source_pinterest_marketing.probe import cli as probe_cli
 from source_pinterest_marketing.run import PinterestEntrypoint
 
@@ -412,6 +417,66 @@ def authorize_output_existing(sim: Simulator, tmp_path: Path) -> Seen:
     return stderr, "info"
 
 
+def _one_account(sim: Simulator, **overrides: Any) -> dict[str, Any]:
+    start_date = (utc_today() - timedelta(days=2)).isoformat()
+    return sim.connector_config(start_date=start_date, ad_account_ids=sim.dataset.ad_account_ids[:1], **overrides)
+
+
+def _recovered(sim: Simulator, streams: list[str], **fault: Any) -> Seen:
+    """A body fault that fires once: the sync ends well, with the records of a clean sync; the warning says it."""
+    clean = {json.dumps(record.record.data, sort_keys=True) for record in run_read(_one_account(sim), streams).records}
+    rule = sim.faults.add(**fault)
+    output = run_read(_one_account(sim), streams)
+    assert rule.fired == 1 and not output.errors
+    assert {json.dumps(record.record.data, sort_keys=True) for record in output.records} == clean
+    return _logs(output), "warning"
+
+
+def analytics_body_reset(sim: Simulator, tmp_path: Path) -> Seen:
+    return _recovered(sim, ["ad_analytics"], kind="reset", operation_id="ads/analytics")
+
+
+def analytics_body_truncated(sim: Simulator, tmp_path: Path) -> Seen:
+    return _recovered(sim, ["ad_analytics"], kind="truncate", operation_id="ads/analytics")
+
+
+def report_file_reset(sim: Simulator, tmp_path: Path) -> Seen:
+    return _recovered(sim, ["campaign_report"], kind="reset", path_regex=r"^/downloads/reports/")
+
+
+def list_page_malformed(sim: Simulator, tmp_path: Path) -> Seen:
+    return _recovered(sim, ["keywords"], kind="malformed", operation_id="campaigns/list")
+
+
+def body_keeps_breaking(sim: Simulator, tmp_path: Path) -> Seen:
+    sim.faults.add("reset", operation_id="ads/analytics", times=None)
+    return _failed(run_read(_one_account(sim), ["ad_analytics"], expect_failure=True))
+
+
+def shared_list_keeps_breaking(sim: Simulator, tmp_path: Path) -> Seen:
+    sim.faults.add("malformed", operation_id="campaigns/list", times=None)
+    output = run_read(_one_account(sim), ["keywords", "campaign_analytics"], expect_failure=True)
+    assert sim.requests.count("campaigns/list") == SYNC_MAX_RETRIES + 1  # the list is not asked again for each stream
+    return _failed(output)
+
+
+def three_syncs_in_one_process(sim: Simulator, tmp_path: Path) -> Seen:
+    """Syncs, a check and a discover in one Python process (PyAirbyte, a notebook): none leaves a thread running."""
+
+    def connector_threads() -> set[threading.Thread]:
+        # the simulator's own threads (it runs in this process) come and go with its requests
+        return {t for t in threading.enumerate() if t.name != "pinterest-simulator" and "process_request" not in t.name}
+
+    before = connector_threads()  # (threads of an earlier failed sync may still be ending)
+    for _ in range(3):
+        output = run_read(_one_account(sim), ["campaigns", "ad_account_analytics"])
+        assert not output.errors and not connector_threads() - before, connector_threads() - before
+    assert check_status(run_check(_one_account(sim)))[0] == "SUCCEEDED"
+    run_discover(_one_account(sim))
+    assert not connector_threads() - before, connector_threads() - before
+    return _logs(output), "info"
+
+
 CASES: dict[str, Callable[[Simulator, Path], Seen]] = {
     "empty-catalog": empty_catalog,
     "stream-listed-twice": stream_listed_twice,
@@ -450,6 +515,13 @@ CASES: dict[str, Callable[[Simulator, Path], Seen]] = {
     "authorize-output-directory": authorize_output_directory,
     "authorize-output-read-only": authorize_output_read_only,
     "authorize-output-existing": authorize_output_existing,
+    "analytics-body-reset": analytics_body_reset,
+    "analytics-body-truncated": analytics_body_truncated,
+    "report-file-reset": report_file_reset,
+    "list-page-malformed": list_page_malformed,
+    "body-keeps-breaking": body_keeps_breaking,
+    "shared-list-keeps-breaking": shared_list_keeps_breaking,
+    "three-syncs-in-one-process": three_syncs_in_one_process,
 }
 
 

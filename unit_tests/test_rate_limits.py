@@ -1,15 +1,20 @@
-"""The client-side budget sorts requests into Pinterest's rate-limit categories."""
+"""The client-side budget sorts requests into Pinterest's rate-limit categories, and keeps each within its rates
+without a thread of its own."""
 
 from __future__ import annotations
 
+import threading
+from datetime import timedelta
+
 import pytest
 import requests
-from airbyte_cdk.sources.streams.call_rate import CallRateLimitHit
+from airbyte_cdk.sources.streams.call_rate import CallRateLimitHit, Rate
 
 from source_pinterest_marketing.rate_limits import (
     ADS_ANALYTICS_PER_MINUTE,
     ADS_READ_PER_MINUTE,
     PER_SECOND,
+    MovingWindowPolicy,
     build_api_budget,
     build_categories,
 )
@@ -50,3 +55,49 @@ def test_the_per_second_limit_is_what_the_budget_enforces() -> None:
     with pytest.raises(CallRateLimitHit) as hit:
         other.policy.try_acquire(request, weight=1)
     assert hit.value.time_to_wait.total_seconds() <= 1
+
+
+class Clock:
+    """A clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_window_moves_and_the_wait_is_until_a_call_leaves_it() -> None:
+    clock = Clock()
+    policy = MovingWindowPolicy([Rate(3, timedelta(seconds=10)), Rate(2, timedelta(seconds=1))], [], clock)
+    request = requests.Request("GET", f"{BASE}/boards").prepare()
+    policy.try_acquire(request, weight=1)
+    clock.now += 0.5
+    policy.try_acquire(request, weight=1)
+    with pytest.raises(CallRateLimitHit) as per_second:
+        policy.try_acquire(request, weight=1)  # 2 a second
+    assert per_second.value.time_to_wait == timedelta(seconds=0.5)
+    clock.now += 0.5
+    policy.try_acquire(request, weight=1)  # the first call left the one-second window
+    clock.now += 1
+    with pytest.raises(CallRateLimitHit) as per_ten_seconds:
+        policy.try_acquire(request, weight=1)  # 3 in ten seconds
+    assert per_ten_seconds.value.time_to_wait == timedelta(seconds=8)
+    clock.now += 8
+    policy.try_acquire(request, weight=1)
+    assert len(policy.calls) == 3  # calls older than the longest window are dropped
+    policy.update(available_calls=0, call_reset_ts=None)  # the API says none is left: the window is full
+    with pytest.raises(CallRateLimitHit):
+        policy.try_acquire(request, weight=1)
+    with pytest.raises(ValueError, match="can not exceed"):
+        policy.try_acquire(request, weight=3)
+
+
+def test_budgets_start_no_thread() -> None:
+    """The CDK's moving-window policy starts a thread that never ends (pyrate-limiter's leak task): one sync, check or
+    discover would leave three behind in the process (see test_bad_inputs.py, three-syncs-in-one-process)."""
+    before = set(threading.enumerate())
+    budget = build_api_budget()
+    request = requests.Request("GET", f"{BASE}/ad_accounts/1/campaigns").prepare()
+    budget.acquire_call(request)
+    assert not set(threading.enumerate()) - before

@@ -21,7 +21,7 @@ import requests
 
 from source_pinterest_marketing.config import TOP_PINS_OPERATION, TOP_VIDEO_PINS_OPERATION, api_parameter
 from source_pinterest_marketing.context import SyncContext
-from source_pinterest_marketing.errors import IgnoredError, UnexpectedResponseError
+from source_pinterest_marketing.errors import IgnoredError, UnexpectedResponseError, api_path
 from source_pinterest_marketing.streams import periods
 from source_pinterest_marketing.streams.ads import (
     AD_GROUPS,
@@ -218,7 +218,7 @@ class AdsAnalyticsRows:
         if not response.ok:
             return
         opening, prefix = (b"{", "data.item") if self.spec.targeting else (b"[", "item")
-        answer = f"the answer of GET {response.url.split('?', 1)[0]}"
+        answer = f"the answer of GET {api_path(response.url)}"
         response.raw.decode_content = True
         read = 0
         try:
