@@ -180,6 +180,7 @@ def test_a_csv_report_file_that_breaks_is_read_again(sleeps: list[float], kind: 
         sim.faults.add(kind, path_regex=DOWNLOADS, after_bytes=len(header) + 6)
         faulty_output = run_read({**config, **sim.connector_config()}, ["custom_from_csv"])
         assert not sim.faults.rules and len(sim.reports.downloads) == 3  # the clean one, the broken one and its retry
+        assert len(sim.reports.bodies()) == 2  # the same link, no new report job
     assert clean_output.records
     _same_records(clean_output, faulty_output, custom_from_csv=("ad_group_id", "date"))
 

@@ -1,6 +1,7 @@
 """A sync killed at any point and restarted with its last state misses nothing: the records of the
 killed sync and of the resumed one together are exactly those of a clean sync (by primary key), and
-the resumed sync re-reads only what was not checkpointed."""
+the resumed sync re-reads only what was not checkpointed; also when bodies broke in the killed sync (slices read
+again: their state only moves once they are read to the end)."""
 
 from __future__ import annotations
 
@@ -61,8 +62,10 @@ def _killed_read(config: dict[str, Any], catalog_json: str, kill_after: int) -> 
     return records, list(states.values())
 
 
-@pytest.mark.parametrize("fraction", [0.1, 0.5, 0.9])
-def test_killed_sync_resumes_without_gaps(fraction: float) -> None:
+@pytest.mark.parametrize(
+    ("fraction", "body_faults"), [(0.1, False), (0.5, False), (0.9, False), (0.5, True)], ids=["10%", "50%", "90%", "50%-broken-bodies"]
+)
+def test_killed_sync_resumes_without_gaps(fraction: float, body_faults: bool) -> None:
     # A few days of analytics and no lookback, so that re-reads are only what was in flight.
     start_date = (utc_today() - timedelta(days=4)).isoformat()
     settings = {"start_date": start_date, "lookback_window_days": 0}
@@ -72,8 +75,13 @@ def test_killed_sync_resumes_without_gaps(fraction: float) -> None:
         clean = {_key(r.record.stream, r.record.data) for r in clean_output.records}
 
         catalog_json = json.dumps(ConfiguredAirbyteCatalogSerializer.dump(configured))
+        if body_faults:
+            # a streamed analytics body breaks mid-way (rows out already), a list's page ends early
+            sim.faults.add("reset", operation_id="ad_account/analytics")
+            sim.faults.add("truncate", operation_id="campaigns/list")
         killed, states = _killed_read(sim.connector_config(**settings), catalog_json, int(len(clean) * fraction))
 
+        assert not sim.faults.rules, "the body faults must have fired before the kill"
         state_messages = [AirbyteStateMessageSerializer.load(state) for state in states]
         resumed_output = run_read(sim.connector_config(**settings), STREAMS, state=state_messages)
         resumed = {_key(r.record.stream, r.record.data) for r in resumed_output.records}
