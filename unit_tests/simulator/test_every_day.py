@@ -26,13 +26,14 @@ from sim_http import ago, sync
 
 from pinterest_simulator import Simulator
 from pinterest_simulator.clock import FixedClock
+from pinterest_simulator.limits import DATE_LIMITS
 from pinterest_simulator.metrics import EVERY_DAY_TARGETING_TYPES
 
 #: 60 consecutive days from 2026-11-08: 2026-12-07 (the day CI went red), two month ends and a year end
 FIRST_DAY = dt.date(2026, 11, 8)
 DAYS = [FIRST_DAY + dt.timedelta(days=n) for n in range(60)]
-#: the HOUR granularity reaches 8 days back, today included (`limits.DATE_LIMITS`)
-HOUR_DAYS_BACK = 7
+#: how far back the HOUR granularity reaches
+HOUR_DAYS_BACK = DATE_LIMITS["hour"].days_back
 
 
 def _both_hour_date_readings(check: Callable[..., None]) -> Callable[[Simulator, str], None]:
@@ -68,15 +69,8 @@ def _months(sim: Simulator, account_id: str) -> None:
 
 
 def _date_limits(sim: Simulator, account_id: str) -> None:
-    for granularity, back, span in (("DAY", 90, 90), ("HOUR", 8, 3)):
-        limits.test_sync_analytics_answer_400_beyond_their_limits(sim, account_id, granularity, back, span)
-    for granularity, level, back, span in (("DAY", "CAMPAIGN", 914, 186), ("HOUR", "CAMPAIGN", 8, 3)):
-        limits.test_reports_answer_400_beyond_their_limits(sim, account_id, granularity, level, back, span)
-
-
-def _metrics_ready(sim: Simulator, account_id: str) -> None:
-    metrics_ready.test_default_horizons(sim)
-    metrics_ready.test_with_the_restatement_horizon_ready_conversions_are_never_restated(sim, account_id)
+    limits.test_sync_analytics_answer_400_beyond_their_limits(sim, account_id, "HOUR", 8, 3)
+    limits.test_reports_answer_400_beyond_their_limits(sim, account_id, "DAY", "CAMPAIGN", 914, 186)
 
 
 def _top_pins(sim: Simulator, account_id: str) -> None:
@@ -124,7 +118,7 @@ SIMULATOR_CHECKS: dict[str, Callable[[Simulator, str], None]] = {
     ),
     "targeting_months": _months,
     "date_limits": _date_limits,
-    "metrics_ready": _metrics_ready,
+    "metrics_ready": lambda sim, account_id: metrics_ready.test_default_horizons(sim),
     "top_pins": _top_pins,
     "every_day_targeting_types": _every_day_targeting_types_every_day,
 }
