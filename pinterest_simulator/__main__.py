@@ -1,5 +1,5 @@
 """CLI: ``python -m pinterest_simulator --port 18765 --preset small [--write-config cfg.json] [--switch NAME=VALUE]
-[--today YYYY-MM-DD]``.
+[--today YYYY-MM-DD] [--scopes all|default|SCOPE,SCOPE...]``.
 
 Prints one line with the API base URL once it is serving, then serves until SIGTERM/SIGINT.
 """
@@ -15,6 +15,7 @@ from types import FrameType
 
 from pinterest_simulator.clock import TODAY_VARIABLE, parse_day
 from pinterest_simulator.dataset import PRESETS
+from pinterest_simulator.oauth import ALL_READ_SCOPES, READ_SCOPES
 from pinterest_simulator.server import Simulator
 from pinterest_simulator.switches import CHOICES, DEFAULTS, SwitchError, parse_assignment
 
@@ -55,6 +56,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--write-config", metavar="PATH", help="write a ready connector config here")
     parser.add_argument(
+        "--scopes",
+        default="default",
+        metavar="all|default|SCOPE,SCOPE...",
+        help="the scopes of the tokens it mints (the written config's, the fixed access token's): 'default' "
+        f"({','.join(READ_SCOPES)}), 'all' (also {','.join(sorted(set(ALL_READ_SCOPES) - set(READ_SCOPES)))}) or a "
+        "comma-separated list",
+    )
+    parser.add_argument(
         "--today",
         metavar="YYYY-MM-DD",
         default=None,
@@ -71,7 +80,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         args.switches = dict(parse_assignment(text) for text in args.switch)
     except SwitchError as exc:
         parser.error(str(exc))
+    args.scopes = scope_list(args.scopes)
+    if not args.scopes:
+        parser.error("--scopes is empty: give 'all', 'default' or a comma-separated list of scopes")
     return args
+
+
+def scope_list(text: str) -> tuple[str, ...]:
+    """``--scopes``: ``default`` (`READ_SCOPES`), ``all`` (`ALL_READ_SCOPES`) or a comma-separated list."""
+    named = {"default": READ_SCOPES, "all": ALL_READ_SCOPES}
+    if text.strip() in named:
+        return named[text.strip()]
+    return tuple(scope for scope in text.replace(" ", ",").split(",") if scope)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -91,6 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cache_responses=args.cache_responses,
         switches=args.switches,
         today=args.today,
+        scopes=args.scopes,
     )
     sim.start()
     if args.write_config:

@@ -28,6 +28,13 @@ READ_SCOPES: tuple[str, ...] = (
     "pins:read_secret",
     "user_accounts:read",
 )
+"""The scopes a token gets when none are named (the default of `TokenStore` and `Simulator`): the connector's
+default scopes (``source_pinterest_marketing.config.SCOPES``), what the streams selected by default need."""
+#: read scopes only some streams need, not granted by default: ``billing:read`` (billing profiles and invoices) and
+#: ``biz_access:read`` (business members, partners and assets); a token may lack them (``Simulator(scopes=...)``)
+OPTIONAL_READ_SCOPES: tuple[str, ...] = ("billing:read", "biz_access:read")
+#: every read scope: the default ones and the optional ones (the demo's token: every stream returns records)
+ALL_READ_SCOPES: tuple[str, ...] = READ_SCOPES + OPTIONAL_READ_SCOPES
 DEFAULT_CLIENT_ID = "1484000000000000"
 REFRESH_TOKEN_TTL = 60 * 24 * 3600  # continuous refresh tokens: 60 days
 
@@ -71,7 +78,9 @@ class TokenStore:
     ``persistent_refresh_tokens`` never rotate out or expire: a test convenience for suites that
     re-run the same config file many times (real Pinterest has no such thing). ``rotation`` gives the reading of
     the switch ``refresh_token_rotation`` in force (switches.py): whether a refreshed-from token stops working at
-    once or at its expiry.
+    once or at its expiry. ``default_scopes`` are what a token gets when none are named: the fixed access token,
+    persistent refresh tokens, the ``issue_*`` methods called without scopes and the authorize page without a
+    ``scope`` (default `READ_SCOPES`).
     """
 
     def __init__(
@@ -86,8 +95,10 @@ class TokenStore:
         # token's expires_at with), not dates: they stay off the simulator's date clock (clock.py)
         clock: Callable[[], float] = time.time,
         rotation: Callable[[], RefreshTokenRotation] = lambda: "immediate",
+        default_scopes: Iterable[str] = READ_SCOPES,
     ) -> None:
         self.client_id = client_id
+        self.default_scopes = frozenset(default_scopes)
         self.client_secret = hashlib.sha256(f"pinterest-simulator:{seed}".encode()).hexdigest()[:40]
         self.access_token_ttl = access_token_ttl
         self.refresh_token_ttl = refresh_token_ttl
@@ -105,30 +116,35 @@ class TokenStore:
         ISSUED_SECRETS.update((self.client_secret, self.fixed_access_token))
 
     # -- minting ---------------------------------------------------------------------------
-    def issue_access_token(self, scopes: Iterable[str] = READ_SCOPES, ttl: int | None = None) -> str:
-        """A new bearer token valid for ``ttl`` (default ``access_token_ttl``) seconds."""
+    def issue_access_token(self, scopes: Iterable[str] | None = None, ttl: int | None = None) -> str:
+        """A new bearer token with `scopes` (default `default_scopes`) valid for ``ttl`` (default
+        ``access_token_ttl``) seconds."""
         token = "pina_" + secrets.token_urlsafe(32)
         with self._lock:
             ISSUED_SECRETS.add(token)
             self._access[token] = Grant(
-                frozenset(scopes), self.clock() + (ttl if ttl is not None else self.access_token_ttl)
+                self._scopes(scopes), self.clock() + (ttl if ttl is not None else self.access_token_ttl)
             )
         return token
 
-    def issue_refresh_token(self, scopes: Iterable[str] = READ_SCOPES) -> str:
+    def issue_refresh_token(self, scopes: Iterable[str] | None = None) -> str:
         """A new refresh token (single use: a refresh rotates it)."""
         token = "pinr_" + secrets.token_urlsafe(32)
         with self._lock:
             ISSUED_SECRETS.add(token)
-            self._refresh[token] = Grant(frozenset(scopes), self.clock() + self.refresh_token_ttl)
+            self._refresh[token] = Grant(self._scopes(scopes), self.clock() + self.refresh_token_ttl)
         return token
 
-    def issue_authorization_code(self, scopes: Iterable[str] = READ_SCOPES, redirect_uri: str = "") -> str:
+    def issue_authorization_code(self, scopes: Iterable[str] | None = None, redirect_uri: str = "") -> str:
         """A single-use authorization code valid for 10 minutes; ``redirect_uri`` must match at exchange."""
         code = secrets.token_urlsafe(24)
         with self._lock:
-            self._codes[code] = Grant(frozenset(scopes), self.clock() + 600, redirect_uri)
+            self._codes[code] = Grant(self._scopes(scopes), self.clock() + 600, redirect_uri)
         return code
+
+    def _scopes(self, scopes: Iterable[str] | None) -> frozenset[str]:
+        """`scopes`, or `default_scopes` when None."""
+        return self.default_scopes if scopes is None else frozenset(scopes)
 
     def expire_access_tokens(self) -> None:
         """Expire every access token now, including the fixed one (until ``restore_fixed_token``)."""
@@ -162,7 +178,7 @@ class TokenStore:
             raise auth_failed()
         token = authorization[7:].strip()
         if token == self.fixed_access_token and not self._fixed_expired:
-            return frozenset(READ_SCOPES)
+            return self.default_scopes
         with self._lock:
             grant = self._access.get(token)
             if grant is None:
@@ -193,7 +209,7 @@ class TokenStore:
         now = self.clock()
         with self._lock:
             if token in self.persistent_refresh_tokens:
-                scopes = frozenset(READ_SCOPES)
+                scopes = self.default_scopes
             else:
                 grant = self._refresh.get(token)
                 if grant is None or grant.expires_at <= now:

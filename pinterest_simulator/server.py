@@ -92,6 +92,9 @@ class Simulator:
     (a mapping name -> value, or a `Switches`) picks the readings of what the API description leaves open
     (``switches.py``); ``sim.switches`` changes them at run time. ``today`` (a date or ``YYYY-MM-DD``) pins the
     simulator's date (clock.py); without it, ``PINTEREST_SIMULATOR_TODAY`` does, else the machine's UTC date.
+    ``scopes`` are what a token gets when none are named (the fixed access token, `connector_config`'s refresh
+    token, the ``issue_*`` methods, the authorize page without ``scope``): default `oauth.READ_SCOPES`, the
+    connector's default; `oauth.ALL_READ_SCOPES` adds ``billing:read`` and ``biz_access:read``.
     """
 
     def __init__(
@@ -111,6 +114,7 @@ class Simulator:
         cache_responses: bool = False,
         switches: Switches | Mapping[str, str] | None = None,
         today: dt.date | str | None = None,
+        scopes: Iterable[str] = READ_SCOPES,
     ) -> None:
         self.spec = load_spec()
         unknown = set(load_handlers()) - set(self.spec.operations)
@@ -128,6 +132,7 @@ class Simulator:
             persistent_refresh_tokens=persistent_refresh_tokens,
             fixed_access_token=access_token,
             rotation=lambda: self.switches.refresh_token_rotation,
+            default_scopes=scopes,
         )
         self.faults = FaultInjector(seed=seed, latency_ms=latency_ms, jitter_ms=jitter_ms)
         self.requests = RequestLog()
@@ -237,18 +242,18 @@ class Simulator:
 
     @property
     def access_token(self) -> str:
-        """The fixed long-lived access token (access-token mode); all read scopes."""
+        """The fixed long-lived access token (access-token mode), with the simulator's default scopes."""
         return self.oauth.fixed_access_token
 
-    def issue_refresh_token(self, scopes: Iterable[str] = READ_SCOPES) -> str:
-        """Mint a valid refresh token."""
+    def issue_refresh_token(self, scopes: Iterable[str] | None = None) -> str:
+        """Mint a valid refresh token (with the simulator's default scopes unless `scopes` are given)."""
         return self.oauth.issue_refresh_token(scopes)
 
-    def issue_access_token(self, scopes: Iterable[str] = READ_SCOPES, ttl: int | None = None) -> str:
-        """Mint a bearer token."""
+    def issue_access_token(self, scopes: Iterable[str] | None = None, ttl: int | None = None) -> str:
+        """Mint a bearer token (with the simulator's default scopes unless `scopes` are given)."""
         return self.oauth.issue_access_token(scopes, ttl)
 
-    def issue_authorization_code(self, scopes: Iterable[str] = READ_SCOPES, redirect_uri: str = "") -> str:
+    def issue_authorization_code(self, scopes: Iterable[str] | None = None, redirect_uri: str = "") -> str:
         """Mint an authorization code for ``grant_type=authorization_code``."""
         return self.oauth.issue_authorization_code(scopes, redirect_uri)
 
@@ -424,7 +429,7 @@ class Simulator:
             return json_response({"code": 1, "message": "Missing required parameter 'redirect_uri'."}, 400)
         if args.get("response_type", "code") != "code":
             return json_response({"code": 1, "message": "Parameter 'response_type' must be 'code'."}, 400)
-        raw_scope = args.get("scope") or ",".join(READ_SCOPES)
+        raw_scope = args.get("scope") or ",".join(sorted(self.oauth.default_scopes))
         scopes = [s for s in raw_scope.replace(" ", ",").split(",") if s]
         code = self.issue_authorization_code(scopes, redirect_uri)
         params = {"code": code}
