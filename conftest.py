@@ -24,7 +24,7 @@ from source_pinterest_marketing import clock as connector_clock
 TESTS_TODAY_VARIABLE = "PINTEREST_TESTS_TODAY"
 #: the date every test runs on, whatever the machine's date: 2026-12-07 (a day the generated data once had gaps on),
 #: or the date `TESTS_TODAY_VARIABLE` names
-PINNED_TODAY = dt.date.fromisoformat(os.environ.get(TESTS_TODAY_VARIABLE) or "2026-12-07")
+PINNED_TODAY = simulator_clock.parse_day(os.environ.get(TESTS_TODAY_VARIABLE) or "2026-12-07", TESTS_TODAY_VARIABLE)
 
 
 def _pin(day: dt.date) -> None:

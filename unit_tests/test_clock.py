@@ -108,7 +108,9 @@ def _all_reads() -> dict[tuple[str, str], list[int]]:
 # -- the scan -------------------------------------------------------------------------------------
 def test_nothing_reads_the_machines_date_outside_the_clock_modules() -> None:
     reads = _all_reads()
-    unexpected = {f"{path}:{lines} {what}" for (path, what), lines in reads.items() if (path, what) not in WALL_CLOCK_SECONDS}
+    unexpected = {
+        f"{path}:{lines} {what}" for (path, what), lines in reads.items() if (path, what) not in WALL_CLOCK_SECONDS
+    }
     assert not unexpected, "read the date through source_pinterest_marketing.clock or the simulator's clock"
 
 
