@@ -119,6 +119,8 @@ class PinterestOAuthAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
             warn_if_refresh_token_expires_soon(int(expires_at))
         expires_in = answer.get("expires_in")
         seconds = expires_in if isinstance(expires_in, int) and expires_in > 0 else DEFAULT_ACCESS_TOKEN_SECONDS
+        # token expiry is wall-clock time passing (the CDK compares it with its own now), not a date: it stays off
+        # the connector's clock (clock.py)
         return access_token, ab_datetime_now() + timedelta(seconds=seconds), refresh_token
 
     @override
@@ -277,6 +279,8 @@ def token_endpoint_error(response: requests.Response) -> AirbyteTracedException:
 
 
 def warn_if_refresh_token_expires_soon(expires_at: int, now: float | None = None) -> None:
+    # Pinterest's expiry is Unix seconds: compared with the machine's wall-clock seconds, not the connector's date
+    # clock (clock.py), as the token endpoint counts real time
     remaining_days = (expires_at - (now if now is not None else time.time())) / 86400
     if remaining_days < REFRESH_TOKEN_WARNING_DAYS:
         logger.warning(
