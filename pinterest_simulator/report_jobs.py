@@ -120,6 +120,11 @@ class ReportJobs:
     in_progress_seconds: float = 0.0
     ttl_seconds: float = 3600.0
     large_entities: int = 0
+    #: what the store's jobs are: it salts their tokens, so that two stores (standard reports, measurement reports,
+    #: leads exports...) never hand out the same token
+    kind: str = "report"
+    #: tokens of digits only (a leads export id is ``^\d+$``), else hex
+    numeric_tokens: bool = False
     jobs: dict[str, ReportJob] = field(default_factory=dict)
     #: most jobs IN_PROGRESS at the same time
     peak_in_progress: int = 0
@@ -147,7 +152,8 @@ class ReportJobs:
         """A new IN_PROGRESS job for a validated request body (of a template: `template_id`), under (a copy of)
         `switches`; its outcome is decided now."""
         with self._lock:
-            token = hashlib.blake2b(f"report:{next(self._counter)}".encode(), digest_size=12).hexdigest()
+            digest = hashlib.blake2b(f"{self.kind}:{next(self._counter)}".encode(), digest_size=12)
+            token = str(int.from_bytes(digest.digest()[:7], "big")) if self.numeric_tokens else digest.hexdigest()
             job = ReportJob(
                 token, account_id, body, time.monotonic(), switches=Switches.of(switches), template_id=template_id
             )
@@ -198,12 +204,25 @@ def download_url(sim: Simulator, job: ReportJob) -> str:
 def download(sim: Simulator, request: Request) -> Response:
     """``GET /downloads/reports/<token>.json``: no auth (a pre-signed link), streamed; 403 once expired."""
     token = request.path[len(DOWNLOAD_PREFIX) :].removesuffix(".json")
-    job = sim.reports.record_download(token, request.headers.get("Authorization", ""))
-    if job is None or job.status != "FINISHED" or request.method != "GET":
-        return Response("<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>", 403)
+    job = finished_job(sim.reports, token, request)
+    if job is None:
+        return access_denied()
     chunks = report_file(sim, job) if sim.reports.large_entities else iter(finished_file(sim, job))
     csv_file = job.body.get("report_format") == "CSV"
     return Response(chunks, mimetype="text/csv" if csv_file else "application/json", direct_passthrough=True)
+
+
+def finished_job(jobs: ReportJobs, token: str, request: Request) -> ReportJob | None:
+    """Log a download of `token`'s link in `jobs`; the job when its file may be served (FINISHED, a GET)."""
+    job = jobs.record_download(token, request.headers.get("Authorization", ""))
+    if job is None or job.status != "FINISHED" or request.method != "GET":
+        return None
+    return job
+
+
+def access_denied() -> Response:
+    """What a pre-signed link answers once expired (or for an unknown token): 403, an S3-like XML error."""
+    return Response("<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>", 403)
 
 
 def finished_file(sim: Simulator, job: ReportJob) -> list[bytes]:

@@ -28,6 +28,11 @@ if TYPE_CHECKING:
 HandlerResult = Any
 Handler = Callable[["Context"], HandlerResult]
 HANDLERS: dict[str, Handler] = {}
+#: serves a file download outside ``/v5`` (an async job's pre-signed link: no auth, no operationId)
+DownloadHandler = Callable[["Simulator", Request], Response]
+#: path prefix -> what serves the downloads under it (``@download(prefix)`` in a handler module; the standard
+#: report files' ``/downloads/reports/`` are `report_jobs.download`)
+DOWNLOADS: dict[str, DownloadHandler] = {}
 
 
 def handler(operation_id: str) -> Callable[[Handler], Handler]:
@@ -40,6 +45,23 @@ def handler(operation_id: str) -> Callable[[Handler], Handler]:
         return func
 
     return register
+
+
+def download(prefix: str) -> Callable[[DownloadHandler], DownloadHandler]:
+    """Register ``func`` as what serves the file downloads whose path starts with `prefix`."""
+
+    def register(func: DownloadHandler) -> DownloadHandler:
+        if prefix in DOWNLOADS:
+            raise ValueError(f"duplicate download handler for {prefix}")
+        DOWNLOADS[prefix] = func
+        return func
+
+    return register
+
+
+def download_handler(path: str) -> DownloadHandler | None:
+    """What serves a download path (`DOWNLOADS`), if anything does."""
+    return next((serve for prefix, serve in DOWNLOADS.items() if path.startswith(prefix)), None)
 
 
 def load_handlers() -> dict[str, Handler]:

@@ -27,7 +27,14 @@ from pinterest_simulator.report_jobs import DOWNLOAD_PREFIX as REPORT_DOWNLOAD_P
 from pinterest_simulator.report_jobs import ReportJobs
 from pinterest_simulator.report_jobs import download as report_download
 from pinterest_simulator.requestlog import RequestLog, RequestRecord
-from pinterest_simulator.routes import HANDLERS, Context, json_response, load_handlers
+from pinterest_simulator.routes import (
+    HANDLERS,
+    Context,
+    DownloadHandler,
+    download_handler,
+    json_response,
+    load_handlers,
+)
 from pinterest_simulator.spec import API_PREFIX, ApiError, Operation, Spec
 from pinterest_simulator.switches import Switches
 
@@ -295,7 +302,9 @@ class Simulator:
         if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
             response = self._api(request, environ)
         elif path.startswith(REPORT_DOWNLOAD_PREFIX):
-            response = self._download(request, environ)
+            response = self._download(request, environ, report_download)
+        elif (serve := download_handler(path)) is not None:
+            response = self._download(request, environ, serve)
         elif path.startswith("/_sim/"):
             response = handle_admin(self, request)
         elif path in ("/oauth", "/oauth/"):
@@ -333,13 +342,14 @@ class Simulator:
         self.requests.append(RequestRecord(method, path, op_id, query, response.status_code, time.time(), fault))
         return response
 
-    def _download(self, request: Request, environ: dict[str, Any]) -> Response:
-        """A report file's download (report_jobs.py), open to the same faults as the API (matched by path)."""
+    def _download(self, request: Request, environ: dict[str, Any], serve: DownloadHandler) -> Response:
+        """A file's download (a report's: report_jobs.py; others: `routes.DOWNLOADS`), open to the same faults as the
+        API (matched by path)."""
         query = {k: request.args.getlist(k) for k in request.args}
         faulty = self._whole_request_fault(request.method, request.path, None, query, environ, logged=False)
         if faulty is not None:
             return faulty
-        response, _ = self._body_fault(request.method, request.path, None, report_download(self, request), environ)
+        response, _ = self._body_fault(request.method, request.path, None, serve(self, request), environ)
         return response
 
     def _whole_request_fault(
