@@ -101,6 +101,11 @@ VIDEO_MEDIA_TYPES = frozenset({"video", "multiple_videos"})
 BUSINESS_USERNAME = "partner_agency"
 #: how far the business's user id is from the token user's
 BUSINESS_USER_ID_OFFSET = 7919
+#: the token user's followers and the users it follows (``Account.follower_count`` / ``following_count``), per
+#: preset; `social.py` lists them (``followers/list``, ``user_following/get``)
+SOCIAL_COUNTS: dict[str, tuple[int, int]] = {"small": (30, 12), "large": (600, 300)}
+#: the business's (its followers cannot be listed: ``followers/list`` has no Business Access)
+BUSINESS_SOCIAL_COUNTS = (120, 4)
 #: Business Access roles (``BusinessAccessRole``): the token user's own accounts, and the shared ones
 OWNED_ACCOUNT_ROLES = ("OWNER",)
 SHARED_ACCOUNT_ROLES = ("ANALYST",)
@@ -507,6 +512,8 @@ class Dataset:
             website_url="https://www.example.com",
             profile_image="https://i.pinimg.com/600x600_R/42/f5/36/42f5364d1f6c8b0e2d5a5f1c1b8d3e57.jpg",
             about="A simulated Pinterest business account.",
+            follower_count=SOCIAL_COUNTS[self.preset_name][0],
+            following_count=SOCIAL_COUNTS[self.preset_name][1],
         )
         self._generate_organic()
         if self.has_catalog:
@@ -597,6 +604,8 @@ class Dataset:
             website_url="https://partner-agency.example.com",
             profile_image="https://i.pinimg.com/600x600_R/sim/partner_agency.jpg",
             about="A simulated business that shares its ad account with the token user.",
+            follower_count=BUSINESS_SOCIAL_COUNTS[0],
+            following_count=BUSINESS_SOCIAL_COUNTS[1],
         )
         business = self.business = Owner(profile, lock=self.lock)
         b = BUSINESS

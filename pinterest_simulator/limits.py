@@ -115,6 +115,12 @@ BUSINESS_ACCESS: dict[str, AccessRule] = {
     "feeds/get": _CATALOGS,
     "catalogs_product_groups/list": _CATALOGS,
     "catalogs_product_groups/get": _CATALOGS,
+    "catalogs_product_groups/product_counts_get": _CATALOGS,
+    "catalogs_product_group_pins/list": _CATALOGS,
+    "feed_processing_results/list": _CATALOGS,
+    "items_issues/list": _CATALOGS,
+    "reports/create": _CATALOGS,
+    "reports/get": _CATALOGS,
 }
 """Per operation: the roles Business Access needs (spec: each operation's description; where it lists none, any
 role of the account, and SECRET content needs Owner or Admin as for Pins). Unlisted operations: `_ANY_ROLE`."""

@@ -13,7 +13,7 @@ import json
 import pkgutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from werkzeug.wrappers import Request, Response
 
@@ -33,6 +33,7 @@ DownloadHandler = Callable[["Simulator", Request], Response]
 #: path prefix -> what serves the downloads under it (``@download(prefix)`` in a handler module; the standard
 #: report files' ``/downloads/reports/`` are `report_jobs.download`)
 DOWNLOADS: dict[str, DownloadHandler] = {}
+T = TypeVar("T")
 
 
 def handler(operation_id: str) -> Callable[[Handler], Handler]:
@@ -198,3 +199,11 @@ def paginate(items: Sequence[dict[str, Any]], params: dict[str, Any]) -> dict[st
     page = ordered[start : start + page_size]
     more = start + page_size < len(ordered)
     return {"items": page, "bookmark": _encode_bookmark(page[-1]["id"], descending) if more and page else None}
+
+
+def paginate_by(items: Sequence[T], key: Callable[[T], int], params: dict[str, Any]) -> dict[str, Any]:
+    """`paginate` for items without a numeric ``id``: `key` gives each its number (ascending in `items`); the
+    page's ``items`` are the items themselves."""
+    wrapped = [{"id": str(key(item)), "item": item} for item in items]
+    page = paginate(wrapped, params)
+    return {"items": [entry["item"] for entry in page["items"]], "bookmark": page["bookmark"]}

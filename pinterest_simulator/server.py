@@ -19,6 +19,7 @@ from werkzeug.wrappers import Request, Response
 
 from pinterest_simulator.admin import handle_admin
 from pinterest_simulator.cache import ResponseCache
+from pinterest_simulator.catalog_reports import CatalogReportJobs
 from pinterest_simulator.clock import Clock, make_clock
 from pinterest_simulator.dataset import Dataset
 from pinterest_simulator.faults import GARBLED, FaultInjector, FaultRule
@@ -144,6 +145,8 @@ class Simulator:
         self.faults = FaultInjector(seed=seed, latency_ms=latency_ms, jitter_ms=jitter_ms)
         self.requests = RequestLog()
         self.reports = ReportJobs()
+        #: catalog reports (``reports/create`` / ``reports/get``)
+        self.catalog_reports = CatalogReportJobs()
         #: opt-in (benchmarks): analytics answers and report files generated once (see cache.py)
         self.cache = ResponseCache(cache_responses)
         #: ``metrics_ready_state/get``: non-conversion metrics of a day are ready once it is this many days before

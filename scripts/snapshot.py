@@ -202,11 +202,11 @@ def make_plan(root: Path, only: Iterable[str] = (), all_streams: bool = False) -
     from airbyte_cdk.test.entrypoint_wrapper import discover
 
     from pinterest_simulator import Simulator
-    from pinterest_simulator.switches import CHOICES, DEFAULTS
+    from pinterest_simulator.switches import AWAITING_STREAMS, CHOICES, DEFAULTS
     from source_pinterest_marketing.source import SourcePinterestMarketing
     from source_pinterest_marketing.streams import DECLARATIONS
 
-    missing = set(CHOICES) - set(SWITCH_SCENARIOS)
+    missing = set(CHOICES) - set(SWITCH_SCENARIOS) - AWAITING_STREAMS
     if missing:
         raise SystemExit(f"snapshot: no scenario for the switches {sorted(missing)}: add one to SWITCH_SCENARIOS")
     today = dt.date.fromisoformat(TODAY)
@@ -232,6 +232,8 @@ def make_plan(root: Path, only: Iterable[str] = (), all_streams: bool = False) -
         {"name": "base", "switches": {}, "config": {}, "streams": names, "faults": [], "unknown_pin": False, "reads": 3}
     ]
     for switch, values in CHOICES.items():
+        if switch in AWAITING_STREAMS:
+            continue  # no stream reads its endpoint yet
         scenario = SWITCH_SCENARIOS[switch]
         chosen = {name for name, operation in operations.items() if operation in scenario.operations}
         chosen |= {name for name, columns in flagged.items() if set(columns) & set(scenario.columns)}

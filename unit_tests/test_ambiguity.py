@@ -15,7 +15,7 @@ from harness import PRIMARY_KEYS, check_status, keyed, records_by_stream, run_cl
 from pinterest_simulator import Simulator
 from pinterest_simulator.dataset import is_video_pin
 from pinterest_simulator.metrics import is_premiere
-from pinterest_simulator.switches import CHOICES
+from pinterest_simulator.switches import AWAITING_STREAMS, CHOICES
 from source_pinterest_marketing.clock import utc_today
 from source_pinterest_marketing.streams import analytics as analytics_module
 
@@ -39,8 +39,9 @@ def _custom(name: str, granularity: str, **extra: Any) -> dict[str, Any]:
 
 
 def test_every_switch_is_covered_here() -> None:
-    """A new switch of the simulator needs its test in this file."""
-    assert set(CHOICES) == {
+    """A new switch of the simulator needs its test in this file (once a stream reads its endpoint: until then it is
+    in `AWAITING_STREAMS`)."""
+    assert set(CHOICES) - AWAITING_STREAMS == {
         "keyword_scope",
         "hour_date",
         "total_date",

@@ -24,7 +24,8 @@ from pinterest_simulator import Simulator
 from pinterest_simulator.oauth import ISSUED_SECRETS, READ_SCOPES
 from pinterest_simulator.routes import HANDLERS
 from pinterest_simulator.server import load_spec
-from pinterest_simulator.switches import CHOICES, DEFAULTS
+from pinterest_simulator.switches import AWAITING_STREAMS
+from pinterest_simulator.switches import CHOICES as SIMULATOR_CHOICES
 from source_pinterest_marketing import run as connector_run
 from source_pinterest_marketing.config import api_enums
 from source_pinterest_marketing.errors import ACCESS_TOKEN_REJECTED
@@ -37,6 +38,9 @@ from source_pinterest_marketing.streams.readiness import METRICS_READY_STATE
 from source_pinterest_marketing.streams.reports import ReportJob, ReportSpec
 
 ROOT = Path(__file__).resolve().parents[1]
+#: the simulator's switches of endpoints the connector reads (`AWAITING_STREAMS` aside: no stream reads them yet)
+CHOICES = {name: values for name, values in SIMULATOR_CHOICES.items() if name not in AWAITING_STREAMS}
+DEFAULTS = {name: values[0] for name, values in CHOICES.items()}
 CHECK_OF_SWITCH = {check.switch: check.name for check in CHECKS if check.switch is not None}
 #: the switches whose other readings the probe never provokes: `throttle` (a rate limit) and `refresh_token_rotation`
 #: (a used refresh token), each tested on its own

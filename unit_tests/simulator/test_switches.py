@@ -30,6 +30,13 @@ EXPECTED = {
     "top_pins_data_status": ("by_date", "by_metric"),
     "flag_form": ("boolean", "string", "integer", "digit_string"),
     "refresh_token_rotation": ("immediate", "at_expiry"),
+    "processing_results_paging": ("first_page", "repeating_bookmark", "bookmark"),
+    "catalog_report_format": ("csv", "json"),
+    "catalog_all_items_report": ("allowed", "restricted"),
+    "linked_business_id": ("absent", "present"),
+    "business_access_paging": ("bookmark", "start_index"),
+    "business_partner_type_default": ("both", "internal"),
+    "website_verified_at": ("absent", "null"),
 }
 
 
