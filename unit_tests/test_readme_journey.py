@@ -59,6 +59,14 @@ def test_the_walk_only_adds_the_documented_substitutions(command: str) -> None:
         assert run == command
 
 
+@pytest.mark.parametrize("command", [c for c in journey_commands(README) if c.startswith("docker run")])
+def test_a_pinned_date_reaches_the_connector_in_every_container(command: str) -> None:
+    setting = Setting(SETTING.simulator, SETTING.base_image, today="2026-12-07")
+    run = _words(substitute(command, setting))
+    assert run[:6] == ["docker", "run", "--network", "host", "-e", "SOURCE_PINTEREST_MARKETING_TODAY=2026-12-07"]
+    assert run[6:] == _words(command)[2:]
+
+
 def test_a_dropped_flag_is_gone_from_every_command() -> None:
     setting = Setting(SETTING.simulator, SETTING.base_image, ("--update-config",))
     for command in journey_commands(README):

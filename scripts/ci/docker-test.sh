@@ -144,7 +144,11 @@ fi
 s=$(date +%s)
 PORT="$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()' 2>"$TMP/port.log")" \
   || fatal simulator 0 "cannot run $PYTHON" "$TMP/port.log"
-"$PYTHON" -m pinterest_simulator --host 127.0.0.1 --port "$PORT" --preset "$PRESET" \
+# One pinned date for the simulator and the connector in the container (the unit tests' date, conftest.py): the
+# walk does not depend on the day it runs.
+TODAY="$("$PYTHON" -c 'import conftest; print(conftest.PINNED_TODAY.isoformat())' 2>"$TMP/today.log")" \
+  || fatal simulator 0 "cannot read the tests' pinned date" "$TMP/today.log"
+"$PYTHON" -m pinterest_simulator --host 127.0.0.1 --port "$PORT" --preset "$PRESET" --today "$TODAY" \
   --write-config "$SECRETS/config.json" >"$TMP/simulator.log" 2>&1 &
 SIM_PID=$!
 ready=0
@@ -172,7 +176,7 @@ walk() {
   local name="$1" expect="$2"; shift 2
   local s rc detail
   s=$(date +%s)
-  "$PYTHON" "$SCRIPT_DIR/readme_journey.py" --simulator "$SIM_ROOT" --base-image "$BASE_IMAGE" "$@" \
+  "$PYTHON" "$SCRIPT_DIR/readme_journey.py" --simulator "$SIM_ROOT" --base-image "$BASE_IMAGE" --today "$TODAY" "$@" \
     >"$TMP/$name.log" 2>&1
   rc=$?
   detail="$(grep -m1 '^\[journey\] \(PASS\|FAIL\):' "$TMP/$name.log")"

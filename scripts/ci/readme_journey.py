@@ -7,7 +7,9 @@ fails here, so the README cannot drift from what works.
 What differs from what a user types, and only this (`substitute`):
 
 - ``docker build ...``: ``--build-arg BASE_IMAGE=<stand-in>`` is added (no container registry is reachable in CI);
-- ``docker run ...``: ``--network host`` is added (the simulator listens on the host's 127.0.0.1);
+- ``docker run ...``: ``--network host`` is added (the simulator listens on the host's 127.0.0.1), and with
+  ``--today DATE`` the connector's clock is pinned to the simulator's date (``-e SOURCE_PINTEREST_MARKETING_TODAY=DATE``,
+  the test hook of source_pinterest_marketing/clock.py), so that the walk does not depend on the day it runs;
 - the ``authorize`` command: ``--api-base-url <simulator>/v5 --authorization-url <simulator>/oauth/`` are added (the
   simulator stands for Pinterest and its authorization page);
 - the environment: ``PINTEREST_CLIENT_ID`` and ``PINTEREST_CLIENT_SECRET`` are the simulator's app, and the browser
@@ -118,6 +120,8 @@ class Setting:
     simulator: str
     base_image: str
     drop_flags: tuple[str, ...] = ()
+    #: the date both clocks are pinned to (None: the machine's)
+    today: Optional[str] = None
 
 
 def substitute(command: str, setting: Setting) -> str:
@@ -128,7 +132,8 @@ def substitute(command: str, setting: Setting) -> str:
     if command.startswith("docker build "):
         command = "docker build --build-arg " + shlex.quote(f"BASE_IMAGE={setting.base_image}") + command[len("docker build") :]
     elif command.startswith("docker run "):
-        command = "docker run --network host" + command[len("docker run") :]
+        pinned = f" -e SOURCE_PINTEREST_MARKETING_TODAY={setting.today}" if setting.today else ""
+        command = "docker run --network host" + pinned + command[len("docker run") :]
     if verb_of(command) == "authorize":
         command = _before_redirect(command) + (
             f" --api-base-url {setting.simulator}/v5 --authorization-url {setting.simulator}/oauth/"
@@ -441,6 +446,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--base-image", required=True, help="the stand-in base image (docker build --build-arg)")
     parser.add_argument("--readme", default=str(ROOT / "README.md"))
     parser.add_argument("--uid", type=int, default=1500, help="uid and gid of the journey's user when run as root")
+    parser.add_argument("--today", help="the simulator's pinned date YYYY-MM-DD, given to the connector's clock too")
     parser.add_argument("--keep", help="keep the scratch checkout under this directory")
     parser.add_argument("--drop-flag", action="append", default=[], help="remove this flag from every command")
     parser.add_argument(
@@ -463,7 +469,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         "PINTEREST_CLIENT_ID": client_id,
         "PINTEREST_CLIENT_SECRET": client_secret,
     }
-    setting = Setting(args.simulator.rstrip("/"), args.base_image, tuple(args.drop_flag))
+    setting = Setting(args.simulator.rstrip("/"), args.base_image, tuple(args.drop_flag), args.today)
     journey = Journey(setting, workdir, uid, env)
     who = uid if uid is not None else os.geteuid()
     print(f"[journey] {len(commands)} commands from {args.readme}, in {workdir} as uid {who}, switches {switches}")
