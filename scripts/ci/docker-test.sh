@@ -204,7 +204,7 @@ probe_step() {
   mkdir -p "$TMP/probe" && chmod 777 "$TMP/probe"
   chmod 666 "$SECRETS/config.json"
   timeout --kill-after=10 "$RUN_TIMEOUT" docker run --rm --init --name "$CONTAINER_PREFIX-probe" \
-    --network host -v "$SECRETS:/secrets" -v "$TMP/probe:/probe" "$IMAGE" \
+    --network host -e SOURCE_PINTEREST_MARKETING_TODAY="$TODAY" -v "$SECRETS:/secrets" -v "$TMP/probe:/probe" "$IMAGE" \
     probe --config /secrets/config.json --output /probe/probe.json >"$TMP/probe.out" 2>"$TMP/probe.err"
   rc=$?
   if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
