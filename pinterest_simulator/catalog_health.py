@@ -140,7 +140,7 @@ def items_of(seed: int, feed_id: str, count: int, currency: str) -> tuple[Catalo
 def _item(seed: int, feed_id: str, n: int, currency: str) -> CatalogItem:
     rng = random.Random(f"{seed}:catalog-item:{feed_id}:{n}")
     error = None
-    if n % ERROR_EVERY == ERROR_EVERY - 1:
+    if (n + int(feed_id)) % ERROR_EVERY == ERROR_EVERY - 1:  # which items fail differs from feed to feed
         error = Issue(*ITEM_ERRORS[(n // ERROR_EVERY) % len(ITEM_ERRORS)])
     price = round(5 + rng.randint(0, 19500) / 100, 2)
     availability = rng.choices([a for _, a in AVAILABILITY], weights=[w for w, _ in AVAILABILITY])[0]

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from pinterest_simulator import Simulator
-from pinterest_simulator.switches import CHOICES, DEFAULTS, SwitchError, Switches, parse_assignment
+from pinterest_simulator.switches import AWAITING_STREAMS, CHOICES, DEFAULTS, SwitchError, Switches, parse_assignment
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED = {
@@ -42,6 +42,7 @@ EXPECTED = {
 
 def test_the_switches_their_values_and_defaults() -> None:
     assert CHOICES == EXPECTED
+    assert set(CHOICES) > AWAITING_STREAMS
     assert {name: values[0] for name, values in EXPECTED.items()} == DEFAULTS
     assert Switches().as_dict() == DEFAULTS
 
