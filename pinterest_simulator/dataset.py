@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pinterest_simulator.clock import Clock, from_environment
+from pinterest_simulator.reference_data import TREND_KEYWORDS, stable_hash
 from pinterest_simulator.spec import Spec
 
 # kind -> component schema that the list endpoint returns
@@ -856,7 +857,8 @@ class Dataset:
             match = ["EXACT_NEGATIVE", "PHRASE_NEGATIVE"][n % 2] if level < 2 else ["BROAD", "PHRASE", "EXACT"][n % 3]
             e.update(
                 id=eid,
-                value=f"sim keyword {n + 1}",
+                # searched phrases (the trends' pool), so keyword metrics, related terms and trends fit them
+                value=TREND_KEYWORDS[(stable_hash(self.seed, account_id) + n) % len(TREND_KEYWORDS)][0],
                 match_type=match,
                 parent_id=parent_id,
                 parent_type=parent_type,

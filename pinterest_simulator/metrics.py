@@ -28,6 +28,7 @@ from typing import Any, Literal, NamedTuple
 
 from pinterest_simulator.dataset import RESTATED_DAYS, Dataset
 from pinterest_simulator.switches import FlagForm, Switches
+from pinterest_simulator.targeting_data import row_value
 
 
 class Period(NamedTuple):
@@ -141,8 +142,6 @@ TARGETING_COLUMNS = (
     "TOTAL_CONVERSIONS",
     "CTR",
 )
-#: each (entity, targeting type) has one of these values, suffixed to the lower-cased type
-_TARGETING_VALUES = ("a", "b", "c")
 #: the levels of the ads hierarchy (`Rollup`): their metrics share the ad account's sparse profile (``pin``: a Pin
 #: promoted in a campaign, summed over the campaign's ads promoting it)
 HIERARCHY_LEVELS = ("account", "campaign", "ad_group", "ad", "pin")
@@ -597,10 +596,10 @@ def wire_flag(value: bool, form: FlagForm) -> Any:
 
 
 # -- targeting breakdowns -------------------------------------------------------------------------
-def targeting_value(dataset: Dataset, entity_id: str, targeting_type: str) -> str:
-    """The one value of `targeting_type` an entity delivers to, e.g. ``age_bucket_b``."""
-    pick = _base(dataset, entity_id, targeting_type) % len(_TARGETING_VALUES)
-    return f"{targeting_type.lower()}_{_TARGETING_VALUES[pick]}"
+def targeting_value(dataset: Dataset, account_id: str, entity_id: str, targeting_type: str) -> str:
+    """The one value of `targeting_type` an entity of the account delivers to, e.g. ``iphone`` or ``807``: a value
+    ``targeting_options/get`` decodes (`targeting_data.row_value`)."""
+    return row_value(dataset, account_id, entity_id, targeting_type)
 
 
 def targeting_metrics(bases: Sequence[int], columns: Iterable[str], hour: int | None = None) -> dict[str, Any]:

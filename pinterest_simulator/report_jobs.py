@@ -454,7 +454,10 @@ def _report(dataset: Dataset, job: ReportJob, large: int) -> Iterator[tuple[str,
             if period.label is not None:
                 row["DATE"] = period.label
             if targeting:
-                for targeted in _targeting_rows(dataset, entity["id"], body["targeting_types"], row, period, columns):
+                targeted_rows = _targeting_rows(
+                    dataset, job.account_id, entity["id"], body["targeting_types"], row, period, columns
+                )
+                for targeted in targeted_rows:
                     if filters.metrics_filters:
                         fields = report_targeting_metrics(
                             dataset, entity["id"], targeted["TARGETING_TYPE"], period, filters.metric_fields
@@ -492,6 +495,7 @@ def _report(dataset: Dataset, job: ReportJob, large: int) -> Iterator[tuple[str,
 
 def _targeting_rows(
     dataset: Dataset,
+    account_id: str,
     entity_id: str,
     types: list[str],
     row: dict[str, Any],
@@ -504,6 +508,6 @@ def _targeting_rows(
         yield {
             **row,
             "TARGETING_TYPE": targeting_type,
-            "TARGETING_VALUE": targeting_value(dataset, entity_id, targeting_type),
+            "TARGETING_VALUE": targeting_value(dataset, account_id, entity_id, targeting_type),
             **report_targeting_metrics(dataset, entity_id, targeting_type, period, metric_columns),
         }

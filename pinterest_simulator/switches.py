@@ -42,6 +42,10 @@ LinkedBusinessId = Literal["absent", "present"]
 BusinessAccessPaging = Literal["bookmark", "start_index"]
 BusinessPartnerTypeDefault = Literal["both", "internal"]
 WebsiteVerifiedAt = Literal["absent", "null"]
+TargetingOptionsShape = Literal["one_map", "map_per_option"]
+UnsharedAudience = Literal["empty", "not_found"]
+LabelsItem = Literal["wrapped", "label"]
+FeaturedTopicsDefault = Literal["every_interest", "all_only"]
 
 
 class SwitchError(ValueError):
@@ -298,6 +302,53 @@ class Switches:
 
     Source: spec ``UserWebsiteSummary`` (https://developers.pinterest.com/docs/api/v5/user_websites-get):
     ``verified_at`` is a non-nullable string "UTC timestamp when the verification happened - sometimes missing".
+    targeting_options_shape: TargetingOptionsShape = "one_map"
+    """The shape of a ``targeting_options/get`` answer (an array of objects mapping a targeting value to its name).
+
+    - ``one_map`` (default): one object holding every value, ``[{"807": "U.S.: San Francisco-Oakland-San Jose",
+      "US": "United States of America", ...}]``, as the spec's sample return; ``[]`` when the type has no value.
+    - ``map_per_option``: one object per value, ``[{"807": "U.S.: ..."}, {"US": "United States of America"}]``.
+
+    Source: spec ``targeting_options/get`` (https://developers.pinterest.com/docs/api/v5/targeting_options-get):
+    ``TargetingOptionResponse`` is an array of free-form objects; the one sample return (LOCATION) is a single object.
+    """
+
+    unshared_audience: UnsharedAudience = "empty"
+    """What ``ad_accounts_audiences_shared_accounts/list`` answers for an audience of the ad account shared with no
+    account of the requested ``account_type``.
+
+    - ``empty`` (default): an empty page, ``{"items": [], "bookmark": null}``.
+    - ``not_found``: HTTP 404 ``{"code": 2, "message": "Shared accounts not found."}``.
+
+    An audience the ad account does not own (or no audience) is the 404 under both.
+    Source: spec ``ad_accounts_audiences_shared_accounts/list``
+    (https://developers.pinterest.com/docs/api/v5/ad_accounts_audiences_shared_accounts-list) declares a 404 "Shared
+    accounts not found." without saying whether an audience shared with nobody is one.
+    """
+
+    labels_item: LabelsItem = "wrapped"
+    """The items of a ``labels/list`` page.
+
+    - ``wrapped`` (default): each item is a ``LabelsResponse`` wrapping one label, ``{"labels": [Label], "errors":
+      []}``, as the spec types the items.
+    - ``label``: each item is a ``Label`` itself (``{id, value, label_type, parent_id, parent_type, status}``).
+
+    Source: spec ``labels/list`` (https://developers.pinterest.com/docs/api/v5/labels-list): the items are
+    ``LabelsResponse`` (``{labels, errors}``, the shape of the create answer), which says neither how many labels an
+    item holds nor whether the list's items are the labels themselves.
+    """
+
+    featured_topics_default: FeaturedTopicsDefault = "every_interest"
+    """What ``trends_featured_topics/list`` answers without its optional ``interest``.
+
+    - ``every_interest`` (default): one ``FeaturedTrend`` per ``InterestsEnum`` value (``ALL`` first), each with its
+      top five topics.
+    - ``all_only``: one ``FeaturedTrend``, the interest ``ALL``.
+
+    With ``interest``: that interest's ``FeaturedTrend`` under both.
+    Source: spec ``trends_featured_topics/list``
+    (https://developers.pinterest.com/docs/api/v5/trends_featured_topics-list): "top five trending topics by interest
+    and market"; the answer is an array, and what it holds without ``interest`` is not said.
     """
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -367,6 +418,10 @@ AWAITING_STREAMS: frozenset[str] = frozenset(
         "business_access_paging",
         "business_partner_type_default",
         "website_verified_at",
+        "targeting_options_shape",
+        "unshared_audience",
+        "labels_item",
+        "featured_topics_default",
     }
 )
 

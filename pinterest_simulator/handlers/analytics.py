@@ -220,7 +220,7 @@ def _targeting(ctx: Context, level: str) -> dict[str, Any]:
     data: list[dict[str, Any]] = []
     for entity in _entities(ctx, level):
         for targeting_type in dict.fromkeys(ctx.params["targeting_types"]):
-            value = targeting_value(ctx.dataset, entity["id"], targeting_type)
+            value = targeting_value(ctx.dataset, ctx.params["ad_account_id"], entity["id"], targeting_type)
             for period in buckets:
                 values = sync_targeting_metrics(ctx.dataset, entity["id"], targeting_type, period, columns)
                 if values is None:

@@ -37,6 +37,10 @@ EXPECTED = {
     "business_access_paging": ("bookmark", "start_index"),
     "business_partner_type_default": ("both", "internal"),
     "website_verified_at": ("absent", "null"),
+    "targeting_options_shape": ("one_map", "map_per_option"),
+    "unshared_audience": ("empty", "not_found"),
+    "labels_item": ("wrapped", "label"),
+    "featured_topics_default": ("every_interest", "all_only"),
 }
 
 
