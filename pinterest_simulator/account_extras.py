@@ -48,14 +48,14 @@ OCPM_EVENTS: tuple[str, ...] = ("CHECKOUT", "ADD_TO_CART", "SIGNUP", "LEAD")
 
 def labels(dataset: Dataset, account_id: str) -> list[dict[str, Any]]:
     """``Label`` items of the account's campaigns, in id order: a BRAND label on every campaign, a CUSTOM one on
-    every other campaign (every fourth of those ARCHIVED)."""
+    every other campaign (every second of those ARCHIVED)."""
     rng = random.Random(f"labels:{dataset.seed}:{account_id}")
     next_id = 3 * 10**12 + rng.randint(0, 10**11)
     items: list[dict[str, Any]] = []
     for n, campaign in enumerate(dataset.entities("campaigns", account_id)):
         kinds = [("BRAND", f"{dataset.ad_accounts[account_id]['name']} brand", "ACTIVE")]
         if n % 2 == 0:
-            status = "ARCHIVED" if n % 8 == 6 else "ACTIVE"
+            status = "ARCHIVED" if n % 4 == 2 else "ACTIVE"
             kinds.append(("CUSTOM", CUSTOM_LABELS[n // 2 % len(CUSTOM_LABELS)], status))
         for label_type, value, status in kinds:
             next_id += rng.randint(1, 997)
