@@ -4,7 +4,8 @@ Whether a check holds can depend on the day it runs in two ways: the generated d
 once left yesterday's HOUR targeting rows empty on 3 days of 6, which turned CI red on 2026-12-07), and the calendar
 (where weeks and months fall against "N days ago"). The checks here are the simulator tests whose answers depend on
 today (HOUR / WEEK / MONTH / TOTAL rows of sync analytics, targeting analytics and reports, the period label of a
-period cut by the start, metrics_ready_state, top Pins' data status, the date limits), called as they are, plus a
+period cut by the start, metrics_ready_state, top Pins' data status, the date limits, the dated reference data:
+audience insights, trends, promotions), called as they are, plus a
 density check of every day the HOUR granularity reaches. Each runs in-process against one simulator whose clock is
 moved day by day (and the connector's clock with it, as `pin_today` does). The connector's own date-sensitive reads
 are unit_tests/test_every_day_connector.py. `PINTEREST_TESTS_TODAY=YYYY-MM-DD make unit` runs the whole suite on
@@ -17,6 +18,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 
 import pytest
+import test_account_extras as account_extras
+import test_audience_insights as audience_insights
 import test_limits as limits
 import test_metrics_ready as metrics_ready
 import test_organic_analytics as organic
@@ -28,6 +31,7 @@ from pinterest_simulator import Simulator
 from pinterest_simulator.clock import FixedClock
 from pinterest_simulator.limits import DATE_LIMITS
 from pinterest_simulator.metrics import EVERY_DAY_TARGETING_TYPES
+from pinterest_simulator.trends_data import last_week
 
 #: 60 consecutive days from 2026-11-08: 2026-12-07 (the day CI went red), two month ends and a year end
 FIRST_DAY = dt.date(2026, 11, 8)
@@ -104,6 +108,15 @@ def _every_day_targeting_types_every_day(sim: Simulator, account_id: str) -> Non
             assert found[entity] == expected, (path, entity, sorted(expected - found[entity])[:5])
 
 
+def _reference_dates(sim: Simulator, account_id: str) -> None:
+    """The dated reference data is in the last 30 days: audience insights (generated two days ago), the trends'
+    weekly series (ending at the last Sunday), the promotions (one of each discount status)."""
+    audience_insights.test_insights_of_every_type_and_account(sim, "YOUR_ENGAGED_AUDIENCE")
+    trends = sync(sim, "/trends/keywords/US/top/growing", limit=1).json()["trends"]
+    assert max(trends[0]["time_series"]) == last_week(sim.today()).isoformat()
+    account_extras.check_discount_statuses(sim, account_id)
+
+
 #: name -> a check of the simulator, given the simulator and an owned ad account
 SIMULATOR_CHECKS: dict[str, Callable[[Simulator, str], None]] = {
     "hour_targeting_rows_sync": switch_readings.test_hour_rows_of_sync_targeting_analytics,
@@ -121,6 +134,7 @@ SIMULATOR_CHECKS: dict[str, Callable[[Simulator, str], None]] = {
     "metrics_ready": lambda sim, account_id: metrics_ready.test_default_horizons(sim),
     "top_pins": _top_pins,
     "every_day_targeting_types": _every_day_targeting_types_every_day,
+    "reference_dates": _reference_dates,
 }
 
 
