@@ -302,6 +302,8 @@ class Switches:
 
     Source: spec ``UserWebsiteSummary`` (https://developers.pinterest.com/docs/api/v5/user_websites-get):
     ``verified_at`` is a non-nullable string "UTC timestamp when the verification happened - sometimes missing".
+    """
+
     targeting_options_shape: TargetingOptionsShape = "one_map"
     """The shape of a ``targeting_options/get`` answer (an array of objects mapping a targeting value to its name).
 
