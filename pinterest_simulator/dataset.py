@@ -12,7 +12,7 @@ import pickle
 import random
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -700,95 +700,107 @@ class Dataset:
         owner: Owner | None = None,
     ) -> dict[str, Any]:
         """One organic entity of `owner` (the token user by default; the business draws on its own ids and random
-        numbers, so the token user's data never depends on it)."""
+        numbers, so the token user's data never depends on it): the schema's example variant with the fields of its
+        kind (`_USER_FIELDS`)."""
         of = owner or self.owner
         business = of is not self.owner
         items = of.by_user[kind]
-        n = len(items)
-        e = self._variant(kind, n)
+        e = self._variant(kind, len(items))
         eid = (self._business_ids if business else self._ids).new(kind)
         updated = self._updated(created, self._business_rng if business else None)
-        owner_ref = {"username": of.user["username"]}
-        label = "Business " if business else ""
-        if kind == "boards":
-            e.update(
-                id=eid,
-                name=f"Sim {label}Board {n + 1}",
-                description=f"Simulated board number {n + 1}",
-                owner=owner_ref,
-                privacy=BOARD_PRIVACY_CYCLE[n % len(BOARD_PRIVACY_CYCLE)],
-                created_at=iso(created),
-                board_pins_modified_at=iso(updated),
-                # the spec (boards/create): an ad-only board's privacy "automatically becomes PROTECTED"
-                is_ads_only=BOARD_PRIVACY_CYCLE[n % len(BOARD_PRIVACY_CYCLE)] == "PROTECTED",
-            )
-        elif kind == "pins":
-            boards = list(of.by_user["boards"])
-            board_id = boards[n % len(boards)]
-            sections = list(of.board_sections.get(board_id, {}))
-            section_id = (
-                sections[n % (len(sections) + 1)] if sections and n % (len(sections) + 1) < len(sections) else None
-            )
-            e.update(
-                id=eid,
-                board_id=board_id,
-                board_section_id=section_id,
-                board_owner=owner_ref,
-                created_at=iso(created),
-                title=f"Sim {label}Pin {n + 1}",
-                description=f"Simulated pin number {n + 1}",
-                link=f"https://www.example.com/products/{n + 1}",
-                is_owner=True,
-                parent_pin_id=None,
-            )
-            if n % VIDEO_PIN_EVERY == VIDEO_PIN_EVERY - 1:
-                e.update(media=self._video_media(eid), creative_type="VIDEO")
-            board = of.by_user["boards"][board_id]
-            board["pin_count"] = sum(1 for pin in items.values() if pin["board_id"] == board_id) + 1
-        elif kind == "catalogs":
-            e.update(
-                id=eid,
-                name=f"Sim {label}Catalog {n + 1}",
-                catalog_type="RETAIL",
-                created_at=iso(created),
-                updated_at=iso(updated),
-            )
-        elif kind == "catalogs_feeds":
-            catalog_id = catalog_id or next(iter(of.by_user["catalogs"]), "")
-            of.feed_catalog[eid] = catalog_id
-            e.update(
-                id=eid,
-                name=f"Sim {label}Feed {n + 1}",
-                catalog_type="RETAIL",
-                created_at=iso(created),
-                updated_at=iso(updated),
-                format="CSV",
-                location=f"https://feeds.example.com/catalog/{eid}.csv",
-                status="ACTIVE",
-                default_currency="USD",
-                default_locale="en-US",
-                default_country="US",
-                default_availability="IN_STOCK",
-                credentials={"username": f"feeduser{n + 1}", "password": f"s3cret-{eid[-6:]}"},
-            )
-        elif kind == "catalogs_product_groups":
-            feed_id = feed_id or next(iter(of.by_user["catalogs_feeds"]), "")
-            e.update(
-                id=eid,
-                name=f"Sim {label}Product Group {n + 1}",
-                description=f"Simulated product group {n + 1}",
-                catalog_type="RETAIL",
-                feed_id=feed_id,
-                catalog_id=of.feed_catalog.get(feed_id, ""),
-                created_at=created,
-                updated_at=updated,
-                country="US",
-                locale="en-US",
-            )
+        new = _NewUserEntity(of, len(items), eid, created, updated, "Business " if business else "", catalog_id, feed_id)
+        e.update(_USER_FIELDS[kind](self, new))
         items[eid] = e
         return e
 
+    def _board_fields(self, new: _NewUserEntity) -> dict[str, Any]:
+        n = new.n
+        return {
+            "id": new.id,
+            "name": f"Sim {new.label}Board {n + 1}",
+            "description": f"Simulated board number {n + 1}",
+            "owner": new.owner_ref,
+            "privacy": BOARD_PRIVACY_CYCLE[n % len(BOARD_PRIVACY_CYCLE)],
+            "created_at": iso(new.created),
+            "board_pins_modified_at": iso(new.updated),
+            # the spec (boards/create): an ad-only board's privacy "automatically becomes PROTECTED"
+            "is_ads_only": BOARD_PRIVACY_CYCLE[n % len(BOARD_PRIVACY_CYCLE)] == "PROTECTED",
+        }
+
+    def _pin_fields(self, new: _NewUserEntity) -> dict[str, Any]:
+        """A Pin on the owner's boards in turn (in a section of the board, or none, in turn); every
+        `VIDEO_PIN_EVERY`-th a video Pin. Counts the Pin on its board."""
+        n, of = new.n, new.of
+        boards = list(of.by_user["boards"])
+        board_id = boards[n % len(boards)]
+        sections = list(of.board_sections.get(board_id, {}))
+        section_id = sections[n % (len(sections) + 1)] if sections and n % (len(sections) + 1) < len(sections) else None
+        fields = {
+            "id": new.id,
+            "board_id": board_id,
+            "board_section_id": section_id,
+            "board_owner": new.owner_ref,
+            "created_at": iso(new.created),
+            "title": f"Sim {new.label}Pin {n + 1}",
+            "description": f"Simulated pin number {n + 1}",
+            "link": f"https://www.example.com/products/{n + 1}",
+            "is_owner": True,
+            "parent_pin_id": None,
+        }
+        if n % VIDEO_PIN_EVERY == VIDEO_PIN_EVERY - 1:
+            fields.update(media=self._video_media(new.id), creative_type="VIDEO")
+        pins = of.by_user["pins"].values()
+        of.by_user["boards"][board_id]["pin_count"] = sum(1 for pin in pins if pin["board_id"] == board_id) + 1
+        return fields
+
+    def _catalog_fields(self, new: _NewUserEntity) -> dict[str, Any]:
+        return {
+            "id": new.id,
+            "name": f"Sim {new.label}Catalog {new.n + 1}",
+            "catalog_type": "RETAIL",
+            "created_at": iso(new.created),
+            "updated_at": iso(new.updated),
+        }
+
+    def _feed_fields(self, new: _NewUserEntity) -> dict[str, Any]:
+        """A feed of the given catalog (the owner's first by default)."""
+        n, eid, of = new.n, new.id, new.of
+        of.feed_catalog[eid] = new.catalog_id or next(iter(of.by_user["catalogs"]), "")
+        return {
+            "id": eid,
+            "name": f"Sim {new.label}Feed {n + 1}",
+            "catalog_type": "RETAIL",
+            "created_at": iso(new.created),
+            "updated_at": iso(new.updated),
+            "format": "CSV",
+            "location": f"https://feeds.example.com/catalog/{eid}.csv",
+            "status": "ACTIVE",
+            "default_currency": "USD",
+            "default_locale": "en-US",
+            "default_country": "US",
+            "default_availability": "IN_STOCK",
+            "credentials": {"username": f"feeduser{n + 1}", "password": f"s3cret-{eid[-6:]}"},
+        }
+
+    def _product_group_fields(self, new: _NewUserEntity) -> dict[str, Any]:
+        """A product group of the given feed (the owner's first by default), in the feed's catalog."""
+        feed_id = new.feed_id or next(iter(new.of.by_user["catalogs_feeds"]), "")
+        return {
+            "id": new.id,
+            "name": f"Sim {new.label}Product Group {new.n + 1}",
+            "description": f"Simulated product group {new.n + 1}",
+            "catalog_type": "RETAIL",
+            "feed_id": feed_id,
+            "catalog_id": new.of.feed_catalog.get(feed_id, ""),
+            "created_at": new.created,
+            "updated_at": new.updated,
+            "country": "US",
+            "locale": "en-US",
+        }
+
     def _make_account_entity(self, kind: str, account_id: str, created: int) -> dict[str, Any]:
+        """One entity of an ad account: the schema's example variant with the fields of its kind
+        (`_ACCOUNT_FIELDS`), under the account's campaigns and ad groups in turn."""
         per = self.by_account[kind][account_id]
         n = len(per)
         e = self._variant(kind, n)
@@ -796,125 +808,198 @@ class Dataset:
         updated = self._updated(created)
         campaigns = list(self.by_account["campaigns"][account_id].values())
         ad_groups = list(self.by_account["ad_groups"][account_id].values())
-        status = self._status(n)
-        if kind == "campaigns":
-            e.update(
-                id=eid,
-                ad_account_id=account_id,
-                name=f"Sim Campaign {n + 1}",
-                objective_type=CAMPAIGN_OBJECTIVES[n % len(CAMPAIGN_OBJECTIVES)],
-                status=status,
-                summary_status={"ACTIVE": "RUNNING", "PAUSED": "PAUSED", "ARCHIVED": "ARCHIVED"}[status],
-                start_time=created,
-                end_time=created + 90 * 86400,
-                created_time=created,
-                updated_time=updated,
-                type="campaign",
-            )
-        elif kind == "ad_groups":
-            parent = campaigns[n % len(campaigns)]
-            e.update(
-                id=eid,
-                ad_account_id=account_id,
-                campaign_id=parent["id"],
-                name=f"Sim Ad Group {n + 1}",
-                status=status,
-                summary_status={"ACTIVE": "RUNNING", "PAUSED": "PAUSED", "ARCHIVED": "ARCHIVED"}[status],
-                start_time=created,
-                end_time=created + 60 * 86400,
-                created_time=created,
-                updated_time=updated,
-                type="adgroup",
-            )
-        elif kind == "ads":
-            parent = ad_groups[n % len(ad_groups)]
-            pins = list(self.by_user["pins"])
-            e.update(
-                id=eid,
-                ad_account_id=account_id,
-                campaign_id=parent["campaign_id"],
-                ad_group_id=parent["id"],
-                pin_id=pins[n % len(pins)] if pins else str(10**17 + n),
-                name=f"Sim Ad {n + 1}",
-                status=status,
-                summary_status={"ACTIVE": "APPROVED", "PAUSED": "PAUSED", "ARCHIVED": "ARCHIVED"}[status],
-                review_status="APPROVED",
-                rejected_reasons=[],
-                rejection_labels=[],
-                destination_url=f"https://www.example.com/landing/{n + 1}",
-                created_time=created,
-                updated_time=updated,
-                type="pinpromotion",
-            )
-        elif kind == "keywords":
-            # a third at account level, a third at campaign level (both negative only), a third on ad groups
-            level = n % 3
-            parent_id, parent_type = {
-                0: (account_id, "advertiser"),
-                1: (campaigns[n % len(campaigns)]["id"], "campaign"),
-                2: (ad_groups[n % len(ad_groups)]["id"], "ad_group"),
-            }[level]
-            match = ["EXACT_NEGATIVE", "PHRASE_NEGATIVE"][n % 2] if level < 2 else ["BROAD", "PHRASE", "EXACT"][n % 3]
-            e.update(
-                id=eid,
-                # searched phrases (the trends' pool), so keyword metrics, related terms and trends fit them
-                value=TREND_KEYWORDS[(stable_hash(self.seed, account_id) + n) % len(TREND_KEYWORDS)][0],
-                match_type=match,
-                parent_id=parent_id,
-                parent_type=parent_type,
-                archived=False,
-                bid=None,
-                type="keyword",
-            )
-        elif kind == "audiences":
-            e.update(
-                id=eid,
-                ad_account_id=account_id,
-                name=f"Sim Audience {n + 1}",
-                audience_type=["ENGAGEMENT", "VISITOR", "ACTALIKE", "CUSTOMER_LIST"][n % 4],
-                status="READY",
-                size=1000 * (n + 1),
-                created_timestamp=created,
-                updated_timestamp=updated,
-                type="audience",
-            )
-        elif kind == "customer_lists":
-            e.update(
-                id=eid,
-                ad_account_id=account_id,
-                name=f"Sim Customer List {n + 1}",
-                status="READY",
-                created_time=created,
-                updated_time=updated,
-                type="customerlist",
-            )
-        elif kind == "conversion_tags":
-            e.update(
-                id=eid,
-                ad_account_id=account_id,
-                name=f"Sim Conversion Tag {n + 1}",
-                status="ARCHIVED" if n % 3 == 2 else "ACTIVE",
-                last_fired_time_ms=updated * 1000,
-            )
-        elif kind == "product_group_promotions":
-            groups = list(self.by_user["catalogs_product_groups"].values())
-            group = groups[n % len(groups)] if groups else None
-            # Only ad groups of shopping (CATALOG_SALES) campaigns promote product groups.
-            shopping = {c["id"] for c in campaigns if c["objective_type"] == "CATALOG_SALES"}
-            shopping_groups = [g for g in ad_groups if g["campaign_id"] in shopping] or ad_groups
-            # The catalog's product groups in turn (promotions of one account may share one); without a catalog, an
-            # id of its own (no catalog lists it).
-            e.update(
-                id=eid,
-                ad_group_id=shopping_groups[n % len(shopping_groups)]["id"],
-                status=status,
-                catalog_product_group_id=group["id"] if group else str(int(eid) * 10 + 9),
-                catalog_product_group_name=group["name"] if group else f"Sim Product Group {eid[-4:]}",
-                collections_hero_pin_id=None,
-                parent_id=None,
-            )
+        new = _NewAccountEntity(account_id, n, eid, created, updated, self._status(n), campaigns, ad_groups)
+        e.update(_ACCOUNT_FIELDS[kind](self, new))
         per[eid] = e
         return e
+
+    def _campaign_fields(self, new: _NewAccountEntity) -> dict[str, Any]:
+        n = new.n
+        return {
+            **new.owned,
+            "name": f"Sim Campaign {n + 1}",
+            "objective_type": CAMPAIGN_OBJECTIVES[n % len(CAMPAIGN_OBJECTIVES)],
+            **new.statuses(RUNNING_SUMMARY),
+            "start_time": new.created,
+            "end_time": new.created + 90 * 86400,
+            "created_time": new.created,
+            "updated_time": new.updated,
+            "type": "campaign",
+        }
+
+    def _ad_group_fields(self, new: _NewAccountEntity) -> dict[str, Any]:
+        n = new.n
+        return {
+            **new.owned,
+            "campaign_id": new.campaigns[n % len(new.campaigns)]["id"],
+            "name": f"Sim Ad Group {n + 1}",
+            **new.statuses(RUNNING_SUMMARY),
+            "start_time": new.created,
+            "end_time": new.created + 60 * 86400,
+            "created_time": new.created,
+            "updated_time": new.updated,
+            "type": "adgroup",
+        }
+
+    def _ad_fields(self, new: _NewAccountEntity) -> dict[str, Any]:
+        """An ad of the account's ad groups in turn, promoting the token user's Pins in turn."""
+        n = new.n
+        parent = new.ad_groups[n % len(new.ad_groups)]
+        pins = list(self.by_user["pins"])
+        return {
+            **new.owned,
+            "campaign_id": parent["campaign_id"],
+            "ad_group_id": parent["id"],
+            "pin_id": pins[n % len(pins)] if pins else str(10**17 + n),
+            "name": f"Sim Ad {n + 1}",
+            **new.statuses(APPROVED_SUMMARY),
+            "review_status": "APPROVED",
+            "rejected_reasons": [],
+            "rejection_labels": [],
+            "destination_url": f"https://www.example.com/landing/{n + 1}",
+            "created_time": new.created,
+            "updated_time": new.updated,
+            "type": "pinpromotion",
+        }
+
+    def _keyword_fields(self, new: _NewAccountEntity) -> dict[str, Any]:
+        """A third at account level, a third at campaign level (both negative only), a third on ad groups."""
+        n = new.n
+        level = n % 3
+        parent_id, parent_type = {
+            0: (new.account_id, "advertiser"),
+            1: (new.campaigns[n % len(new.campaigns)]["id"], "campaign"),
+            2: (new.ad_groups[n % len(new.ad_groups)]["id"], "ad_group"),
+        }[level]
+        match = ["EXACT_NEGATIVE", "PHRASE_NEGATIVE"][n % 2] if level < 2 else ["BROAD", "PHRASE", "EXACT"][n % 3]
+        return {
+            "id": new.id,
+            # searched phrases (the trends' pool), so keyword metrics, related terms and trends fit them
+            "value": TREND_KEYWORDS[(stable_hash(self.seed, new.account_id) + n) % len(TREND_KEYWORDS)][0],
+            "match_type": match,
+            "parent_id": parent_id,
+            "parent_type": parent_type,
+            "archived": False,
+            "bid": None,
+            "type": "keyword",
+        }
+
+    def _audience_fields(self, new: _NewAccountEntity) -> dict[str, Any]:
+        n = new.n
+        return {
+            **new.owned,
+            "name": f"Sim Audience {n + 1}",
+            "audience_type": ["ENGAGEMENT", "VISITOR", "ACTALIKE", "CUSTOMER_LIST"][n % 4],
+            "status": "READY",
+            "size": 1000 * (n + 1),
+            "created_timestamp": new.created,
+            "updated_timestamp": new.updated,
+            "type": "audience",
+        }
+
+    def _customer_list_fields(self, new: _NewAccountEntity) -> dict[str, Any]:
+        return {
+            **new.owned,
+            "name": f"Sim Customer List {new.n + 1}",
+            "status": "READY",
+            "created_time": new.created,
+            "updated_time": new.updated,
+            "type": "customerlist",
+        }
+
+    def _conversion_tag_fields(self, new: _NewAccountEntity) -> dict[str, Any]:
+        return {
+            **new.owned,
+            "name": f"Sim Conversion Tag {new.n + 1}",
+            "status": "ARCHIVED" if new.n % 3 == 2 else "ACTIVE",
+            "last_fired_time_ms": new.updated * 1000,
+        }
+
+    def _promotion_fields(self, new: _NewAccountEntity) -> dict[str, Any]:
+        """A product group promotion of the ad groups of shopping (CATALOG_SALES) campaigns in turn (only they
+        promote product groups), of the catalog's product groups in turn (promotions of one account may share one);
+        without a catalog, an id of its own (no catalog lists it)."""
+        n, eid = new.n, new.id
+        groups = list(self.by_user["catalogs_product_groups"].values())
+        group = groups[n % len(groups)] if groups else None
+        shopping = {c["id"] for c in new.campaigns if c["objective_type"] == "CATALOG_SALES"}
+        shopping_groups = [g for g in new.ad_groups if g["campaign_id"] in shopping] or new.ad_groups
+        return {
+            "id": eid,
+            "ad_group_id": shopping_groups[n % len(shopping_groups)]["id"],
+            "status": new.status,
+            "catalog_product_group_id": group["id"] if group else str(int(eid) * 10 + 9),
+            "catalog_product_group_name": group["name"] if group else f"Sim Product Group {eid[-4:]}",
+            "collections_hero_pin_id": None,
+            "parent_id": None,
+        }
+
+
+#: an entity's status -> its summary status (campaigns and ad groups: RUNNING; ads: APPROVED)
+RUNNING_SUMMARY = {"ACTIVE": "RUNNING", "PAUSED": "PAUSED", "ARCHIVED": "ARCHIVED"}
+APPROVED_SUMMARY = {"ACTIVE": "APPROVED", "PAUSED": "PAUSED", "ARCHIVED": "ARCHIVED"}
+
+
+@dataclass(frozen=True)
+class _NewUserEntity:
+    """What a new organic entity is made of: its owner, its rank among the owner's entities of its kind, id, times,
+    the label of its names, and the catalog or feed it belongs to (feeds, product groups)."""
+
+    of: Owner
+    n: int
+    id: str
+    created: int
+    updated: int
+    label: str
+    catalog_id: str | None
+    feed_id: str | None
+
+    @property
+    def owner_ref(self) -> dict[str, Any]:
+        return {"username": self.of.user["username"]}
+
+
+@dataclass(frozen=True)
+class _NewAccountEntity:
+    """What a new entity of an ad account is made of: the account, its rank among the account's entities of its
+    kind, id, times, status, and the account's campaigns and ad groups (its possible parents)."""
+
+    account_id: str
+    n: int
+    id: str
+    created: int
+    updated: int
+    status: str
+    campaigns: list[dict[str, Any]]
+    ad_groups: list[dict[str, Any]]
+
+    @property
+    def owned(self) -> dict[str, Any]:
+        """The first fields of most kinds: the id and the ad account."""
+        return {"id": self.id, "ad_account_id": self.account_id}
+
+    def statuses(self, summaries: dict[str, str]) -> dict[str, str]:
+        return {"status": self.status, "summary_status": summaries[self.status]}
+
+
+#: kind -> the fields of a new entity of that kind (over its schema's example variant)
+_USER_FIELDS: dict[str, Callable[[Dataset, _NewUserEntity], dict[str, Any]]] = {
+    "boards": Dataset._board_fields,
+    "pins": Dataset._pin_fields,
+    "catalogs": Dataset._catalog_fields,
+    "catalogs_feeds": Dataset._feed_fields,
+    "catalogs_product_groups": Dataset._product_group_fields,
+}
+_ACCOUNT_FIELDS: dict[str, Callable[[Dataset, _NewAccountEntity], dict[str, Any]]] = {
+    "campaigns": Dataset._campaign_fields,
+    "ad_groups": Dataset._ad_group_fields,
+    "ads": Dataset._ad_fields,
+    "keywords": Dataset._keyword_fields,
+    "audiences": Dataset._audience_fields,
+    "customer_lists": Dataset._customer_list_fields,
+    "conversion_tags": Dataset._conversion_tag_fields,
+    "product_group_promotions": Dataset._promotion_fields,
+}
 
 
 def walk_entities(dataset: Dataset) -> Iterator[tuple[str, dict[str, Any]]]:
