@@ -1,5 +1,5 @@
 """Deterministic analytics numbers, shared by sync analytics (``handlers/analytics.py``) and report files
-(``report_jobs.py``).
+(``report_rows.py``).
 
 Values are deterministic per (entity, date, column): a hash of the dataset seed, the ids, the date and,
 for the last ``RESTATED_DAYS`` days, the dataset's restatement counter (``sim.dataset.restate()``), so

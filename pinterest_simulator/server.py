@@ -24,9 +24,9 @@ from pinterest_simulator.clock import Clock, make_clock
 from pinterest_simulator.dataset import Dataset
 from pinterest_simulator.faults import GARBLED, FaultInjector, FaultRule
 from pinterest_simulator.oauth import READ_SCOPES, TokenStore, insufficient_scope
-from pinterest_simulator.report_jobs import DOWNLOAD_PREFIX as REPORT_DOWNLOAD_PREFIX
+from pinterest_simulator.report_files import DOWNLOAD_PREFIX as REPORT_DOWNLOAD_PREFIX
+from pinterest_simulator.report_files import download as report_download
 from pinterest_simulator.report_jobs import ReportJobs
-from pinterest_simulator.report_jobs import download as report_download
 from pinterest_simulator.requestlog import RequestLog, RequestRecord
 from pinterest_simulator.routes import (
     HANDLERS,
@@ -346,7 +346,7 @@ class Simulator:
         return response
 
     def _download(self, request: Request, environ: dict[str, Any], serve: DownloadHandler) -> Response:
-        """A file's download (a report's: report_jobs.py; others: `routes.DOWNLOADS`), open to the same faults as the
+        """A file's download (a report's: report_files.py; others: `routes.DOWNLOADS`), open to the same faults as the
         API (matched by path)."""
         query = {k: request.args.getlist(k) for k in request.args}
         faulty = self._whole_request_fault(request.method, request.path, None, query, environ, logged=False)

@@ -62,7 +62,7 @@ def main() -> int:
 
 
 def _file_size_mb(sim: Simulator, token: str) -> float:
-    from pinterest_simulator.report_jobs import report_file
+    from pinterest_simulator.report_files import report_file
 
     job = sim.reports.jobs[token]
     return sum(len(chunk) for chunk in report_file(sim, job)) / 2**20

@@ -15,7 +15,7 @@ See https://developers.pinterest.com/docs/api/v5/analytics-create_report and doc
   ``sim.reports.fail_next(n, status)`` makes the next ``n`` jobs end ``FAILED`` / ``CANCELLED`` / ``EXPIRED``;
   ``sim.reports.fail_windows[start_date] = status`` makes every job of that window end so.
 - Custom filters (``campaign_ids``, ``ad_group_ids``, ``ad_ids``, the ``*_statuses``, ``product_group_ids``,
-  ``product_item_ids``, ``campaign_objective_types``, ``metrics_filters``) narrow the file (`report_jobs.ReportFilters`);
+  ``product_item_ids``, ``campaign_objective_types``, ``metrics_filters``) narrow the file (`report_rows.ReportFilters`);
   ``metrics_filters`` items are validated by the schema (``AdsAnalyticsMetricsFilter``: a field, an operator and at
   least one number); ``reporting_timezone`` (``ReportingTimeZone``) is recorded on the job, not applied.
 - ``templates/list``: the ad account's report templates (`Dataset.templates`), bookmark pages.
@@ -43,7 +43,7 @@ from pinterest_simulator.limits import (
     check_dates,
     date_limit,
 )
-from pinterest_simulator.report_jobs import download_url, finished_file
+from pinterest_simulator.report_files import download_url, finished_file
 from pinterest_simulator.routes import Context, handler
 from pinterest_simulator.spec import ApiError, Spec, bad_request, refused
 

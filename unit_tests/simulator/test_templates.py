@@ -28,7 +28,7 @@ from pinterest_simulator import Simulator
 from pinterest_simulator.dataset import TEMPLATES_PER_ACCOUNT
 from pinterest_simulator.handlers.reports import template_window
 from pinterest_simulator.metrics import is_metric
-from pinterest_simulator.report_jobs import LEVELS
+from pinterest_simulator.report_rows import LEVELS
 
 
 def _templates(sim: Simulator, account_id: str) -> list[dict[str, Any]]:
