@@ -23,6 +23,7 @@ TEST_REQUIREMENTS = [
     "ruff>=0.6",
     "mypy>=1.10",
     "types-requests>=2.32",
+    "types-jsonschema>=4.18",  # mypy --strict over the simulator
 ]
 
 setup(

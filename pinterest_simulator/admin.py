@@ -18,18 +18,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
 from pinterest_simulator.routes import json_response
+from pinterest_simulator.state import SimulatorState
 from pinterest_simulator.switches import CHOICES
 
-if TYPE_CHECKING:
-    from pinterest_simulator.server import Simulator
 
-
-def handle_admin(sim: Simulator, request: Request) -> Response:
+def handle_admin(sim: SimulatorState, request: Request) -> Response:
     """Dispatch one ``/_sim/...`` request."""
     route = (request.method, request.path.rstrip("/"))
     try:
@@ -44,7 +42,7 @@ def handle_admin(sim: Simulator, request: Request) -> Response:
     return json_response(result)
 
 
-def _route(sim: Simulator, request: Request, route: tuple[str, str], body: dict[str, Any]) -> Any:
+def _route(sim: SimulatorState, request: Request, route: tuple[str, str], body: dict[str, Any]) -> Any:
     method, path = route
     if route == ("GET", "/_sim/health"):
         return {

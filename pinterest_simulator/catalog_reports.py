@@ -40,7 +40,6 @@ from pinterest_simulator.report_jobs import access_denied
 
 if TYPE_CHECKING:
     from pinterest_simulator.dataset import Dataset, Owner
-    from pinterest_simulator.server import Simulator
 
 #: the path of the download links, served without auth
 DOWNLOAD_PREFIX = "/downloads/catalog_reports/"
@@ -278,16 +277,17 @@ def _cell(value: Any) -> Any:
     return "" if value is None else value
 
 
-def download_url(sim: Simulator, job: CatalogReportJob) -> str:
-    """The job's download link."""
-    return f"{sim.root_url}{DOWNLOAD_PREFIX}{job.file_name}"
+def download_url(root_url: str, job: CatalogReportJob) -> str:
+    """The job's download link on the simulator at `root_url`."""
+    return f"{root_url}{DOWNLOAD_PREFIX}{job.file_name}"
 
 
-def download(sim: Simulator, request: Request) -> Response:
-    """``GET /downloads/catalog_reports/<token>.<csv|json>``: no auth (a pre-signed link); 403 once expired, as the
-    report files' links (`report_jobs.access_denied`). Registered by ``handlers/catalog_health.py``."""
+def download(jobs: CatalogReportJobs, request: Request) -> Response:
+    """``GET /downloads/catalog_reports/<token>.<csv|json>`` of a job of `jobs` (``sim.catalog_reports``): no auth (a
+    pre-signed link); 403 once expired, as the report files' links (`report_jobs.access_denied`). Served by
+    ``handlers/catalog_health.py``."""
     file_name = request.path[len(DOWNLOAD_PREFIX) :]
-    job = sim.catalog_reports.downloadable(file_name, request.headers.get("Authorization", ""))
+    job = jobs.downloadable(file_name, request.headers.get("Authorization", ""))
     if job is None or request.method != "GET":
         return access_denied()
     mimetype = "application/json" if job.file_format == "json" else "text/csv"

@@ -12,28 +12,26 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
 from pinterest_simulator.metrics import is_metric
 from pinterest_simulator.report_jobs import ReportJob, access_denied, finished_job
 from pinterest_simulator.report_rows import report_rows
-
-if TYPE_CHECKING:
-    from pinterest_simulator.server import Simulator
+from pinterest_simulator.state import SimulatorState
 
 #: the path of the download links (``{DOWNLOAD_PREFIX}<token>.json``), served without auth
 DOWNLOAD_PREFIX = "/downloads/reports/"
 
 
 # -- download links -------------------------------------------------------------------------------
-def download_url(sim: Simulator, job: ReportJob) -> str:
+def download_url(sim: SimulatorState, job: ReportJob) -> str:
     """The job's download link."""
     return f"{sim.root_url}{DOWNLOAD_PREFIX}{job.token}.json"
 
 
-def download(sim: Simulator, request: Request) -> Response:
+def download(sim: SimulatorState, request: Request) -> Response:
     """``GET /downloads/reports/<token>.json``: no auth (a pre-signed link), streamed; 403 once expired."""
     token = request.path[len(DOWNLOAD_PREFIX) :].removesuffix(".json")
     job = finished_job(sim.reports, token, request)
@@ -44,7 +42,7 @@ def download(sim: Simulator, request: Request) -> Response:
     return Response(chunks, mimetype="text/csv" if csv_file else "application/json", direct_passthrough=True)
 
 
-def finished_file(sim: Simulator, job: ReportJob) -> list[bytes]:
+def finished_file(sim: SimulatorState, job: ReportJob) -> list[bytes]:
     """The file of a finished job, generated once (the poll tells its size, the link serves it)."""
     if job.file is None:
         key = ("report", job.account_id, json.dumps(job.body, sort_keys=True), job.switches.key())
@@ -55,7 +53,7 @@ def finished_file(sim: Simulator, job: ReportJob) -> list[bytes]:
 
 
 # -- report files ---------------------------------------------------------------------------------
-def report_file(sim: Simulator, job: ReportJob) -> Iterator[bytes]:
+def report_file(sim: SimulatorState, job: ReportJob) -> Iterator[bytes]:
     """The job's file, generated one entity at a time: JSON ``{entity id: [rows]}``, or CSV (`csv_report_file`)."""
     if job.body.get("report_format") == "CSV":
         yield from csv_report_file(sim, job)
@@ -69,7 +67,7 @@ def report_file(sim: Simulator, job: ReportJob) -> Iterator[bytes]:
     yield b"}"
 
 
-def csv_report_file(sim: Simulator, job: ReportJob) -> Iterator[bytes]:
+def csv_report_file(sim: SimulatorState, job: ReportJob) -> Iterator[bytes]:
     """A CSV report file, generated one entity at a time: a header of ``DATE`` (where rows carry one) and the
     requested columns, one line a row. "Reports in JSON will not zero-fill metrics, whereas reports in CSV will"
     (spec ``report_format``): a requested metric a row lacks is written 0, another column left empty; flags are

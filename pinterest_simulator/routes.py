@@ -19,19 +19,19 @@ from werkzeug.wrappers import Request, Response
 
 from pinterest_simulator.limits import MAX_PAGE_SIZE, access_rule
 from pinterest_simulator.spec import ApiError, Operation, bad_request
+from pinterest_simulator.state import SimulatorState
 
 if TYPE_CHECKING:
     from pinterest_simulator.dataset import Dataset, Owner
-    from pinterest_simulator.server import Simulator
 
 # A handler returns a JSON-able body (HTTP 200), a (status, body) tuple, or a werkzeug Response.
 HandlerResult = Any
 Handler = Callable[["Context"], HandlerResult]
 HANDLERS: dict[str, Handler] = {}
 #: serves a file download outside ``/v5`` (an async job's pre-signed link: no auth, no operationId)
-DownloadHandler = Callable[["Simulator", Request], Response]
+DownloadHandler = Callable[[SimulatorState, Request], Response]
 #: path prefix -> what serves the downloads under it (``@download(prefix)`` in a handler module; the standard
-#: report files' ``/downloads/reports/`` are `report_jobs.download`)
+#: report files' ``/downloads/reports/`` are `report_files.download`)
 DOWNLOADS: dict[str, DownloadHandler] = {}
 T = TypeVar("T")
 
@@ -91,7 +91,7 @@ class OperationUser:
 class Context:
     """Everything a handler needs for one validated request."""
 
-    sim: Simulator
+    sim: SimulatorState
     request: Request
     operation: Operation
     params: dict[str, Any]

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import socket
 import struct
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from functools import cache
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,32 +15,24 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from pinterest_simulator.admin import handle_admin
-from pinterest_simulator.cache import ResponseCache
-from pinterest_simulator.catalog_reports import CatalogReportJobs
-from pinterest_simulator.clock import Clock, make_clock
-from pinterest_simulator.dataset import Dataset
-from pinterest_simulator.faults import GARBLED, FaultInjector, FaultRule
-from pinterest_simulator.oauth import READ_SCOPES, TokenStore, insufficient_scope
+from pinterest_simulator.faults import GARBLED, FaultRule
+from pinterest_simulator.oauth import insufficient_scope
 from pinterest_simulator.report_files import DOWNLOAD_PREFIX as REPORT_DOWNLOAD_PREFIX
 from pinterest_simulator.report_files import download as report_download
-from pinterest_simulator.report_jobs import ReportJobs
-from pinterest_simulator.requestlog import RequestLog, RequestRecord
-from pinterest_simulator.routes import (
-    HANDLERS,
-    Context,
-    DownloadHandler,
-    download_handler,
-    json_response,
-    load_handlers,
-)
-from pinterest_simulator.spec import API_PREFIX, ApiError, Operation, Spec
-from pinterest_simulator.switches import Switches
+from pinterest_simulator.requestlog import RequestRecord
+from pinterest_simulator.routes import Context, DownloadHandler, Handler, download_handler, json_response, load_handlers
+from pinterest_simulator.spec import API_PREFIX, ApiError, Operation
+from pinterest_simulator.state import SimulatorState, load_spec
 
 
 @cache
-def load_spec() -> Spec:
-    """The bundled spec, parsed once per process."""
-    return Spec()
+def checked_handlers() -> Mapping[str, Handler]:
+    """Every handler (`routes.load_handlers`), checked once per process against the bundled spec."""
+    handlers = load_handlers()
+    unknown = set(handlers) - set(load_spec().operations)
+    if unknown:
+        raise ValueError(f"handlers for operations the spec does not have: {sorted(unknown)}")
+    return handlers
 
 
 def _is_sync_analytics(operation_id: str) -> bool:
@@ -93,7 +82,7 @@ class _QuietHandler(WSGIRequestHandler):
         """No access log."""
 
 
-class Simulator:
+class Simulator(SimulatorState):
     """A Pinterest API v5 simulator with deterministic data, OAuth, validation and fault injection.
 
     Use as a context manager (``with Simulator() as sim:``) or call :meth:`start`/:meth:`stop`. ``switches``
@@ -105,91 +94,15 @@ class Simulator:
     connector's default; `oauth.ALL_READ_SCOPES` adds ``billing:read`` and ``biz_access:read``.
     """
 
-    def __init__(
-        self,
-        preset: str = "small",
-        seed: int = 1,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        latency_ms: float = 0.0,
-        jitter_ms: float = 0.0,
-        access_token_ttl: int = 3600,
-        refresh_token_ttl: int = 60 * 24 * 3600,
-        persistent_refresh_tokens: Iterable[str] = (),
-        access_token: str | None = None,
-        has_catalog: bool = True,
-        strict_query: bool = True,
-        cache_responses: bool = False,
-        switches: Switches | Mapping[str, str] | None = None,
-        today: dt.date | str | None = None,
-        scopes: Iterable[str] = READ_SCOPES,
-    ) -> None:
-        self.spec = load_spec()
-        unknown = set(load_handlers()) - set(self.spec.operations)
-        if unknown:
-            raise ValueError(f"handlers for operations the spec does not have: {sorted(unknown)}")
-        self.host = host
-        self.port = port
-        self.strict_query = strict_query
-        self._switches = Switches.of(switches)
-        self.dataset = Dataset(self.spec, preset=preset, seed=seed, has_catalog=has_catalog, clock=make_clock(today))
-        self.oauth = TokenStore(
-            seed,
-            access_token_ttl=access_token_ttl,
-            refresh_token_ttl=refresh_token_ttl,
-            persistent_refresh_tokens=persistent_refresh_tokens,
-            fixed_access_token=access_token,
-            rotation=lambda: self.switches.refresh_token_rotation,
-            default_scopes=scopes,
-        )
-        self.faults = FaultInjector(seed=seed, latency_ms=latency_ms, jitter_ms=jitter_ms)
-        self.requests = RequestLog()
-        self.reports = ReportJobs()
-        #: catalog reports (``reports/create`` / ``reports/get``)
-        self.catalog_reports = CatalogReportJobs()
-        #: opt-in (benchmarks): analytics answers and report files generated once (see cache.py)
-        self.cache = ResponseCache(cache_responses)
-        #: ``metrics_ready_state/get``: non-conversion metrics of a day are ready once it is this many days before
-        #: today (UTC); 1: today is not ready
-        self.metrics_ready_lag_days = 1
-        #: ... and conversion metrics once it is this many days back (2: today and yesterday are not ready).
-        #: ``dataset.restate()`` still changes the last ``dataset.RESTATED_DAYS`` days, ready or not: set this to
-        #: ``RESTATED_DAYS`` (7) for "a ready day is never restated"
-        self.conversion_metrics_ready_lag_days = 2
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
-
-    @property
-    def switches(self) -> Switches:
-        """The readings in force (``sim.switches.hour_date = "date"``); see ``switches.py``."""
-        return self._switches
-
-    @switches.setter
-    def switches(self, value: Switches | Mapping[str, str]) -> None:
-        """Replace every switch: unnamed ones go back to their defaults."""
-        self._switches = Switches.of(value)
-
-    @property
-    def clock(self) -> Clock:
-        """Where the simulator's today comes from (its dataset's; clock.py)."""
-        return self.dataset.clock
-
-    @clock.setter
-    def clock(self, value: Clock) -> None:
-        """Replace the clock (``sim.clock = FixedClock(day)``): every later answer counts from its date."""
-        self.dataset.clock = value
-
-    def today(self) -> dt.date:
-        """The simulator's today (UTC)."""
-        return self.dataset.today()
+    _server: BaseWSGIServer | None = None
+    _thread: threading.Thread | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self) -> Simulator:
         """Bind and serve in a background thread."""
         if self._server is not None:
             return self
-        self._server = make_server(self.host, self.port, self.wsgi_app, threaded=True, request_handler=_QuietHandler)
-        self.port = self._server.server_port
+        self._server = self._bind()
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="pinterest-simulator", daemon=True
         )
@@ -198,9 +111,14 @@ class Simulator:
 
     def serve_forever(self) -> None:
         """Bind and serve in the calling thread (CLI)."""
-        self._server = make_server(self.host, self.port, self.wsgi_app, threaded=True, request_handler=_QuietHandler)
-        self.port = self._server.server_port
+        self._server = self._bind()
         self._server.serve_forever()
+
+    def _bind(self) -> BaseWSGIServer:
+        checked_handlers()
+        server = make_server(self.host, self.port, self.wsgi_app, threaded=True, request_handler=_QuietHandler)
+        self.port = server.server_port
+        return server
 
     def stop(self) -> None:
         """Stop serving and release the port."""
@@ -218,84 +136,6 @@ class Simulator:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-    # -- addresses and credentials -------------------------------------------------------------
-    @property
-    def root_url(self) -> str:
-        """``http://host:port`` (the authorize page is ``{root_url}/oauth/``)."""
-        return f"http://{self.host}:{self.port}"
-
-    @property
-    def base_url(self) -> str:
-        """The API base URL, ``http://host:port/v5``."""
-        return self.root_url + API_PREFIX
-
-    @property
-    def token_url(self) -> str:
-        """``{base_url}/oauth/token``."""
-        return self.base_url + "/oauth/token"
-
-    @property
-    def authorize_url(self) -> str:
-        """The simulated ``https://www.pinterest.com/oauth/``."""
-        return self.root_url + "/oauth/"
-
-    @property
-    def client_id(self) -> str:
-        """The simulated app's client id."""
-        return self.oauth.client_id
-
-    @property
-    def client_secret(self) -> str:
-        """The simulated app's client secret (deterministic from the seed)."""
-        return self.oauth.client_secret
-
-    @property
-    def access_token(self) -> str:
-        """The fixed long-lived access token (access-token mode), with the simulator's default scopes."""
-        return self.oauth.fixed_access_token
-
-    def issue_refresh_token(self, scopes: Iterable[str] | None = None) -> str:
-        """Mint a valid refresh token (with the simulator's default scopes unless `scopes` are given)."""
-        return self.oauth.issue_refresh_token(scopes)
-
-    def issue_access_token(self, scopes: Iterable[str] | None = None, ttl: int | None = None) -> str:
-        """Mint a bearer token (with the simulator's default scopes unless `scopes` are given)."""
-        return self.oauth.issue_access_token(scopes, ttl)
-
-    def issue_authorization_code(self, scopes: Iterable[str] | None = None, redirect_uri: str = "") -> str:
-        """Mint an authorization code for ``grant_type=authorization_code``."""
-        return self.oauth.issue_authorization_code(scopes, redirect_uri)
-
-    def expire_access_tokens(self) -> None:
-        """Expire every access token now (the next API call gets 401)."""
-        self.oauth.expire_access_tokens()
-
-    def connector_config(self, access_token_mode: bool = False, **overrides: Any) -> dict[str, Any]:
-        """A ready connector config (the connector's spec: docs/pinterest-marketing.md) with a freshly minted refresh token."""
-        credentials: dict[str, Any]
-        if access_token_mode:
-            credentials = {"auth_method": "access_token", "access_token": self.access_token}
-        else:
-            credentials = {
-                "auth_method": "oauth2.0",
-                "client_id": self.client_id,
-                "client_secret": self.client_secret,
-                "refresh_token": self.issue_refresh_token(),
-            }
-        config: dict[str, Any] = {
-            "credentials": credentials,
-            "environment": "production",
-            "api_base_url": self.base_url,
-        }
-        config.update(overrides)
-        return config
-
-    def write_config(self, path: str | Path, **overrides: Any) -> dict[str, Any]:
-        """Write :meth:`connector_config` as JSON to ``path``."""
-        config = self.connector_config(**overrides)
-        Path(path).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
-        return config
 
     # -- WSGI ----------------------------------------------------------------------------------
     def wsgi_app(self, environ: dict[str, Any], start_response: Any) -> Any:
@@ -410,7 +250,7 @@ class Simulator:
             if operation.scope_alternatives and not any(alt <= scopes for alt in operation.scope_alternatives):
                 raise insufficient_scope()
         params = operation.validate(path_values, query, strict=self.strict_query)
-        handler = HANDLERS.get(operation.operation_id)
+        handler = checked_handlers().get(operation.operation_id)
         if handler is None:
             raise ApiError(
                 501, 501, f"Operation '{operation.operation_id}' is valid but not implemented by the simulator."

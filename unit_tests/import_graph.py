@@ -1,5 +1,9 @@
 """The repository's import graph, read from the source with `ast` (nothing is imported): which of the project's
-modules each module loads when it is imported, and the graph's strongly connected components (import cycles)."""
+modules each module loads when it is imported, and the graph's strongly connected components (import cycles).
+
+The modules are the two packages (dotted names) and every other Python file of the repository: the scripts and the
+tests, known by the name they are imported under (their file name: the test runner and the scripts put their folders
+on `sys.path`)."""
 
 from __future__ import annotations
 
@@ -11,13 +15,36 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("source_pinterest_marketing", "pinterest_simulator")
 
 
-def module_name(path: Path) -> str:
-    parts = path.relative_to(ROOT).with_suffix("").parts
+def module_name(path: Path, root: Path = ROOT) -> str:
+    parts = path.relative_to(root).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def project_modules(packages: Iterable[str] = PACKAGES) -> dict[str, Path]:
-    return {module_name(path): path for package in packages for path in sorted((ROOT / package).rglob("*.py"))}
+def project_modules(packages: Iterable[str] = PACKAGES, root: Path = ROOT) -> dict[str, Path]:
+    return {module_name(path, root): path for package in packages for path in sorted((root / package).rglob("*.py"))}
+
+
+def repository_files(root: Path = ROOT) -> list[Path]:
+    """Every Python file of the repository (not the virtualenv, builds or hidden folders)."""
+    skipped = {"build", "dist"}
+    return [
+        path
+        for path in sorted(root.rglob("*.py"))
+        if not any(part.startswith(".") or part in skipped for part in path.relative_to(root).parts[:-1])
+    ]
+
+
+def repository_modules(root: Path = ROOT, packages: Iterable[str] = PACKAGES) -> dict[str, Path]:
+    """Every module of the repository: the packages' by dotted name, every other file by its file name (the name
+    it is imported under); files that share a name (``conftest.py``, a test of the same name in two folders) by
+    their path, since no import can name them."""
+    modules = project_modules(packages, root)
+    loose = [path for path in repository_files(root) if path.relative_to(root).parts[0] not in set(packages)]
+    names = [path.stem for path in loose]
+    for path in loose:
+        unique = names.count(path.stem) == 1
+        modules[path.stem if unique else str(path.relative_to(root))] = path
+    return modules
 
 
 def is_type_checking(node: ast.If) -> bool:

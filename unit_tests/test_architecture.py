@@ -14,7 +14,7 @@ from pathlib import Path
 
 import airbyte_cdk
 import pytest
-from import_graph import ROOT, cycles, import_graph, project_modules
+from import_graph import ROOT, cycles, import_graph, project_modules, repository_modules
 
 CONNECTOR = "source_pinterest_marketing"
 #: the code that uses airbyte-cdk (the simulator does not)
@@ -22,12 +22,19 @@ CDK_USERS = (CONNECTOR, "scripts", "unit_tests", "integration_tests", "examples"
 
 
 # -- import cycles --------------------------------------------------------------------------------
-def test_no_module_of_the_repository_takes_part_in_an_import_cycle() -> None:
-    assert not cycles(import_graph(project_modules()))
+def test_no_module_of_the_repository_takes_part_in_an_import_cycle_even_through_imports_for_type_checking() -> None:
+    """The packages, the scripts and the tests: an import under ``if TYPE_CHECKING:`` counts (it is a dependency,
+    only deferred)."""
+    assert not cycles(import_graph(repository_modules(), type_checking=True))
 
 
-def test_the_connector_has_no_cycle_even_through_imports_for_type_checking() -> None:
-    assert not cycles(import_graph(project_modules((CONNECTOR,)), type_checking=True))
+def test_the_graph_is_the_whole_repository() -> None:
+    graph = import_graph(repository_modules(), type_checking=True)
+    assert {"pinterest_simulator.server", "source_pinterest_marketing.source", "snapshot", "demo", "harness"} <= set(
+        graph
+    )
+    assert "harness" in graph["test_ambiguity"]  # tests are known by the name they import each other under
+    assert "pinterest_simulator.state" in graph["pinterest_simulator.routes"]  # a TYPE_CHECKING import
 
 
 def test_the_cycle_check_sees_a_cycle(tmp_path: Path) -> None:
@@ -35,6 +42,20 @@ def test_the_cycle_check_sees_a_cycle(tmp_path: Path) -> None:
     (tmp_path / "b.py").write_text("from pkg import a\n")
     modules = {"pkg.a": tmp_path / "a.py", "pkg.b": tmp_path / "b.py"}
     assert cycles(import_graph(modules)) == [["pkg.a", "pkg.b"]]
+
+
+def test_the_cycle_check_sees_a_cycle_through_an_import_for_type_checking(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "server.py").write_text("from pkg.routes import route\n")
+    (tmp_path / "pkg" / "routes.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg.server import Server\n"
+    )
+    (tmp_path / "script.py").write_text("import helper\n")
+    (tmp_path / "helper.py").write_text("import typing\nif typing.TYPE_CHECKING:\n    import script\n")
+    modules = repository_modules(tmp_path, packages=("pkg",))
+    assert not cycles(import_graph(modules))
+    assert cycles(import_graph(modules, type_checking=True)) == [["helper", "script"], ["pkg.routes", "pkg.server"]]
 
 
 def test_the_connector_never_imports_the_simulator() -> None:
@@ -187,3 +208,35 @@ def test_the_check_finds_private_cdk_members(snippet: str, found: str) -> None:
 
 def test_the_check_leaves_the_projects_own_private_names_alone() -> None:
     assert not private_cdk_uses("class Cache:\n    def __init__(self):\n        self._lock = None\n")
+
+
+# -- function length ------------------------------------------------------------------------------
+#: the longest a function may be, its docstring included (a longer one does several things: name each)
+MAX_FUNCTION_LINES = 80
+
+
+def long_functions(path: Path, limit: int = MAX_FUNCTION_LINES) -> list[str]:
+    """``module:line name (N lines)`` of every function or method of a file longer than `limit` lines, from its
+    ``def`` line to its last line."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            lines = (node.end_lineno or node.lineno) - node.lineno + 1
+            if lines > limit:
+                where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name
+                found.append(f"{where}:{node.lineno} {node.name} ({lines} lines)")
+    return found
+
+
+def test_no_function_of_the_simulator_is_longer_than_80_lines() -> None:
+    assert not [found for path in _python_files(("pinterest_simulator",)) for found in long_functions(path)]
+
+
+def test_the_length_check_sees_a_long_function(tmp_path: Path) -> None:
+    def body(indent: str, lines: int) -> str:
+        return "".join(f"{indent}x{n} = {n}\n" for n in range(lines))
+
+    path = tmp_path / "module.py"
+    # 80 lines with its def: allowed; a method of 81: too long
+    path.write_text(f"def short():\n{body('    ', 79)}\nclass C:\n    def long(self):\n{body('        ', 80)}")
+    assert long_functions(path) == ["module.py:83 long (81 lines)"]

@@ -18,7 +18,7 @@ from harness import records_by_stream, run_read
 
 import source_pinterest_marketing.streams as registry
 from pinterest_simulator import Simulator
-from pinterest_simulator.server import load_spec
+from pinterest_simulator.state import load_spec
 from source_pinterest_marketing.streams import DECLARATIONS, base
 from source_pinterest_marketing.streams.declaration import DOCS_BASE, Component, StreamDeclaration
 from source_pinterest_marketing.streams.fetchers import BOOKMARK_PAGES, ConfiguredOrListed

@@ -21,6 +21,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from werkzeug.wrappers import Request, Response
+
 from pinterest_simulator.catalog_health import (
     affected_items,
     find_result,
@@ -50,6 +52,7 @@ from pinterest_simulator.handlers.catalogs import no_catalog
 from pinterest_simulator.routes import Context, handler, no_access, paginate, paginate_by
 from pinterest_simulator.routes import download as download_route
 from pinterest_simulator.spec import ApiError, Spec, bad_request
+from pinterest_simulator.state import SimulatorState
 
 
 def feed_not_found() -> ApiError:
@@ -147,7 +150,10 @@ def product_group_pins(ctx: Context) -> Any:
 
 # -- catalog reports --------------------------------------------------------------------------------------------
 #: the report files' links (``/downloads/catalog_reports/``), served without auth
-download_route(DOWNLOAD_PREFIX)(download)
+@download_route(DOWNLOAD_PREFIX)
+def catalog_report_download(sim: SimulatorState, request: Request) -> Response:
+    """A catalog report file's link (`catalog_reports.download`)."""
+    return download(sim.catalog_reports, request)
 
 
 @cache
@@ -237,4 +243,4 @@ def get_catalog_report(ctx: Context) -> Any:
         raise ApiError(400, 1104, "The token you provided is not valid or has expired.")
     if job.status != "FINISHED":
         return {"report_status": job.status, "url": None, "size": None}
-    return {"report_status": "FINISHED", "url": download_url(ctx.sim, job), "size": len(report_file(job))}
+    return {"report_status": "FINISHED", "url": download_url(ctx.sim.root_url, job), "size": len(report_file(job))}

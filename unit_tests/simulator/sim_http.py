@@ -89,7 +89,7 @@ def rows(file: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
 def schema_errors(operation_id: str, body: Any, status: str = "200") -> list[str]:
     """What is wrong with `body` as the operation's response (its schema in the spec, with the spec's component
     schemas): ``[]`` when it validates."""
-    from pinterest_simulator.server import load_spec
+    from pinterest_simulator.state import load_spec
 
     validator = load_spec().response_validator(operation_id, status)
     return [f"{list(error.absolute_path)}: {error.message[:200]}" for error in validator.iter_errors(body)]

@@ -7,7 +7,7 @@ import requests
 
 from pinterest_simulator import Simulator
 from pinterest_simulator.dataset import PRESETS, SCHEMAS, Dataset, walk_entities
-from pinterest_simulator.server import load_spec
+from pinterest_simulator.state import load_spec
 
 
 def test_every_entity_validates_against_its_schema() -> None:

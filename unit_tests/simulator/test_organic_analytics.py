@@ -12,7 +12,7 @@ from sim_http import ago, get, schema_errors, sync
 
 from pinterest_simulator import Simulator
 from pinterest_simulator.dataset import is_video_pin
-from pinterest_simulator.server import load_spec
+from pinterest_simulator.state import load_spec
 
 STANDARD = ["IMPRESSION", "OUTBOUND_CLICK", "PIN_CLICK", "SAVE", "SAVE_RATE", "TOTAL_COMMENTS", "USER_FOLLOW"]
 VIDEO = ["IMPRESSION", "SAVE", "VIDEO_MRC_VIEW", "VIDEO_START", "VIDEO_AVG_WATCH_TIME", "VIDEO_V50_WATCH_TIME"]
