@@ -28,6 +28,7 @@ lint: $(BIN)/activate
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python scripts/generate_api_enums.py --check
+	$(BIN)/python scripts/generate_switches.py --check
 	$(BIN)/python scripts/generate_schemas.py --check
 	$(BIN)/python scripts/generate_docs.py --check
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -39,24 +40,14 @@ def _custom(name: str, granularity: str, **extra: Any) -> dict[str, Any]:
 
 
 def test_every_switch_is_covered_here() -> None:
-    """A new switch of the simulator needs its test in this file (once a stream reads its endpoint: until then it is
-    in `AWAITING_STREAMS`)."""
-    assert set(CHOICES) - AWAITING_STREAMS == {
-        "keyword_scope",
-        "hour_date",
-        "total_date",
-        "week_start",
-        "period_label",
-        "throttle",
-        "product_group_ids",
-        "pin_metric_mismatch",
-        "unknown_pin",
-        "top_pins_data_status",
-        "flag_form",
-        "refresh_token_rotation",
-    }
-    # hour_date, total_date, week_start and period_label: sync analytics in test_analytics_granularity.py, reports
-    # below and in test_report_periods.py
+    """A new switch of the simulator needs its test once a stream reads its endpoint (until then it is in
+    `AWAITING_STREAMS`): a connector test parametrized over its values (``CHOICES["<switch>"]``), in this file or,
+    for hour_date, total_date, week_start and period_label's sync analytics, test_analytics_granularity.py (reports:
+    here and test_report_periods.py)."""
+    tests = [Path(__file__).parent / name for name in ("test_ambiguity.py", "test_analytics_granularity.py", "test_report_periods.py")]
+    covered = {match for path in tests for match in re.findall(r'CHOICES\["(\w+)"\]', path.read_text(encoding="utf-8"))}
+    assert set(CHOICES) - AWAITING_STREAMS - covered == set()
+    assert not AWAITING_STREAMS & covered, "a switch a test covers is no longer awaiting its stream"
 
 
 @pytest.mark.parametrize("scope", CHOICES["keyword_scope"])

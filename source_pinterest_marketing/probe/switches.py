@@ -2,32 +2,29 @@
 point (docs/dev/API-NOTES.md#open-points), one value per reading. The probe says which value matches what the
 user's account answered, so a maintainer can replay it with ``python -m pinterest_simulator --switch NAME=VALUE``.
 
-Kept here as data: the connector package never imports the simulator (the Docker image has none). A unit test
-holds this table equal to the simulator's ``pinterest_simulator.switches.CHOICES``.
+The table is the simulator's (``pinterest_simulator.switches.Switches``), copied into the connector package as data
+(``data/switches.json``, written by scripts/generate_switches.py and checked by ``make lint``): the connector package
+never contains nor imports the simulator (the Docker image has none).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from importlib import resources
+from types import MappingProxyType
 
 from source_pinterest_marketing.streams import periods
 
+
+def _table() -> Mapping[str, tuple[str, ...]]:
+    text = resources.files("source_pinterest_marketing").joinpath("data/switches.json").read_text(encoding="utf-8")
+    return MappingProxyType({name: tuple(values) for name, values in json.loads(text)["switches"].items()})
+
+
 #: switch name -> its values, the reading the connector is built, tested and documented on first (the simulator's
 #: default)
-SWITCHES: Mapping[str, tuple[str, ...]] = {
-    "keyword_scope": ("direct", "subtree"),
-    "hour_date": ("date_hour", "date"),
-    "total_date": ("none", "start_date", "end_date"),
-    "period_label": ("period_start", "first_requested_day"),
-    "week_start": ("monday", "sunday"),
-    "throttle": ("http_429", "http_400_retry_after", "code_12"),
-    "product_group_ids": ("promotion", "catalog_product_group"),
-    "pin_metric_mismatch": ("lenient", "omit", "refuse"),
-    "unknown_pin": ("omit", "not_found"),
-    "top_pins_data_status": ("by_date", "by_metric"),
-    "flag_form": ("boolean", "string", "integer", "digit_string"),
-    "refresh_token_rotation": ("immediate", "at_expiry"),
-}
+SWITCHES: Mapping[str, tuple[str, ...]] = _table()
 
 #: the first day of a week (`date.weekday()`) -> its value of `week_start`
 WEEK_START_VALUES: Mapping[int, str] = {0: "monday", 6: "sunday"}

@@ -4,6 +4,8 @@ documented in their docstrings and the README."""
 from __future__ import annotations
 
 import ast
+import importlib.util
+import json
 import re
 import signal
 import subprocess
@@ -17,38 +19,32 @@ from pinterest_simulator import Simulator
 from pinterest_simulator.switches import AWAITING_STREAMS, CHOICES, DEFAULTS, SwitchError, Switches, parse_assignment
 
 ROOT = Path(__file__).resolve().parents[2]
-EXPECTED = {
-    "keyword_scope": ("direct", "subtree"),
-    "hour_date": ("date_hour", "date"),
-    "total_date": ("none", "start_date", "end_date"),
-    "period_label": ("period_start", "first_requested_day"),
-    "week_start": ("monday", "sunday"),
-    "throttle": ("http_429", "http_400_retry_after", "code_12"),
-    "product_group_ids": ("promotion", "catalog_product_group"),
-    "pin_metric_mismatch": ("lenient", "omit", "refuse"),
-    "unknown_pin": ("omit", "not_found"),
-    "top_pins_data_status": ("by_date", "by_metric"),
-    "flag_form": ("boolean", "string", "integer", "digit_string"),
-    "refresh_token_rotation": ("immediate", "at_expiry"),
-    "processing_results_paging": ("first_page", "repeating_bookmark", "bookmark"),
-    "catalog_report_format": ("csv", "json"),
-    "catalog_all_items_report": ("allowed", "restricted"),
-    "linked_business_id": ("absent", "present"),
-    "business_access_paging": ("bookmark", "start_index"),
-    "business_partner_type_default": ("both", "internal"),
-    "website_verified_at": ("absent", "null"),
-    "targeting_options_shape": ("one_map", "map_per_option"),
-    "unshared_audience": ("empty", "not_found"),
-    "labels_item": ("wrapped", "label"),
-    "featured_topics_default": ("every_interest", "all_only"),
-}
+_spec = importlib.util.spec_from_file_location("generate_switches", ROOT / "scripts" / "generate_switches.py")
+assert _spec is not None and _spec.loader is not None
+generate_switches = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(generate_switches)
 
 
 def test_the_switches_their_values_and_defaults() -> None:
-    assert CHOICES == EXPECTED
+    """The table is the dataclass: each switch at least two readings, none twice, the default (the simulator's
+    behaviour before the switch) first."""
+    assert CHOICES and all(len(values) >= 2 and len(set(values)) == len(values) for values in CHOICES.values())
+    assert {name: values[0] for name, values in CHOICES.items()} == DEFAULTS
     assert set(CHOICES) > AWAITING_STREAMS
-    assert {name: values[0] for name, values in EXPECTED.items()} == DEFAULTS
     assert Switches().as_dict() == DEFAULTS
+    assert list(DEFAULTS)[:3] == ["keyword_scope", "hour_date", "total_date"]  # declaration order
+
+
+def test_the_connectors_copy_is_written_from_this_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """data/switches.json (the probe's table: the connector package has no simulator) is generated from CHOICES, and
+    `make lint` (`--check`) fails when it falls behind."""
+    assert generate_switches.main(["--check"]) == 0, "run: python scripts/generate_switches.py"
+    written = json.loads(generate_switches.OUTPUT.read_text(encoding="utf-8"))["switches"]
+    assert {name: tuple(values) for name, values in written.items()} == CHOICES
+    stale = tmp_path / "switches.json"
+    stale.write_text(generate_switches.render({**CHOICES, "new_switch": ("a", "b")}), encoding="utf-8")
+    monkeypatch.setattr(generate_switches, "OUTPUT", stale)
+    assert generate_switches.main(["--check"]) == 1
 
 
 def test_an_unknown_name_or_value_names_the_valid_ones() -> None:
@@ -107,7 +103,7 @@ def test_parse_assignment() -> None:
 def test_admin_endpoints_show_and_set_switches(sim: Simulator) -> None:
     url = f"{sim.root_url}/_sim/switches"
     shown = requests.get(url).json()
-    assert shown == {"switches": DEFAULTS, "choices": {name: list(values) for name, values in EXPECTED.items()}}
+    assert shown == {"switches": DEFAULTS, "choices": {name: list(values) for name, values in CHOICES.items()}}
     r = requests.post(url, json={"hour_date": "date", "throttle": "http_400_retry_after"})
     assert r.status_code == 200
     assert r.json()["switches"] == {**DEFAULTS, "hour_date": "date", "throttle": "http_400_retry_after"}
@@ -179,10 +175,10 @@ def _attribute_docstrings() -> dict[str, str]:
     return docs
 
 
-@pytest.mark.parametrize("name", list(EXPECTED))
+@pytest.mark.parametrize("name", list(CHOICES))
 def test_each_switch_documents_its_values_and_source(name: str) -> None:
     doc = _attribute_docstrings()[name]
-    for value in EXPECTED[name]:
+    for value in CHOICES[name]:
         assert f"``{value}``" in doc, (name, value)
     assert "(default)" in doc
     assert "Source:" in doc and ("developers.pinterest.com" in doc or "spec" in doc)
@@ -191,7 +187,7 @@ def test_each_switch_documents_its_values_and_source(name: str) -> None:
 def test_readme_has_a_row_per_switch() -> None:
     readme = (ROOT / "pinterest_simulator" / "README.md").read_text(encoding="utf-8")
     assert "## Switches" in readme
-    for name, values in EXPECTED.items():
+    for name, values in CHOICES.items():
         row = next((line for line in readme.splitlines() if line.startswith(f"| `{name}` |")), None)
         assert row is not None, name
         cells = [cell.strip() for cell in row.strip("|").split("|")]
