@@ -9,7 +9,10 @@ list to drift:
   statuses of campaigns, ad groups and ads);
 - `operations`: for every registered stream, the query parameters its fetcher declares (`api_parameters`) of
   its operation: `enum` (every value, over all `oneOf` variants), `variants` (the values per variant, where
-  the spec has several), `max_items` (values one request may carry) and `maximum` (a number's).
+  the spec has several), `max_items` (values one request may carry) and `maximum` (a number's);
+- `operation_scopes`: for every read operation of the API, the OAuth scopes a token needs, as alternatives (a
+  list of requirement objects: any one will do) of scopes all required (one object's); the semantics are in
+  `source_pinterest_marketing/api_description.py`.
 
 Regenerate after updating the spec, or after registering a stream:
     python scripts/generate_api_enums.py [--spec pinterest_simulator/data/openapi.json]
@@ -102,6 +105,39 @@ def operations(spec: dict[str, Any], declarations: Iterable[StreamDeclaration]) 
     return {operation: dict(sorted(parameters.items())) for operation, parameters in sorted(found.items())}
 
 
+#: the security schemes of OAuth 2 bearer tokens: the tokens the connector holds
+OAUTH_SCHEMES = frozenset({"pinterest_oauth2", "client_credentials"})
+
+
+def requirement_alternatives(security: list[dict[str, list[str]]]) -> list[list[str]]:
+    """An operation's `security` (a list of requirement objects: alternatives, any one authorises a request; each
+    maps the schemes it names to their scopes, all required) as the alternatives a bearer token can meet: the
+    objects whose every scheme is an OAuth one (`{}`: no credential asked, no scope), each the sorted scopes it
+    requires, each once."""
+    alternatives: list[list[str]] = []
+    for requirement in security:
+        if not set(requirement) <= OAUTH_SCHEMES:
+            continue  # another credential is asked too (basic client auth, a conversion token)
+        scopes = sorted({scope for scheme_scopes in requirement.values() for scope in scheme_scopes})
+        if scopes not in alternatives:
+            alternatives.append(scopes)
+    return sorted(alternatives)
+
+
+def operation_scopes(spec: dict[str, Any]) -> dict[str, list[list[str]]]:
+    """operationId -> its scope alternatives (`requirement_alternatives`), for every operation a token can call whose
+    every alternative asks read scopes only (`*:read`): the operations a read-only connector may send."""
+    found: dict[str, list[list[str]]] = {}
+    for item in spec["paths"].values():
+        for operation in item.values():
+            if not isinstance(operation, dict) or "operationId" not in operation:
+                continue
+            alternatives = requirement_alternatives(operation.get("security", spec.get("security", [])))
+            if alternatives and all(scope.endswith(":read") for scopes in alternatives for scope in scopes):
+                found[operation["operationId"]] = alternatives
+    return dict(sorted(found.items()))
+
+
 def every_value_enums(spec: dict[str, Any], declarations: Iterable[StreamDeclaration]) -> dict[str, list[Any]]:
     """The enums of query parameters registered streams send with every value (`EveryApiValue`), by enum key."""
     found: dict[str, list[Any]] = {}
@@ -135,6 +171,7 @@ def build(spec: dict[str, Any], declarations: Iterable[StreamDeclaration] = DECL
         "metrics_filter_operators": _enum_of(spec, schemas["AdsAnalyticsFilterOperator"]),
         "reporting_timezones": _enum_of(spec, schemas["ReportingTimeZone"]),
         "operations": operations(spec, declarations),
+        "operation_scopes": operation_scopes(spec),
     }
 
 

@@ -45,6 +45,7 @@ import contextlib
 import copy
 import dataclasses
 import datetime as dt
+import faulthandler
 import gzip
 import hashlib
 import io
@@ -70,6 +71,8 @@ PRESET = "small"
 SEED = 1
 #: the days read: 20 days before today (a Tuesday three weeks back: cut weeks, and a month boundary)
 HISTORY_DAYS = 20
+#: a scenario taking longer has hung (the longest takes a minute on a loaded machine)
+SCENARIO_TIMEOUT_SECONDS = 600
 SECRET_FIELDS = ("refresh_token", "client_secret", "code", "access_token")
 #: sync analytics operations whose rows follow `analytics_granularity`
 ADS_ANALYTICS = (
@@ -589,7 +592,11 @@ def worker(root: Path, plan_path: Path, out: Path, names: list[str]) -> int:
     by_name = {scenario["name"]: scenario for scenario in plan["scenarios"]}
     for name in names:
         started = time.monotonic()
+        # a scenario that hangs prints every thread's stack and stops the worker (the run then fails, naming it)
+        faulthandler.dump_traceback_later(SCENARIO_TIMEOUT_SECONDS, exit=True)
+        print(f"  {name}: started", file=sys.stderr, flush=True)
         result = run_scenario(by_name[name], plan)
+        faulthandler.cancel_dump_traceback_later()
         timings = {read: value.pop("_seconds") for read, value in result.get("reads", {}).items()}
         write_scenario(out, name, result)
         print(f"  {name}: {time.monotonic() - started:.1f}s {timings}", file=sys.stderr, flush=True)

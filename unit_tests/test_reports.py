@@ -21,8 +21,8 @@ from harness import (
 )
 
 from pinterest_simulator import Simulator
+from source_pinterest_marketing.api_description import api_enums
 from source_pinterest_marketing.clock import utc_today
-from source_pinterest_marketing.config import api_enums
 from source_pinterest_marketing.streams.columns import columns
 from source_pinterest_marketing.streams.periods import period_start
 from source_pinterest_marketing.streams.reports import REPORTS, ReportJob

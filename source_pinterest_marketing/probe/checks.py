@@ -23,12 +23,8 @@ from typing import Any, ClassVar, Optional, Union
 
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_pinterest_marketing.config import (
-    TOP_PINS_OPERATION,
-    OAuthCredentials,
-    PinterestConfig,
-    api_parameter,
-)
+from source_pinterest_marketing.api_description import api_parameter
+from source_pinterest_marketing.config import TOP_PINS_OPERATION, OAuthCredentials, PinterestConfig
 from source_pinterest_marketing.probe.client import (
     Answer,
     BudgetExhausted,

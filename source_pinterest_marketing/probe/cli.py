@@ -30,15 +30,10 @@ from urllib.parse import urlsplit
 from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets, get_secrets, update_secrets
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from source_pinterest_marketing.api_description import api_enums
 from source_pinterest_marketing.auth import REFRESH_TOKEN_EXPIRES_AT, PinterestOAuthAuthenticator
 from source_pinterest_marketing.clock import utc_now, utc_today
-from source_pinterest_marketing.config import (
-    SCOPES,
-    PinterestConfig,
-    api_enums,
-    connector_spec_schema,
-    load_config,
-)
+from source_pinterest_marketing.config import SCOPES, PinterestConfig, connector_spec_schema, load_config
 from source_pinterest_marketing.context import SyncContext
 from source_pinterest_marketing.inputs import read_config_file
 from source_pinterest_marketing.probe.checks import (

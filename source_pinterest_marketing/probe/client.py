@@ -20,6 +20,7 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from source_pinterest_marketing.api_description import lacking_scopes, operation_scopes
 from source_pinterest_marketing.auth import PinterestOAuthAuthenticator
 from source_pinterest_marketing.context import SyncContext
 from source_pinterest_marketing.errors import (
@@ -33,24 +34,6 @@ from source_pinterest_marketing.errors import (
 )
 from source_pinterest_marketing.streams.declaration import Slice, StreamClient, StreamDeclaration
 
-#: the scopes each operation the probe sends needs (the API description's `security` of each; a unit test holds
-#: them to it), to name the missing one when Pinterest answers "insufficient permissions" (HTTP 401, code 3)
-SCOPES_BY_OPERATION: Mapping[str, frozenset[str]] = {
-    "ad_accounts/list": frozenset({"ads:read"}),
-    "campaigns/list": frozenset({"ads:read"}),
-    "ad_groups/list": frozenset({"ads:read"}),
-    "keywords/get": frozenset({"ads:read"}),
-    "ad_account/analytics": frozenset({"ads:read"}),
-    "campaigns/analytics": frozenset({"ads:read"}),
-    "metrics_ready_state/get": frozenset({"ads:read"}),
-    "product_group_promotions/list": frozenset({"ads:read"}),
-    "product_groups/analytics": frozenset({"ads:read"}),
-    "analytics/create_report": frozenset({"ads:read"}),
-    "boards/list": frozenset({"boards:read"}),
-    "pins/list": frozenset({"boards:read", "pins:read"}),
-    "multi_pins/analytics": frozenset({"boards:read", "pins:read"}),
-    "user_account/analytics/top_pins": frozenset({"pins:read", "user_accounts:read"}),
-}
 #: a header of a rate-limit nature (X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After...)
 RATE_LIMIT_HEADER = re.compile(r"ratelimit|rate-limit|retry-after", re.IGNORECASE)
 #: query values longer than this many items are shown as their count
@@ -264,7 +247,8 @@ class ProbeClient:
             raise RuntimeError("the probe's response hook recorded nothing")
         if not response.ok:
             return Answer(exchange, None)
-        self.granted |= SCOPES_BY_OPERATION.get(declaration.operation, frozenset())
+        # the token met one alternative of the operation's scopes: it holds those every alternative asks
+        self.granted |= frozenset.intersection(*operation_scopes(declaration.operation))
         try:
             parsed = response.json()
         except ValueError:
@@ -283,8 +267,9 @@ class ProbeClient:
         last = self.log.last(since)
         if last is not None and last.status == 401:
             if last.code == MISSING_SCOPE_CODE:
-                needed = SCOPES_BY_OPERATION.get(self.operation, frozenset())
-                candidates = (needed - self.granted) or needed
+                # the scopes of the operation (api_description: alternatives of scopes all required) not shown granted
+                everything = frozenset().union(*operation_scopes(self.operation))
+                candidates = lacking_scopes(self.granted, self.operation) or everything
                 candidates = (candidates & self.missing) or candidates
                 if len(candidates) == 1:
                     self.missing |= candidates

@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from source_pinterest_marketing.config import PinterestConfig, api_parameter, listed
+from source_pinterest_marketing.api_description import api_parameter
+from source_pinterest_marketing.config import PinterestConfig, listed
 from source_pinterest_marketing.context import SyncContext
 from source_pinterest_marketing.errors import config_error
 from source_pinterest_marketing.streams.declaration import (

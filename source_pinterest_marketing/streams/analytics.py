@@ -19,7 +19,8 @@ from typing import Any, Optional, Protocol
 import ijson
 import requests
 
-from source_pinterest_marketing.config import TOP_PINS_OPERATION, TOP_VIDEO_PINS_OPERATION, api_parameter
+from source_pinterest_marketing.api_description import api_parameter
+from source_pinterest_marketing.config import TOP_PINS_OPERATION, TOP_VIDEO_PINS_OPERATION
 from source_pinterest_marketing.context import SyncContext
 from source_pinterest_marketing.errors import IgnoredError, UnexpectedResponseError, api_path
 from source_pinterest_marketing.streams import periods

@@ -13,7 +13,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from source_pinterest_marketing.config import ATTRIBUTION_FIELDS, api_enums
+from source_pinterest_marketing.api_description import api_enums
+from source_pinterest_marketing.config import ATTRIBUTION_FIELDS
 
 DRAFT_07 = "http://json-schema.org/draft-07/schema#"
 METRIC = "metric"

@@ -26,7 +26,8 @@ from typing import Any, Optional, Protocol, Union
 
 import requests
 
-from source_pinterest_marketing.config import PinterestConfig, api_enums
+from source_pinterest_marketing.api_description import api_enums
+from source_pinterest_marketing.config import PinterestConfig
 from source_pinterest_marketing.context import SyncContext
 from source_pinterest_marketing.errors import IgnoredError
 from source_pinterest_marketing.streams import periods

@@ -32,7 +32,8 @@ import ijson
 import requests
 from airbyte_cdk.models import FailureType
 
-from source_pinterest_marketing.config import CustomReport, PinterestConfig, api_enums
+from source_pinterest_marketing.api_description import api_enums
+from source_pinterest_marketing.config import CustomReport, PinterestConfig
 from source_pinterest_marketing.context import SyncContext
 from source_pinterest_marketing.errors import PinterestError, config_error
 from source_pinterest_marketing.streams import periods
