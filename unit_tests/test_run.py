@@ -3,12 +3,17 @@ the helpers the image offers by name."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
+from harness import catalog as harness_catalog
+from import_graph import import_graph, project_modules
 
+from pinterest_simulator import Simulator
 from source_pinterest_marketing import run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,3 +48,66 @@ def test_the_image_runs_each_helper_named_first(helper: str) -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert f"usage: source-pinterest-marketing-{helper}" in completed.stdout
+
+
+# -- what each command imports ------------------------------------------------------------------------
+#: the helpers' packages and modules (the probe is a package of 1.9k lines)
+HELPER_MODULES = (
+    "source_pinterest_marketing.probe",
+    "source_pinterest_marketing.authorize",
+    "source_pinterest_marketing.configured_catalog",
+)
+#: runs the console entry point with the arguments given, then says which helper modules it loaded
+LOADED_BY = """
+import json, sys
+from source_pinterest_marketing import run
+args, helpers = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+sys.argv = ["source-pinterest-marketing", *args]
+try:
+    run.run()
+except SystemExit:
+    pass
+print("LOADED " + json.dumps(sorted(m for m in sys.modules if m.startswith(tuple(helpers)))), file=sys.stderr)
+"""
+
+
+def _loaded_helpers(args: list[str]) -> list[str]:
+    completed = subprocess.run(
+        [sys.executable, "-c", LOADED_BY, json.dumps(args), json.dumps(HELPER_MODULES)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
+    )
+    [line] = [line for line in completed.stderr.splitlines() if line.startswith("LOADED ")]
+    return list(json.loads(line.removeprefix("LOADED ")))
+
+
+def test_no_airbyte_command_imports_the_probe_nor_the_other_helpers(sim: Simulator, tmp_path: Path) -> None:
+    """`spec`, `check`, `discover` and `read` never load the probe (1.9k lines) nor the other helpers: a helper's
+    module is imported only when it is named (run.HELPERS)."""
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(sim.connector_config(access_token_mode=True)))
+    catalog = tmp_path / "catalog.json"
+    catalog.write_text(json.dumps(ConfiguredAirbyteCatalogSerializer.dump(harness_catalog(["user_account"]))))
+    commands = [
+        ["spec"],
+        ["check", "--config", str(config)],
+        ["discover", "--config", str(config)],
+        ["read", "--config", str(config), "--catalog", str(catalog)],
+    ]
+    assert {command[0]: _loaded_helpers(command) for command in commands} == {command[0]: [] for command in commands}
+    # the check sees a helper's import: naming the probe loads it
+    assert "source_pinterest_marketing.probe.cli" in _loaded_helpers(["probe", "--help"])
+
+
+def test_the_entry_module_does_not_import_a_helper_at_load() -> None:
+    graph = import_graph(project_modules(("source_pinterest_marketing",)), type_checking=True)
+    reached, todo = set(), ["source_pinterest_marketing.run"]
+    while todo:
+        module = todo.pop()
+        if module not in reached:
+            reached.add(module)
+            todo.extend(graph[module])
+    assert reached and not {module for module in reached if module.startswith(HELPER_MODULES)}
