@@ -30,12 +30,12 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import requests
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from source_pinterest_marketing.commands import EXIT_ERROR, helper_parser, run_helper
 from source_pinterest_marketing.config import AUTHORIZATION_URL, SCOPES, PinterestConfig, load_config
 from source_pinterest_marketing.local_files import PRIVATE_MODE, write_json, write_problem
 
 DEFAULT_REDIRECT_URI = "http://localhost:8085/"
 SECRET_ENV = "PINTEREST_CLIENT_SECRET"
-EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
 _TIMEOUT_SECONDS = 30
 
@@ -53,12 +53,10 @@ def _say(text: str) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="source-pinterest-marketing-authorize",
-        description=(
-            "Get a Pinterest refresh token with the OAuth authorization-code flow and write a ready "
-            "source-pinterest-marketing config. Instructions go to stderr; the config goes to --output or stdout."
-        ),
+    parser = helper_parser(
+        "authorize",
+        "Get a Pinterest refresh token with the OAuth authorization-code flow and write a ready "
+        "source-pinterest-marketing config. Instructions go to stderr; the config goes to --output or stdout.",
     )
     parser.add_argument("--client-id", required=True, help="The App ID of your Pinterest app.")
     parser.add_argument(
@@ -349,10 +347,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """Console entry point; returns the exit code (0, 2 on an error, 130 when interrupted)."""
     args = _parser().parse_args(argv)
     try:
-        return _run(args)
-    except AuthorizeError as exc:
-        _say(f"error: {exc}")
-        return EXIT_ERROR
+        return run_helper(_run, args, (AuthorizeError,))
     except (KeyboardInterrupt, EOFError):
         _say("\nAborted.")
         return EXIT_INTERRUPTED

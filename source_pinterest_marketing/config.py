@@ -263,6 +263,51 @@ def _enum_list(title: str, values: list[Any], order: int, description: Optional[
     )
 
 
+def _report_day_field(which: str, order: int) -> Any:
+    """A custom report's own start or end day (`which`), the connection's when not set."""
+    return Field(
+        None,
+        title=f"{which.capitalize()} date",
+        description=(
+            f"This report's own {which} (UTC day, YYYY-MM-DD; a date-time is read as its UTC day). "
+            "Default: the connection's."
+        ),
+        json_schema_extra={"order": order},
+    )
+
+
+def _whole_number_field(default: int, bounds: tuple[int, int], title: str, description: str, order: int) -> Any:
+    """An integer setting between `bounds` (both included); a JSON integer only (`strict`: no "8", no 8.0)."""
+    low, high = bounds
+    return Field(
+        default, strict=True, ge=low, le=high, title=title, description=description, json_schema_extra={"order": order}
+    )
+
+
+def _sort_metrics_field(operation: str, stream: str, title: str, order: int) -> Any:
+    """The sort metrics of a top Pins stream: every metric the operation's `sort_by` offers by default, at least one."""
+    metrics = api_parameter(operation, "sort_by")["enum"]
+    return Field(
+        default=list(metrics),
+        title=f"{title}: sort metrics",
+        description=(
+            f"{stream}: one top-50 list per metric, for the configured dates (90 days at most). "
+            "Default: every metric; at least one."
+        ),
+        json_schema_extra={"order": order, "minItems": 1, "items": {"type": "string", "enum": metrics}},
+    )
+
+
+def _api_enum_field(default: Optional[str], title: str, description: str, values: str, order: int) -> Any:
+    """A field taking one value of the API description's enum `values` (api_enums.json; checked by `DeclaredEnums`)."""
+    return Field(
+        default,
+        title=title,
+        description=description,
+        json_schema_extra={"enum": api_enums()[values], "order": order},
+    )
+
+
 def _window_days_field(default: int, title: str, description: str, order: int) -> Any:
     return Field(
         default,
@@ -285,11 +330,12 @@ class AttributionSettings(DeclaredEnums):
     view_window_days: int = _window_days_field(
         1, "View attribution window (days)", "Days after a Pin view within which conversions count. 0 is sent as 0.", 12
     )
-    conversion_report_time: str = Field(
+    conversion_report_time: str = _api_enum_field(
         "TIME_OF_AD_ACTION",
-        title="Conversion report time",
-        description="Report conversions on the date of the ad action or on the date of the conversion.",
-        json_schema_extra={"enum": api_enums()["conversion_report_times"], "order": 13},
+        "Conversion report time",
+        "Report conversions on the date of the ad action or on the date of the conversion.",
+        "conversion_report_times",
+        13,
     )
 
     @property
@@ -413,11 +459,12 @@ class CustomReport(AttributionSettings, DayRange):
         description="Only rows whose metric is less or greater than the values (e.g. SPEND_IN_DOLLAR GREATER_THAN 0).",
         json_schema_extra={"order": 19},
     )
-    reporting_timezone: Optional[str] = Field(
+    reporting_timezone: Optional[str] = _api_enum_field(
         None,
-        title="Reporting time zone",
-        description="The days' time zone (a beta of the API). Default: the API's (UTC).",
-        json_schema_extra={"enum": api_enums()["reporting_timezones"], "order": 20},
+        "Reporting time zone",
+        "The days' time zone (a beta of the API). Default: the API's (UTC).",
+        "reporting_timezones",
+        20,
     )
     template_id: Optional[str] = Field(
         None,
@@ -429,18 +476,8 @@ class CustomReport(AttributionSettings, DayRange):
         pattern=_ID_PATTERN,
         json_schema_extra={"order": 21},
     )
-    start_date: Optional[IsoDate] = Field(
-        None,
-        title="Start date",
-        description="This report's own start (UTC day, YYYY-MM-DD; a date-time is read as its UTC day). Default: the connection's.",
-        json_schema_extra={"order": 8},
-    )
-    end_date: Optional[IsoDate] = Field(
-        None,
-        title="End date",
-        description="This report's own end (UTC day, YYYY-MM-DD; a date-time is read as its UTC day). Default: the connection's.",
-        json_schema_extra={"order": 9},
-    )
+    start_date: Optional[IsoDate] = _report_day_field("start", 8)
+    end_date: Optional[IsoDate] = _report_day_field("end", 9)
 
     @field_validator("campaign_ids", "ad_group_ids", "ad_ids")
     @classmethod
@@ -568,40 +605,16 @@ class PinterestConfig(AttributionSettings, DayRange):
         pattern=_ID_PATTERN,
         json_schema_extra={"order": 6, "examples": ["549755885175"]},
     )
-    top_pins_sort_by: list[str] = Field(
-        default=list(api_parameter(TOP_PINS_OPERATION, "sort_by")["enum"]),
-        title="Top Pins: sort metrics",
-        description=(
-            "user_account_top_pins: one top-50 list per metric, for the configured dates (90 days at most). "
-            "Default: every metric; at least one."
-        ),
-        json_schema_extra={
-            "order": 7,
-            "minItems": 1,
-            "items": {"type": "string", "enum": api_parameter(TOP_PINS_OPERATION, "sort_by")["enum"]},
-        },
+    top_pins_sort_by: list[str] = _sort_metrics_field(TOP_PINS_OPERATION, "user_account_top_pins", "Top Pins", 7)
+    top_video_pins_sort_by: list[str] = _sort_metrics_field(
+        TOP_VIDEO_PINS_OPERATION, "user_account_top_video_pins", "Top video Pins", 8
     )
-    top_video_pins_sort_by: list[str] = Field(
-        default=list(api_parameter(TOP_VIDEO_PINS_OPERATION, "sort_by")["enum"]),
-        title="Top video Pins: sort metrics",
-        description=(
-            "user_account_top_video_pins: one top-50 list per metric, for the configured dates (90 days at most). "
-            "Default: every metric; at least one."
-        ),
-        json_schema_extra={
-            "order": 8,
-            "minItems": 1,
-            "items": {"type": "string", "enum": api_parameter(TOP_VIDEO_PINS_OPERATION, "sort_by")["enum"]},
-        },
-    )
-    lookback_window_days: int = Field(
+    lookback_window_days: int = _whole_number_field(
         30,
-        strict=True,
-        ge=0,
-        le=365,
-        title="Lookback window (days)",
-        description="Incremental analytics and report syncs re-read this many days before the cursor (conversions are restated).",
-        json_schema_extra={"order": 14},
+        (0, 365),
+        "Lookback window (days)",
+        "Incremental analytics and report syncs re-read this many days before the cursor (conversions are restated).",
+        14,
     )
     custom_reports: list[CustomReport] = Field(
         default_factory=list,
@@ -609,35 +622,23 @@ class PinterestConfig(AttributionSettings, DayRange):
         description="Async reports of your own design; each becomes a stream custom_<name>.",
         json_schema_extra={"order": 15},
     )
-    num_workers: int = Field(
-        8,
-        strict=True,
-        ge=1,
-        le=20,
-        title="Concurrent requests",
-        description="How many requests run in parallel (bounded by Pinterest's rate limits).",
-        json_schema_extra={"order": 16},
+    num_workers: int = _whole_number_field(
+        8, (1, 20), "Concurrent requests", "How many requests run in parallel (bounded by Pinterest's rate limits).", 16
     )
-    rate_limit_max_wait_seconds: int = Field(
+    rate_limit_max_wait_seconds: int = _whole_number_field(
         900,
-        strict=True,
-        ge=1,
-        le=86400,
-        title="Longest rate-limit wait (seconds)",
-        description=(
-            "When Pinterest's rate limit asks to wait longer than this (the daily quota), the sync stops "
-            "with a transient error, keeping the state reached so far, instead of waiting."
-        ),
-        json_schema_extra={"order": 17},
+        (1, 86400),
+        "Longest rate-limit wait (seconds)",
+        "When Pinterest's rate limit asks to wait longer than this (the daily quota), the sync stops "
+        "with a transient error, keeping the state reached so far, instead of waiting.",
+        17,
     )
-    report_jobs_in_flight: int = Field(
+    report_jobs_in_flight: int = _whole_number_field(
         4,
-        strict=True,
-        ge=1,
-        le=20,
-        title="Report jobs in flight",
-        description="How many async report jobs may be created and not yet downloaded at the same time.",
-        json_schema_extra={"order": 20},
+        (1, 20),
+        "Report jobs in flight",
+        "How many async report jobs may be created and not yet downloaded at the same time.",
+        20,
     )
     environment: Literal["production", "sandbox"] = Field(
         "production",

@@ -31,11 +31,11 @@ from airbyte_cdk.models import (
 )
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from source_pinterest_marketing.commands import helper_parser, run_helper
 from source_pinterest_marketing.inputs import read_config_file
 from source_pinterest_marketing.local_files import write_json, write_problem
 from source_pinterest_marketing.source import SourcePinterestMarketing
 
-EXIT_ERROR = 2
 #: `--sync-mode` values: `auto` is incremental where supported, else full refresh
 AUTO = "auto"
 SYNC_MODES = (AUTO, SyncMode.incremental.value, SyncMode.full_refresh.value)
@@ -48,14 +48,12 @@ class CatalogError(Exception):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="source-pinterest-marketing-catalog",
-        description=(
-            "Write the configured catalog `read --catalog` needs, from what `discover` answers for the config: "
-            "incremental where a stream supports it (append_dedup on its primary key), else full refresh (overwrite)."
-        ),
+    parser = helper_parser(
+        "catalog",
+        "Write the configured catalog `read --catalog` needs, from what `discover` answers for the config: "
+        "incremental where a stream supports it (append_dedup on its primary key), else full refresh (overwrite).",
+        config_help="the connector's config file (as for discover and read)",
     )
-    parser.add_argument("--config", required=True, help="the connector's config file (as for discover and read)")
     parser.add_argument(
         "--streams",
         action="append",
@@ -161,12 +159,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Console entry point; returns the exit code (0, or 2 with one `error:` line on stderr)."""
-    args = _parser().parse_args(argv)
-    try:
-        return _run(args)
-    except CatalogError as error:
-        sys.stderr.write(f"error: {error}\n")
-        return EXIT_ERROR
+    return run_helper(_run, _parser().parse_args(argv), (CatalogError,))
 
 
 if __name__ == "__main__":

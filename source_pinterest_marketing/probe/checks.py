@@ -34,7 +34,7 @@ from source_pinterest_marketing.probe.client import (
     ProbeClient,
     RequestFailed,
 )
-from source_pinterest_marketing.probe.report import Finding, Status
+from source_pinterest_marketing.probe.report import Finding, Status, SwitchReading
 from source_pinterest_marketing.probe.switches import assumed, reading
 from source_pinterest_marketing.streams import DECLARATIONS, periods
 from source_pinterest_marketing.streams.ads import AD_ACCOUNTS, AD_GROUPS, CAMPAIGNS, KEYWORDS, PRODUCT_GROUP_PROMOTIONS
@@ -256,9 +256,7 @@ class Check:
             assumption=self.assumption,
             status=status,
             verdict=verdict,
-            switch=self.switch,
-            assumed=assumed(self.switch) if self.switch else None,
-            matching=matching,
+            switch_reading=SwitchReading(self.switch, assumed(self.switch), matching) if self.switch else None,
             evidence=tuple(evidence),
             counted=counted,
             missing_scopes=missing_scopes,
@@ -272,6 +270,16 @@ class Check:
             reading(self.switch, matching)  # a value the table knows
         status = Status.CONFIRMED if matching == assumed(self.switch) else Status.CONTRADICTED
         return self.finding(status, verdict, evidence, matching)
+
+
+    def unjudged(self, answer: Answer, rows: Sequence[object], what: str, empty: str, evidence: list[str]) -> Optional[Finding]:
+        """Unchecked when the request for `what` was refused, or answered no rows (`empty` says for which days);
+        None when there are rows to judge."""
+        if not answer.ok:
+            return self.finding(Status.UNCHECKED, f"the {what} request was refused", evidence)
+        if not rows:
+            return self.finding(Status.UNCHECKED, empty, evidence)
+        return None
 
 
 class TokenRotation(Check):
@@ -304,10 +312,7 @@ class TokenRotation(Check):
 class RefreshTokenRotation(Check):
     name = "refresh_token_rotation"
     switch = "refresh_token_rotation"
-    assumption = (
-        "nothing: whether a refreshed-from refresh token stops working at once or at its expiry, the connector "
-        "always uses (and saves) the newest one"
-    )
+    assumption = "nothing: whether a refreshed-from refresh token stops working at once or at its expiry, the connector always uses (and saves) the newest one"
     requests = 0  # never provoked (see the verdict)
 
     def run(self, session: Session) -> Finding:
@@ -490,110 +495,156 @@ class KeywordScope(Check):
         return self.judged(matching, verdict, evidence)
 
 
-class HourDate(Check):
+class PeriodDates(Check):
+    """A check of how the ad account's sync analytics rows at one `granularity` are dated: one request over
+    `window`; unchecked when it is refused or has no rows (no delivery), else `judge` reads the rows' DATEs."""
+
+    granularity: ClassVar[str]
+    #: the days asked, up to yesterday
+    days: ClassVar[int] = 1
+    needs = ("ad_account",)
+
+    def window(self, session: Session) -> tuple[date, date]:
+        end = session.yesterday
+        return end - timedelta(days=self.days - 1), end
+
+    def run(self, session: Session) -> Finding:
+        start, end = self.window(session)
+        answer, rows = session.ads_analytics("ad_account_analytics", self.granularity, start, end)
+        evidence = [f"{answer.exchange} → {plural(len(rows), 'row')}, {self.seen(rows, start, end)}"]
+        days = f"{start}: the account had no delivery that day" if start == end else f"{start}..{end}: the account had no delivery"
+        unjudged = self.unjudged(answer, rows, self.granularity, f"no rows for {days}", evidence)
+        return unjudged or self.judge(rows, start, end, evidence)
+
+    def seen(self, rows: Sequence[Mapping[str, Any]], start: date, end: date) -> str:
+        """What the evidence line says of the rows' DATEs."""
+        raise NotImplementedError
+
+    def judge(self, rows: Sequence[Mapping[str, Any]], start: date, end: date, evidence: list[str]) -> Finding:
+        raise NotImplementedError
+
+    def reading_of(self, readings: Sequence[tuple[str, bool, str]], otherwise: str, evidence: list[str]) -> Finding:
+        """The first reading (switch value, whether the rows show it, the verdict) the rows show, judged; when they
+        show none, a contradiction saying `otherwise`."""
+        for value, shown, verdict in readings:
+            if shown:
+                return self.judged(value, verdict, evidence)
+        return self.judged(None, otherwise, evidence)
+
+
+def _labels(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The rows' DATEs, of those that have one."""
+    return [str(row["DATE"]) for row in rows if row.get("DATE") is not None]
+
+
+class HourDate(PeriodDates):
     name = "hour_date"
     switch = "hour_date"
     assumption = "a sync analytics row at granularity HOUR is dated 'YYYY-MM-DD HH:MM:SS'"
-    needs = ("ad_account",)
+    granularity = periods.HOUR
 
-    def run(self, session: Session) -> Finding:
-        day = session.yesterday
-        answer, rows = session.ads_analytics("ad_account_analytics", periods.HOUR, day, day)
-        labels = [str(row.get("DATE")) for row in rows if row.get("DATE") is not None]
+    def window(self, session: Session) -> tuple[date, date]:
+        return session.yesterday, session.yesterday
+
+    def seen(self, rows: Sequence[Mapping[str, Any]], start: date, end: date) -> str:
+        labels = _labels(rows)
         forms = counted("YYYY-MM-DD HH:.." if _DAY_AND_HOUR.match(v) else "YYYY-MM-DD" if _DAY.match(v) else "other" for v in labels)
-        evidence = [f"{answer.exchange} → {plural(len(rows), 'row')}, DATE forms: {forms}" + (f" (e.g. {labels[0]!r})" if labels else "")]
-        if not answer.ok:
-            return self.finding(Status.UNCHECKED, "the HOUR request was refused", evidence)
-        if not rows:
-            return self.finding(Status.UNCHECKED, f"no rows for {day}: the account had no delivery that day", evidence)
-        if len(labels) == len(rows) and all(_DAY_AND_HOUR.match(v) for v in labels):
-            return self.judged("date_hour", "HOUR rows carry their hour in DATE", evidence)
-        if len(labels) == len(rows) and all(_DAY.match(v) for v in labels):
-            return self.judged("date", "HOUR rows are dated by day only (the connector orders their hours itself)", evidence)
-        return self.judged(None, "HOUR rows' DATE is neither form (or missing)", evidence)
+        return f"DATE forms: {forms}" + (f" (e.g. {labels[0]!r})" if labels else "")
+
+    def judge(self, rows: Sequence[Mapping[str, Any]], start: date, end: date, evidence: list[str]) -> Finding:
+        labels = _labels(rows)
+        every = len(labels) == len(rows)
+        readings = [
+            ("date_hour", every and all(_DAY_AND_HOUR.match(v) for v in labels), "HOUR rows carry their hour in DATE"),
+            ("date", every and all(_DAY.match(v) for v in labels), "HOUR rows are dated by day only (the connector orders their hours itself)"),
+        ]
+        return self.reading_of(readings, "HOUR rows' DATE is neither form (or missing)", evidence)
 
 
-class TotalDate(Check):
+class TotalDate(PeriodDates):
     name = "total_date"
     switch = "total_date"
     assumption = "a sync analytics row at granularity TOTAL has no DATE"
-    needs = ("ad_account",)
+    granularity = periods.TOTAL
     days = 7
 
-    def run(self, session: Session) -> Finding:
-        end = session.yesterday
-        start = end - timedelta(days=self.days - 1)
-        answer, rows = session.ads_analytics("ad_account_analytics", periods.TOTAL, start, end)
-        dates = [str(row["DATE"]) for row in rows if row.get("DATE") is not None]
+    def seen(self, rows: Sequence[Mapping[str, Any]], start: date, end: date) -> str:
+        dates = _labels(rows)
         seen = counted("start_date" if v == start.isoformat() else "end_date" if v == end.isoformat() else "another day" for v in dates)
-        evidence = [f"{answer.exchange} → {plural(len(rows), 'row')}, {len(dates)} with a DATE: {seen}"]
-        if not answer.ok:
-            return self.finding(Status.UNCHECKED, "the TOTAL request was refused", evidence)
-        if not rows:
-            return self.finding(Status.UNCHECKED, f"no rows for {start}..{end}: the account had no delivery", evidence)
-        if not dates:
-            return self.judged("none", "TOTAL rows carry no DATE", evidence)
-        if len(dates) == len(rows) and set(dates) == {start.isoformat()}:
-            return self.judged("start_date", "TOTAL rows are dated with the request's start_date", evidence)
-        if len(dates) == len(rows) and set(dates) == {end.isoformat()}:
-            return self.judged("end_date", "TOTAL rows are dated with the request's end_date", evidence)
-        return self.judged(None, "TOTAL rows carry a DATE that is neither the start nor the end date", evidence)
+        return f"{len(dates)} with a DATE: {seen}"
+
+    def judge(self, rows: Sequence[Mapping[str, Any]], start: date, end: date, evidence: list[str]) -> Finding:
+        dates = _labels(rows)
+        every = len(dates) == len(rows)
+        readings = [
+            ("none", not dates, "TOTAL rows carry no DATE"),
+            ("start_date", every and set(dates) == {start.isoformat()}, "TOTAL rows are dated with the request's start_date"),
+            ("end_date", every and set(dates) == {end.isoformat()}, "TOTAL rows are dated with the request's end_date"),
+        ]
+        return self.reading_of(readings, "TOTAL rows carry a DATE that is neither the start nor the end date", evidence)
 
 
-class WeekStart(Check):
+def _days_of(rows: Sequence[Mapping[str, Any]]) -> list[date]:
+    """The days the rows' DATEs name (a label that is no date is left out: counted as none)."""
+    days: list[date] = []
+    for row in rows:
+        with contextlib.suppress(ValueError):
+            days.append(date.fromisoformat(str(row.get("DATE"))[:10]))
+    return days
+
+
+class WeekStart(PeriodDates):
     name = "week_start"
     switch = "week_start"
     assumption = f"a WEEK period starts on {WEEKDAYS[periods.WEEK_FIRST_DAY]} (periods.WEEK_FIRST_DAY): its rows' DATE"
-    needs = ("ad_account",)
+    granularity = periods.WEEK
     days = 21
 
-    def run(self, session: Session) -> Finding:
-        end = session.yesterday
-        start = end - timedelta(days=self.days - 1)
-        answer, rows = session.ads_analytics("ad_account_analytics", periods.WEEK, start, end)
-        labels: list[date] = []
-        for row in rows:
-            with contextlib.suppress(ValueError):  # a label that is no date: counted as none below
-                labels.append(date.fromisoformat(str(row.get("DATE"))[:10]))
-        evidence = [f"{answer.exchange} → {plural(len(rows), 'row')}, DATE weekdays: {counted(WEEKDAYS[d.weekday()] for d in labels)}"]
-        if not answer.ok:
-            return self.finding(Status.UNCHECKED, "the WEEK request was refused", evidence)
-        if not rows:
-            return self.finding(Status.UNCHECKED, f"no rows for {start}..{end}: the account had no delivery", evidence)
-        weekdays = {label.weekday() for label in labels}
-        if len(labels) == len(rows) and weekdays == {0}:
-            return self.judged("monday", "WEEK rows are labelled with Mondays", evidence)
-        if len(labels) == len(rows) and weekdays == {6}:
-            return self.judged("sunday", "WEEK rows are labelled with Sundays", evidence)
-        return self.judged(None, "WEEK rows' DATE labels are not all one weekday", evidence)
+    def seen(self, rows: Sequence[Mapping[str, Any]], start: date, end: date) -> str:
+        return f"DATE weekdays: {counted(WEEKDAYS[d.weekday()] for d in _days_of(rows))}"
+
+    def judge(self, rows: Sequence[Mapping[str, Any]], start: date, end: date, evidence: list[str]) -> Finding:
+        labels = _days_of(rows)
+        weekdays = {label.weekday() for label in labels} if len(labels) == len(rows) else set()
+        readings = [
+            ("monday", weekdays == {0}, "WEEK rows are labelled with Mondays"),
+            ("sunday", weekdays == {6}, "WEEK rows are labelled with Sundays"),
+        ]
+        return self.reading_of(readings, "WEEK rows' DATE labels are not all one weekday", evidence)
 
 
-class PeriodLabel(Check):
+class PeriodLabel(PeriodDates):
     name = "period_label"
     switch = "period_label"
     assumption = "a MONTH (or WEEK) row whose period began before the request's start_date is dated with the period's first day"
-    needs = ("ad_account",)
+    granularity = periods.MONTH
     days = 20
 
-    def run(self, session: Session) -> Finding:
+    def window(self, session: Session) -> tuple[date, date]:
+        """`days` days before yesterday, moved a day back when that is the first of a month: a request that starts
+        mid-month."""
         end = session.yesterday
         start = end - timedelta(days=self.days)
-        if start.day == 1:  # a request that starts mid-month
+        if start.day == 1:
             start -= timedelta(days=1)
-        answer, rows = session.ads_analytics("ad_account_analytics", periods.MONTH, start, end)
-        labels = [str(row.get("DATE"))[:10] for row in rows]
-        first = labels[0] if labels else None
+        return start, end
+
+    @staticmethod
+    def _first(rows: Sequence[Mapping[str, Any]]) -> Optional[str]:
+        return str(rows[0].get("DATE"))[:10] if rows else None
+
+    def seen(self, rows: Sequence[Mapping[str, Any]], start: date, end: date) -> str:
+        first = self._first(rows)
         seen = "the month's first day" if first == start.replace(day=1).isoformat() else "the start_date" if first == start.isoformat() else "another day"
-        evidence = [f"{answer.exchange} → {plural(len(rows), 'row')}, the first row's DATE is {seen}"]
-        if not answer.ok:
-            return self.finding(Status.UNCHECKED, "the MONTH request was refused", evidence)
-        if not rows:
-            return self.finding(Status.UNCHECKED, f"no rows for {start}..{end}: the account had no delivery", evidence)
-        if first == start.replace(day=1).isoformat():
-            return self.judged("period_start", "a month cut by the start is dated with its first day", evidence)
-        if first == start.isoformat():
-            return self.judged("first_requested_day", "a month cut by the start is dated with the start_date", evidence)
-        return self.judged(None, "a month cut by the start is dated with neither its first day nor the start_date", evidence)
+        return f"the first row's DATE is {seen}"
+
+    def judge(self, rows: Sequence[Mapping[str, Any]], start: date, end: date, evidence: list[str]) -> Finding:
+        first = self._first(rows)
+        readings = [
+            ("period_start", first == start.replace(day=1).isoformat(), "a month cut by the start is dated with its first day"),
+            ("first_requested_day", first == start.isoformat(), "a month cut by the start is dated with the start_date"),
+        ]
+        return self.reading_of(readings, "a month cut by the start is dated with neither its first day nor the start_date", evidence)
 
 
 class MetricsReadyState(Check):

@@ -33,6 +33,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from source_pinterest_marketing.api_description import api_enums
 from source_pinterest_marketing.auth import REFRESH_TOKEN_EXPIRES_AT, PinterestOAuthAuthenticator
 from source_pinterest_marketing.clock import utc_now, utc_today
+from source_pinterest_marketing.commands import helper_parser
 from source_pinterest_marketing.config import SCOPES, PinterestConfig, connector_spec_schema, load_config
 from source_pinterest_marketing.context import SyncContext
 from source_pinterest_marketing.inputs import read_config_file
@@ -60,14 +61,12 @@ class ProbeError(Exception):
 
 
 def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="source-pinterest-marketing-probe",
-        description=(
-            "Check, read-only and with your own credentials, what the connector assumes about the Pinterest API. "
-            "Exit code: 0 all confirmed, 1 a contradiction, 2 something could not be checked."
-        ),
+    parser = helper_parser(
+        "probe",
+        "Check, read-only and with your own credentials, what the connector assumes about the Pinterest API. "
+        "Exit code: 0 all confirmed, 1 a contradiction, 2 something could not be checked.",
+        config_help="the connector's config file (as for check/read)",
     )
-    parser.add_argument("--config", required=True, help="the connector's config file (as for check/read)")
     parser.add_argument("--output", help="also write the result as JSON to this file (attach it to a bug report)")
     parser.add_argument("--ad-account-id", help="the ad account to probe (default: the first configured, else the first the token reads)")
     parser.add_argument(

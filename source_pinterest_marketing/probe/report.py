@@ -40,6 +40,16 @@ class Status(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class SwitchReading:
+    """A check whose point the API description leaves open: the simulator switch naming its readings, the reading
+    the connector assumes, and the one matching what the API answered (None: none, or not determined)."""
+
+    switch: str
+    assumed: str
+    matching: Optional[str] = None
+
+
+@dataclass(frozen=True)
 class Finding:
     """The outcome of one check."""
 
@@ -49,11 +59,8 @@ class Finding:
     status: Status
     #: what the probe concluded, one line
     verdict: str
-    #: the simulator switch the check reads (None: the API description settles it) and the value the connector assumes
-    switch: Optional[str] = None
-    assumed: Optional[str] = None
-    #: the switch's value that matches what the API answered (None: none, or not determined)
-    matching: Optional[str] = None
+    #: the switch the check reads and its readings (None: the API description settles the point)
+    switch_reading: Optional[SwitchReading] = None
     #: the requests made and what in each answer confirms or contradicts (never a secret nor a record's values)
     evidence: tuple[str, ...] = ()
     #: False: an `unchecked` that does not make the exit code 2 (see the module docstring)
@@ -64,9 +71,10 @@ class Finding:
     @property
     def reading(self) -> str:
         """``switch=value`` of what the API answered, ``-`` when there is none."""
-        if self.switch is None or self.matching is None:
+        found = self.switch_reading
+        if found is None or found.matching is None:
             return "-"
-        return f"{self.switch}={self.matching}"
+        return f"{found.switch}={found.matching}"
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -74,9 +82,9 @@ class Finding:
             "status": self.status.value,
             "assumption": self.assumption,
             "verdict": self.verdict,
-            "switch": self.switch,
-            "assumed": self.assumed,
-            "matching": self.matching,
+            "switch": self.switch_reading.switch if self.switch_reading else None,
+            "assumed": self.switch_reading.assumed if self.switch_reading else None,
+            "matching": self.switch_reading.matching if self.switch_reading else None,
             "evidence": list(self.evidence),
             "counts_toward_exit_code": self.counted,
             "missing_scopes": list(self.missing_scopes),
@@ -99,9 +107,10 @@ RESULTS = {0: "all confirmed", 1: "a contradiction", 2: "something could not be 
 def finding_lines(finding: Finding) -> list[str]:
     """The lines printed as a check ends: its status and verdict, then its evidence."""
     lines = [f"[{finding.status.value}] {finding.check}: {finding.verdict}"]
-    if finding.switch is not None:
-        matching = finding.matching or ("none" if finding.status is Status.CONTRADICTED else "not determined")
-        lines.append(f"    switch {finding.switch}: the connector assumes {finding.assumed}; matching: {matching}")
+    found = finding.switch_reading
+    if found is not None:
+        matching = found.matching or ("none" if finding.status is Status.CONTRADICTED else "not determined")
+        lines.append(f"    switch {found.switch}: the connector assumes {found.assumed}; matching: {matching}")
     lines += [f"    {line}" for line in finding.evidence]
     return [filter_secrets(line) for line in lines]
 
@@ -153,7 +162,8 @@ class ProbeResult:
 
     def simulator_switches(self) -> dict[str, str]:
         """The switch values that match what the account answered: replay them in the simulator."""
-        return {f.switch: f.matching for f in self.findings if f.switch is not None and f.matching is not None}
+        readings = [f.switch_reading for f in self.findings if f.switch_reading is not None]
+        return {found.switch: found.matching for found in readings if found.matching is not None}
 
     def as_json(self) -> dict[str, Any]:
         document = {
