@@ -345,10 +345,9 @@ class Recorder:
 
 
 def sorted_query(query: str) -> str:
-    """The query's parameters by name (a parameter's values in the order sent)."""
+    """The query's parameters sorted by name (a parameter's values in the order sent: a stable sort)."""
     pairs = parse_qsl(query, keep_blank_values=True)
-    order = {name: index for index, (name, _) in reversed(list(enumerate(pairs)))}
-    return "&".join(f"{name}={value}" for name, value in sorted(pairs, key=lambda pair: order[pair[0]]))
+    return "&".join(f"{name}={value}" for name, value in sorted(pairs, key=lambda pair: pair[0]))
 
 
 def normalised_body(body: bytes, environ: Mapping[str, Any]) -> str:
