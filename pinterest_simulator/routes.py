@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 HandlerResult = Any
 Handler = Callable[["Context"], HandlerResult]
 HANDLERS: dict[str, Handler] = {}
+#: the sort key of an item that has no numeric id (or is listed in another order): a tuple of strings and integers
+SortKey = tuple[str | int, ...]
 #: serves a file download outside ``/v5`` (an async job's pre-signed link: no auth, no operationId)
 DownloadHandler = Callable[[SimulatorState, Request], Response]
 #: path prefix -> what serves the downloads under it (``@download(prefix)`` in a handler module; the standard
@@ -157,6 +159,10 @@ class Context:
         """``{items, bookmark}`` for ``items`` (in ascending id order), honouring order/page_size/bookmark."""
         return paginate(items, self.params)
 
+    def page_by_key(self, rows: Sequence[tuple[SortKey, dict[str, Any]]]) -> dict[str, Any]:
+        """``{items, bookmark}`` for ``(key, item)`` pairs (ascending, unique keys): `paginate_by_key`."""
+        return paginate_by_key(rows, self.params)
+
     def json(self, body: Any, status: int = 200) -> Response:
         """A JSON response."""
         return json_response(body, status)
@@ -207,3 +213,31 @@ def paginate_by(items: Sequence[T], key: Callable[[T], int], params: dict[str, A
     wrapped = [{"id": str(key(item)), "item": item} for item in items]
     page = paginate(wrapped, params)
     return {"items": [entry["item"] for entry in page["items"]], "bookmark": page["bookmark"]}
+
+
+def paginate_by_key(rows: Sequence[tuple[SortKey, dict[str, Any]]], params: dict[str, Any]) -> dict[str, Any]:
+    """Keyset pagination over ``(key, item)`` pairs in ascending key order (keys unique; e.g. a Salesforce id, or a
+    sort field and the id): the bookmark holds the last key served, so pages stay stable when items are added.
+    ``order=DESCENDING`` walks the keys backwards; ``page_size`` and ``bookmark`` as `paginate`."""
+    page_size = min(int(params.get("page_size", 25)), MAX_PAGE_SIZE)
+    descending = params.get("order") == "DESCENDING"
+    ordered = list(reversed(rows)) if descending else list(rows)
+    start = 0
+    bookmark = params.get("bookmark")
+    if bookmark:
+        try:
+            data = json.loads(base64.urlsafe_b64decode(bookmark + "=" * (-len(bookmark) % 4)))
+            last = tuple(data["after"])
+            if bool(data["desc"]) != descending:
+                raise ValueError("order changed")
+            start = next(
+                (n for n, (key, _) in enumerate(ordered) if (key < last if descending else key > last)), len(ordered)
+            )
+        except (ValueError, KeyError, TypeError):
+            raise bad_request("Invalid bookmark.") from None
+    page = ordered[start : start + page_size]
+    more = start + page_size < len(ordered)
+    if not (more and page):
+        return {"items": [item for _, item in page], "bookmark": None}
+    raw = json.dumps({"after": list(page[-1][0]), "desc": descending}, separators=(",", ":")).encode()
+    return {"items": [item for _, item in page], "bookmark": base64.urlsafe_b64encode(raw).decode().rstrip("=")}

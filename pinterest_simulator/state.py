@@ -14,11 +14,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from pinterest_simulator.billing_data import BillingData
 from pinterest_simulator.cache import ResponseCache
 from pinterest_simulator.catalog_reports import CatalogReportJobs
 from pinterest_simulator.clock import Clock, make_clock
 from pinterest_simulator.dataset import Dataset
 from pinterest_simulator.faults import FaultInjector
+from pinterest_simulator.leads_data import LeadData
 from pinterest_simulator.oauth import READ_SCOPES, TokenStore
 from pinterest_simulator.report_jobs import ReportJobs
 from pinterest_simulator.requestlog import RequestLog
@@ -61,6 +63,10 @@ class SimulatorState:
         self.strict_query = strict_query
         self._switches = Switches.of(switches)
         self.dataset = Dataset(self.spec, preset=preset, seed=seed, has_catalog=has_catalog, clock=make_clock(today))
+        #: spend reconciliation records (billing_data.py); it points every campaign's ``order_line_id`` at one
+        self.billing = BillingData(self.dataset)
+        #: lead forms, lead ads and leads (leads_data.py); it sets every ad's ``lead_form_id``
+        self.leads = LeadData(self.dataset)
         self.oauth = TokenStore(
             seed,
             access_token_ttl=access_token_ttl,
@@ -75,6 +81,10 @@ class SimulatorState:
         self.reports = ReportJobs()
         #: catalog reports (``reports/create`` / ``reports/get``)
         self.catalog_reports = CatalogReportJobs()
+        #: leads exports (handlers/leads.py), brand/category/SKU and MMM reports (handlers/measurement.py)
+        self.lead_exports = ReportJobs(kind="leads_export", numeric_tokens=True)
+        self.conversion_reports = ReportJobs(kind="conversion_product")
+        self.mmm_reports = ReportJobs(kind="mmm")
         #: opt-in (benchmarks): analytics answers and report files generated once (see cache.py)
         self.cache = ResponseCache(cache_responses)
         #: ``metrics_ready_state/get``: non-conversion metrics of a day are ready once it is this many days before

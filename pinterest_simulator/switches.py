@@ -46,6 +46,13 @@ TargetingOptionsShape = Literal["one_map", "map_per_option"]
 UnsharedAudience = Literal["empty", "not_found"]
 LabelsItem = Literal["wrapped", "label"]
 FeaturedTopicsDefault = Literal["every_interest", "all_only"]
+LeadFormQuestionsShape = Literal["names", "items"]
+LeadsExportFormat = Literal["csv", "json"]
+LeadsRetention = Literal["clip", "refuse"]
+NonLeadAdExport = Literal["empty", "refuse"]
+MeasurementFileFormat = Literal["json_by_id", "csv"]
+ConversionReportMinWindow = Literal["seven_dates", "seven_days_apart"]
+MmmDateLimits = Literal["reports", "sync_analytics"]
 
 
 class SwitchError(ValueError):
@@ -353,6 +360,91 @@ class Switches:
     and market"; the answer is an array, and what it holds without ``interest`` is not said.
     """
 
+    lead_form_questions_shape: LeadFormQuestionsShape = "names"
+    """The body of ``lead_form_questions/get`` ("Get a list of all lead form question type names"): the spec declares
+    a 200 "Success" without any content schema.
+
+    - ``names`` (default): a JSON array of the names, e.g. ``["CUSTOM", "FULL_NAME", ...]`` (the
+      ``LeadFormQuestionType`` values).
+    - ``items``: an object ``{"items": [names]}``, as the list operations wrap their items (no bookmark).
+
+    Source: spec silent: ``lead_form_questions/get`` (https://developers.pinterest.com/docs/api/v5/lead_form_questions-get)
+    has no response schema.
+    """
+
+    leads_export_format: LeadsExportFormat = "csv"
+    """The file a leads export's ``download_url`` serves (``leads_export/get``).
+
+    - ``csv`` (default): RFC 4180, UTF-8: a header ``lead_id, created_time, advertiser_id, campaign_id, ad_group_id,
+      ad_id, lead_form_id`` and one column per question of the ad's lead form (its ``question_type``, a custom
+      question's label), one line per lead; ``created_time`` as ``YYYY-MM-DDTHH:MM:SSZ``.
+    - ``json``: a JSON array of leads, each with those fields (``created_time`` in Unix seconds) and ``answers``: an
+      object question label -> answer.
+
+    Source: spec silent: ``leads_export/get`` (https://developers.pinterest.com/docs/api/v5/leads_export-get) gives a
+    ``download_url`` "to a list of lead export" and nothing of its content.
+    """
+
+    leads_retention: LeadsRetention = "clip"
+    """What ``leads_export/create`` does with a ``start_date`` more than 30 days before today ("Lead ad data will be
+    available up to 30 days after the lead has been submitted").
+
+    - ``clip`` (default): accepted; the export holds only the leads of the last 30 days.
+    - ``refuse``: 400 ``{code: 400}`` naming the oldest ``start_date`` allowed.
+
+    Source: spec ``leads_export/create`` (https://developers.pinterest.com/docs/api/v5/leads_export-create): the
+    30-day note only.
+    """
+
+    non_lead_ad_export: NonLeadAdExport = "empty"
+    """What ``leads_export/create`` does with an ``ad_id`` of the ad account that collects no leads (no
+    ``lead_form_id``).
+
+    - ``empty`` (default): the export finishes with no leads (a CSV file of its header alone, a JSON ``[]``).
+    - ``refuse``: 400 ``{code: 400}`` saying the ad has no lead form.
+
+    An ``ad_id`` that is not one of the account's ads is 400 under both. Source: spec silent:
+    ``LeadsExportCreateRequest.ad_id`` is "ID for the ad collecting leads"
+    (https://developers.pinterest.com/docs/api/v5/leads_export-create).
+    """
+
+    measurement_file_format: MeasurementFileFormat = "json_by_id"
+    """The file of a brand/category/SKU report (``analytics/get_conversion_product_report``) and of an MMM report
+    (``analytics/get_mmm_report``).
+
+    - ``json_by_id`` (default): as the simulator's standard report files: ``{"<entity id>": [row, ...]}``, rows
+      with UPPER_CASE keys (the level's id columns, the breakdown's product columns or the targeting type and value,
+      ``DATE`` for time granularities, the requested columns), metrics that are 0 left out.
+    - ``csv``: RFC 4180, UTF-8: a header of ``DATE`` (time granularities) and the requested columns (MMM:
+      ``TARGETING_TYPE`` and ``TARGETING_VALUE`` too), one line per row, a metric without a value written 0.
+
+    Source: spec silent: ``AdsAnalyticsGetAsyncResponse.url`` and ``GetMMMReportResponse.data.url`` are bare
+    strings (https://developers.pinterest.com/docs/api/v5/analytics-get_conversion_product_report,
+    https://developers.pinterest.com/docs/api/v5/analytics-get_mmm_report); neither request has a format field.
+    """
+
+    conversion_report_min_window: ConversionReportMinWindow = "seven_dates"
+    """How ``analytics/create_conversion_product_report`` reads "7 day minimum time window for report is required".
+
+    - ``seven_dates`` (default): at least 7 dates, both ends included (``end_date - start_date >= 6 days``).
+    - ``seven_days_apart``: ``end_date - start_date >= 7 days`` (8 dates).
+
+    A shorter window is 400 ``{code: 400}``. Source: spec ``ConversionProductReportRequest.start_date``
+    (https://developers.pinterest.com/docs/api/v5/analytics-create_conversion_product_report).
+    """
+
+    mmm_date_limits: MmmDateLimits = "reports"
+    """How far back and how long an MMM report (``analytics/create_mmm_report``) may reach; the spec gives no limit.
+
+    - ``reports`` (default): as ``analytics/create_report``: a start at most 914 days back, at most 186 days from
+      start to end.
+    - ``sync_analytics``: as the sync analytics: 90 days back, 90 days from start to end.
+
+    Under both an end before the start or after today is 400 ``{code: 400}``. Source: spec silent:
+    ``CreateMMMReportRequest`` (https://developers.pinterest.com/docs/api/v5/analytics-create_mmm_report) types the
+    dates with no range.
+    """
+
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, check(name, value))
 
@@ -424,6 +516,13 @@ AWAITING_STREAMS: frozenset[str] = frozenset(
         "unshared_audience",
         "labels_item",
         "featured_topics_default",
+        "lead_form_questions_shape",
+        "leads_export_format",
+        "leads_retention",
+        "non_lead_ad_export",
+        "measurement_file_format",
+        "conversion_report_min_window",
+        "mmm_date_limits",
     }
 )
 
