@@ -7,7 +7,7 @@ one of its account's order lines (campaign n: the account's order line ``n % ORD
 ``campaign_ids`` list them back. Invoices are dated: one per calendar month (`INVOICE_MONTHS` back from the month
 before the simulator's today, not before the account's creation), so they depend on the clock (`invoices`).
 
-What the API description does not say and this module assumes (docs/dev/API-NOTES.md, "Spend reconciliation"):
+What the API description does not say and this module assumes (docs/dev/API-NOTES.md#spend-reconciliation):
 which profile statuses are "active" (here only VALID profiles are; the others are INVALID or DELETED, so no reading
 of the statuses matters), how invoice amounts add up (here ``amount_net = billed spend - discount``,
 ``amount_tax = 8 %`` of it, ``amount_billed = net + tax``; a credit memo's amounts are negative), the invoice's

@@ -11,7 +11,7 @@ The leads are personal data, so every value is obviously fake: names "Fake" + a 
 ``example.com`` (reserved, RFC 2606), phone numbers in the fictional 555-01xx range, ZIP code 00000, "Simulated City".
 
 What an export file looks like is not in the API description: see `export_file` and the ``leads_export_format``
-switch (docs/dev/API-NOTES.md, "Lead ads").
+switch (docs/dev/API-NOTES.md#lead-ads).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ over its period's days and the countries kept by the ``countries`` filter (all t
 `metrics.targeting_metrics`, so a row without filter is the sum of the same row filtered to each of its countries.
 
 The file is JSON ``{entity id: [rows]}`` or CSV, per the ``measurement_file_format`` switch of the job's creation
-(`report_file`); see docs/dev/API-NOTES.md, "Measurement reports".
+(`report_file`); see docs/dev/API-NOTES.md#measurement-reports.
 """
 
 from __future__ import annotations

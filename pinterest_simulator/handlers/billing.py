@@ -11,7 +11,7 @@ account's ANALYST role is not enough). Lists are bookmark pages (``page_size`` u
 (by ``pin_order_id``), ``ssio_order_lines/get_by_ad_account`` (``pin_order_id`` filter; by ``pin_order_id`` and
 ``salesforce_order_line_id``). Single objects: ``ssio_accounts/get``, ``order_lines/get`` and
 ``ssio_insertion_orders_status/get_by_pin_order_id`` (404 for an unknown id).
-See https://developers.pinterest.com/docs/api/v5/billing_invoices-get and docs/dev/API-NOTES.md, "Spend reconciliation".
+See https://developers.pinterest.com/docs/api/v5/billing_invoices-get and docs/dev/API-NOTES.md#spend-reconciliation.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ of numeric ids, with the same knobs: ``polls_in_progress``, ``fail_next``, ``ttl
   other value); an unknown id, or another account's, is 404 ``{code: 404}`` (the spec's example).
 - The file: ``leads_export_format`` switch of the moment the export was created (`leads_data.export_file`).
 
-See https://developers.pinterest.com/docs/api/v5/leads_export-create and docs/dev/API-NOTES.md, "Lead ads".
+See https://developers.pinterest.com/docs/api/v5/leads_export-create and docs/dev/API-NOTES.md#lead-ads.
 """
 
 from __future__ import annotations

@@ -19,8 +19,7 @@ code 1), then what the API would refuse (400 code 400):
 Get polls the job: IN_PROGRESS, then FINISHED with the link and the file's size (or FAILED / CANCELLED / EXPIRED);
 an unknown token, or another account's: DOES_NOT_EXIST. MMM answers are wrapped: ``{code: 0, data: {...},
 status: "success"}`` (``CreateMMMReportResponse``, ``GetMMMReportResponse``).
-See https://developers.pinterest.com/docs/api/v5/analytics-create_mmm_report and docs/dev/API-NOTES.md,
-"Measurement reports".
+See https://developers.pinterest.com/docs/api/v5/analytics-create_mmm_report and docs/dev/API-NOTES.md#measurement-reports.
 """
 
 from __future__ import annotations

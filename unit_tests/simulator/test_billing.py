@@ -16,6 +16,7 @@ from pinterest_simulator.billing_data import (
     ORDER_LINES_PER_ACCOUNT,
     PAYMENT_TERMS_DAYS,
 )
+from pinterest_simulator.clock import FixedClock
 from pinterest_simulator.oauth import ALL_READ_SCOPES, READ_SCOPES
 
 INSUFFICIENT = {"code": 3, "message": "Your token does not have sufficient permissions to perform this operation."}
@@ -166,12 +167,12 @@ def test_invoices_are_monthly_up_to_last_month(sim: Simulator, billing: dict[str
     assert any(i["status"] == "OPEN" for i in invoices) and any(i["status"] == "CLOSED" for i in invoices)
 
 
-def test_invoices_follow_the_clock(billing: dict[str, str]) -> None:
+def test_invoices_follow_the_clock() -> None:
     with Simulator(today="2026-03-15", scopes=ALL_READ_SCOPES) as early:
         account_id = early.dataset.owned_ad_account_ids[0]
         ends = {i["billing_period_end_date"] for i in early.billing.invoices(account_id)}
         assert max(ends) == "2026-02-28"
-        early.clock = type(early.clock)(dt.date(2026, 4, 1))  # FixedClock
+        early.clock = FixedClock(dt.date(2026, 4, 1))
         assert max(i["billing_period_end_date"] for i in early.billing.invoices(account_id)) == "2026-03-31"
 
 
@@ -225,7 +226,7 @@ def test_order_lines_and_campaigns_point_at_each_other(sim: Simulator, account_i
     listed = requests.get(
         f"{sim.base_url}/ad_accounts/{account_id}/campaigns",
         headers=auth,
-        params={"page_size": 250, "entity_statuses": "ACTIVE,PAUSED,ARCHIVED"},
+        params={"page_size": "250", "entity_statuses": "ACTIVE,PAUSED,ARCHIVED"},
         timeout=10,
     ).json()["items"]
     assert len(listed) == len(sim.dataset.entities("campaigns", account_id))
@@ -273,3 +274,17 @@ def test_large_preset_is_sensible() -> None:
             lines = large.billing.accounts[account_id].order_lines
             assert sum(len(line["campaign_ids"]) for line in lines.values()) == 40
             assert large.billing.invoices(account_id)
+
+
+def test_the_last_invoice_is_recent_on_every_day() -> None:
+    """60 consecutive days (two month ends, a year end): every account's last invoice was issued within the last 30
+    days and covers last month, and its due date is not 30 days past."""
+    with Simulator() as moving:
+        for n in range(60):
+            day = dt.date(2026, 11, 8) + dt.timedelta(days=n)
+            moving.clock = FixedClock(day)
+            for account_id in moving.dataset.ad_account_ids:
+                last = max(moving.billing.invoices(account_id), key=lambda i: i["billing_period_end_date"])
+                issued = dt.date.fromisoformat(last["billing_period_end_date"]) + dt.timedelta(days=1)
+                assert 0 <= (day - issued).days < 31, (day, last)
+                assert dt.date.fromisoformat(last["invoice_due_date"]) >= day - dt.timedelta(days=1), day

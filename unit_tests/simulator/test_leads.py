@@ -95,7 +95,7 @@ def test_every_account_has_lead_ads_with_its_active_forms(sim: Simulator, auth: 
         ads = requests.get(
             f"{sim.base_url}/ad_accounts/{account_id}/ads",
             headers=auth,
-            params={"page_size": 250, "entity_statuses": "ACTIVE,PAUSED,ARCHIVED"},
+            params={"page_size": "250", "entity_statuses": "ACTIVE,PAUSED,ARCHIVED"},
             timeout=10,
         ).json()["items"]
         active = {form["id"] for form in sim.leads.form_list(account_id) if form["status"] == "ACTIVE"}
@@ -106,7 +106,7 @@ def test_every_account_has_lead_ads_with_its_active_forms(sim: Simulator, auth: 
 @pytest.mark.parametrize(("shape", "wrapped"), [("names", False), ("items", True)])
 def test_lead_form_questions(sim: Simulator, auth: dict[str, str], shape: str, wrapped: bool) -> None:
     """No response schema in the spec: the ``lead_form_questions_shape`` switch's reading."""
-    sim.switches.lead_form_questions_shape = shape
+    sim.switches.lead_form_questions_shape = shape  # type: ignore[assignment]
     body = requests.get(f"{sim.base_url}/resources/lead_form_questions", headers=auth, timeout=10).json()
     names = body["items"] if wrapped else body
     assert isinstance(names, list) and "EMAIL" in names and "CUSTOM" in names
@@ -225,7 +225,7 @@ def test_windows_add_up(sim: Simulator, writer: dict[str, str], account_id: str)
 @pytest.mark.parametrize("reading", ["clip", "refuse"])
 def test_retention(sim: Simulator, writer: dict[str, str], account_id: str, reading: str) -> None:
     """Leads are kept `LEAD_RETENTION_DAYS` days: an older start is clipped, or refused (``leads_retention``)."""
-    sim.switches.leads_retention = reading
+    sim.switches.leads_retention = reading  # type: ignore[assignment]
     sim.switches.leads_export_format = "json"
     ad_id = _lead_ad(sim, account_id)
     oldest = sim.today() - dt.timedelta(days=LEAD_RETENTION_DAYS)
@@ -249,7 +249,7 @@ def test_retention(sim: Simulator, writer: dict[str, str], account_id: str, read
 
 @pytest.mark.parametrize("reading", ["empty", "refuse"])
 def test_an_ad_without_lead_form(sim: Simulator, writer: dict[str, str], account_id: str, reading: str) -> None:
-    sim.switches.non_lead_ad_export = reading
+    sim.switches.non_lead_ad_export = reading  # type: ignore[assignment]
     ad_id = next(ad["id"] for ad in sim.dataset.entities("ads", account_id) if ad["lead_form_id"] is None)
     if reading == "refuse":
         answer = _create(sim, account_id, writer, ad_id=ad_id, **_window(sim, 7))
@@ -303,3 +303,17 @@ def test_an_export_keeps_the_format_of_its_creation(sim: Simulator, writer: dict
     answer = [_poll(sim, account_id, export_id, writer).json() for _ in range(2)][-1]
     assert answer["download_url"].endswith(".json")
     assert isinstance(requests.get(answer["download_url"], timeout=10).json(), list)
+
+
+def test_every_account_has_recent_leads_on_every_day() -> None:
+    """60 consecutive days: every account's lead ads collected leads in the last 30 days and in the last 7."""
+    from pinterest_simulator.clock import FixedClock
+
+    with Simulator() as moving:
+        for n in range(60):
+            day = dt.date(2026, 11, 8) + dt.timedelta(days=n)
+            moving.clock = FixedClock(day)
+            for account_id in moving.dataset.ad_account_ids:
+                ads = [ad for ad in moving.leads.lead_ads if moving.leads.ad(account_id, ad)]
+                week = [moving.leads.leads(account_id, ad, day - dt.timedelta(days=6), day) for ad in ads]
+                assert any(week), (day, account_id)

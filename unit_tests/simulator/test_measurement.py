@@ -148,52 +148,59 @@ def test_an_unreadable_account(sim: Simulator, auth: dict[str, str], path: str) 
 # -- brand, category, SKU -------------------------------------------------------------------------------------------
 def test_conversion_sums_hold(sim: Simulator, auth: dict[str, str], account_id: str) -> None:
     """An event's total is the sum of its channels, the all-events columns the sum of the events, the advertiser the
-    sum of its campaigns, a TOTAL the sum of its WEEKs (whole weeks), values are quantity x unit price."""
+    sum of its campaigns, a TOTAL the sum of its WEEKs; a SKU's value is its quantity times its unit price."""
     enum = [str(c) for c in sim.spec.schema("ConversionProductReportingColumn")["enum"]]
-    metrics = [c for c in enum if product_metric(c) is not None]
+    parsed = {c: m for c in enum if (m := product_metric(c)) is not None}
     monday = sim.today() - dt.timedelta(days=sim.today().weekday() + 7)
     window = {
-        "start_date": (monday - dt.timedelta(days=27)).isoformat(),
+        "start_date": (monday - dt.timedelta(days=28)).isoformat(),
         "end_date": (monday - dt.timedelta(days=1)).isoformat(),
     }
-    base = {
-        "columns": ["CONVERSION_PRODUCT_BRAND", *metrics],
-        **window,
-        "conversion_product_breakdown": "PRODUCT_BRAND",
-    }
+    base = {"columns": ["CONVERSION_PRODUCT_BRAND", *parsed], **window}
     totals = _rows(_run(sim, account_id, CONVERSION, auth, _conversion_body(sim, level="ADVERTISER", **base)))
     campaigns = _rows(_run(sim, account_id, CONVERSION, auth, _conversion_body(sim, **base)))
     weeks = _rows(
         _run(sim, account_id, CONVERSION, auth, _conversion_body(sim, level="ADVERTISER", granularity="WEEK", **base))
     )
     assert totals and {row["ADVERTISER_ID"] for row in totals} == {account_id}
+    assert len({row["DATE"] for row in weeks}) == 4
 
     def summed(rows: list[dict[str, Any]], column: str) -> dict[str, float]:
         out: dict[str, float] = {}
         for row in rows:
-            out[row["CONVERSION_PRODUCT_BRAND"]] = round(
-                out.get(row["CONVERSION_PRODUCT_BRAND"], 0) + row.get(column, 0), 2
-            )
+            brand = row["CONVERSION_PRODUCT_BRAND"]
+            out[brand] = round(out.get(brand, 0) + row.get(column, 0), 2)
         return out
 
-    for column in metrics:
+    for column in parsed:
         assert summed(totals, column) == summed(campaigns, column) == summed(weeks, column), column
+    events = [c for c, m in parsed.items() if m.kind == "QUANTITY" and m.channel is None and m.event is not None]
     for row in totals:
-        for column in (c for c in metrics if product_metric(c).event is not None and product_metric(c).channel is None):  # type: ignore[union-attr]
-            event = product_metric(column).event  # type: ignore[union-attr]
-            kind = column.rsplit("CONVERSION_PRODUCT_", 1)[1]
-            channels = [f"TOTAL_{ch}_{event}_CONVERSION_PRODUCT_{kind}" for ch in ("WEB", "INAPP", "OFFLINE")]
-            parts = round(sum(row.get(c, 0) for c in channels if c in enum), 2)
-            assert round(row.get(column, 0), 2) == parts, column
-        events = [
-            c
-            for c in metrics
-            if c.endswith("_QUANTITY") and product_metric(c).channel is None and product_metric(c).event
-        ]  # type: ignore[union-attr]
-        assert row[QUANTITY] == sum(row.get(c, 0) for c in events)
-    assert sum(row["TOTAL_CHECKOUT_CONVERSION_PRODUCT_VALUE"] for row in totals) == sum(
-        row["TOTAL_CHECKOUT_CONVERSION_PRODUCT_VALUE_IN_USD"] for row in totals
-    )  # USD account
+        for column, metric in parsed.items():
+            if metric.event is None or metric.channel is not None:
+                continue
+            channels = [
+                f"TOTAL_{ch}_{metric.event}_CONVERSION_PRODUCT_{metric.kind}" for ch in ("WEB", "INAPP", "OFFLINE")
+            ]
+            assert round(row.get(column, 0), 2) == round(sum(row.get(c, 0) for c in channels if c in parsed), 2)
+        assert row[QUANTITY] == sum(row.get(c, 0) for c in events) > 0
+        assert row["TOTAL_CHECKOUT_CONVERSION_PRODUCT_VALUE"] == row["TOTAL_CHECKOUT_CONVERSION_PRODUCT_VALUE_IN_USD"]
+    by_sku = _rows(
+        _run(
+            sim,
+            account_id,
+            CONVERSION,
+            auth,
+            _conversion_body(sim, level="ADVERTISER", conversion_product_breakdown="PRODUCT_SKU", **base),
+        )
+    )
+    prices = {product.sku: product.price_cents for product in PRODUCTS}
+    for row in by_sku:
+        price = prices[row["CONVERSION_PRODUCT_ID"]]
+        for column, metric in parsed.items():
+            if metric.kind == "VALUE":
+                quantity = column.removesuffix("VALUE") + "QUANTITY"
+                assert row.get(column, 0) == round(row.get(quantity, 0) * price / 100, 2), column
 
 
 @pytest.mark.parametrize(
@@ -427,7 +434,7 @@ def test_mmm_date_limits_switch(sim: Simulator, auth: dict[str, str], account_id
 
 @pytest.mark.parametrize("throttle", ["http_429", "code_12"])
 def test_mmm_five_a_minute_per_advertiser(sim: Simulator, auth: dict[str, str], account_id: str, throttle: str) -> None:
-    sim.switches.throttle = throttle
+    sim.switches.throttle = throttle  # type: ignore[assignment]
     for _ in range(MMM_CREATES_PER_MINUTE):
         assert _post(sim, account_id, MMM, auth, _mmm_body(sim)).status_code == 200
     limited = _post(sim, account_id, MMM, auth, _mmm_body(sim))
@@ -492,3 +499,24 @@ def test_a_report_keeps_the_format_of_its_creation(
     status = answers[-1]["data"] if path == MMM else answers[-1]
     assert status["url"].endswith(".csv")
     assert requests.get(status["url"], timeout=10).headers["Content-Type"].startswith("text/csv")
+
+
+def test_reports_have_rows_on_every_day() -> None:
+    """60 consecutive days: every account's last 30 days have brand/category/SKU rows (default objectives) and MMM
+    rows, at WEEK granularity too (the period cut by the window's start included)."""
+    from pinterest_simulator.clock import FixedClock
+    from pinterest_simulator.measurement import conversion_rows, mmm_rows
+    from pinterest_simulator.report_jobs import ReportJob
+
+    with Simulator() as moving:
+        enum = tuple(str(c) for c in moving.spec.schema("ConversionProductReportingColumn")["enum"])
+        for n in range(0, 60, 3):
+            day = dt.date(2026, 11, 8) + dt.timedelta(days=n)
+            moving.clock = FixedClock(day)
+            window = {"start_date": (day - dt.timedelta(days=29)).isoformat(), "end_date": day.isoformat()}
+            for account_id in moving.dataset.ad_account_ids:
+                conversion = {**_conversion_body(moving, **window), "granularity": "WEEK"}
+                job = ReportJob("t", account_id, conversion, 0.0)
+                assert next(conversion_rows(moving, job, enum), None), (day, account_id)
+                job = ReportJob("t", account_id, {**_mmm_body(moving, **window), "granularity": "WEEK"}, 0.0)
+                assert next(mmm_rows(moving, job), None), (day, account_id)
