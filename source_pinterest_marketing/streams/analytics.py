@@ -23,7 +23,6 @@ from source_pinterest_marketing.api_description import api_parameter
 from source_pinterest_marketing.config import TOP_PINS_OPERATION, TOP_VIDEO_PINS_OPERATION
 from source_pinterest_marketing.context import SyncContext
 from source_pinterest_marketing.errors import IgnoredError, UnexpectedResponseError, api_path
-from source_pinterest_marketing.streams import periods
 from source_pinterest_marketing.streams.ads import (
     AD_GROUPS,
     ADS,
@@ -33,7 +32,7 @@ from source_pinterest_marketing.streams.ads import (
     product_group_ids,
     promoted_pins,
 )
-from source_pinterest_marketing.streams.columns import attribution_schema, column_schema, nullable, row_schema
+from source_pinterest_marketing.streams.columns import attribution_schema, nullable, row_schema
 from source_pinterest_marketing.streams.declaration import (
     API_PREFIX,
     BUSINESS_ACCESS,
@@ -43,6 +42,7 @@ from source_pinterest_marketing.streams.declaration import (
     StreamDeclaration,
 )
 from source_pinterest_marketing.streams.fetchers import PeekedBody, not_json, parse_object, shared_records, unreadable
+from source_pinterest_marketing.streams.metrics_rows import MetricsRowSchema, ShapedRow, WindowRows
 from source_pinterest_marketing.streams.organic import PINS, USER_ACCOUNT
 from source_pinterest_marketing.streams.partitions import ByParent, batched
 from source_pinterest_marketing.streams.windows import DateWindows
@@ -172,7 +172,7 @@ class AdsAnalyticsRows:
         assert windows is not None  # an analytics stream is windowed
         granularity = windows.granularity
         window = (date.fromisoformat(stream_slice["start_date"]), date.fromisoformat(stream_slice["end_date"]))
-        stamp = periods.PeriodStamp(client.name, granularity, window[0], windows.window_days)
+        served = (windows.floor(), windows.last_day(client.config))
         attribution = client.config.attribution
         params: dict[str, Any] = {
             "granularity": granularity,
@@ -186,32 +186,29 @@ class AdsAnalyticsRows:
         if spec.targeting:
             params["targeting_types"] = ",".join(stream_slice["targeting_types"])
         url = client.url(stream_slice)
-
-        def rows(start: date, end: date) -> Iterator[Record]:
-            dates = {"start_date": start.isoformat(), "end_date": end.isoformat()}
-            response = client.send("GET", url, params={**dates, **params}, streamed=True)
-            for raw in self._rows(client.name, response):
-                row: Record = dict(raw.get("metrics") or {}) if spec.targeting else dict(raw)
-                if spec.targeting:
-                    row["targeting_type"] = raw.get("targeting_type")
-                    row["targeting_value"] = raw.get("targeting_value")
-                yield row
-
-        served = (windows.floor(), windows.last_day(client.config))
         account_id = stream_slice["ad_account_id"]
         constants = {"ad_account_id": account_id, **attribution}
         if spec.per_campaign:
             constants["campaign_id"] = stream_slice["campaign_id"]
-        for row, label in periods.whole_periods(rows, stamp.label, granularity, window, served, client.name):
+        read = WindowRows(
+            client.name, granularity, window, windows.window_days, served, spec.id_field, constants
+        )
+        while True:
+            dates = {"start_date": read.dates[0].isoformat(), "end_date": read.dates[1].isoformat()}
+            response = client.send("GET", url, params={**dates, **params}, streamed=True)
+            yield from read.records(self.shaped(self._rows(client.name, response), account_id))
+            if not read.next_request():
+                return
+
+    def shaped(self, rows: Iterable[Mapping[str, Any]], account_id: str) -> Iterator[ShapedRow]:
+        """Each row as a record (a targeting breakdown's metrics, with its targeting), with its entity's id."""
+        spec = self.spec
+        for raw in rows:
+            row: Record = dict(raw.get("metrics") or {}) if spec.targeting else dict(raw)
             entity_id = row.get(spec.id_column)
             if entity_id is None and spec.id_field == "ad_account_id":
                 entity_id = account_id
-            row[spec.id_field] = entity_id
-            series = (entity_id, row.get("targeting_type"), row.get("targeting_value"))
-            row["period_start"], row["period_end"] = stamp.period(series, row, label)
-            row["date"] = row["period_start"]
-            row.update(constants)
-            yield row
+            yield row, entity_id, (raw.get("targeting_type"), raw.get("targeting_value")) if spec.targeting else None
 
     def _rows(self, stream: str, response: requests.Response) -> Iterator[Mapping[str, Any]]:
         # A body holds up to 250 entities x 90 days of ~190 columns: it is parsed row by row (ijson)
@@ -246,34 +243,20 @@ class AdsAnalyticsRows:
         return f"GET {API_PREFIX}{path}"
 
 
-@dataclass(frozen=True)
-class AdsAnalyticsSchema:
-    """Every column of the operation's enum, plus the fields the connector writes into each row."""
-
-    spec: AdsAnalyticsSpec
-
-    def build(self, declaration: StreamDeclaration) -> dict[str, Any]:
-        period = nullable("string", format="date")  # an HOUR row's has its hour: see `hourly_schema`
-        properties: dict[str, Any] = {"date": period, "period_start": period, "period_end": period}
-        properties.update({column: column_schema(column) for column in _enum(declaration.operation, "columns")})
-        properties["DATE"] = period  # the API's own (not sent for TOTAL)
-        properties["ad_account_id"] = nullable("string")
-        if self.spec.per_campaign:
-            properties["campaign_id"] = nullable("string")
-        properties.update(attribution_schema())
-        if self.spec.targeting:
-            properties.update(targeting_type=nullable("string"), targeting_value=nullable("string"))
-        properties[self.spec.id_field] = nullable("string")
-        return row_schema(properties)
-
-
 def ads_analytics_declaration(spec: AdsAnalyticsSpec) -> StreamDeclaration:
     return StreamDeclaration(
         name=spec.name,
         operation=spec.operation,
         path=f"ad_accounts/{{ad_account_id}}/{spec.path}",
         fetcher=AdsAnalyticsRows(spec),
-        schema=AdsAnalyticsSchema(spec),
+        schema=MetricsRowSchema(
+            tuple(_enum(spec.operation, "columns")),
+            spec.id_field,
+            # the API's own (not sent for TOTAL); an HOUR row's has its hour: see `hourly_schema`
+            api_date=nullable("string", format="date"),
+            targeting=("targeting_type", "targeting_value") if spec.targeting else (),
+            own={**({"campaign_id": nullable("string")} if spec.per_campaign else {}), **attribution_schema()},
+        ),
         partitioner=BY_AD_ACCOUNT,
         primary_key=spec.primary_key,
         cursor="date",

@@ -9,9 +9,9 @@ once, whole (reports: the owning window asks for it on its own, see reports.py).
 TOTAL windows are fixed: consecutive windows of `window_days` days from an anchor (the configured start date, or
 `TOTAL_ANCHOR`), the same every sync, so a TOTAL row's period (its window) never moves between syncs.
 
-`PeriodStamp` and `whole_periods` apply this to the rows of a window, for sync analytics and reports alike: every
-row gets `period_start` and `period_end` (`date` is `period_start`: an HOUR row's has its hour), and each WEEK or
-MONTH period is emitted once, whole.
+`PeriodStamp` and `WholePeriods` apply this to the rows of a window, for sync analytics and reports alike
+(metrics_rows.py): every row gets `period_start` and `period_end` (`date` is `period_start`: an HOUR row's has its
+hour), and each WEEK or MONTH period is emitted once, whole.
 """
 
 from __future__ import annotations
@@ -144,6 +144,60 @@ class PeriodStamp:
         return f"{day} {hour:02d}:00:00", f"{day} {hour:02d}:59:59"
 
 
+class WholePeriods:
+    """Which rows of one window's answers are emitted, and which requests the window makes, for the WEEK and MONTH
+    periods to come out once and whole (see `owned`); any other granularity: every row, in one request.
+
+    The window's own request comes first (`asked` None); a period it owns that started before the window (a week
+    straddling two windows, when Pinterest's weeks start on another day than assumed) is left out of it and asked for
+    on its own, whole, afterwards (`next_request`), unless the API no longer serves its first day. One object per read
+    of a window: it keeps the straddling periods its first answer showed. `served`: the first and last day the API
+    serves (the stream's floor and last day). Labels are read by `period_labels`."""
+
+    def __init__(self, granularity: str, window: tuple[date, date], served: tuple[date, date], stream: str) -> None:
+        self.granularity = granularity
+        self.window = window
+        self.floor, self.last_day = served
+        self.stream = stream
+        self.straddling: set[date] = set()
+
+    def rows(
+        self, rows: Iterator[Row], label: Callable[[Row], date], asked: Optional[date] = None
+    ) -> Iterator[tuple[Row, Optional[date]]]:
+        """The rows of one answer with their WEEK or MONTH period's first day (None for other granularities): the
+        window's answer (`asked` None) gives the periods the window owns; a straddling period's (`asked`: its first
+        day), that period's rows."""
+        granularity = self.granularity
+        if granularity not in (WEEK, MONTH):
+            for row in rows:
+                yield row, None
+            return
+        if asked is not None:
+            for row, got in period_labels(rows, label, granularity, asked):
+                if got == asked:
+                    yield row, asked
+            return
+        window = self.window
+        for row, start in period_labels(rows, label, granularity, window[0]):
+            if not owned(start, granularity, window, self.last_day):
+                continue
+            if self.floor <= start < window[0]:
+                self.straddling.add(start)
+                continue
+            yield row, start
+
+    def next_request(self) -> Optional[tuple[date, date]]:
+        """The days of the next straddling period to ask for whole, oldest first (None: the window is done)."""
+        if not self.straddling:
+            return None
+        start = min(self.straddling)
+        self.straddling.discard(start)
+        logging.getLogger(f"airbyte.{self.stream}").info(
+            "Stream %s: reading the %s of %s whole (it straddles two windows)", self.stream, self.granularity, start
+        )
+        return start, min(period_end(start, self.granularity), self.last_day)
+
+
 def whole_periods(
     rows: Callable[[date, date], Iterator[Row]],
     label: Callable[[Row], date],
@@ -152,31 +206,12 @@ def whole_periods(
     served: tuple[date, date],
     stream: str,
 ) -> Iterator[tuple[Row, Optional[date]]]:
-    """The rows of a window (`rows(start, end)` requests them) with their WEEK or MONTH period's first day (None
-    for other granularities): only the periods this window owns (see `owned`); an owned period that started before
-    the window (a week straddling two windows, when Pinterest's weeks start on another day than assumed) is asked for
-    on its own, whole, after the window's rows, unless the API no longer serves its first day. `served`: the first
-    and last day the API serves (the stream's floor and last day). Labels are read by `period_labels`."""
-    if granularity not in (WEEK, MONTH):
-        for row in rows(*window):
-            yield row, None
-        return
-    floor, last_day = served
-    straddling: set[date] = set()
-    for row, start in period_labels(rows(*window), label, granularity, window[0]):
-        if not owned(start, granularity, window, last_day):
-            continue
-        if floor <= start < window[0]:
-            straddling.add(start)
-            continue
-        yield row, start
-    for start in sorted(straddling):
-        logging.getLogger(f"airbyte.{stream}").info(
-            "Stream %s: reading the %s of %s whole (it straddles two windows)", stream, granularity, start
-        )
-        for row, got in period_labels(rows(start, min(period_end(start, granularity), last_day)), label, granularity, start):
-            if got == start:
-                yield row, start
+    """The rows of a window (`rows(start, end)` requests them) with their WEEK or MONTH period's first day, each
+    period once and whole: `WholePeriods` over the window's request and those of its straddling periods."""
+    periods = WholePeriods(granularity, window, served, stream)
+    yield from periods.rows(rows(*window), label)
+    while (straddling := periods.next_request()) is not None:
+        yield from periods.rows(rows(*straddling), label, straddling[0])
 
 
 def period_labels(

@@ -36,17 +36,8 @@ from source_pinterest_marketing.api_description import api_enums
 from source_pinterest_marketing.config import CustomReport, PinterestConfig
 from source_pinterest_marketing.context import SyncContext
 from source_pinterest_marketing.errors import PinterestError, config_error
-from source_pinterest_marketing.streams import periods
 from source_pinterest_marketing.streams.ads import BY_AD_ACCOUNT
-from source_pinterest_marketing.streams.columns import (
-    Column,
-    attribution_schema,
-    column_schema,
-    columns,
-    describing,
-    nullable,
-    row_schema,
-)
+from source_pinterest_marketing.streams.columns import Column, attribution_schema, columns, describing, nullable
 from source_pinterest_marketing.streams.declaration import (
     API_PREFIX,
     Component,
@@ -62,6 +53,7 @@ from source_pinterest_marketing.streams.fetchers import (
     shared_records,
     unreadable,
 )
+from source_pinterest_marketing.streams.metrics_rows import MetricsRowSchema, ShapedRow, WindowRows
 from source_pinterest_marketing.streams.partitions import batched
 from source_pinterest_marketing.streams.windows import DateWindows
 from source_pinterest_marketing.transport import BODY_READ_ERRORS, BrokenBody
@@ -517,83 +509,40 @@ class ReportRows:
         return body
 
     def records(self, client: StreamClient, stream_slice: Slice) -> Iterator[Record]:
-        """The window's rows, each with its period; WEEK and MONTH: each period once, whole (periods.py)."""
+        """The window's rows, each with its period; WEEK and MONTH: each period once, whole (metrics_rows.py)."""
         windows = client.windows
         assert windows is not None  # a report stream is windowed
+        spec = self.spec
         window = (date.fromisoformat(stream_slice["start_date"]), date.fromisoformat(stream_slice["end_date"]))
-        shape = RowShape(self, client, stream_slice, window[0], windows.window_days)
-
-        def rows(start: date, end: date) -> Iterator[tuple[str, Mapping[str, Any]]]:
-            part = {**stream_slice, "start_date": start.isoformat(), "end_date": end.isoformat()}
-            return self.job(client, part, self.creation(part, client.config), self.spec.base_level).rows()
-
+        constants = {"ad_account_id": stream_slice["ad_account_id"], **self.attribution(client.config)}
+        if spec.template_id:
+            constants["template_id"] = spec.template_id
         served = (windows.floor(), windows.last_day(client.config))
-        for (entity_id, row), label in periods.whole_periods(
-            rows, lambda item: shape.stamp.label(item[1]), windows.granularity, window, served, client.name
-        ):
-            yield shape.record(entity_id, row, label)
+        read = WindowRows(
+            spec.stream_name, client.granularity, window, windows.window_days, served, spec.base_level.id_field, constants
+        )
+        while True:
+            part = {**stream_slice, "start_date": read.dates[0].isoformat(), "end_date": read.dates[1].isoformat()}
+            job = self.job(client, part, self.creation(part, client.config), spec.base_level)
+            yield from read.records(self.shaped(job.rows()))
+            if not read.next_request():
+                return
+
+    def shaped(self, rows: Iterable[tuple[str, Mapping[str, Any]]]) -> Iterator[ShapedRow]:
+        """A report file's rows as records: the file's UPPER_CASE columns (ids as strings: a file may carry id columns
+        that were not requested, so not in the schema records are normalised to), with the entity id the file keys
+        the row by, and its targeting."""
+        targeting = self.spec.targeting
+        for entity_id, row in rows:
+            record: Record = {
+                key: (str(value) if key.endswith("_ID") and value is not None else value) for key, value in row.items()
+            }
+            yield record, entity_id, (row.get("TARGETING_TYPE"), row.get("TARGETING_VALUE")) if targeting else None
 
     def endpoint(self, path: str) -> str:
         if self.spec.template_id:
             return f"POST {API_PREFIX}{TEMPLATE_REPORTS_PATH}, GET {API_PREFIX}{path}"
         return f"POST/GET {API_PREFIX}{path}"
-
-
-class RowShape:
-    """A report file's row as a record: the file's UPPER_CASE columns (ids as strings: a file may carry id
-    columns that were not requested, so not in the schema records are normalised to), the entity's normalised
-    id, the account, the period (`date` = `period_start`, and `period_end`: periods.py), targeting and
-    attribution."""
-
-    def __init__(
-        self, rows: ReportRows, client: StreamClient, stream_slice: Slice, window_start: date, window_days: int
-    ) -> None:
-        spec = rows.spec
-        self.id_field = spec.base_level.id_field
-        self.targeting = spec.targeting
-        self.stamp = periods.PeriodStamp(spec.stream_name, client.granularity, window_start, window_days)
-        self.constants = {"ad_account_id": stream_slice["ad_account_id"], **rows.attribution(client.config)}
-        if spec.template_id:
-            self.constants["template_id"] = spec.template_id
-
-    def record(self, entity_id: str, row: Mapping[str, Any], label: Optional[date] = None) -> Record:
-        record: Record = {
-            key: (str(value) if key.endswith("_ID") and value is not None else value) for key, value in row.items()
-        }
-        if self.id_field != "ad_account_id":
-            record[self.id_field] = entity_id
-        if self.targeting:
-            record["targeting_type"] = row.get("TARGETING_TYPE")
-            record["targeting_value"] = row.get("TARGETING_VALUE")
-        series = (entity_id, row.get("TARGETING_TYPE"), row.get("TARGETING_VALUE"))
-        record["period_start"], record["period_end"] = self.stamp.period(series, row, label)
-        record["date"] = record["period_start"]
-        record.update(self.constants)
-        return record
-
-
-@dataclass(frozen=True)
-class ReportSchema:
-    """The row schema of a report: its columns, the id/date/targeting fields and the attribution settings."""
-
-    spec: ReportSpec
-
-    def build(self, declaration: StreamDeclaration) -> dict[str, Any]:
-        spec = self.spec
-        properties: dict[str, Any] = {column: column_schema(column) for column in spec.schema_columns}
-        properties["DATE"] = nullable("string")
-        period = nullable("string", format="date")  # an HOUR row's has its hour: see `hourly_schema`
-        properties.update(date=period, period_start=period, period_end=period)
-        properties["ad_account_id"] = nullable("string")
-        properties[spec.base_level.id_field] = nullable("string")
-        if spec.targeting:
-            for name in ("TARGETING_TYPE", "TARGETING_VALUE", "targeting_type", "targeting_value"):
-                properties[name] = nullable("string")
-        if spec.template_id:
-            properties["template_id"] = nullable("string")
-        else:
-            properties.update(attribution_schema())
-        return row_schema(properties)
 
 
 REPORTS: tuple[ReportSpec, ...] = tuple(
@@ -655,7 +604,13 @@ def report_declaration(spec: ReportSpec, bundled_schema: bool = True) -> StreamD
         operation=TEMPLATE_REPORTS_OPERATION if spec.template_id else REPORTS_OPERATION,
         path=REPORTS_PATH,
         fetcher=ReportRows(spec),
-        schema=ReportSchema(spec),
+        schema=MetricsRowSchema(
+            spec.schema_columns,
+            spec.base_level.id_field,
+            api_date=nullable("string"),
+            targeting=("TARGETING_TYPE", "TARGETING_VALUE", "targeting_type", "targeting_value") if spec.targeting else (),
+            own={"template_id": nullable("string")} if spec.template_id else attribution_schema(),
+        ),
         partitioner=AccountsWithTemplate(spec) if spec.template_id else BY_AD_ACCOUNT,
         primary_key=spec.primary_key,
         cursor="date",
