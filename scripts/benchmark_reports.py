@@ -1,4 +1,4 @@
-"""Benchmark: read one large simulated async report (about 100 MB) through `ReportJob` and show that memory stays
+"""Benchmark: read one large simulated async report (about 100 MB) through its report stream (`AsyncJob`) and show that memory stays
 flat: the file is parsed as it streams in (ijson), never held whole.
 
 Prints the file size, rows, wall time, the tracemalloc peak of the read and the process's peak RSS (before/after).
@@ -20,8 +20,9 @@ from pinterest_simulator import Simulator
 from source_pinterest_marketing import clock
 from source_pinterest_marketing.config import load_config
 from source_pinterest_marketing.context import SyncContext
-from source_pinterest_marketing.streams.base import PinterestStream
-from source_pinterest_marketing.streams.reports import REPORT_STREAMS, ReportJob
+from source_pinterest_marketing.streams.base import bound_stream
+from source_pinterest_marketing.streams.jobs import AsyncJob
+from source_pinterest_marketing.streams.reports import REPORT_STREAMS
 
 
 def _rss_mb() -> float:
@@ -33,7 +34,7 @@ def main() -> int:
     parser.add_argument("--entities", type=int, default=2250, help="synthetic entities added to the report")
     parser.add_argument("--days", type=int, default=100, help="days in the report window")
     args = parser.parse_args()
-    ReportJob.poll_base_seconds = 0.01
+    AsyncJob.poll_base_seconds = 0.01
     with Simulator(preset="small", seed=1) as sim:
         sim.reports.large_entities = args.entities
         clock.install(clock.FixedClock(sim.today()))  # the connector counts from the simulator's today
@@ -41,13 +42,13 @@ def main() -> int:
         account = sim.dataset.ad_account_ids[0]
         raw_config = sim.connector_config(start_date=start, ad_account_ids=[account], access_token_mode=True)
         [declaration] = [declaration for declaration in REPORT_STREAMS if declaration.name == "campaign_report"]
-        stream = PinterestStream(declaration, SyncContext.create(load_config(raw_config), raw_config))
+        stream = bound_stream(SyncContext.create(load_config(raw_config), raw_config), declaration)
         [stream_slice] = list(stream.stream_slices(sync_mode=SyncMode.full_refresh))
         rss_before = _rss_mb()
         tracemalloc.start()
         started = time.monotonic()
         # every record as the sync emits it: the job's rows shaped, normalised and filtered
-        rows = sum(1 for _ in stream.read_records(SyncMode.full_refresh, stream_slice=stream_slice))
+        rows = sum(1 for _ in stream.read_slice(stream_slice or {}))
         seconds = time.monotonic() - started
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()

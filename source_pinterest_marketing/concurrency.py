@@ -5,17 +5,21 @@ Every selected stream becomes the CDK's `DefaultStream`, whose partitions are th
 (accounts, boards, windows, batches). Records and state messages travel through one queue
 (`ConcurrentMessageRepository`), so a state message is always emitted after the records it covers.
 
-The CDK's own concurrent cursors know date ranges, not Pinterest's per-partition client-side cursors, so
-`StreamStateCursor` adapts ours: the stream commits a partition's cursor when it has read the slice to its
-end (in the worker thread, after queueing its records), and this cursor emits the stream's whole state
-when the framework closes the partition. Whether a read is incremental is decided here, once, from the
-catalog, and handed to the stream as its `sync_mode`.
+A partition reads its slice with the stream's `read_slice` (the `HttpStream` page loop, base.py) and gives the CDK
+`Record`s that carry their slice; the stream's cursor decides which an incremental read emits (`should_be_synced`),
+and the CDK's partition reader has it observe each record emitted and close the partition at its end, which emits
+the state (`streams.cursor.PartitionedCursor`: the CDK's own concurrent cursors know date ranges, not Pinterest's
+per-partition client-side cursors). Whether a read is incremental is decided here, once, from the catalog.
+
+The CDK's adapter for a legacy stream (`StreamFacade`, experimental) would copy each slice and each record and run
+its TypeTransformer on every record, and has no per-slice retry of a body that broke: these partitions are the
+connector's own.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from queue import Queue
 from typing import Any, Optional
@@ -24,14 +28,14 @@ from airbyte_cdk.models import AirbyteMessage, ConfiguredAirbyteCatalog, Configu
 from airbyte_cdk.sources.concurrent_source.concurrent_source import ConcurrentSource
 from airbyte_cdk.sources.concurrent_source.thread_pool_manager import ThreadPoolManager
 from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
-from airbyte_cdk.sources.message import InMemoryMessageRepository, MessageRepository
+from airbyte_cdk.sources.message import InMemoryMessageRepository
 from airbyte_cdk.sources.message.concurrent_repository import ConcurrentMessageRepository
 from airbyte_cdk.sources.streams.concurrent.abstract_stream import AbstractStream
 from airbyte_cdk.sources.streams.concurrent.cursor import Cursor, CursorField, FinalStateCursor
 from airbyte_cdk.sources.streams.concurrent.default_stream import DefaultStream
 from airbyte_cdk.sources.streams.concurrent.partitions.partition import Partition
 from airbyte_cdk.sources.streams.concurrent.partitions.partition_generator import PartitionGenerator
-from airbyte_cdk.sources.types import Record
+from airbyte_cdk.sources.types import Record, StreamSlice
 from airbyte_cdk.sources.utils.slice_logger import DebugSliceLogger
 from airbyte_cdk.utils.slice_hasher import SliceHasher
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
@@ -47,17 +51,22 @@ QUEUE_SIZE = 1_000
 class SlicePartition(Partition):
     """One slice of a stream, read in a worker thread."""
 
-    def __init__(self, stream: PinterestStream, stream_slice: Optional[Mapping[str, Any]], sync_mode: SyncMode) -> None:
+    def __init__(self, stream: PinterestStream, stream_slice: StreamSlice, cursor: Cursor) -> None:
         self.stream = stream
         self.stream_slice = stream_slice
-        self.sync_mode = sync_mode
+        self.cursor = cursor
         self.hash = SliceHasher.hash(stream.name, stream_slice)
 
     @override
     def read(self) -> Iterable[Record]:
-        name = self.stream.name
-        for data in self.stream.read_records(self.sync_mode, stream_slice=self.stream_slice):
-            yield Record(data=data, stream_name=name)
+        name, stream_slice, cursor = self.stream.name, self.stream_slice, self.cursor
+        count = 0
+        for data in self.stream.read_slice(stream_slice):
+            record = Record(data=data, stream_name=name, associated_slice=stream_slice)
+            if cursor.should_be_synced(record):
+                count += 1
+                yield record
+        self.stream.context.progress.partition_done(name, stream_slice, count)
 
     @override
     def to_slice(self) -> Optional[Mapping[str, Any]]:
@@ -75,50 +84,17 @@ class SlicePartition(Partition):
 class SlicePartitions(PartitionGenerator):
     """A stream's slices as the framework's partitions."""
 
-    def __init__(self, stream: PinterestStream, sync_mode: SyncMode) -> None:
+    def __init__(self, stream: PinterestStream, sync_mode: SyncMode, cursor: Cursor) -> None:
         self.stream = stream
         self.sync_mode = sync_mode
+        self.cursor = cursor
 
     @override
     def generate(self) -> Iterable[Partition]:
         for stream_slice in self.stream.stream_slices(sync_mode=self.sync_mode):
-            yield SlicePartition(self.stream, stream_slice, self.sync_mode)
-
-
-class StreamStateCursor(Cursor):
-    """Emits a stream's per-partition client-side state each time a partition is closed."""
-
-    def __init__(
-        self, stream: PinterestStream, state_manager: ConnectorStateManager, message_repository: MessageRepository
-    ) -> None:
-        self.stream = stream
-        self.state_manager = state_manager
-        self.message_repository = message_repository
-
-    @property
-    @override
-    def state(self) -> MutableMapping[str, Any]:
-        return self.stream.state
-
-    @override
-    def observe(self, record: Record) -> None:
-        """The stream observes its records itself, while reading (it filters on them)."""
-
-    @override
-    def close_partition(self, partition: Partition) -> None:
-        self.emit()
-
-    @override
-    def ensure_at_least_one_state_emitted(self) -> None:
-        self.emit()
-
-    @override
-    def should_be_synced(self, record: Record) -> bool:
-        return True
-
-    def emit(self) -> None:
-        self.state_manager.update_state_for_stream(self.stream.name, None, self.stream.state)
-        self.message_repository.emit_message(self.state_manager.create_state_message(self.stream.name, None))
+            if not isinstance(stream_slice, StreamSlice):
+                raise TypeError(f"stream {self.stream.name}: a slice is not a StreamSlice: {stream_slice!r}")
+            yield SlicePartition(self.stream, stream_slice, self.cursor)
 
 
 class ConcurrentRead:
@@ -177,14 +153,18 @@ class ConcurrentRead:
             self.logger.warning("Stream '%s' has no cursor: the catalog asks for incremental, it is read in full", name)
             incremental = False
         cursor: Cursor
-        if incremental:
-            stream.state = dict(state_manager.get_stream_state(name, None) or {})
-            cursor = StreamStateCursor(stream, state_manager, self.message_repository)
+        if incremental and stream.partitioned_cursor is not None:
+            cursor = stream.partitioned_cursor
+            cursor.load(state_manager.get_stream_state(name, None))
+            cursor.emit_to(state_manager, self.message_repository)
         else:
+            incremental = False
             cursor = FinalStateCursor(name, None, self.message_repository)
         primary_key = stream.primary_key
         return DefaultStream(
-            partition_generator=SlicePartitions(stream, SyncMode.incremental if incremental else SyncMode.full_refresh),
+            partition_generator=SlicePartitions(
+                stream, SyncMode.incremental if incremental else SyncMode.full_refresh, cursor
+            ),
             name=name,
             json_schema=stream.get_json_schema,
             primary_key=[primary_key] if isinstance(primary_key, str) else list(primary_key or []),

@@ -1,5 +1,7 @@
-"""What one sync shares across streams: the validated config, the HTTP sender (one authenticator, one API
-budget), progress counters, lists fetched once per sync, and the report jobs allowed in flight."""
+"""What one sync shares across streams: the validated config, one authenticator and one API budget (every stream's
+HTTP client sends with them: see transport.py), the retries of a failing request, progress counters, lists fetched
+once per sync, the report jobs allowed in flight, the sync's bound streams, and the connections to close when it
+ends."""
 
 from __future__ import annotations
 
@@ -10,12 +12,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, Optional, TypeVar
 
+import requests
+from airbyte_cdk.sources.streams.call_rate import APIBudget
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest_marketing.auth import SYNC_REFRESH_SECONDS, Authenticator, build_authenticator
 from source_pinterest_marketing.config import PinterestConfig
 from source_pinterest_marketing.rate_limits import build_api_budget
-from source_pinterest_marketing.transport import Sender
 
 logger = logging.getLogger("airbyte")
 #: retries of a failing request (5xx, timeouts, rate limits) before the stream fails
@@ -109,7 +112,12 @@ class SharedValue(Generic[T]):
 @dataclass
 class SyncContext:
     config: PinterestConfig
-    sender: Sender
+    #: one for every stream: a rotated token is seen by all (auth.py)
+    authenticator: Authenticator
+    #: one for every stream and thread: the rate limits hold across them (rate_limits.py)
+    api_budget: APIBudget
+    #: retries of a failing request, and of a streamed body that broke, before the stream fails
+    max_retries: int = SYNC_MAX_RETRIES
     progress: Progress = field(default_factory=Progress)
     #: values fetched once per sync, by name (see `shared_holder`)
     shared: dict[str, SharedValue[Any]] = field(default_factory=dict)
@@ -117,6 +125,11 @@ class SyncContext:
     report_jobs: threading.BoundedSemaphore = field(default_factory=threading.BoundedSemaphore)
     #: the streams this sync reads (None: unknown, e.g. in `check`)
     selected_streams: Optional[frozenset[str]] = None
+    #: the sync's streams bound to it, by name (streams/base.py `bound_stream`): one HttpStream per stream
+    streams: dict[str, Any] = field(default_factory=dict)
+    #: what carried the sync's requests (connection pools), closed when it ends (`close`)
+    connections: dict[int, Any] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def create(
@@ -132,23 +145,40 @@ class SyncContext:
         tokens are written (see auth.py), and `config_file` the file they are also saved to (`--update-config`);
         `max_retries`, `token_attempts` and `token_seconds` bound how long a failing request or token refresh is
         retried."""
-        sender = Sender(
-            base_url=config.api_base_url,
+        return cls(
+            config=config,
             authenticator=build_authenticator(config, raw_config, token_attempts, token_seconds, config_file),
             api_budget=build_api_budget(),
             max_retries=max_retries,
-            max_rate_limit_wait_seconds=config.rate_limit_max_wait_seconds,
+            report_jobs=threading.BoundedSemaphore(config.report_jobs_in_flight),
         )
-        return cls(config=config, sender=sender, report_jobs=threading.BoundedSemaphore(config.report_jobs_in_flight))
-
-    @property
-    def authenticator(self) -> Authenticator:
-        return self.sender.authenticator
 
     def shared_holder(self, name: str, fetch: Callable[[], T]) -> SharedValue[T]:
         """The holder of the value `name`, created with `fetch` by whichever stream asks first."""
         holder = self.shared.get(name)
         return holder if holder is not None else self.shared.setdefault(name, SharedValue(fetch))
 
+    def bound(self, name: str, bind: Callable[[], T]) -> T:
+        """The sync's stream `name`, bound by `bind` the first time it is asked for."""
+        with self.lock:
+            found = self.streams.get(name)
+            if found is None:
+                found = self.streams[name] = bind()
+            return found
+
     def will_read(self, stream_name: str) -> bool:
         return self.selected_streams is None or stream_name in self.selected_streams
+
+    def carried(self, response: requests.Response) -> None:
+        """Note the connection pool that carried `response` (requests' adapter), to close it when the sync ends."""
+        adapter = getattr(response, "connection", None)
+        if adapter is not None and id(adapter) not in self.connections:
+            with self.lock:
+                self.connections[id(adapter)] = adapter
+
+    def close(self) -> None:
+        """Close the connections the sync opened: a sync leaves nothing open behind it."""
+        with self.lock:
+            adapters, self.connections = list(self.connections.values()), {}
+        for adapter in adapters:
+            adapter.close()

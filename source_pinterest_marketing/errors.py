@@ -10,13 +10,15 @@ not the HTTP status (docs/dev/API-NOTES.md#errors-body-and-codes). The policy, a
 |   saying "retry after N seconds"     | exponential backoff; retry                     |              |
 | 5xx, timeouts, dropped connections   | bounded retries with exponential backoff       | transient    |
 | a 2xx whose body broke: empty, cut   | the same retries and backoff (a streamed body: | transient    |
-|   short or not JSON                  |   `transport.Sender.retrying`)                 |              |
+|   short or not JSON                  |   `transport.retrying`, from the slice's start)|              |
 | 401                                  | refresh the OAuth token and retry, at most 3   | config       |
 |                                      | times a request (access token: fail at once)   |              |
 | 400                                  | fail with the API's own message (no retry)     | system       |
 | a 4xx that is not JSON (not the API) | fail: check `api_base_url` / `environment`     | config       |
 | 403 / 404 on an ad account path      | fail naming the ad account                     | config       |
 | a stream's declared "empty" answer   | ignore (e.g. 409/4182: user has no catalog)     | -            |
+| an answer a request may ignore       | let through to the stream's reader, which      | -            |
+|   (`ignorable`: a Pin deleted...)    |   ignores it or fails with `failure`'s words   |              |
 
 Exceptions raised by the connector itself (all `AirbyteTracedException`):
 - config errors (`config.load_config`), auth errors (`auth`), and `UnexpectedResponseError` here,
@@ -66,21 +68,6 @@ ACCESS_TOKEN_REJECTED = (
 )
 
 
-class MisleadingRetryLog(logging.Filter):
-    """Drops airbyte-cdk's "Rate limit exceeded" line, which it logs for every retry whatever the cause (a 503, a
-    401): `PinterestBackoffStrategy` logs each retry with what happened instead."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith("UserDefinedBackoffException: Rate limit exceeded")
-
-
-def quiet_misleading_retry_logs() -> None:
-    """Install `MisleadingRetryLog` on the logger airbyte-cdk's retries log to (once per process)."""
-    cdk_logger = logging.getLogger("airbyte")
-    if not any(isinstance(existing, MisleadingRetryLog) for existing in cdk_logger.filters):
-        cdk_logger.addFilter(MisleadingRetryLog())
-
-
 class PinterestError(AirbyteTracedException):
     """An error the connector raises itself, in its own words: `message` is for the user (never a secret),
     `internal_message` for the logs."""
@@ -94,6 +81,22 @@ def config_error(message: str) -> PinterestError:
     return PinterestError(message, FailureType.config_error)
 
 
+#: what a failed sync keeps (the cursor only moves over what was read to its end)
+PROGRESS_KEPT = "The state of the partitions finished so far is saved; the next sync resumes from there."
+
+
+class RetriesExhausted(PinterestError):
+    """A request (or a streamed body) of `stream` that kept failing (`problem`) through every retry."""
+
+    def __init__(
+        self, stream: str, problem: str, retries: int, failure_type: FailureType, internal: Optional[str] = None
+    ) -> None:
+        self.stream = stream
+        #: what kept failing, with how often it was retried
+        self.problem = f"{problem}, again after {retries} retries"
+        super().__init__(f"Stream '{stream}' stopped: {self.problem}. {PROGRESS_KEPT}", failure_type, internal)
+
+
 @dataclass(frozen=True)
 class IgnoredError:
     """An API answer that means "nothing to read here" for one stream, not a failure."""
@@ -102,6 +105,10 @@ class IgnoredError:
     #: Pinterest's error code; None matches any
     code: Optional[int]
     log_message: str
+
+    def matches(self, response: requests.Response) -> bool:
+        """Whether `response` is this answer."""
+        return response.status_code == self.status and self.code in (None, api_error(response)[0])
 
 
 def api_error(response: requests.Response) -> tuple[Optional[int], str]:
@@ -148,8 +155,13 @@ class PinterestErrorHandler(HttpStatusErrorHandler):
     retried, and the authenticator refreshes the token first, once for every thread (see auth.py). None: the
     token cannot be refreshed (access-token mode).
 
+    `ignored_errors`: the answers that mean "nothing here" for the stream; `ignorable`: answers let through to the
+    stream's reader, which decides for each request whether it may ignore them, and fails with `failure` otherwise
+    (a Pin deleted during the sync, a refusal only one of a batch's requests may meet).
+
     `check_bodies`: a successful answer whose body is not JSON (`unreadable_body`) is retried like a 5xx; off for
-    streamed answers, whose body is read after this policy has run (their reader retries: `Sender.retrying`)."""
+    streamed answers, whose body is read after this policy has run (their reader raises `transport.BrokenBody`, and
+    the slice is read again: `transport.retrying`)."""
 
     def __init__(
         self,
@@ -160,11 +172,13 @@ class PinterestErrorHandler(HttpStatusErrorHandler):
         max_time: timedelta = timedelta(minutes=15),
         invalidate_token: Optional[Callable[[str], bool]] = None,
         check_bodies: bool = True,
+        ignorable: tuple[IgnoredError, ...] = (),
     ) -> None:
         super().__init__(logger=logger, error_mapping=DEFAULT_ERROR_MAPPING, max_retries=max_retries, max_time=max_time)
         self.stream_name = stream_name
         self.check_bodies = check_bodies
         self.ignored_errors = ignored_errors
+        self.ignorable = ignorable
         self.invalidate_token = invalidate_token
         #: 401s answered per request: a token can expire again while a request is retried, a few times at most
         self.unauthorized: weakref.WeakKeyDictionary[requests.PreparedRequest, int] = weakref.WeakKeyDictionary()
@@ -174,8 +188,9 @@ class PinterestErrorHandler(HttpStatusErrorHandler):
     def interpret_response(
         self, response_or_exception: Optional[Union[requests.Response, Exception]] = None
     ) -> ErrorResolution:
-        resolution = self._resolve(response_or_exception)
+        resolution = self._resolve(response_or_exception, (*self.ignored_errors, *self.ignorable))
         self.last.resolution = resolution
+        self.last.status = response_or_exception.status_code if isinstance(response_or_exception, requests.Response) else None
         return resolution
 
     def last_problem(self) -> Optional[str]:
@@ -183,7 +198,21 @@ class PinterestErrorHandler(HttpStatusErrorHandler):
         resolution: Optional[ErrorResolution] = getattr(self.last, "resolution", None)
         return resolution.error_message if resolution is not None else None
 
-    def _resolve(self, response_or_exception: Optional[Union[requests.Response, Exception]]) -> ErrorResolution:
+    def last_status(self) -> Optional[int]:
+        """The HTTP status of this thread's last answer (None: none, or no answer)."""
+        status: Optional[int] = getattr(self.last, "status", None)
+        return status
+
+    def failure(self, response: requests.Response) -> PinterestError:
+        """The error an answer the policy let through (`ignorable`) means for a request that may not ignore it."""
+        resolution = self._resolve(response, self.ignored_errors)
+        return PinterestError(
+            resolution.error_message or f"HTTP {response.status_code}", resolution.failure_type or FailureType.system_error
+        )
+
+    def _resolve(
+        self, response_or_exception: Optional[Union[requests.Response, Exception]], ignored: tuple[IgnoredError, ...]
+    ) -> ErrorResolution:
         if isinstance(response_or_exception, BODY_BROKE_OFF):
             # the answer began, then its body broke off (a connection reset or closed mid-way)
             return ErrorResolution(
@@ -221,9 +250,9 @@ class PinterestErrorHandler(HttpStatusErrorHandler):
                 FailureType.transient_error,
                 f"Pinterest rate limit reached ({where}): {message}",
             )
-        for ignored in self.ignored_errors:
-            if status == ignored.status and ignored.code in (None, code):
-                return ErrorResolution(ResponseAction.IGNORE, None, f"{ignored.log_message} ({where})")
+        for answer in ignored:
+            if status == answer.status and answer.code in (None, code):
+                return ErrorResolution(ResponseAction.IGNORE, None, f"{answer.log_message} ({where})")
         if status < 500 and code is None and "json" not in response.headers.get("Content-Type", ""):
             host = urlsplit(response.url or "").netloc
             return ErrorResolution(

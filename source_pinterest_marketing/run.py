@@ -26,6 +26,7 @@ from airbyte_cdk.models import AirbyteMessage, ConnectorSpecification, Type
 from typing_extensions import override
 
 from source_pinterest_marketing.auth import UPDATE_CONFIG_FLAG
+from source_pinterest_marketing.cdk_output import print_messages
 from source_pinterest_marketing.errors import config_error
 from source_pinterest_marketing.local_files import StateFile, write_problem
 from source_pinterest_marketing.source import SourcePinterestMarketing
@@ -131,9 +132,7 @@ def launch(args: list[str]) -> None:
     """Run one command and print its messages (as airbyte-cdk's `launch`, with `PinterestEntrypoint`)."""
     entrypoint = PinterestEntrypoint(SourcePinterestMarketing())
     with PRINT_BUFFER:
-        for message in entrypoint.run(entrypoint.parse_args(args)):
-            # one write per message: concurrent threads must not interleave a message and its line break
-            print(f"{message}\n", end="")
+        print_messages(entrypoint.run(entrypoint.parse_args(args)))
 
 
 def helper_main(name: str) -> Callable[[Optional[Sequence[str]]], int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator, Mapping, MutableMapping
+from contextlib import closing
 from dataclasses import replace
 from typing import Any, Optional
 
@@ -27,15 +28,15 @@ from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from typing_extensions import override
 
+from source_pinterest_marketing.cdk_output import SyncOutcome, quiet_misleading_retry_logs
 from source_pinterest_marketing.concurrency import ConcurrentRead
 from source_pinterest_marketing.config import DOCS_URL, connector_spec_schema, load_config
 from source_pinterest_marketing.context import SyncContext
-from source_pinterest_marketing.errors import config_error, quiet_misleading_retry_logs
+from source_pinterest_marketing.errors import config_error
 from source_pinterest_marketing.inputs import read_catalog_file, read_config_file, read_state_file, stream_states
-from source_pinterest_marketing.outcome import SyncOutcome
 from source_pinterest_marketing.streams import build_streams
 from source_pinterest_marketing.streams.ads import AD_ACCOUNTS, check_ad_account_ids, reads_ad_accounts
-from source_pinterest_marketing.streams.base import PinterestStream
+from source_pinterest_marketing.streams.base import PinterestStream, bound_stream
 from source_pinterest_marketing.streams.organic import USER_ACCOUNT
 from source_pinterest_marketing.streams.reports import check_templates, custom_report_declarations
 
@@ -145,15 +146,16 @@ class SourcePinterestMarketing(AbstractSource):
             list(custom_report_declarations(context.config))
             # the token's own user first (without business access), then the ad accounts: every configured one
             # (one listing), or the first page of those the token reads
+            # (the token user's own account: a stream of its own, not the sync's `user_account`)
             self._check_readable(logger, PinterestStream(replace(USER_ACCOUNT, params={}), context))
             if context.config.ad_account_ids:
                 check_ad_account_ids(context)
                 logger.info("Check: the %d configured ad accounts are readable", len(context.config.ad_account_ids))
             else:
-                self._check_readable(logger, PinterestStream(AD_ACCOUNTS, context))
+                self._check_readable(logger, bound_stream(context, AD_ACCOUNTS))
             if context.config.business_ad_account_id:
                 try:
-                    self._check_readable(logger, PinterestStream(USER_ACCOUNT, context))
+                    self._check_readable(logger, bound_stream(context, USER_ACCOUNT))
                 except AirbyteTracedException as error:
                     raise _business_access_error(context.config.business_ad_account_id, error) from None
             check_templates(context)
@@ -163,13 +165,14 @@ class SourcePinterestMarketing(AbstractSource):
             return False, filter_secrets(f"Unexpected error while checking the connection: {error}")
         finally:
             if context is not None:
-                context.sender.close()
+                context.close()
         return True, None
 
     @staticmethod
     def _check_readable(logger: logging.Logger, stream: PinterestStream) -> None:
         for stream_slice in stream.stream_slices(sync_mode=SyncMode.full_refresh):
-            next(iter(stream.read_records(SyncMode.full_refresh, stream_slice=stream_slice)), None)
+            with closing(stream.read_slice(stream_slice or {})) as records:
+                next(records, None)
             logger.info("Check: %s %s is readable", stream.name, dict(stream_slice or {}) or "")
 
     @override
@@ -196,7 +199,7 @@ class SourcePinterestMarketing(AbstractSource):
         try:
             yield from self._read(logger, context, catalog, state)
         finally:
-            context.sender.close()  # a sync leaves no connection open, whatever way it ends
+            context.close()  # a sync leaves no connection open, whatever way it ends
 
     def _read(
         self,

@@ -16,14 +16,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pinterest_simulator import Simulator
 from source_pinterest_marketing import errors
 from source_pinterest_marketing.auth import PinterestOAuthAuthenticator
-from source_pinterest_marketing.streams.reports import ReportJob
+from source_pinterest_marketing.streams.jobs import AsyncJob
 
 
 @pytest.fixture(autouse=True)
 def fast_report_polls(monkeypatch: pytest.MonkeyPatch) -> None:
     """Report jobs are polled at once in tests (the simulator's jobs finish after a poll or two)."""
-    monkeypatch.setattr(ReportJob, "poll_base_seconds", 0.001)
-    monkeypatch.setattr(ReportJob, "poll_max_seconds", 0.01)
+    monkeypatch.setattr(AsyncJob, "poll_base_seconds", 0.001)
+    monkeypatch.setattr(AsyncJob, "poll_max_seconds", 0.01)
 
 
 @pytest.fixture

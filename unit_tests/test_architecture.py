@@ -1,6 +1,6 @@
-"""The shape of the code: no import cycles, the connector never needs the simulator, and only public airbyte-cdk
-members are used (a private one — `_read_pages`, `_http_client`, `_slice_logger`... — may change in any 7.x
-release), checked over the source with `ast`."""
+"""The shape of the code: no import cycles, the connector never needs the simulator, only public airbyte-cdk members
+are used (a private one — `_read_pages`, `_http_client`, `_slice_logger`... — may change in any 7.x release), checked
+over the source with `ast`, and every stream is an airbyte-cdk `HttpStream`."""
 
 from __future__ import annotations
 
@@ -11,10 +11,23 @@ import textwrap
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import airbyte_cdk
 import pytest
+from airbyte_cdk.sources.streams import Stream
+from airbyte_cdk.sources.streams.http import HttpStream
 from import_graph import ROOT, cycles, import_graph, project_modules, repository_modules
+
+from pinterest_simulator import Simulator
+from source_pinterest_marketing.config import load_config
+from source_pinterest_marketing.context import SyncContext
+from source_pinterest_marketing.source import SourcePinterestMarketing
+from source_pinterest_marketing.streams import DECLARATIONS
+from source_pinterest_marketing.streams.ads import CAMPAIGNS
+from source_pinterest_marketing.streams.base import PinterestStream
+from source_pinterest_marketing.streams.jobs import AsyncJobStream
+from source_pinterest_marketing.streams.reports import ReportRows
 
 CONNECTOR = "source_pinterest_marketing"
 #: the code that uses airbyte-cdk (the simulator does not)
@@ -240,3 +253,59 @@ def test_the_length_check_sees_a_long_function(tmp_path: Path) -> None:
     # 80 lines with its def: allowed; a method of 81: too long
     path.write_text(f"def short():\n{body('    ', 79)}\nclass C:\n    def long(self):\n{body('        ', 80)}")
     assert long_functions(path) == ["module.py:83 long (81 lines)"]
+
+
+# -- every stream is an airbyte-cdk HttpStream --------------------------------------------------
+def not_http_streams(streams: list[Stream]) -> list[str]:
+    """The streams that are not airbyte-cdk `HttpStream`s reading their slices through the CDK's page loop: each must
+    be an `HttpStream` subclass, and override `read_records` only where one slice is not a sequence of pages (an
+    async job: `AsyncJobStream`, whose fetcher builds its job's requests)."""
+    found = []
+    for stream in streams:
+        stream_class = type(stream)
+        if not isinstance(stream, HttpStream):
+            found.append(f"{stream.name}: {stream_class.__name__} is not an HttpStream")
+        elif stream_class.read_records is not HttpStream.read_records and not (
+            isinstance(stream, AsyncJobStream) and stream_class.read_records is AsyncJobStream.read_records
+        ):
+            found.append(f"{stream.name}: {stream_class.__name__} reads its slices past the CDK's page loop")
+    return found
+
+
+def test_every_stream_is_an_airbyte_cdk_http_stream(sim: Simulator) -> None:
+    """Every stream discover and read see (the registry's, and the custom reports of a config: a report, a template's)
+    is bound to the sync as an `HttpStream`, paging through the CDK's own loop, reports through their async jobs."""
+    template = next(template for template in sim.dataset.template_list(sim.dataset.owned_ad_account_ids[0]))
+    raw = sim.connector_config(
+        access_token_mode=True,
+        custom_reports=[
+            {"name": "spend", "level": "CAMPAIGN", "columns": ["CAMPAIGN_ID", "SPEND_IN_MICRO_DOLLAR"]},
+            {"name": "template", "level": template["report_level"], "template_id": template["id"]},
+        ],
+    )
+    streams = SourcePinterestMarketing().streams(raw)
+    assert {stream.name for stream in streams} == {d.name for d in DECLARATIONS} | {"custom_spend", "custom_template"}
+    assert not not_http_streams(streams)
+    job_streams = {stream.name for stream in streams if isinstance(stream, AsyncJobStream)}
+    assert job_streams == {d.name for d in DECLARATIONS if isinstance(d.fetcher, ReportRows)} | {
+        "custom_spend",
+        "custom_template",
+    }
+
+
+def test_the_http_stream_check_sees_a_stream_that_is_not_one(sim: Simulator) -> None:
+    class Plain(Stream):
+        primary_key = None
+
+        def read_records(self, sync_mode: Any, cursor_field: Any = None, stream_slice: Any = None, stream_state: Any = None) -> Any:
+            return []
+
+    class OwnLoop(PinterestStream):
+        def read_records(self, sync_mode: Any, cursor_field: Any = None, stream_slice: Any = None, stream_state: Any = None) -> Any:
+            return []
+
+    raw = sim.connector_config(access_token_mode=True)
+    context = SyncContext.create(load_config(raw), raw)
+    assert not_http_streams([Plain()]) == ["plain: Plain is not an HttpStream"]
+    assert not_http_streams([OwnLoop(CAMPAIGNS, context)]) == ["campaigns: OwnLoop reads its slices past the CDK's page loop"]
+    assert not not_http_streams([PinterestStream(CAMPAIGNS, context)])

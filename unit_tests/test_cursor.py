@@ -1,22 +1,67 @@
-"""The per-partition client-side cursor: what a slice reader emits and observes, and when a partition's
-saved value advances (only over the finished prefix of its groups of slices)."""
+"""The per-partition client-side cursor, driven as airbyte-cdk's concurrent framework drives it (`should_be_synced`,
+`observe` each record emitted, `close_partition` at the slice's end): what an incremental read emits, and when a
+partition's saved value advances (only over the finished prefix of its groups of slices)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any, Optional
+
 import pytest
+from airbyte_cdk.models import AirbyteStateType
+from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
+from airbyte_cdk.sources.message import InMemoryMessageRepository
+from airbyte_cdk.sources.streams.concurrent.partitions.partition import Partition
+from airbyte_cdk.sources.types import Record, StreamSlice
 
 from source_pinterest_marketing.streams import cursor as cursor_module
 from source_pinterest_marketing.streams.cursor import CursorKind, PartitionedCursor, StateError
 
 
-def _cursor() -> PartitionedCursor:
-    return PartitionedCursor("campaigns", "updated_time", ("ad_account_id",), CursorKind.EPOCH_SECONDS)
+def _cursor(filters_records: bool = True) -> PartitionedCursor:
+    return PartitionedCursor(
+        "campaigns", "updated_time", ("ad_account_id",), CursorKind.EPOCH_SECONDS, filters_records=filters_records
+    )
 
 
-def _read(cursor: PartitionedCursor, stream_slice: dict, values: list, incremental: bool = True) -> list:
-    reader = cursor.reader(stream_slice, filtering=incremental)
-    emitted = [value for value in values if reader.accept({"id": "x", "updated_time": value})]
-    reader.close()
+class OneSlice(Partition):
+    """A slice as the framework's partition: what `close_partition` is given."""
+
+    def __init__(self, stream_slice: StreamSlice) -> None:
+        self.stream_slice = stream_slice
+
+    def read(self) -> Iterable[Record]:
+        return []
+
+    def to_slice(self) -> Optional[Mapping[str, Any]]:
+        return self.stream_slice
+
+    def stream_name(self) -> str:
+        return "campaigns"
+
+    def __hash__(self) -> int:
+        return id(self)
+
+
+def _slice(values: Mapping[str, Any], keys: tuple[str, ...] = ("ad_account_id",)) -> StreamSlice:
+    return StreamSlice(
+        partition={key: values[key] for key in keys if key in values},
+        cursor_slice={key: value for key, value in values.items() if key not in keys},
+    )
+
+
+def _read(cursor: PartitionedCursor, values_of_slice: Mapping[str, Any], values: list, close: bool = True) -> list:
+    """Read a slice whose records carry `values` as the framework does: the records the cursor keeps are emitted and
+    observed; at the end (`close`), the partition is closed."""
+    stream_slice = _slice(values_of_slice, cursor.partition_keys)
+    emitted = []
+    for value in values:
+        record = Record(data={"id": "x", cursor.field: value}, stream_name=cursor.stream, associated_slice=stream_slice)
+        if cursor.should_be_synced(record):
+            emitted.append(value)
+            cursor.observe(record)
+    if close:
+        cursor.close_partition(OneSlice(stream_slice))
     return emitted
 
 
@@ -27,18 +72,32 @@ def test_incremental_reader_keeps_records_at_or_after_the_saved_value() -> None:
     assert cursor.to_state()["states"] == [{"partition": {"ad_account_id": "1"}, "cursor": {"updated_time": 150}}]
 
 
-def test_full_refresh_reader_emits_everything_and_still_observes() -> None:
-    cursor = _cursor()
+def test_a_cursor_that_does_not_filter_emits_everything_and_observes() -> None:
+    """A windowed stream's: its requests are bounded by date, every row is emitted."""
+    cursor = _cursor(filters_records=False)
     cursor.load({"states": [{"partition": {"ad_account_id": "1"}, "cursor": {"updated_time": 100}}]})
-    assert _read(cursor, {"ad_account_id": "1"}, [5, 300, 7], incremental=False) == [5, 300, 7]
+    assert _read(cursor, {"ad_account_id": "1"}, [5, 300, 7]) == [5, 300, 7]
     assert cursor.saved_value({"ad_account_id": "1"}) == 300
+
+
+def test_closing_a_partition_emits_the_state_after_its_records() -> None:
+    cursor = _cursor()
+    repository = InMemoryMessageRepository()
+    cursor.emit_to(ConnectorStateManager(), repository)
+    _read(cursor, {"ad_account_id": "1"}, [100, 150])
+    [message] = list(repository.consume_queue())
+    assert message.state.type == AirbyteStateType.STREAM
+    assert message.state.stream.stream_state.states[0]["cursor"] == {"updated_time": 150}
 
 
 def test_a_partition_never_moves_back() -> None:
     cursor = _cursor()
     _read(cursor, {"ad_account_id": "1"}, [500])
-    _read(cursor, {"ad_account_id": "1"}, [200], incremental=False)
-    assert cursor.saved_value({"ad_account_id": "1"}) == 500
+    _read(_cursor(filters_records=False), {"ad_account_id": "1"}, [200])
+    not_filtering = _cursor(filters_records=False)
+    _read(not_filtering, {"ad_account_id": "1"}, [500])
+    _read(not_filtering, {"ad_account_id": "1"}, [200])
+    assert cursor.saved_value({"ad_account_id": "1"}) == not_filtering.saved_value({"ad_account_id": "1"}) == 500
 
 
 def test_a_slice_finished_early_waits_for_the_earlier_slices_of_its_partition() -> None:
@@ -59,16 +118,16 @@ def test_a_slice_finished_early_waits_for_the_earlier_slices_of_its_partition() 
 def test_a_window_advances_only_when_every_batch_of_it_is_done() -> None:
     """A window read in two batches (entity ids, targeting types): the batch finished first holds the
     window's last date, but the partition must not claim the window until the other batch is in too."""
-    cursor = _cursor()
+    cursor = _cursor(filters_records=False)
     window = {"ad_account_id": "1", "start_date": "2026-01-01", "end_date": "2026-01-31"}
     batch_a, batch_b = {**window, "ids": ["1"]}, {**window, "ids": ["2"]}
     later = {"ad_account_id": "1", "start_date": "2026-02-01", "end_date": "2026-02-10", "ids": ["1"]}
     cursor.register([batch_a, batch_b])
     cursor.register([later])
-    _read(cursor, batch_b, ["2026-01-31"], incremental=False)
-    _read(cursor, later, ["2026-02-10"], incremental=False)
+    _read(cursor, batch_b, ["2026-01-31"])
+    _read(cursor, later, ["2026-02-10"])
     assert cursor.saved_value(window) is None  # batch_a is still being read
-    _read(cursor, batch_a, ["2026-01-30"], incremental=False)
+    _read(cursor, batch_a, ["2026-01-30"])
     assert cursor.saved_value(window) == "2026-02-10"
 
 
@@ -93,19 +152,16 @@ def test_an_interrupted_slice_commits_nothing() -> None:
     cursor = _cursor()
     stream_slice = {"ad_account_id": "1"}
     cursor.register([stream_slice])
-    reader = cursor.reader(stream_slice, filtering=True)
-    reader.accept({"updated_time": 800})  # ... and the read fails before close()
+    _read(cursor, stream_slice, [800], close=False)  # ... and the read fails before the partition is closed
     assert cursor.saved_value(stream_slice) is None
 
 
 def test_iso_dates_are_compared_as_times_also_past_the_parse_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cursor_module, "PARSED_VALUES_KEPT", 2)
-    cursor = PartitionedCursor("catalogs", "updated_at", (), CursorKind.DATE_TIME)
+    cursor = PartitionedCursor("catalogs", "updated_at", (), CursorKind.DATE_TIME, filters_records=True)
     cursor.load({"updated_at": "2026-11-03T00:00:00Z"})
     values = ["2026-11-01", "2026-11-05T10:00:00+00:00", "2026-11-03T00:00:00Z", "2026-11-02", "2026-11-05T10:00:00+00:00"]
-    reader = cursor.reader({}, filtering=True)
-    emitted = [value for value in values if reader.accept({"updated_at": value})]
-    reader.close()
+    emitted = _read(cursor, {}, values)
     assert emitted == ["2026-11-05T10:00:00+00:00", "2026-11-03T00:00:00Z", "2026-11-05T10:00:00+00:00"]
     assert cursor.to_state() == {"updated_at": "2026-11-05T10:00:00+00:00"}
 

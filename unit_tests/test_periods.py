@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from test_cursor import _read
 
 from source_pinterest_marketing.errors import UnexpectedResponseError
 from source_pinterest_marketing.streams import periods
@@ -91,14 +92,10 @@ def test_cursor_holds_at_the_last_final_day(caplog: pytest.LogCaptureFixture) ->
     cursor = PartitionedCursor("ad_analytics", "date", ("ad_account_id",), CursorKind.DAY)
     cursor.hold_at("2026-03-05")
     for day in ("2026-03-04", "2026-03-07"):
-        reader = cursor.reader({"ad_account_id": "1", "day": day}, filtering=False)
-        reader.accept({"date": day})
-        reader.close()
+        _read(cursor, {"ad_account_id": "1", "day": day}, [day])
     assert cursor.to_state()["states"][0]["cursor"] == {"date": "2026-03-05"}
     assert "metrics after 2026-03-05 are not final yet" in caplog.text
     assert caplog.text.count("not final yet") == 1, "said once per partition"
     # a partition whose rows end before the hold advances as usual
-    reader = cursor.reader({"ad_account_id": "2"}, filtering=False)
-    reader.accept({"date": "2026-03-01"})
-    reader.close()
+    _read(cursor, {"ad_account_id": "2"}, ["2026-03-01"])
     assert cursor.saved_value({"ad_account_id": "2"}) == "2026-03-01"

@@ -33,8 +33,10 @@ from source_pinterest_marketing.probe.checks import CHECKS, REPORT_STATUS_POLLS,
 from source_pinterest_marketing.probe.client import BudgetExhausted, ProbeClient
 from source_pinterest_marketing.probe.switches import SWITCHES, assumed
 from source_pinterest_marketing.streams.columns import Column, columns
+from source_pinterest_marketing.streams.declaration import build_request
+from source_pinterest_marketing.streams.jobs import AsyncJob
 from source_pinterest_marketing.streams.readiness import METRICS_READY_STATE
-from source_pinterest_marketing.streams.reports import ReportJob, ReportSpec
+from source_pinterest_marketing.streams.reports import ReportSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 #: the simulator's switches of endpoints the connector reads (`AWAITING_STREAMS` aside: no stream reads them yet)
@@ -107,7 +109,7 @@ def default_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DefaultRun
     """Every check, OAuth, default readings: one run the tests below read."""
     tmp_path = tmp_path_factory.mktemp("probe")
     with pytest.MonkeyPatch.context() as patch, Simulator(preset="small", seed=1) as sim:
-        patch.setattr(ReportJob, "poll_base_seconds", 0.001)
+        patch.setattr(AsyncJob, "poll_base_seconds", 0.001)
         config = sim.connector_config()
         config_path = tmp_path / "config.json"
         config_path.write_text(json.dumps(config))
@@ -576,7 +578,7 @@ def test_the_client_never_sends_past_its_budget(sim: Simulator) -> None:
     context = SyncContext.create(load_config(raw), raw, max_retries=0)
     client = ProbeClient(context, budget=0)
     with pytest.raises(BudgetExhausted):
-        client.request(METRICS_READY_STATE, {}, {"date": "2025-01-01"})
+        client.request(METRICS_READY_STATE, build_request(METRICS_READY_STATE, {"date": "2025-01-01"}, context.config))
     assert len(sim.requests) == 0
 
 

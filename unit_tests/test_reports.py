@@ -24,16 +24,17 @@ from pinterest_simulator import Simulator
 from source_pinterest_marketing.api_description import api_enums
 from source_pinterest_marketing.clock import utc_today
 from source_pinterest_marketing.streams.columns import columns
+from source_pinterest_marketing.streams.jobs import AsyncJob
 from source_pinterest_marketing.streams.periods import period_start
-from source_pinterest_marketing.streams.reports import REPORTS, ReportJob
+from source_pinterest_marketing.streams.reports import REPORTS
 
 REPORT_STREAMS = tuple(spec.stream_name for spec in REPORTS)
 
 
 @pytest.fixture(autouse=True)
 def fast_polls(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ReportJob, "poll_base_seconds", 0.001)
-    monkeypatch.setattr(ReportJob, "poll_max_seconds", 0.01)
+    monkeypatch.setattr(AsyncJob, "poll_base_seconds", 0.001)
+    monkeypatch.setattr(AsyncJob, "poll_max_seconds", 0.01)
 
 
 def _days_ago(days: int) -> str:

@@ -47,17 +47,13 @@ from source_pinterest_marketing.streams.analytics import (
     VIDEO_METRICS,
 )
 from source_pinterest_marketing.streams.columns import columns
-from source_pinterest_marketing.streams.declaration import BUSINESS_ACCESS, Slice, StreamDeclaration, resolve_params
+from source_pinterest_marketing.streams.declaration import StreamDeclaration, build_request
 from source_pinterest_marketing.streams.fetchers import MAX_PAGE_SIZE
+from source_pinterest_marketing.streams.jobs import AsyncJob, ReportJobFailed
 from source_pinterest_marketing.streams.organic import BOARDS, PINS
 from source_pinterest_marketing.streams.readiness import METRICS_READY_STATE
-from source_pinterest_marketing.streams.reports import (
-    ReportJob,
-    ReportJobFailed,
-    ReportRows,
-    ReportSpec,
-    report_declaration,
-)
+from source_pinterest_marketing.streams.reports import ReportRows, ReportSpec, report_declaration
+from source_pinterest_marketing.streams.types import Slice
 
 #: two metrics every ads analytics operation has: enough to see a row's shape
 ANALYTICS_COLUMNS = ("SPEND_IN_MICRO_DOLLAR", "PAID_IMPRESSION")
@@ -172,9 +168,8 @@ class AccountLists:
         raise KeyError(name)
 
     def list_page(self, declaration: StreamDeclaration, stream_slice: Slice, inspect: tuple[int, ...] = ()) -> Answer:
-        """The first page of a list, with the parameters the connector sends (statuses, business access...)."""
-        params = {**self.client.stream_client(declaration).params(stream_slice), "page_size": MAX_PAGE_SIZE}
-        return self.client.request(declaration, stream_slice, params, inspect=inspect)
+        """The first page of a list, as the connector asks for it (statuses, business access, page size...)."""
+        return self.client.request(declaration, build_request(declaration, stream_slice, self.config), inspect=inspect)
 
 
 @dataclass
@@ -203,26 +198,28 @@ class Session:
     def yesterday(self) -> date:
         return self.today - timedelta(days=1)
 
-    def organic_params(self) -> dict[str, Any]:
-        """Business access, as the connector's organic streams send it."""
-        return resolve_params(BUSINESS_ACCESS, {}, self.config)
+    def request(self, declaration: StreamDeclaration, stream_slice: Slice, inspect: tuple[int, ...] = (), **params: Any) -> Answer:
+        """A request of the declared stream for `stream_slice`, as the connector builds it, with `params` set (None:
+        left out)."""
+        request = build_request(declaration, stream_slice, self.config).with_params(**params)
+        return self.client.request(declaration, request, inspect=inspect)
 
     def ads_analytics(
-        self, stream: str, granularity: str, start: date, end: date, **extra: Any
+        self,
+        stream: str,
+        granularity: str,
+        start: date,
+        end: date,
+        ids: Optional[list[str]] = None,
+        columns: Sequence[str] = ANALYTICS_COLUMNS,
     ) -> tuple[Answer, list[Mapping[str, Any]]]:
-        """One ads analytics request of stream `stream` for the probed account (`ANALYTICS_COLUMNS`, the configured
-        attribution), and its rows."""
-        params = {
-            "start_date": start.isoformat(),
-            "end_date": end.isoformat(),
-            "granularity": granularity,
-            "columns": ",".join(ANALYTICS_COLUMNS),
-            **self.config.attribution,
-            **extra,
-        }
-        answer = self.client.request(
-            declaration_named(stream), {"ad_account_id": self.lists.ad_account_id()}, params, inspect=(400,)
-        )
+        """One ads analytics request of stream `stream` for the probed account at `granularity`, as the connector
+        builds it (the configured attribution, the entity `ids`), asking for `columns` only, and its rows."""
+        declaration = declaration_named(stream)
+        window = {"ad_account_id": self.lists.ad_account_id(), "start_date": start.isoformat(), "end_date": end.isoformat()}
+        config = self.config.model_copy(update={"analytics_granularity": granularity})
+        request = build_request(declaration, {**window, **({"ids": ids} if ids else {})}, config)
+        answer = self.client.request(declaration, request.with_params(columns=",".join(columns)), inspect=(400,))
         rows = [row for row in answer.body if isinstance(row, Mapping)] if isinstance(answer.body, list) else []
         return answer, rows
 
@@ -354,9 +351,7 @@ class PageSizes(Check):
         analytics = declaration_named("campaign_analytics")
         most = int(api_parameter(analytics.operation, "campaign_ids")["max_items"])
         ids = [str(campaign["id"]) for campaign in campaigns[:most]]
-        answer, rows = session.ads_analytics(
-            "campaign_analytics", periods.DAY, session.yesterday, session.yesterday, campaign_ids=ids
-        )
+        answer, rows = session.ads_analytics("campaign_analytics", periods.DAY, session.yesterday, session.yesterday, ids)
         scope = f"{len(ids)} campaign ids" + ("" if len(ids) == most else f" (all the account has; the connector sends up to {most})")
         evidence.append(f"{answer.exchange} → {plural(len(rows), 'row')}")
         if not answer.ok:
@@ -405,8 +400,8 @@ class FlagForm(Check):
             periods.DAY,
             end - timedelta(days=self.days - 1),
             end,
-            campaign_ids=[str(campaign["id"]) for campaign in campaigns[:most]],
-            columns=",".join((*FLAG_COLUMNS, *ANALYTICS_COLUMNS)),
+            ids=[str(campaign["id"]) for campaign in campaigns[:most]],
+            columns=(*FLAG_COLUMNS, *ANALYTICS_COLUMNS),
         )
         values = [row[column] for row in rows for column in FLAG_COLUMNS if row.get(column) is not None]
         forms = counted(flag_form(value) or f"none the connector reads ({json_type(value)})" for value in values)
@@ -441,9 +436,7 @@ class KeywordScope(Check):
         evidence: list[str] = []
 
         def keywords(params: Mapping[str, Any]) -> tuple[list[Mapping[str, Any]], bool]:
-            answer = session.client.request(
-                KEYWORDS, {"ad_account_id": account}, {**params, "page_size": MAX_PAGE_SIZE}
-            )
+            answer = session.lists.list_page(KEYWORDS, {"ad_account_id": account, **params})
             items = answer.items()
             parents = counted(str(item.get("parent_type")) for item in items)
             evidence.append(f"{answer.exchange} → {plural(len(items), 'keyword')}, parent_type: {parents}")
@@ -653,7 +646,7 @@ class MetricsReadyState(Check):
     fields = ("conversion_metrics_ready", "non_conversion_metrics_ready")
 
     def run(self, session: Session) -> Finding:
-        answer = session.client.request(METRICS_READY_STATE, {}, {"date": session.yesterday.isoformat()})
+        answer = session.request(METRICS_READY_STATE, {"date": session.yesterday.isoformat()})
         if not answer.ok:  # the connector ignores 403 and 404: "not available to this token"
             return self.finding(
                 Status.NOT_APPLICABLE,
@@ -698,7 +691,7 @@ class ProductGroupIds(Check):
         ids = [*sorted(promotion_ids), *sorted(catalog_ids - promotion_ids)][:most]
         end = session.yesterday
         answer, rows = session.ads_analytics(
-            "product_group_analytics", periods.TOTAL, end - timedelta(days=self.days - 1), end, product_group_ids=ids
+            "product_group_analytics", periods.TOTAL, end - timedelta(days=self.days - 1), end, ids
         )
         keys = [str(row.get("PRODUCT_GROUP_ID")) for row in rows]
         kinds = counted("promotion id" if k in promotion_ids else "catalog product group id" if k in catalog_ids else "other" for k in keys)
@@ -734,7 +727,7 @@ class PollLimit:
         self.sleep(seconds)
 
 
-class ProbeReportJob(ReportJob):
+class ProbeReportJob(AsyncJob):
     """The connector's report job, created once (no second attempt: one job at most)."""
 
     max_attempts: ClassVar[int] = 1
@@ -796,8 +789,11 @@ class ReportColumns(Check):
         window = {"ad_account_id": account, "start_date": (end - timedelta(days=self.days - 1)).isoformat(), "end_date": end.isoformat()}
         client = session.client
         client.ensure_room(self.requests)
-        stream = client.stream_client(report_declaration(spec, bundled_schema=False))
-        job = ProbeReportJob(stream, window, ReportRows(spec).creation(window, session.config), sleep=self.sleep_limited())
+        declaration = report_declaration(spec, bundled_schema=False)
+        creation = build_request(declaration, window, session.config)
+        job = ProbeReportJob(
+            client.job_sender(declaration), window, creation, ReportRows(spec).job_api, sleep=self.sleep_limited()
+        )
         before = len(client.log)
         types: dict[str, Counter[str]] = {column: Counter() for column in REPORT_COLUMNS}
         unrequested: set[str] = set()
@@ -887,7 +883,8 @@ class IncludeProtectedPins(Check):
         if not protected:
             return self.finding(Status.NOT_APPLICABLE, "no PROTECTED board", evidence)
         with_flag = session.lists.answer("pins")
-        default = session.client.request(PINS, {}, {**session.organic_params(), "page_size": MAX_PAGE_SIZE})
+        # the request the connector sends, without include_protected_pins: the API's default
+        default = session.request(PINS, {}, include_protected_pins=None)
         on_protected: dict[str, int] = {}
         for label, answer in (("with", with_flag), ("without", default)):
             pins = answer.items()
@@ -929,14 +926,8 @@ class PinMetricVariants(Check):
         variants = api_parameter(PIN_ANALYTICS_OPERATION, "metric_types")["variants"]
         standard_only = sorted(set(variants[STANDARD_METRICS]) - set(variants[VIDEO_METRICS]))
         end = session.yesterday
-        params = {
-            **session.organic_params(),
-            "pin_ids": [video],
-            "start_date": (end - timedelta(days=self.days - 1)).isoformat(),
-            "end_date": end.isoformat(),
-            "metric_types": ",".join(standard_only),
-        }
-        answer = session.client.request(PIN_ANALYTICS, {}, params, inspect=(400,))
+        batch = {"ids": [video], "start_date": (end - timedelta(days=self.days - 1)).isoformat(), "end_date": end.isoformat()}
+        answer = session.request(PIN_ANALYTICS, batch, (400,), metric_types=",".join(standard_only))
         if answer.status == 400:
             return self.judged(
                 "refuse",
@@ -970,14 +961,9 @@ class UnknownPin(Check):
         if not pins:
             return self.finding(Status.NOT_APPLICABLE, "the user has no Pin")
         known = str(pins[0]["id"])
-        params = {
-            **session.organic_params(),
-            "pin_ids": [known, self.unknown_id],
-            "start_date": session.yesterday.isoformat(),
-            "end_date": session.yesterday.isoformat(),
-            "metric_types": "IMPRESSION",
-        }
-        answer = session.client.request(PIN_ANALYTICS, {}, params, inspect=(404,))
+        day = session.yesterday.isoformat()
+        batch = {"ids": [known, self.unknown_id], "start_date": day, "end_date": day}
+        answer = session.request(PIN_ANALYTICS, batch, (404,), metric_types="IMPRESSION")
         evidence = [str(answer.exchange)]
         if answer.status == 404:
             return self.judged("not_found", "one unknown Pin fails the whole request (404)", evidence)
@@ -995,14 +981,12 @@ class TopPinsDataStatus(Check):
     def run(self, session: Session) -> Finding:
         sort_metrics = list(api_parameter(TOP_PINS_OPERATION, "sort_by")["enum"])
         end = session.yesterday
-        params = {
-            **session.organic_params(),
+        window = {
             "start_date": (end - timedelta(days=self.days - 1)).isoformat(),
             "end_date": end.isoformat(),
             "sort_by": "IMPRESSION" if "IMPRESSION" in sort_metrics else sort_metrics[0],
-            "num_of_pins": 1,
         }
-        answer = session.client.request(USER_ACCOUNT_TOP_PINS, {}, params)
+        answer = session.request(USER_ACCOUNT_TOP_PINS, window, num_of_pins=1)
         pins = answer.body.get("pins") if isinstance(answer.body, Mapping) else None
         pin = pins[0] if isinstance(pins, list) and pins and isinstance(pins[0], Mapping) else None
         if pin is None:

@@ -220,6 +220,7 @@ def probe(
     finally:
         result.requests_sent = client.sent
         result.ad_account_id = lists.probed_account()
+        client.close()
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -1,4 +1,5 @@
-"""How the probe talks to Pinterest: through the connector's own `Sender` (auth, error wording, the API budget),
+"""How the probe talks to Pinterest: the requests the connector builds (`streams.declaration.build_request`), sent
+through airbyte-cdk's `HttpClient` with the connector's error policy (its wording), authenticator and API budget,
 with no retries, every request counted against the printed budget, and every answer seen by a response hook (its
 status, error code and rate-limit headers: the evidence of the throttling check, and what a failure was).
 
@@ -8,15 +9,19 @@ never carries a secret (tokens go in headers); every line still goes through air
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Optional
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, replace
+from typing import Any, Optional, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
 from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.streams.call_rate import LimiterSession
+from airbyte_cdk.sources.streams.http.http_client import HttpClient
 from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
@@ -28,16 +33,20 @@ from source_pinterest_marketing.errors import (
     MISSING_SCOPE_CODE,
     REAUTHENTICATE,
     IgnoredError,
+    PinterestBackoffStrategy,
+    PinterestErrorHandler,
     UnexpectedResponseError,
     api_error,
     is_rate_limited,
 )
-from source_pinterest_marketing.streams.declaration import Slice, StreamClient, StreamDeclaration
+from source_pinterest_marketing.streams.declaration import StreamDeclaration
+from source_pinterest_marketing.transport import Request, retrying, send
 
 #: a header of a rate-limit nature (X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After...)
 RATE_LIMIT_HEADER = re.compile(r"ratelimit|rate-limit|retry-after", re.IGNORECASE)
 #: query values longer than this many items are shown as their count
 SHOWN_VALUES = 3
+T = TypeVar("T")
 #: query parameters shown without their value (a report job's token: a handle on the account's report)
 HIDDEN_VALUES = frozenset({"token", "bookmark"})
 
@@ -184,22 +193,31 @@ class Answer:
 
 
 class ProbeClient:
-    """Sends the probe's requests with the connector's `Sender` (built with no retries: one request each) and
-    keeps the count within the budget the probe printed."""
+    """Sends the probe's requests (built as the connector builds them) through a CDK `HttpClient` with the connector's
+    error policy, built with no retries (one request each), and keeps the count within the budget the probe
+    printed."""
 
     def __init__(self, context: SyncContext, budget: int) -> None:
         self.context = context
         self.budget = budget
-        #: requests sent through the sender (the token refresh and report downloads are counted by `count`)
+        #: requests sent through the session (the token refresh and report downloads are counted by `count`)
         self.sent = 0
+        self.session = LimiterSession(api_budget=context.api_budget)
         self.log = ExchangeLog()
-        self.log.install(context.sender.session)
+        self.log.install(self.session)
         #: scopes shown granted by a successful answer, and shown missing by a missing-scope answer (to tell which
         #: of an operation's scopes is missing)
         self.granted: set[str] = set()
         self.missing: set[str] = set()
         #: the operation whose scopes a missing-scope answer is about
         self.operation = ""
+
+    def close(self) -> None:
+        self.session.close()
+
+    @property
+    def base_url(self) -> str:
+        return self.context.config.api_base_url
 
     def ensure_room(self, requests_made: int) -> None:
         """Raise before sending when `requests_made` more would exceed the budget."""
@@ -215,31 +233,46 @@ class ProbeClient:
         """Count requests the connector's own code sent (a report job's), after the fact: their room was ensured."""
         self.sent += requests_made
 
-    def stream_client(self, declaration: StreamDeclaration) -> StreamClient:
-        """A stream client whose requests a missing-scope answer is about (for requests the connector's own code
-        sends, e.g. a report job's)."""
+    def http_client(self, declaration: StreamDeclaration, inspect: tuple[int, ...] = ()) -> HttpClient:
+        """A CDK `HttpClient` for requests of the declared stream, a missing-scope answer being about its operation:
+        the stream's error policy (answers with a status of `inspect` are returned, not raised), no retry."""
         self.operation = declaration.operation
-        return StreamClient(declaration, self.context)
+        logger = logging.getLogger(f"airbyte.{declaration.name}")
+        handler = PinterestErrorHandler(
+            logger=logger,
+            stream_name=declaration.name,
+            ignored_errors=(
+                *declaration.ignored_errors,
+                *(IgnoredError(status, None, "looked at by the probe") for status in inspect),
+            ),
+            max_retries=self.context.max_retries,
+            invalidate_token=getattr(self.context.authenticator, "invalidate", None),
+        )
+        return HttpClient(
+            name=declaration.name,
+            logger=logger,
+            error_handler=handler,
+            session=self.session,
+            authenticator=self.context.authenticator,
+            backoff_strategy=PinterestBackoffStrategy(declaration.name, self.context.config.rate_limit_max_wait_seconds),
+        )
 
-    def request(
-        self,
-        declaration: StreamDeclaration,
-        stream_slice: Slice,
-        params: Optional[Mapping[str, Any]] = None,
-        *,
-        method: str = "GET",
-        body: Optional[Mapping[str, Any]] = None,
-        inspect: tuple[int, ...] = (),
-    ) -> Answer:
-        """One request to the declared stream's path, filled from `stream_slice`. A success, or an answer whose
-        status is in `inspect`, is returned; any other answer raises (the connector's error, in its words)."""
-        client = self.stream_client(declaration)
-        url = client.url(stream_slice)
+    def job_sender(self, declaration: StreamDeclaration) -> ProbeJobSender:
+        """What a report job of the declared stream sends its requests through (`streams.jobs.AsyncJob`)."""
+        return ProbeJobSender(self, declaration)
+
+    def request(self, declaration: StreamDeclaration, request: Request, *, inspect: tuple[int, ...] = ()) -> Answer:
+        """One request of the declared stream (as `build_request` built it). A success, or an answer whose status is in
+        `inspect`, is returned; any other answer raises (the connector's error, in its words)."""
+        rejection = getattr(self.context.authenticator, "rejection", None)
+        if rejection is not None:
+            raise rejection  # Pinterest already refused the grant: no request would get through
+        client = self.http_client(declaration, inspect)
         self.count()
-        ignored = tuple(IgnoredError(status, None, "looked at by the probe") for status in inspect)
         before = len(self.log)
         try:
-            response = client.send(method, url, params=params, json=body, also_ignored=ignored)
+            # the whole body, whatever the connector streams: the probe looks at it all
+            response = send(client, self.base_url, replace(request, streamed=False))
         except AirbyteTracedException as error:
             raise self.translated(error, before) from None
         exchange = self.log.last(before)
@@ -252,7 +285,7 @@ class ProbeClient:
         try:
             parsed = response.json()
         except ValueError:
-            raise UnexpectedResponseError(declaration.name, url, "the body is not JSON") from None
+            raise UnexpectedResponseError(declaration.name, response.url, "the body is not JSON") from None
         return Answer(exchange, parsed)
 
     def translated(self, error: AirbyteTracedException, since: int) -> Exception:
@@ -282,3 +315,23 @@ class ProbeClient:
             return RequestFailed("no answer from Pinterest (the connection failed or timed out): run the probe again later", None)
         what = "Pinterest's rate limit was reached" if last.rate_limited else "Pinterest failed"
         return RequestFailed(f"{what} (HTTP {last.status}, code {last.code}: {last.message[:160]}): run the probe again later", last)
+
+
+class ProbeJobSender:
+    """A report job's requests sent as the probe sends (`streams.jobs.JobSender`): the declared stream's error policy,
+    no retries; its jobs in flight are the probe's one."""
+
+    def __init__(self, client: ProbeClient, declaration: StreamDeclaration) -> None:
+        self.client = client
+        self.name = declaration.name
+        self.http = client.http_client(declaration)
+        self.backoff = PinterestBackoffStrategy(declaration.name, client.context.config.rate_limit_max_wait_seconds)
+
+    def send(self, request: Request) -> requests.Response:
+        return send(self.http, self.client.base_url, request)
+
+    def again_when_broken(self, read: Callable[[], Iterable[T]], again: str) -> Iterator[T]:
+        return retrying(self.name, read, again, self.client.context.max_retries, self.backoff)
+
+    def in_flight(self) -> AbstractContextManager[Any]:
+        return nullcontext()

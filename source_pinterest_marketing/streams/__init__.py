@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from source_pinterest_marketing.context import SyncContext
 from source_pinterest_marketing.streams.ads import AD_ENTITY_STREAMS
 from source_pinterest_marketing.streams.analytics import ANALYTICS_STREAMS
-from source_pinterest_marketing.streams.base import PinterestStream
+from source_pinterest_marketing.streams.base import PinterestStream, bound_stream
 from source_pinterest_marketing.streams.catalogs import CATALOG_STREAMS
 from source_pinterest_marketing.streams.declaration import StreamDeclaration
 from source_pinterest_marketing.streams.organic import ORGANIC_STREAMS
@@ -27,6 +27,7 @@ DECLARATIONS: tuple[StreamDeclaration, ...] = tuple(declaration for _, family in
 
 
 def build_streams(context: SyncContext) -> Iterator[PinterestStream]:
-    """The streams of one sync: every registered stream, then one `custom_<name>` per custom report."""
+    """The streams of one sync, bound to it (airbyte-cdk `HttpStream`s): every registered stream, then one
+    `custom_<name>` per custom report."""
     for declaration in (*DECLARATIONS, *custom_report_declarations(context.config)):
-        yield PinterestStream(declaration, context)
+        yield bound_stream(context, declaration)

@@ -12,25 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from source_pinterest_marketing.api_description import api_parameter
 from source_pinterest_marketing.config import PinterestConfig, listed
 from source_pinterest_marketing.context import SyncContext
 from source_pinterest_marketing.errors import config_error
+from source_pinterest_marketing.streams.base import bound_stream, shared_records
 from source_pinterest_marketing.streams.declaration import (
-    Component,
     ConfiguredStatuses,
     EveryApiValue,
-    Fetcher,
     FieldIn,
     FromConfig,
     FromSlice,
-    Param,
-    Partitioner,
-    RecordFilter,
-    Slice,
-    StreamClient,
     StreamDeclaration,
 )
 from source_pinterest_marketing.streams.fetchers import (
@@ -39,21 +33,17 @@ from source_pinterest_marketing.streams.fetchers import (
     ConfiguredOrListed,
     Pages,
     SharedList,
-    shared_records,
+    list_stream,
 )
 from source_pinterest_marketing.streams.partitions import ByAdAccount, ConfiguredAccounts, batched
+from source_pinterest_marketing.streams.types import Slice
 
 KEYWORDS_OPERATION = "keywords/get"
 
-AD_ACCOUNTS = StreamDeclaration(
-    name="ad_accounts",
-    operation="ad_accounts/list",
-    path="ad_accounts",
-    fetcher=SharedList(ConfiguredOrListed(), fields=("id",)),
-    schema=Component("AdAccount"),
-    partitioner=ConfiguredAccounts(),
-    params={"include_shared_accounts": "true"},
-)
+AD_ACCOUNTS = list_stream(
+    "ad_accounts", "AdAccount", fetcher=SharedList(ConfiguredOrListed(), fields=("id",)),
+    partitioner=ConfiguredAccounts(), params={"include_shared_accounts": "true"},
+)  # fmt: skip
 BY_AD_ACCOUNT = ByAdAccount(AD_ACCOUNTS)
 
 
@@ -72,10 +62,8 @@ def check_ad_account_ids(context: SyncContext) -> None:
     configured = context.config.ad_account_ids
     if not configured:
         return
-    client = StreamClient(AD_ACCOUNTS, context)
-    readable: set[str] = set()
-    for page in BOOKMARK_PAGES.pages(client, {}):
-        readable.update(str(account.get("id")) for account in page.records())
+    # the whole list (an empty slice), read through the ad accounts stream's page loop but not emitted
+    readable = {str(account.get("id")) for account in bound_stream(context, AD_ACCOUNTS).records({})}
     unknown = [account_id for account_id in configured if account_id not in readable]
     if unknown:
         count, verb = ("it", "is") if len(unknown) == 1 else (f"these {len(unknown)}", "are")
@@ -87,31 +75,14 @@ def check_ad_account_ids(context: SyncContext) -> None:
         )
 
 
-def _account_list(
-    name: str,
-    component: str,
-    *,
-    operation: str = "",
-    fetcher: Fetcher = BOOKMARK_PAGES,
-    partitioner: Partitioner = BY_AD_ACCOUNT,
-    cursor: Optional[str] = None,
-    params: Optional[Mapping[str, Param]] = None,
-    keep: Optional[RecordFilter] = None,
-) -> StreamDeclaration:
-    """A list under `/ad_accounts/{ad_account_id}/<name>` (operation `<name>/list` unless given), one
-    partition per account, each record with its `ad_account_id`."""
-    return StreamDeclaration(
-        name=name,
-        operation=operation or f"{name}/list",
-        path=f"ad_accounts/{{ad_account_id}}/{name}",
-        fetcher=fetcher,
-        schema=Component(component),
-        partitioner=partitioner,
-        cursor=cursor,
-        params=params or {},
-        keep=keep,
-        slice_fields=("ad_account_id",),
+def _account_list(name: str, component: str, **facts: Any) -> StreamDeclaration:
+    """A list under `/ad_accounts/{ad_account_id}/<name>` (operation `<name>/list` unless given), one partition per
+    account (unless `partitioner` says otherwise), each record with its `ad_account_id`."""
+    facts.setdefault("partitioner", BY_AD_ACCOUNT)
+    declaration: StreamDeclaration = list_stream(
+        name, component, f"ad_accounts/{{ad_account_id}}/{name}", slice_fields=("ad_account_id",), **facts
     )
+    return declaration
 
 
 def _status_filtered(name: str, component: str, shared_fields: tuple[str, ...]) -> StreamDeclaration:

@@ -11,9 +11,9 @@ The ads levels differ only in data: the `ADS_ANALYTICS` table of frozen specs, o
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
 from typing import Any, Optional, Protocol
 
 import ijson
@@ -32,21 +32,24 @@ from source_pinterest_marketing.streams.ads import (
     product_group_ids,
     promoted_pins,
 )
+from source_pinterest_marketing.streams.base import shared_records
 from source_pinterest_marketing.streams.columns import attribution_schema, nullable, row_schema
 from source_pinterest_marketing.streams.declaration import (
     API_PREFIX,
     BUSINESS_ACCESS,
-    Record,
-    Slice,
-    StreamClient,
+    FetcherBase,
+    RequestContext,
+    SliceRead,
     StreamDeclaration,
+    UnignoredAnswer,
 )
-from source_pinterest_marketing.streams.fetchers import PeekedBody, not_json, parse_object, shared_records, unreadable
+from source_pinterest_marketing.streams.fetchers import PeekedBody, not_json, parse_object, unreadable
 from source_pinterest_marketing.streams.metrics_rows import MetricsRowSchema, ShapedRow, WindowRows
 from source_pinterest_marketing.streams.organic import PINS, USER_ACCOUNT
 from source_pinterest_marketing.streams.partitions import ByParent, batched
+from source_pinterest_marketing.streams.types import Record, Slice, Token
 from source_pinterest_marketing.streams.windows import DateWindows
-from source_pinterest_marketing.transport import BODY_READ_ERRORS
+from source_pinterest_marketing.transport import BODY_READ_ERRORS, Request
 
 #: "you can pull data from up to 90 days before the current date in UTC time", at most 90 days a request
 MAX_DAYS_BACK = 90
@@ -93,17 +96,13 @@ class AdsAnalyticsSpec:
 
     name: str
     operation: str
-    #: path under the account, e.g. "campaigns/analytics"
-    path: str
-    #: the normalised id field of each row ("campaign_id") and the API's column ("CAMPAIGN_ID")
-    id_field: str
-    id_column: str
-    #: the id list parameter and its source; None for the account level
-    ids_param: Optional[str] = None
-    ids: Optional[IdSource] = None
+    path: str  # under the account, e.g. "campaigns/analytics"
+    id_field: str  # the normalised id field of each row ("campaign_id")
+    id_column: str  # the API's column of the id ("CAMPAIGN_ID")
+    ids_param: Optional[str] = None  # the id list parameter; None for the account level
+    ids: Optional[IdSource] = None  # where the ids come from
     #: rows broken down by targeting type and value (the `targeting_analytics` endpoints)
     targeting: bool = False
-
     #: the entity id is not unique across ad accounts (product groups: see `ProductGroupIds`)
     per_account_id: bool = False
     #: one campaign a request (`campaign_id`), its ids the Pins its ads promote (ad Pin analytics)
@@ -155,10 +154,11 @@ class AdsAnalyticsBatches:
 
 
 @dataclass(frozen=True)
-class AdsAnalyticsRows:
+class AdsAnalyticsRows(FetcherBase):
     """One request per slice (window x batch) at the sync's granularity, every column of the API's enum, the body
     parsed row by row as it arrives; each row gets its entity id, account, period (periods.py: `date` is the
-    period's start) and the attribution settings. WEEK and MONTH periods are emitted once, whole."""
+    period's start) and the attribution settings. WEEK and MONTH periods are emitted once, whole: a period that
+    straddles two windows is the window's next request (metrics_rows.py)."""
 
     spec: AdsAnalyticsSpec
 
@@ -166,18 +166,17 @@ class AdsAnalyticsRows:
     def api_parameters(self) -> tuple[str, ...]:
         return self.spec.api_parameters
 
-    def records(self, client: StreamClient, stream_slice: Slice) -> Iterator[Record]:
+    @property
+    def streamed(self) -> bool:
+        return True
+
+    def request(self, context: RequestContext, stream_slice: Slice, token: Optional[Token]) -> Request:
         spec = self.spec
-        windows = client.windows
-        assert windows is not None  # an analytics stream is windowed
-        granularity = windows.granularity
-        window = (date.fromisoformat(stream_slice["start_date"]), date.fromisoformat(stream_slice["end_date"]))
-        served = (windows.floor(), windows.last_day(client.config))
-        attribution = client.config.attribution
         params: dict[str, Any] = {
-            "granularity": granularity,
+            **WindowRows.dates(stream_slice, token),
+            "granularity": context.granularity,
             "columns": ",".join(_enum(spec.operation, "columns")),
-            **attribution,
+            **context.config.attribution,
         }
         if spec.ids_param:
             params[spec.ids_param] = list(stream_slice["ids"])
@@ -185,20 +184,18 @@ class AdsAnalyticsRows:
             params["campaign_id"] = stream_slice["campaign_id"]
         if spec.targeting:
             params["targeting_types"] = ",".join(stream_slice["targeting_types"])
-        url = client.url(stream_slice)
-        account_id = stream_slice["ad_account_id"]
-        constants = {"ad_account_id": account_id, **attribution}
-        if spec.per_campaign:
+        return Request("GET", context.path_of(stream_slice), params, streamed=True)
+
+    def start(self, context: RequestContext, stream_slice: Slice) -> WindowRows:
+        constants = {"ad_account_id": stream_slice["ad_account_id"], **context.config.attribution}
+        if self.spec.per_campaign:
             constants["campaign_id"] = stream_slice["campaign_id"]
-        read = WindowRows(
-            client.name, granularity, window, windows.window_days, served, spec.id_field, constants
-        )
-        while True:
-            dates = {"start_date": read.dates[0].isoformat(), "end_date": read.dates[1].isoformat()}
-            response = client.send("GET", url, params={**dates, **params}, streamed=True)
-            yield from read.records(self.shaped(self._rows(client.name, response), account_id))
-            if not read.next_request():
-                return
+        return WindowRows.of(context, stream_slice, self.spec.id_field, constants)
+
+    def parse(self, context: RequestContext, response: requests.Response, read: SliceRead) -> Iterator[Record]:
+        rows: WindowRows = read.state
+        yield from rows.records(self.shaped(self._rows(context.stream, response), read.stream_slice["ad_account_id"]))
+        read.next = rows.next_token()
 
     def shaped(self, rows: Iterable[Mapping[str, Any]], account_id: str) -> Iterator[ShapedRow]:
         """Each row as a record (a targeting breakdown's metrics, with its targeting), with its entity's id."""
@@ -356,8 +353,24 @@ REFUSED_FOR_VIDEO_PINS = IgnoredError(
 )
 
 
+@dataclass
+class PinBatch:
+    """One read of a batch of Pins (`DailyMetrics` per Pin): the request being answered (its metric variant and Pins),
+    those to come, and the days merged from the answers, one record per Pin and day."""
+
+    asked: tuple[int, list[str]]
+    to_come: deque[tuple[int, list[str]]]
+    #: the variant asked second, whose refusal the requests may ignore (None: one variant)
+    second: Optional[int]
+    days: dict[tuple[str, Any], Record] = field(default_factory=dict)
+
+    def token(self) -> Token:
+        variant, pin_ids = self.asked
+        return {"variant": variant, "pin_ids": pin_ids}
+
+
 @dataclass(frozen=True)
-class DailyMetrics:
+class DailyMetrics(FetcherBase):
     """Organic analytics (`{"all": {"daily_metrics": [...]}}`, per Pin for `pins/analytics`): one row per day
     with its metrics, `date` and `data_status`. `per_pin`: the body is keyed by Pin id, the slice carries a
     batch of Pin `ids` (the API's maximum a request) and the Pin metric types are asked for.
@@ -366,7 +379,11 @@ class DailyMetrics:
     request may mix them, nor what the other variant's metrics of a Pin are (docs/dev/API-NOTES.md#open-points).
     So a request asks one variant: other Pins the standard metrics; video Pins (`video` in the slice) the video
     metrics, then the standard ones (for USER_FOLLOW and PROFILE_VISIT), merged into one row a day; a refusal of
-    that second request only leaves those two metrics out (said in the log)."""
+    that second request only leaves those two metrics out (said in the log).
+
+    Pinterest may answer a batch holding a Pin deleted since it was listed with 404 code 50
+    (docs/dev/API-NOTES.md#open-points): the batch is then asked Pin by Pin, and only the deleted Pin is left out. The
+    requests of a batch are its pages (the next variant, the Pins one by one); its records come with its last."""
 
     per_pin: bool = False
 
@@ -374,67 +391,78 @@ class DailyMetrics:
     def api_parameters(self) -> tuple[str, ...]:
         return ("pin_ids", "metric_types") if self.per_pin else ("metric_types",)
 
-    def records(self, client: StreamClient, stream_slice: Slice) -> Iterator[Record]:
+    @property
+    def ignorable(self) -> tuple[IgnoredError, ...]:
+        return (PIN_NOT_FOUND, REFUSED_FOR_VIDEO_PINS) if self.per_pin else ()
+
+    def variants(self, context: RequestContext) -> list[list[str]]:
+        return list(api_parameter(context.operation, "metric_types")["variants"])
+
+    def request(self, context: RequestContext, stream_slice: Slice, token: Optional[Token]) -> Request:
         params: dict[str, Any] = {
-            **client.params(stream_slice),
+            **context.declared_params(stream_slice),
             "start_date": stream_slice["start_date"],
             "end_date": stream_slice["end_date"],
         }
-        if not self.per_pin:
-            body = self._body(client, stream_slice, params)
-            if body is not None:
-                yield from (_day_record(day) for day in _daily(client, body, "the body"))
-            return
-        variants = api_parameter(client.declaration.operation, "metric_types")["variants"]
-        asked = [VIDEO_METRICS, STANDARD_METRICS] if stream_slice.get("video") else [STANDARD_METRICS]
-        days: dict[tuple[str, Any], Record] = {}
-        for variant in asked:
-            query = {**params, "pin_ids": list(stream_slice["ids"]), "metric_types": ",".join(variants[variant])}
-            second = variant is not asked[0]
-            for pin_id, splits in self._per_pin(client, stream_slice, query, (REFUSED_FOR_VIDEO_PINS,) if second else ()):
-                for day in _daily(client, splits, f"pin {pin_id}"):
-                    record = _day_record(day)
-                    found = days.setdefault((str(pin_id), record["date"]), {"pin_id": str(pin_id)})
-                    status = found.get("data_status")
-                    found.update({key: value for key, value in record.items() if key not in found or value is not None})
-                    if status is not None and status != "READY":
-                        found["data_status"] = status  # the less final of the two answers' statuses
-        yield from days.values()
+        if self.per_pin:
+            variant, pin_ids = (token["variant"], token["pin_ids"]) if token else self.first(stream_slice)
+            params.update(pin_ids=list(pin_ids), metric_types=",".join(self.variants(context)[variant]))
+        return Request("GET", context.path_of(stream_slice), params)
 
     @staticmethod
-    def _body(
-        client: StreamClient,
-        stream_slice: Slice,
-        params: Mapping[str, Any],
-        also_ignored: tuple[IgnoredError, ...] = (),
-    ) -> Optional[Mapping[str, Any]]:
-        response = client.send("GET", client.url(stream_slice), params=params, also_ignored=also_ignored)
-        return parse_object(client.name, response) if response.ok else None
+    def first(stream_slice: Slice) -> tuple[int, list[str]]:
+        """A batch's first request: the video metrics of video Pins, the standard ones of the others."""
+        return (VIDEO_METRICS if stream_slice.get("video") else STANDARD_METRICS), list(stream_slice["ids"])
 
-    def _per_pin(
-        self, client: StreamClient, stream_slice: Slice, query: Mapping[str, Any], ignored: tuple[IgnoredError, ...]
-    ) -> Iterator[tuple[str, Any]]:
-        """(Pin id, its answer) of a batch. Pinterest may answer a batch holding a Pin deleted since it was listed
-        with 404 code 50 (docs/dev/API-NOTES.md#open-points): the batch is then asked Pin by Pin, and only the
-        deleted Pin is left out."""
-        response = client.send("GET", client.url(stream_slice), params=query, also_ignored=(*ignored, PIN_NOT_FOUND))
-        if response.ok:
-            yield from parse_object(client.name, response).items()
+    def start(self, context: RequestContext, stream_slice: Slice) -> Optional[PinBatch]:
+        if not self.per_pin:
+            return None
+        first = self.first(stream_slice)
+        to_come: deque[tuple[int, list[str]]] = deque()
+        second = STANDARD_METRICS if stream_slice.get("video") else None
+        if second is not None:
+            to_come.append((second, first[1]))
+        return PinBatch(first, to_come, second)
+
+    def parse(self, context: RequestContext, response: requests.Response, read: SliceRead) -> Iterator[Record]:
+        if not self.per_pin:
+            if response.ok:
+                yield from (_day_record(day) for day in _daily(context, parse_object(context.stream, response), "the body"))
             return
-        pin_ids = list(query["pin_ids"])
-        if response.status_code != PIN_NOT_FOUND.status or len(pin_ids) == 1:
-            return  # a refusal this request may ignore, or the one Pin deleted
-        for pin_id in pin_ids:
-            yield from self._per_pin(client, stream_slice, {**query, "pin_ids": [pin_id]}, ignored)
+        batch: PinBatch = read.state
+        variant, pin_ids = batch.asked
+        if response.ok:
+            for pin_id, splits in parse_object(context.stream, response).items():
+                self.merge(batch, str(pin_id), _daily(context, splits, f"pin {pin_id}"))
+        elif PIN_NOT_FOUND.matches(response):
+            # a Pin of the batch was deleted: the batch is asked Pin by Pin (a single Pin: it is the deleted one)
+            if len(pin_ids) > 1:
+                batch.to_come.extendleft(reversed([(variant, [pin_id]) for pin_id in pin_ids]))
+        elif not (variant == batch.second and REFUSED_FOR_VIDEO_PINS.matches(response)):
+            raise UnignoredAnswer(response)
+        if batch.to_come:
+            batch.asked = batch.to_come.popleft()
+            read.next = batch.token()
+            return
+        read.next = None
+        yield from batch.days.values()
 
-    def endpoint(self, path: str) -> str:
-        return f"GET {API_PREFIX}{path}"
+    @staticmethod
+    def merge(batch: PinBatch, pin_id: str, days: list[Mapping[str, Any]]) -> None:
+        """A Pin's days of one answer merged into the batch's records (the less final `data_status` of two answers)."""
+        for day in days:
+            record = _day_record(day)
+            found = batch.days.setdefault((pin_id, record["date"]), {"pin_id": pin_id})
+            status = found.get("data_status")
+            found.update({key: value for key, value in record.items() if key not in found or value is not None})
+            if status is not None and status != "READY":
+                found["data_status"] = status  # the less final of the two answers' statuses
 
 
-def _daily(client: StreamClient, splits: Any, what: str) -> list[Mapping[str, Any]]:
+def _daily(context: RequestContext, splits: Any, what: str) -> list[Mapping[str, Any]]:
     daily = splits.get("all", {}).get("daily_metrics") if isinstance(splits, Mapping) else None
     if not isinstance(daily, list):
-        raise UnexpectedResponseError(client.name, client.declaration.endpoint, f"no 'all.daily_metrics' list in {what}")
+        raise UnexpectedResponseError(context.stream, context.endpoint, f"no 'all.daily_metrics' list in {what}")
     return [day for day in daily if isinstance(day, Mapping)]
 
 
@@ -516,32 +544,33 @@ class SortMetrics:
 
 
 @dataclass(frozen=True)
-class TopPins:
+class TopPins(FetcherBase):
     """The user's top Pins for the window by one sort metric (the API's maximum of Pins): one record per Pin
     with its rank, metrics and their `data_status`, and the window."""
 
     api_parameters: tuple[str, ...] = ("sort_by", "metric_types", "num_of_pins")
 
-    def records(self, client: StreamClient, stream_slice: Slice) -> Iterator[Record]:
-        operation = client.declaration.operation
+    def request(self, context: RequestContext, stream_slice: Slice, token: Optional[Token]) -> Request:
         params = {
-            **client.params(stream_slice),
+            **context.declared_params(stream_slice),
             "start_date": stream_slice["start_date"],
             "end_date": stream_slice["end_date"],
             "sort_by": stream_slice["sort_by"],
-            "num_of_pins": int(api_parameter(operation, "num_of_pins")["maximum"]),
+            "num_of_pins": int(api_parameter(context.operation, "num_of_pins")["maximum"]),
         }
-        response = client.send("GET", client.url(stream_slice), params=params)
+        return Request("GET", context.path_of(stream_slice), params)
+
+    def parse(self, context: RequestContext, response: requests.Response, read: SliceRead) -> Iterator[Record]:
         if not response.ok:
             return
-        body = parse_object(client.name, response)
+        body = parse_object(context.stream, response)
         pins = body.get("pins")
         if not isinstance(pins, list):
-            raise UnexpectedResponseError(client.name, response.url, "no 'pins' list in the body")
-        window = {key: stream_slice[key] for key in ("sort_by", "start_date", "end_date")}
+            raise UnexpectedResponseError(context.stream, response.url, "no 'pins' list in the body")
+        window = {key: read.stream_slice[key] for key in ("sort_by", "start_date", "end_date")}
         for rank, pin in enumerate(pins, start=1):
             if not isinstance(pin, Mapping):
-                raise UnexpectedResponseError(client.name, response.url, "an item of 'pins' is not an object")
+                raise UnexpectedResponseError(context.stream, response.url, "an item of 'pins' is not an object")
             yield {
                 **(pin.get("metrics") or {}),
                 "pin_id": pin.get("pin_id"),
@@ -549,9 +578,6 @@ class TopPins:
                 "data_status": pin.get("data_status"),
                 **window,
             }
-
-    def endpoint(self, path: str) -> str:
-        return f"GET {API_PREFIX}{path}"
 
 
 @dataclass(frozen=True)

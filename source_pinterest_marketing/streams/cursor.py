@@ -16,6 +16,12 @@ on concurrent workers. Slices are registered in groups (a window and its batches
 generated, and a partition's value advances only over the prefix of its groups whose slices are all done:
 a slice finished early never moves the cursor past a slice of its own or an earlier window that is still
 being read.
+
+`PartitionedCursor` is airbyte-cdk's concurrent `Cursor`, and state flows one way through it: the CDK's partition
+reader calls `observe` with each record it emitted (records carry their slice), then `close_partition` when the slice
+was read to its end, in the worker thread; the cursor advances the slice's partition (over its finished groups) and
+emits the stream's state, after the records it covers (one queue: concurrency.py). An incremental entity read keeps
+only what changed since the partition's saved value: `should_be_synced`.
 """
 
 from __future__ import annotations
@@ -27,13 +33,19 @@ import math
 import re
 import threading
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Optional
 
 from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
+from airbyte_cdk.sources.message import MessageRepository
+from airbyte_cdk.sources.streams.concurrent.cursor import Cursor
+from airbyte_cdk.sources.streams.concurrent.partitions.partition import Partition
+from airbyte_cdk.sources.types import Record
 from airbyte_cdk.utils.datetime_helpers import ab_datetime_parse
+from typing_extensions import override
 
 from source_pinterest_marketing.clock import unix_now
 from source_pinterest_marketing.errors import PinterestError
@@ -119,13 +131,20 @@ class StateError(PinterestError):
         super().__init__(message, FailureType.config_error)
 
 
-class PartitionedCursor:
-    def __init__(self, stream: str, field: str, partition_keys: tuple[str, ...], kind: CursorKind) -> None:
+class PartitionedCursor(Cursor):
+    """The per-partition cursor of one stream (see the module docstring). `filters_records`: an entity stream's
+    (its incremental read keeps what changed since the saved value); a windowed stream bounds its requests by date
+    and only observes."""
+
+    def __init__(
+        self, stream: str, field: str, partition_keys: tuple[str, ...], kind: CursorKind, filters_records: bool = False
+    ) -> None:
         self.stream = stream
         self.field = field
         self.partition_keys = partition_keys
         #: what a saved value must be: every one is checked when the state is loaded, before anything is read
         self.kind = kind
+        self.filters_records = filters_records
         self._saved: dict[PartitionKey, Any] = {}
         #: a state migrated from the older global shape: the cursor of every partition not saved since
         self._default: Any = None
@@ -136,14 +155,73 @@ class PartitionedCursor:
         #: the value the cursor never passes (the last day whose metrics are final), and the partitions held at it
         self._ceiling: Optional[tuple[float, Any]] = None
         self._held: set[PartitionKey] = set()
+        #: the slices being read (by the identity of the slice their records carry)
+        self._readings: dict[int, SliceReading] = {}
         self._lock = threading.Lock()
+        #: where the state goes (`emit_to`); None: nowhere (a full-refresh read, a check)
+        self._output: Optional[tuple[ConnectorStateManager, MessageRepository]] = None
+
+    def emit_to(self, state_manager: ConnectorStateManager, message_repository: MessageRepository) -> None:
+        """Emit the stream's state through `message_repository` each time a partition is closed."""
+        self._output = (state_manager, message_repository)
+
+    # -- airbyte-cdk's concurrent Cursor ----------------------------------------------------------
+    @property
+    @override
+    def state(self) -> MutableMapping[str, Any]:
+        return self.to_state()
+
+    @override
+    def should_be_synced(self, record: Record) -> bool:
+        """Whether an incremental entity read emits the record: its cursor value is at or after its partition's saved
+        one. The comparison is inclusive: an entity changed in the same second as the saved cursor is emitted again
+        rather than risk missing it (dedup by primary key absorbs it)."""
+        if not self.filters_records:
+            return True
+        return self._reading(record.associated_slice).newer(record.data)
+
+    @override
+    def observe(self, record: Record) -> None:
+        """An emitted record: its cursor value counts for its slice's partition once the slice is closed."""
+        self._reading(record.associated_slice).observe(record.data)
+
+    @override
+    def close_partition(self, partition: Partition) -> None:
+        """The slice was read to its end: advance its partition over every finished group in order; emit the state."""
+        stream_slice = partition.to_slice()  # (an empty slice is falsy: the one of a single partition)
+        with self._lock:
+            reading = self._readings.pop(id(stream_slice), None)
+        self.close_slice(stream_slice if stream_slice is not None else {}, reading.highest if reading else None)
+        self.emit()
+
+    @override
+    def ensure_at_least_one_state_emitted(self) -> None:
+        self.emit()
+
+    def emit(self) -> None:
+        if self._output is None:
+            return
+        state_manager, message_repository = self._output
+        state_manager.update_state_for_stream(self.stream, None, self.to_state())
+        message_repository.emit_message(state_manager.create_state_message(self.stream, None))
+
+    def _reading(self, stream_slice: Optional[Mapping[str, Any]]) -> SliceReading:
+        key = id(stream_slice)
+        reading = self._readings.get(key)
+        if reading is None:
+            with self._lock:
+                reading = self._readings.get(key)
+                if reading is None:
+                    saved = comparable(self.saved_value(stream_slice or {})) if self.filters_records else None
+                    reading = self._readings[key] = SliceReading(self.field, stream_slice, saved)
+        return reading
 
     def key(self, stream_slice: Mapping[str, Any]) -> PartitionKey:
         return tuple((name, str(stream_slice[name])) for name in self.partition_keys)
 
     @staticmethod
     def slice_id(stream_slice: Mapping[str, Any]) -> str:
-        return json.dumps(stream_slice, sort_keys=True, default=str)
+        return json.dumps(dict(stream_slice), sort_keys=True, default=str)
 
     def hold_at(self, value: str) -> None:
         """Never advance a partition past `value` (a day whose metrics are final): the days after it are
@@ -231,12 +309,6 @@ class PartitionedCursor:
         return self._saved.get(self.key(stream_slice), self._default)
 
     # -- reading ------------------------------------------------------------------------------
-    def reader(self, stream_slice: Mapping[str, Any], filtering: bool) -> SliceReader:
-        """What one read of `stream_slice` observes, and with `filtering` drops: the records older than the
-        partition's saved value (the per-slice work done once)."""
-        saved = self.saved_value(stream_slice)
-        return SliceReader(self, stream_slice, comparable(saved) if filtering else None)
-
     def close_slice(self, stream_slice: Mapping[str, Any], highest: Optional[tuple[float, Any]]) -> None:
         """The slice was read to its end, `highest` the greatest cursor value its reader observed (as
         a number, and as sent); advance its partition over every finished group in order."""
@@ -283,41 +355,39 @@ class _Group:
     highest: Optional[tuple[float, Any]] = None
 
 
-class SliceReader:
-    """Observes the records of one slice and says which an incremental read emits. A slice is read by
-    one thread, so the reader keeps its maximum itself and hands it to the cursor once, at `close`."""
+class SliceReading:
+    """What the cursor notes of one slice being read: the greatest cursor value its emitted records carry (as a number,
+    and as sent), and the saved value of its partition an incremental entity read compares with. A slice is read by
+    one thread."""
 
-    __slots__ = ("_cursor", "_field", "_parsed", "_saved", "_stream_slice", "highest")
+    __slots__ = ("_field", "_parsed", "_saved", "highest", "stream_slice")
 
-    def __init__(self, cursor: PartitionedCursor, stream_slice: Mapping[str, Any], saved: Optional[float]) -> None:
-        self._cursor = cursor
-        self._field = cursor.field
-        self._stream_slice = stream_slice
+    def __init__(self, field: str, stream_slice: Optional[Mapping[str, Any]], saved: Optional[float]) -> None:
+        self._field = field
+        #: the slice itself, held so that its identity (the key of this reading) is not reused while it is read
+        self.stream_slice = stream_slice
         self._saved = saved
-        #: the greatest cursor value seen, as a number and as sent
         self.highest: Optional[tuple[float, Any]] = None
         # Records of a slice mostly share a few cursor values (analytics days): parse each once.
         self._parsed: dict[str, Optional[float]] = {}
 
-    def accept(self, record: Mapping[str, Any]) -> bool:
-        """Observe the record's cursor value; emit it unless it is older than the saved cursor.
-        The comparison is inclusive: an entity changed in the same second as the saved cursor is
-        emitted again rather than risk missing it (dedup by primary key absorbs it)."""
-        value = record.get(self._field)
+    def number(self, value: Any) -> Optional[float]:
         if type(value) is str:
             number = self._parsed.get(value, _UNPARSED)
             if number is _UNPARSED:
                 if len(self._parsed) >= PARSED_VALUES_KEPT:
                     self._parsed.clear()
                 number = self._parsed[value] = comparable(value)
-        else:
-            number = comparable(value)
-        if number is None:
-            return True
-        if self.highest is None or number > self.highest[0]:
-            self.highest = (number, value)
-        return self._saved is None or number >= self._saved
+            return number  # type: ignore[no-any-return]
+        return comparable(value)
 
-    def close(self) -> None:
-        """The slice was read to its end."""
-        self._cursor.close_slice(self._stream_slice, self.highest)
+    def newer(self, record: Mapping[str, Any]) -> bool:
+        """The record's cursor value is at or after the saved one (or it has none to compare)."""
+        number = self.number(record.get(self._field))
+        return number is None or self._saved is None or number >= self._saved
+
+    def observe(self, record: Mapping[str, Any]) -> None:
+        value = record.get(self._field)
+        number = self.number(value)
+        if number is not None and (self.highest is None or number > self.highest[0]):
+            self.highest = (number, value)

@@ -1,27 +1,28 @@
 """A stream, declared once: `StreamDeclaration` holds every fact of a stream (name, API operation, path, how it
 is fetched, partitioned and windowed, its schema's source, the fields the connector adds or drops, its
 cursor and the API answers that mean "nothing here"). The stream registry (`streams/__init__.py`) lists the
-declarations; the connector reads them (base.py), and the schema, enum and docs generators iterate them.
+declarations; the connector binds each to a sync as an airbyte-cdk `HttpStream` (base.py), and the schema, enum and
+docs generators iterate them.
 
 What varies between families is composed as small objects a declaration holds:
 
-- a `Fetcher` (fetchers.py, analytics.py, reports.py): how one slice is fetched and its rows shaped into
-  records: bookmark pages, a single object, streamed analytics rows, an async report job;
+- a `Fetcher` (fetchers.py, analytics.py, reports.py): the requests of one slice and how its answers become records:
+  bookmark pages, a single object, streamed analytics rows, an async report job. A fetcher sees a narrow
+  `RequestContext` (the stream's name, operation, path and parameters, the config, its date windows), never the
+  declaration;
 - a `Partitioner` (partitions.py): the partitions a stream is read in (ad accounts, boards...), each with its
   own saved cursor;
 - optionally `DateWindows` (windows.py): date windows and request batches within each partition;
 - optionally a `RecordFilter`: a predicate on records (the configured entity statuses).
 
-`StreamClient` binds a declaration to one sync: what a fetcher uses to send requests with the stream's error
-policy and to read the config.
+A request is built apart from sending it: `build_request(declaration, slice, config, page token)` is the one way
+(the stream's `HttpStream` hooks read it, the probe sends it as it is).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any, Optional, Protocol, Union
 
 import requests
@@ -31,14 +32,14 @@ from source_pinterest_marketing.config import PinterestConfig
 from source_pinterest_marketing.context import SyncContext
 from source_pinterest_marketing.errors import IgnoredError
 from source_pinterest_marketing.streams import periods
+from source_pinterest_marketing.streams.types import Record, Slice, Token
 from source_pinterest_marketing.streams.windows import DateWindows
+from source_pinterest_marketing.transport import Request
 
 #: Pinterest's reference page of an operation is this URL + its operationId with "/" as "-"
 DOCS_BASE = "https://developers.pinterest.com/docs/api/v5/"
 API_PREFIX = "/v5/"
 
-Slice = Mapping[str, Any]
-Record = dict[str, Any]
 
 
 # -- request parameters ---------------------------------------------------------------------------
@@ -91,10 +92,85 @@ def resolve_params(params: Mapping[str, Param], stream_slice: Slice, config: Pin
 
 
 # -- the composed pieces --------------------------------------------------------------------------
-class Fetcher(Protocol):
-    """How one slice of a stream is fetched, and its rows shaped into records."""
 
-    def records(self, client: StreamClient, stream_slice: Slice) -> Iterable[Record]: ...
+
+@dataclass(frozen=True)
+class RequestContext:
+    """What a fetcher knows of its stream: enough to build its requests and read their answers, and no more (no
+    back-reference to the declaration). One per stream and sync (`of`)."""
+
+    stream: str
+    operation: str
+    #: the request path under /v5, to fill from the slice
+    path: str
+    params: Mapping[str, Param]
+    config: PinterestConfig
+    #: the stream's date windows at this sync's granularity (None: not windowed)
+    windows: Optional[DateWindows]
+    #: the request(s) as the docs show them, for messages
+    endpoint: str
+
+    @classmethod
+    def of(cls, declaration: StreamDeclaration, config: PinterestConfig) -> RequestContext:
+        declared = declaration.windows
+        windows = declared.resolved(config) if declared is not None else None
+        return cls(
+            declaration.name, declaration.operation, declaration.path, declaration.params, config, windows, declaration.endpoint
+        )
+
+    @property
+    def granularity(self) -> str:
+        """The rows' granularity in this sync (DAY for streams without windows)."""
+        return self.windows.granularity if self.windows is not None else periods.DAY
+
+    def path_of(self, stream_slice: Slice, path: Optional[str] = None) -> str:
+        """The declared path (or `path`), filled from the slice."""
+        return (path or self.path).format(**stream_slice)
+
+    def declared_params(self, stream_slice: Slice) -> dict[str, Any]:
+        """The declared query parameters of a request for this slice."""
+        return resolve_params(self.params, stream_slice, self.config)
+
+
+class SliceRead:
+    """One reading of a slice, from its first request to its last (a fresh one each time the slice is read again from
+    its start): what a fetcher keeps between the answers of the slice (`state`), the token of the next request
+    (`next`, set by the fetcher once it has read an answer), and, for a list other streams need, what they use of it
+    (`shared`: base.py)."""
+
+    __slots__ = ("keep", "next", "request", "shared", "state", "stream_slice")
+
+    def __init__(self, stream_slice: Slice, state: Any, keep: Optional[Callable[[Mapping[str, Any]], bool]]) -> None:
+        self.stream_slice = stream_slice
+        self.state = state
+        #: the record filter, compiled for this slice
+        self.keep = keep
+        self.next: Optional[Token] = None
+        #: the last request built (its token, and itself): the CDK asks its hooks one after the other
+        self.request: Optional[tuple[Optional[Token], Request]] = None
+        self.shared: Any = None
+
+
+class Fetcher(Protocol):
+    """The requests of one slice of a stream, and how their answers become records.
+
+    `request` builds the request of a page (`token` None: the first); `parse` reads its answer and sets `read.next`
+    to the next page's token (None: the slice is done); `start` makes what a fetcher keeps between the answers of one
+    read. `streamed`: answers are parsed as they arrive (their reader raises `transport.BrokenBody` when they break);
+    `ignorable`: answers the error policy lets through to `parse`, which decides for each request whether to ignore
+    them (raising `UnignoredAnswer` otherwise)."""
+
+    @property
+    def streamed(self) -> bool: ...
+
+    @property
+    def ignorable(self) -> tuple[IgnoredError, ...]: ...
+
+    def request(self, context: RequestContext, stream_slice: Slice, token: Optional[Token]) -> Request: ...
+
+    def start(self, context: RequestContext, stream_slice: Slice) -> Any: ...
+
+    def parse(self, context: RequestContext, response: requests.Response, read: SliceRead) -> Iterable[Record]: ...
 
     def endpoint(self, path: str) -> str:
         """The request(s) as the docs show them (`GET /v5/ad_accounts/{ad_account_id}/campaigns`)."""
@@ -105,6 +181,34 @@ class Fetcher(Protocol):
         """Query parameters of the operation whose enums and limits the fetcher reads from `api_enums()`
         (extracted per operation by scripts/generate_api_enums.py)."""
         ...
+
+
+class FetcherBase:
+    """What most fetchers share: answers read whole, nothing let through, one GET endpoint, nothing kept between
+    answers."""
+
+    @property
+    def streamed(self) -> bool:
+        return False
+
+    @property
+    def ignorable(self) -> tuple[IgnoredError, ...]:
+        return ()
+
+    def start(self, context: RequestContext, stream_slice: Slice) -> Any:
+        return None
+
+    def endpoint(self, path: str) -> str:
+        return f"GET {API_PREFIX}{path}"
+
+
+class UnignoredAnswer(Exception):
+    """An answer the error policy let through (`Fetcher.ignorable`) that the request it answers may not ignore: the
+    stream fails with the policy's words for it (`PinterestErrorHandler.failure`)."""
+
+    def __init__(self, response: requests.Response) -> None:
+        super().__init__(f"HTTP {response.status_code}")
+        self.response = response
 
 
 class Partitioner(Protocol):
@@ -201,6 +305,9 @@ class StreamDeclaration:
     ignored_errors: tuple[IgnoredError, ...] = ()
     #: the schema is a file of the package (generated); False: built at run time (custom reports)
     bundled_schema: bool = True
+    #: the `HttpStream` class that reads it, bound to a sync (base.py): `PinterestStream` unless given (a stream whose
+    #: slice is not a sequence of pages: `jobs.AsyncJobStream`)
+    stream_class: Optional[type] = None
 
     @property
     def docs_url(self) -> str:
@@ -211,64 +318,8 @@ class StreamDeclaration:
         return self.fetcher.endpoint(self.path)
 
 
-class StreamClient:
-    """A declared stream bound to one sync: its requests go out with its error policy and retries."""
-
-    def __init__(self, declaration: StreamDeclaration, context: SyncContext) -> None:
-        self.declaration = declaration
-        self.context = context
-
-    @property
-    def name(self) -> str:
-        return self.declaration.name
-
-    @property
-    def config(self) -> PinterestConfig:
-        return self.context.config
-
-    @property
-    def logger(self) -> logging.Logger:
-        return logging.getLogger(f"airbyte.{self.name}")
-
-    @cached_property
-    def windows(self) -> Optional[DateWindows]:
-        """The declared date windows at this sync's granularity (see `DateWindows.resolved`)."""
-        declared = self.declaration.windows
-        return declared.resolved(self.config) if declared is not None else None
-
-    @cached_property
-    def granularity(self) -> str:
-        """The rows' granularity in this sync (DAY for streams without windows)."""
-        return self.windows.granularity if self.windows is not None else periods.DAY
-
-    @cached_property
-    def primary_key(self) -> tuple[str, ...]:
-        """The declared key; a TOTAL row's period is its fixed window, so `period_end` joins `date` in it."""
-        key = self.declaration.primary_key
-        if self.granularity != periods.TOTAL or "period_end" in key or "date" not in key:
-            return key
-        at = key.index("date") + 1
-        return (*key[:at], "period_end", *key[at:])
-
-    def url(self, stream_slice: Slice, path: Optional[str] = None) -> str:
-        """The URL of the declared path (or `path`), filled from the slice."""
-        return self.context.sender.url((path or self.declaration.path).format(**stream_slice))
-
-    def params(self, stream_slice: Slice) -> dict[str, Any]:
-        """The declared query parameters of a request for this slice."""
-        return resolve_params(self.declaration.params, stream_slice, self.config)
-
-    def send(
-        self,
-        method: str,
-        url: str,
-        *,
-        params: Optional[Mapping[str, Any]] = None,
-        json: Optional[Mapping[str, Any]] = None,
-        streamed: bool = False,
-        also_ignored: tuple[IgnoredError, ...] = (),
-    ) -> requests.Response:
-        """A success, or an answer the stream ignores (`ignored_errors`, and for this request `also_ignored`);
-        anything else raises."""
-        ignored = (*self.declaration.ignored_errors, *also_ignored)
-        return self.context.sender.send(self.name, ignored, method, url, params=params, json=json, streamed=streamed)
+def build_request(
+    declaration: StreamDeclaration, stream_slice: Slice, config: PinterestConfig, token: Optional[Token] = None
+) -> Request:
+    """The request of a slice of `declaration` (`token`: of its next page), built as the connector sends it."""
+    return declaration.fetcher.request(RequestContext.of(declaration, config), stream_slice, token)

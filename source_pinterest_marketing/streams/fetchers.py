@@ -6,32 +6,34 @@ that is not what the API documents fails the stream naming it, instead of readin
 
 `SharedList` wraps a paged fetcher so that a list other streams need (ids of campaigns, boards, pins...) is
 requested once per sync: the stream that owns it streams it out and publishes what others use of each
-record; a stream that needs it first lists it and keeps the raw pages (bytes) until the owner emits them.
+record; a stream that needs it first lists it and keeps the raw answers (bytes) until the owner emits them
+(base.py).
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_pinterest_marketing.context import SharedValue, SyncContext
-from source_pinterest_marketing.errors import PinterestError, UnexpectedResponseError
-from source_pinterest_marketing.streams.cursor import PartitionedCursor
+from source_pinterest_marketing.errors import PROGRESS_KEPT, PinterestError, RetriesExhausted, UnexpectedResponseError
 from source_pinterest_marketing.streams.declaration import (
     API_PREFIX,
-    Record,
-    Slice,
-    StreamClient,
+    Component,
+    Fetcher,
+    FetcherBase,
+    RequestContext,
+    SliceRead,
     StreamDeclaration,
 )
-from source_pinterest_marketing.transport import PROGRESS_KEPT, BrokenBody, RetriesExhausted
+from source_pinterest_marketing.streams.types import Record, Slice, Token
+from source_pinterest_marketing.transport import BrokenBody, Request
 
 #: the API's maximum page size
 MAX_PAGE_SIZE = 250
@@ -84,13 +86,9 @@ class Page:
                 raise UnexpectedResponseError(self.stream, url, f"an item of '{self.records_key}' is not an object")
         return records
 
-    def unparsed(self) -> Page:
-        """The same answer without its parsed body (to keep it for later as bytes)."""
-        return Page(self.stream, self.response, self.records_key)
-
 
 @dataclass(frozen=True)
-class Pages:
+class Pages(FetcherBase):
     """A list endpoint read page by page (`paginated`: bookmark pages of 250), or one `{items}` page, or a
     single object (`records_key` None: the body is the record)."""
 
@@ -98,32 +96,19 @@ class Pages:
     records_key: Optional[str] = "items"
     api_parameters: tuple[str, ...] = ()
 
-    def pages(
-        self,
-        client: StreamClient,
-        stream_slice: Slice,
-        path: Optional[str] = None,
-        params: Optional[Mapping[str, Any]] = None,
-    ) -> Iterator[Page]:
-        """The pages of one slice (the declared path and parameters unless given)."""
-        url = client.url(stream_slice, path)
-        query = dict(client.params(stream_slice) if params is None else params)
+    def request(self, context: RequestContext, stream_slice: Slice, token: Optional[Token]) -> Request:
+        """The declared path and parameters; a page of 250, and after the first, the bookmark of the last."""
+        params = context.declared_params(stream_slice)
         if self.paginated:
-            query["page_size"] = MAX_PAGE_SIZE
-        while True:
-            page = Page(client.name, client.send("GET", url, params=query), self.records_key)
-            yield page
-            bookmark = page.body.get("bookmark") if self.paginated and page.body is not None else None
-            if not bookmark:
-                return
-            query = {**query, "bookmark": bookmark}
+            params["page_size"] = MAX_PAGE_SIZE
+        return Request("GET", context.path_of(stream_slice), {**params, **(token or {})})
 
-    def records(self, client: StreamClient, stream_slice: Slice) -> Iterator[Record]:
-        for page in self.pages(client, stream_slice):
-            yield from page.records()
-
-    def endpoint(self, path: str) -> str:
-        return f"GET {API_PREFIX}{path}"
+    def parse(self, context: RequestContext, response: requests.Response, read: SliceRead) -> list[Record]:
+        page = Page(context.stream, response, self.records_key)
+        records = page.records()
+        bookmark = page.body.get("bookmark") if self.paginated and page.body is not None else None
+        read.next = {"bookmark": bookmark} if bookmark else None
+        return records
 
 
 BOOKMARK_PAGES = Pages()
@@ -138,34 +123,56 @@ class ConfiguredOrListed(Pages):
 
     id_key: str = "ad_account_id"
 
-    def pages(
-        self,
-        client: StreamClient,
-        stream_slice: Slice,
-        path: Optional[str] = None,
-        params: Optional[Mapping[str, Any]] = None,
-    ) -> Iterator[Page]:
+    def request(self, context: RequestContext, stream_slice: Slice, token: Optional[Token]) -> Request:
         if self.id_key in stream_slice:
-            return SINGLE_OBJECT.pages(client, stream_slice, f"{client.declaration.path}/{{{self.id_key}}}", {})
-        return BOOKMARK_PAGES.pages(client, stream_slice, path, params)
+            return Request("GET", context.path_of(stream_slice, f"{context.path}/{{{self.id_key}}}"))
+        return BOOKMARK_PAGES.request(context, stream_slice, token)
+
+    def parse(self, context: RequestContext, response: requests.Response, read: SliceRead) -> list[Record]:
+        pages = SINGLE_OBJECT if self.id_key in read.stream_slice else BOOKMARK_PAGES
+        return pages.parse(context, response, read)
 
     def endpoint(self, path: str) -> str:
         return f"GET {API_PREFIX}{path} (configured ids: GET {API_PREFIX}{path}/{{{self.id_key}}})"
 
 
+def list_stream(
+    name: str,
+    component: Union[str, Component],
+    path: str = "",
+    *,
+    operation: str = "",
+    fetcher: Fetcher = BOOKMARK_PAGES,
+    **facts: Any,
+) -> StreamDeclaration:
+    """The declaration of a list stream, the most common kind: `GET /v5/<path>` (its name unless given, filled from
+    the slice: `boards/{board_id}/sections`), the API operation `<name>/list` unless given, records that are items of
+    the API description's `component`, read in bookmark pages (or by `fetcher`: `ONE_PAGE`, `SINGLE_OBJECT`, a
+    `SharedList` when other streams need its ids); any other fact of `StreamDeclaration` as a keyword (`partitioner`,
+    `cursor`, `params`, `slice_fields`...)."""
+    return StreamDeclaration(
+        name=name,
+        operation=operation or f"{name}/list",
+        path=path or name,
+        fetcher=fetcher,
+        schema=component if isinstance(component, Component) else Component(component),
+        **facts,
+    )
+
+
 @dataclass
 class SharedPartition:
-    """One partition's list, fetched once per sync: its raw pages, kept (as bytes, not parsed) only until
+    """One partition's list, fetched once per sync: its raw answers, kept (as bytes, not parsed) only until
     the owning stream has emitted them, and what other streams use of each record."""
 
-    pages: Optional[list[Page]]
+    answers: Optional[list[requests.Response]]
     shared: list[Record]
 
 
 @dataclass(frozen=True)
-class SharedList:
-    """List-once sharing around a paged fetcher (see the module docstring). `fields`: what other streams
-    use of each record (ids, statuses, parents)."""
+class SharedList(FetcherBase):
+    """List-once sharing around a paged fetcher (see the module docstring; the sharing itself: base.py). `fields`:
+    what other streams use of each record (ids, statuses, parents)."""
 
     pages: Pages
     fields: tuple[str, ...]
@@ -174,33 +181,11 @@ class SharedList:
     def api_parameters(self) -> tuple[str, ...]:
         return self.pages.api_parameters
 
-    def records(self, client: StreamClient, stream_slice: Slice) -> Iterator[Record]:
-        holder = _holder(client, self, stream_slice)
-        if holder.claim():
-            # First to need this partition: stream it out page by page, noting what others need.
-            shared: list[Record] = []
-            try:
-                for page in self.pages.pages(client, stream_slice):
-                    records = page.records()
-                    shared.extend(self.project(records))
-                    yield from records
-            except BaseException:
-                holder.abandon()
-                raise
-            holder.publish(SharedPartition(None, shared))
-            return
-        # Another stream listed it first and kept its pages for us (as bytes): parse them one at a time.
-        partition = holder.get()
-        kept, partition.pages = partition.pages, None
-        if kept is None:  # already emitted once in this sync: list it again
-            yield from self.pages.records(client, stream_slice)
-            return
-        while kept:
-            yield from kept.pop(0).records()
+    def request(self, context: RequestContext, stream_slice: Slice, token: Optional[Token]) -> Request:
+        return self.pages.request(context, stream_slice, token)
 
-    def shared(self, client: StreamClient, stream_slice: Slice) -> list[Record]:
-        """What other streams use of every record of one partition, listed once per sync."""
-        return _holder(client, self, stream_slice).get().shared
+    def parse(self, context: RequestContext, response: requests.Response, read: SliceRead) -> list[Record]:
+        return self.pages.parse(context, response, read)
 
     def project(self, records: Iterable[Mapping[str, Any]]) -> list[Record]:
         return [{name: _field(record, name) for name in self.fields} for record in records]
@@ -217,25 +202,6 @@ def _field(record: Mapping[str, Any], name: str) -> Any:
     return value
 
 
-def _holder(client: StreamClient, shared_list: SharedList, stream_slice: Slice) -> SharedValue[SharedPartition]:
-    def fetch() -> SharedPartition:
-        keep_pages = client.context.will_read(client.name)
-        pages: list[Page] = []
-        shared: list[Record] = []
-        try:
-            for page in shared_list.pages.pages(client, stream_slice):
-                shared.extend(shared_list.project(page.records()))
-                if keep_pages:
-                    pages.append(page.unparsed())
-        except AirbyteTracedException as error:
-            if error.failure_type == FailureType.config_error:
-                raise  # it names the account or the token already, in the same words for every stream
-            raise SharedListFailed(client.name, stream_slice, error) from None
-        return SharedPartition(pages if keep_pages else None, shared)
-
-    return client.context.shared_holder(f"{client.name}:{PartitionedCursor.slice_id(stream_slice)}", fetch)
-
-
 class SharedListFailed(PinterestError):
     """A list read once for the streams that need it (`SharedList`) could not be read: the error names the list that
     broke, not the stream that happened to ask for it first (every stream that needs it fails with this message, and
@@ -248,15 +214,6 @@ class SharedListFailed(PinterestError):
         if isinstance(error, RetriesExhausted):
             message += f" {PROGRESS_KEPT}"
         super().__init__(message, error.failure_type or FailureType.system_error, error.internal_message)
-
-
-def shared_records(context: SyncContext, declaration: StreamDeclaration, stream_slice: Slice) -> list[Record]:
-    """What other streams use of every record of one partition of `declaration` (a `SharedList`), listed
-    once per sync for every stream that needs it."""
-    fetcher = declaration.fetcher
-    if not isinstance(fetcher, SharedList):
-        raise TypeError(f"stream {declaration.name} is not listed once per sync (its fetcher is no SharedList)")
-    return fetcher.shared(StreamClient(declaration, context), stream_slice)
 
 
 def unreadable(answer: str, rows_read: int, error: Exception) -> BrokenBody:

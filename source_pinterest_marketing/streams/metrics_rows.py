@@ -26,8 +26,9 @@ from typing import Any, Optional
 
 from source_pinterest_marketing.streams import periods
 from source_pinterest_marketing.streams.columns import column_schema, nullable, row_schema
+from source_pinterest_marketing.streams.declaration import RequestContext
+from source_pinterest_marketing.streams.types import Record, Slice, Token
 
-Record = dict[str, Any]
 #: a row of an answer, shaped by its family: (the record so far, its entity's id, (targeting type, value) or None)
 ShapedRow = tuple[Record, Any, Optional[tuple[Any, Any]]]
 
@@ -52,8 +53,30 @@ class WindowRows:
         self.constants = constants
         #: the days the current request asks for, and the first day of the straddling period it is for (None: the
         #: window's own request)
-        self.dates = window
+        self.asked = window
         self.period: Optional[date] = None
+
+    @classmethod
+    def of(cls, context: RequestContext, stream_slice: Slice, id_field: str, constants: Mapping[str, Any]) -> WindowRows:
+        """The read of the window slice `stream_slice` of a windowed stream."""
+        windows = context.windows
+        if windows is None:
+            raise TypeError(f"stream {context.stream} has no date windows")
+        window = (date.fromisoformat(stream_slice["start_date"]), date.fromisoformat(stream_slice["end_date"]))
+        served = (windows.floor(), windows.last_day(context.config))
+        return cls(context.stream, windows.granularity, window, windows.window_days, served, id_field, constants)
+
+    @staticmethod
+    def dates(stream_slice: Slice, token: Optional[Token]) -> dict[str, str]:
+        """The days a request of the slice asks for: the window's, or a straddling period's (`token`)."""
+        source = token or stream_slice
+        return {"start_date": source["start_date"], "end_date": source["end_date"]}
+
+    def next_token(self) -> Optional[Token]:
+        """The token of the window's next request (`dates`), or None: the window is done."""
+        if not self.next_request():
+            return None
+        return {"start_date": self.asked[0].isoformat(), "end_date": self.asked[1].isoformat()}
 
     def records(self, rows: Iterable[ShapedRow]) -> Iterator[Record]:
         """The records of the current request's rows: those of the periods it owns, stamped."""
@@ -83,7 +106,7 @@ class WindowRows:
         straddling = self.periods.next_request()
         if straddling is None:
             return False
-        self.dates, self.period = straddling, straddling[0]
+        self.asked, self.period = straddling, straddling[0]
         return True
 
 

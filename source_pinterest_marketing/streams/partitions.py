@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from source_pinterest_marketing.context import SyncContext
-from source_pinterest_marketing.streams.declaration import Slice, StreamDeclaration
-from source_pinterest_marketing.streams.fetchers import shared_records
+from source_pinterest_marketing.streams.base import shared_records
+from source_pinterest_marketing.streams.declaration import StreamDeclaration
+from source_pinterest_marketing.streams.types import Slice
 
 T = TypeVar("T")
 

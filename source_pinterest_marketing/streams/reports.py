@@ -4,9 +4,9 @@ every async level, and `custom_<name>` streams from `config.custom_reports`.
 Reports are windowed streams (windows.py): a slice is one report request: an ad account, a date window (186
 days; PRODUCT_ITEM 31; HOUR 3: docs/dev/API-NOTES.md#async-reports-date-limits), and, where one request cannot carry everything,
 a batch of targeting types (5 a request) or of status filter values (6 a request). Each slice runs one
-`ReportJob` (create → poll with growing intervals → download and stream-parse the file), on the worker thread
-of its partition: jobs of several accounts and windows are in flight at once, bounded by
-`report_jobs_in_flight`. Standard levels differ only in data: the `REPORTS` table of frozen specs; custom
+async job (jobs.py: create → poll with growing intervals → download and stream-parse the file), read by an
+`AsyncJobStream`, on the worker thread of its partition: jobs of several accounts and windows are in flight at once,
+bounded by `report_jobs_in_flight`. Standard levels differ only in data: the `REPORTS` table of frozen specs; custom
 reports are specs built from the config.
 
 The standard streams ask for every column the API accepts for their level: the ids, names and attributes of the
@@ -21,42 +21,32 @@ double-count, so such a report is rejected as a config error.
 
 from __future__ import annotations
 
-import csv
-import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, ClassVar, Optional
-
-import ijson
-import requests
-from airbyte_cdk.models import FailureType
+from typing import Any, Optional
 
 from source_pinterest_marketing.api_description import api_enums
 from source_pinterest_marketing.config import CustomReport, PinterestConfig
 from source_pinterest_marketing.context import SyncContext
-from source_pinterest_marketing.errors import PinterestError, config_error
+from source_pinterest_marketing.errors import config_error
 from source_pinterest_marketing.streams.ads import BY_AD_ACCOUNT
-from source_pinterest_marketing.streams.columns import Column, attribution_schema, columns, describing, nullable
+from source_pinterest_marketing.streams.base import shared_records
+from source_pinterest_marketing.streams.columns import attribution_schema, columns, describing, nullable
 from source_pinterest_marketing.streams.declaration import (
     API_PREFIX,
     Component,
-    Record,
-    Slice,
-    StreamClient,
+    RequestContext,
+    SliceRead,
     StreamDeclaration,
 )
-from source_pinterest_marketing.streams.fetchers import (
-    BOOKMARK_PAGES,
-    PeekedBody,
-    SharedList,
-    shared_records,
-    unreadable,
-)
+from source_pinterest_marketing.streams.fetchers import BOOKMARK_PAGES, SharedList
+from source_pinterest_marketing.streams.jobs import REPORT_JOBS, AsyncJobStream, CsvIds, JobApi, JobFetcherBase
 from source_pinterest_marketing.streams.metrics_rows import MetricsRowSchema, ShapedRow, WindowRows
 from source_pinterest_marketing.streams.partitions import batched
+from source_pinterest_marketing.streams.types import Record, Slice, Token
 from source_pinterest_marketing.streams.windows import DateWindows
-from source_pinterest_marketing.transport import BODY_READ_ERRORS, BrokenBody
+from source_pinterest_marketing.transport import Request
 
 #: (days back, days per request) the API serves
 DAYS_BACK, WINDOW_DAYS = 914, 186
@@ -70,8 +60,6 @@ REPORTS_OPERATION = "analytics/create_report"
 REPORTS_PATH = "ad_accounts/{ad_account_id}/reports"
 TEMPLATE_REPORTS_OPERATION = "analytics/create_template_report"
 TEMPLATE_REPORTS_PATH = "ad_accounts/{ad_account_id}/templates/{template_id}/reports"
-#: what the log says when a report file's download broke and is asked again
-DOWNLOADED_AGAIN = "downloading the file again from the same link (the rows already read are skipped)"
 
 
 @dataclass(frozen=True)
@@ -189,7 +177,7 @@ class ReportSpec:
     @property
     def primary_key(self) -> tuple[str, ...]:
         """The level's ids and the period, and the targeting value (a TOTAL period's end joins it: see
-        `StreamClient.primary_key`)."""
+        `PinterestStream.primary_key`)."""
         level = self.base_level
         key = (*level.extra_key, level.id_field, "date")
         return (*key, "targeting_type", "targeting_value") if self.targeting else key
@@ -256,222 +244,15 @@ class FilterBatches:
         return batches
 
 
-class ReportJobFailed(PinterestError):
-    """A report job that did not finish after every attempt (transient: the next sync retries it)."""
-
-    def __init__(self, stream: str, stream_slice: Mapping[str, Any], problem: str) -> None:
-        window = f"{stream_slice.get('start_date')}..{stream_slice.get('end_date')}"
-        message = (
-            f"Report '{stream}' for ad account {stream_slice.get('ad_account_id')}, window {window}: {problem}. "
-            "Windows finished before it are saved in the state; the next sync resumes from there."
-        )
-        super().__init__(message, FailureType.transient_error)
-
-
-class AttemptFailed(Exception):
-    """One attempt ended without a readable file (FAILED, CANCELLED, EXPIRED, DOES_NOT_EXIST, bad link)."""
-
-
 @dataclass(frozen=True)
-class Creation:
-    """The request that creates a report job: a JSON body (`analytics/create_report`), or query parameters on a
-    template's path (`analytics/create_template_report`)."""
-
-    path: str = REPORTS_PATH
-    params: Optional[Mapping[str, Any]] = None
-    body: Optional[Mapping[str, Any]] = None
-
-
-class ReportJob:
-    """One report request's life cycle: create → poll (1, 2, 4 … 30 s) → download the file with a plain GET (a
-    pre-signed link: no Pinterest auth) and parse it as a stream (JSON: `{entity id: [rows]}`; CSV, what a
-    template may produce: one row a line). A job that ends FAILED, CANCELLED, EXPIRED or DOES_NOT_EXIST, or whose
-    link is refused (expired), is created again, up to `max_attempts` times. A download that breaks (a server error,
-    a connection reset, a file cut short) is asked again from the same link (`_download`)."""
-
-    poll_base_seconds: ClassVar[float] = 1.0
-    poll_max_seconds: ClassVar[float] = 30.0
-    timeout_seconds: ClassVar[float] = 3 * 3600.0
-    max_attempts: ClassVar[int] = 3
-    download_timeout_seconds: ClassVar[float] = 300.0
-
-    def __init__(
-        self,
-        client: StreamClient,
-        stream_slice: Mapping[str, Any],
-        creation: Creation,
-        level: Optional[ReportLevel] = None,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.client = client
-        self.stream_slice = stream_slice
-        self.creation = creation
-        #: the report's level: which column holds a CSV row's entity id (JSON files key rows by it)
-        self.level = level
-        self.sleep = sleep
-        self.url = client.url(stream_slice, REPORTS_PATH)
-
-    def rows(self) -> Iterator[tuple[str, Mapping[str, Any]]]:
-        """(entity id, row) of the finished report, streamed from the file."""
-        problem = ""
-        given = 0
-        for attempt in range(1, self.max_attempts + 1):
-            try:
-                with self.client.context.report_jobs:
-                    url = self._create_and_wait()
-                    for row in self._download(url):
-                        given += 1
-                        yield row
-                return
-            except AttemptFailed as error:
-                problem = str(error)
-                if given:
-                    # rows of this file are out already: the slice starts again whole (base.py), so that a new file
-                    # is never continued where another one stopped
-                    raise BrokenBody(f"report {self.client.name}: {problem} after {given} rows") from None
-                self.client.logger.warning(
-                    "Report %s (%s), attempt %d of %d: %s",
-                    self.client.name,
-                    _describe(self.stream_slice),
-                    attempt,
-                    self.max_attempts,
-                    problem,
-                )
-        attempts = "one attempt" if self.max_attempts == 1 else f"{self.max_attempts} attempts"
-        raise ReportJobFailed(self.client.name, self.stream_slice, f"{problem} after {attempts}")
-
-    def _send(self, method: str, url: str, **kwargs: Any) -> Mapping[str, Any]:
-        response = self.client.send(method, url, **kwargs)
-        try:
-            body = response.json()
-        except ValueError:
-            body = response.text
-        if not isinstance(body, Mapping):
-            raise AttemptFailed(f"unexpected answer {str(body)[:200]}")
-        return body
-
-    def _create_and_wait(self) -> str:
-        creation = self.creation
-        created = self._send(
-            "POST",
-            self.client.url(self.stream_slice, creation.path),
-            params=creation.params,
-            json=dict(creation.body) if creation.body is not None else None,
-        )
-        token = created.get("token")
-        if not token:
-            raise AttemptFailed(f"created with status {created.get('report_status')}: {created.get('message')}")
-        started = time.monotonic()
-        interval = self.poll_base_seconds
-        while True:
-            answer = self._send("GET", self.url, params={"token": token})
-            status = answer.get("report_status")
-            if status == "FINISHED":
-                if not answer.get("url"):
-                    raise AttemptFailed("FINISHED without a download url")
-                return str(answer["url"])
-            if status != "IN_PROGRESS":
-                raise AttemptFailed(f"the job ended {status}")
-            if time.monotonic() - started > self.timeout_seconds:
-                raise ReportJobFailed(
-                    self.client.name, self.stream_slice, f"still IN_PROGRESS after {self.timeout_seconds:.0f}s"
-                )
-            self.sleep(interval)
-            interval = min(interval * 2, self.poll_max_seconds)
-
-    def _download(self, url: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
-        """The rows of the file at `url`. A download that breaks (`_file_rows`) is asked again from the same link, with
-        the retries and backoff of a failed request; the file does not change, so the rows already given are
-        skipped: each row comes once."""
-        given = 0
-
-        def rest_of_the_file() -> Iterator[tuple[str, Mapping[str, Any]]]:
-            nonlocal given
-            for index, row in enumerate(self._file_rows(url)):
-                if index >= given:
-                    given += 1
-                    yield row
-
-        yield from self.client.context.sender.retrying(self.client.name, rest_of_the_file, again=DOWNLOADED_AGAIN)
-
-    def _file_rows(self, url: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
-        """Every row of the file, parsed as it arrives (JSON: `{entity id: [rows]}`; CSV: one row a line). A link that
-        answers a server error, a connection that breaks, a file cut short or garbled: `BrokenBody`; another answer
-        (the link expired: 403): `AttemptFailed`."""
-        answer = "the download of the report file"
-        read = 0
-        try:
-            # A pre-signed link: a plain GET, never the Pinterest session (no Authorization header).
-            with requests.get(url, stream=True, timeout=self.download_timeout_seconds) as response:
-                status = response.status_code
-                if status >= 500 or status == 429:
-                    raise BrokenBody(f"{answer} answered HTTP {status}")
-                if not response.ok:
-                    raise AttemptFailed(f"the download link answered HTTP {status}")
-                response.raw.decode_content = True
-                body = PeekedBody(response.raw)
-                if body.first_byte() in (b"{", b""):
-                    for entity_id, rows in ijson.kvitems(body, "", use_float=True):
-                        if not isinstance(rows, list):
-                            raise AttemptFailed(f"entity {entity_id} of the file is not a list of rows")
-                        for row in rows:
-                            read += 1
-                            yield str(entity_id), row
-                else:
-                    for row in self._csv_rows(body):
-                        read += 1
-                        yield row
-        except (ijson.JSONError, csv.Error, UnicodeDecodeError, *BODY_READ_ERRORS) as error:
-            raise unreadable(answer, read, error) from None
-
-    def _csv_rows(self, body: PeekedBody) -> Iterator[tuple[str, Mapping[str, Any]]]:
-        """The rows of a CSV file (header first), values typed by the column table (numbers as numbers, an empty
-        cell as null), each with its entity id from `csv_id_column`."""
-        table = columns()
-        reader = csv.DictReader(body.text())
-        header = reader.fieldnames or []
-        candidates = self.level.csv_id_columns if self.level else ()
-        id_column = next((name for name in candidates if name in header), None)
-        if id_column is None and not (self.level and self.level.id_field == "ad_account_id"):
-            raise config_error(
-                f"Report '{self.client.name}': its CSV file has no {' or '.join(candidates) or 'id'} column, so its "
-                "rows cannot be told apart. Add the column to the report template in Ads Manager (or make the "
-                "template write JSON)."
-            )
-        for raw in reader:
-            if None in raw or None in raw.values():
-                # a line with more or fewer cells than the header: the file is cut short (or garbled)
-                raise BrokenBody("the report file has a line whose cells do not match its header (cut short or garbled)")
-            row = {name: _typed(table.get(name), value) for name, value in raw.items() if name}
-            entity_id = raw.get(id_column) if id_column else self.stream_slice.get("ad_account_id")
-            yield str(entity_id), row
-
-
-def _typed(column: Optional[Column], value: Optional[str]) -> Any:
-    """A CSV cell as the JSON file would have it."""
-    if value is None or value == "":
-        return None
-    if column is not None and column.type in ("number", "integer"):
-        try:
-            number = float(value)
-        except ValueError:
-            return value
-        return int(number) if column.type == "integer" and number.is_integer() else number
-    return value
-
-
-def _describe(stream_slice: Mapping[str, Any]) -> str:
-    return ", ".join(f"{key}={value}" for key, value in stream_slice.items())
-
-
-@dataclass(frozen=True)
-class ReportRows:
-    """A slice's report job, its rows as records: one row per entity (and targeting value) per date, with
-    the attribution settings written into each row."""
+class ReportRows(JobFetcherBase):
+    """A slice's report job, its rows as records: one row per entity (and targeting value) per date, with the
+    attribution settings written into each row (metrics_rows.py); WEEK and MONTH: each period once, whole (a period
+    straddling two windows is a job of its own, the slice's next)."""
 
     spec: ReportSpec
-    job: type[ReportJob] = ReportJob
     api_parameters: tuple[str, ...] = ()
+    job_api: JobApi = REPORT_JOBS
 
     def attribution(self, config: PinterestConfig) -> dict[str, Any]:
         """The attribution settings of the rows (a template's are its own: see the report_templates stream)."""
@@ -479,13 +260,15 @@ class ReportRows:
             return {}
         return {**config.attribution, **dict(self.spec.attribution)}
 
-    def creation(self, stream_slice: Slice, config: PinterestConfig) -> Creation:
-        """A template report: its dates and granularity as query parameters; otherwise the JSON body."""
+    def request(self, context: RequestContext, stream_slice: Slice, token: Optional[Token]) -> Request:
+        """The request that creates the job: a template report's dates and granularity as query parameters on the
+        template's path; otherwise the JSON body."""
+        asked = {**stream_slice, **WindowRows.dates(stream_slice, token)}
         if self.spec.template_id:
-            params = {key: stream_slice[key] for key in ("start_date", "end_date")}
             path = TEMPLATE_REPORTS_PATH.replace("{template_id}", self.spec.template_id)
-            return Creation(path, {**params, "granularity": self.spec.granularity})
-        return Creation(body=self.request_body(stream_slice, config))
+            params = {key: asked[key] for key in ("start_date", "end_date")}
+            return Request("POST", context.path_of(asked, path), {**params, "granularity": self.spec.granularity})
+        return Request("POST", context.path_of(asked), body=self.request_body(asked, context.config))
 
     def request_body(self, stream_slice: Slice, config: PinterestConfig) -> dict[str, Any]:
         """The create body: JSON only (the endpoint takes no query parameters); 0-day windows are sent as 0."""
@@ -508,25 +291,23 @@ class ReportRows:
         body.update(spec.filters)
         return body
 
-    def records(self, client: StreamClient, stream_slice: Slice) -> Iterator[Record]:
-        """The window's rows, each with its period; WEEK and MONTH: each period once, whole (metrics_rows.py)."""
-        windows = client.windows
-        assert windows is not None  # a report stream is windowed
+    def start(self, context: RequestContext, stream_slice: Slice) -> WindowRows:
         spec = self.spec
-        window = (date.fromisoformat(stream_slice["start_date"]), date.fromisoformat(stream_slice["end_date"]))
-        constants = {"ad_account_id": stream_slice["ad_account_id"], **self.attribution(client.config)}
+        constants = {"ad_account_id": stream_slice["ad_account_id"], **self.attribution(context.config)}
         if spec.template_id:
             constants["template_id"] = spec.template_id
-        served = (windows.floor(), windows.last_day(client.config))
-        read = WindowRows(
-            spec.stream_name, client.granularity, window, windows.window_days, served, spec.base_level.id_field, constants
-        )
-        while True:
-            part = {**stream_slice, "start_date": read.dates[0].isoformat(), "end_date": read.dates[1].isoformat()}
-            job = self.job(client, part, self.creation(part, client.config), spec.base_level)
-            yield from read.records(self.shaped(job.rows()))
-            if not read.next_request():
-                return
+        return WindowRows.of(context, stream_slice, spec.base_level.id_field, constants)
+
+    def csv_ids(self) -> CsvIds:
+        level = self.spec.base_level
+        return CsvIds(level.csv_id_columns, account_rows=level.id_field == "ad_account_id")
+
+    def records(
+        self, context: RequestContext, rows: Iterable[tuple[str, Mapping[str, Any]]], read: SliceRead
+    ) -> Iterator[Record]:
+        window: WindowRows = read.state
+        yield from window.records(self.shaped(rows))
+        read.next = window.next_token()
 
     def shaped(self, rows: Iterable[tuple[str, Mapping[str, Any]]]) -> Iterator[ShapedRow]:
         """A report file's rows as records: the file's UPPER_CASE columns (ids as strings: a file may carry id columns
@@ -616,6 +397,7 @@ def report_declaration(spec: ReportSpec, bundled_schema: bool = True) -> StreamD
         cursor="date",
         windows=spec.windows,
         bundled_schema=bundled_schema,
+        stream_class=AsyncJobStream,
     )
 
 

@@ -28,10 +28,10 @@ from source_pinterest_marketing.clock import utc_today
 from source_pinterest_marketing.config import PinterestConfig
 from source_pinterest_marketing.context import SyncContext
 from source_pinterest_marketing.streams import periods
+from source_pinterest_marketing.streams.types import Slice
 
 logger = logging.getLogger("airbyte")
 
-Slice = Mapping[str, Any]
 #: days less than the API's reach, so a UTC midnight between planning and sending never makes a 400
 MARGIN_DAYS = 1
 #: at HOUR granularity the API serves the last 8 days, at most 3 days a request (sync analytics and reports alike:

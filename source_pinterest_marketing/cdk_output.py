@@ -1,0 +1,96 @@
+"""What airbyte-cdk says, in the connector's words: every adaptation of the CDK's output lives here.
+
+- `in_own_words`: a request that failed inside the CDK's `HttpClient` after its retries ran out raises the CDK's text
+  ("Exhausted available request attempts...", which quotes URLs and headers); the connector says instead what kept
+  failing, as its error policy (errors.py) put it, and how often it was retried (`RetriesExhausted`).
+- `MisleadingRetryLog`: the CDK logs "Rate limit exceeded" for every retry, whatever its cause; the connector's
+  backoff strategy logs each retry with what happened instead.
+- `SyncOutcome`: the CDK's concurrent read emits an error TRACE per failed stream, then ends with its own summary,
+  always a `config_error` that lists the raw exceptions; a sync that failed ends instead with each cause said once,
+  then one summary whose failure type is the most severe of its causes (a config error only if one of them was).
+- `print_messages`: each message written to stdout in one write, so that the CDK's worker threads, which print too
+  (a rate limit's stream status), never interleave a message and its line break.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from typing import Optional
+
+from airbyte_cdk.models import AirbyteMessage, FailureType, Type
+from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from source_pinterest_marketing.errors import PinterestError, RetriesExhausted
+
+#: failure types from the least to the most severe: what the user has to do about it
+SEVERITY = (FailureType.transient_error, FailureType.system_error, FailureType.config_error)
+
+
+def in_own_words(stream: str, error: AirbyteTracedException, problem: Optional[str], retries: int) -> AirbyteTracedException:
+    """A failure of `stream` in the connector's own words: the error policy's message as it is; retries that ran out
+    (the CDK's own text) as what kept failing (`problem`: the policy's word on the last answer)."""
+    if isinstance(error, PinterestError) or problem is None or error.message == problem:
+        return error
+    internal = filter_secrets(error.internal_message or error.message or str(error))
+    return RetriesExhausted(stream, problem, retries, error.failure_type or FailureType.transient_error, internal)
+
+
+class MisleadingRetryLog(logging.Filter):
+    """Drops airbyte-cdk's "Rate limit exceeded" line, which it logs for every retry whatever the cause (a 503, a
+    401): `PinterestBackoffStrategy` logs each retry with what happened instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("UserDefinedBackoffException: Rate limit exceeded")
+
+
+def quiet_misleading_retry_logs() -> None:
+    """Install `MisleadingRetryLog` on the logger airbyte-cdk's retries log to (once per process)."""
+    cdk_logger = logging.getLogger("airbyte")
+    if not any(isinstance(existing, MisleadingRetryLog) for existing in cdk_logger.filters):
+        cdk_logger.addFilter(MisleadingRetryLog())
+
+
+class SyncOutcome:
+    """Watches the messages of a sync going out (see the module docstring)."""
+
+    def __init__(self) -> None:
+        #: stream -> (failure type, message) of its first failure
+        self.failures: dict[str, tuple[FailureType, str]] = {}
+
+    def watch(self, messages: Iterable[AirbyteMessage]) -> Iterator[AirbyteMessage]:
+        said: set[str] = set()
+        try:
+            for message in messages:
+                error = message.trace.error if message.type == Type.TRACE and message.trace else None
+                if error is not None and error.stream_descriptor is not None:
+                    failure = error.failure_type or FailureType.system_error
+                    self.failures.setdefault(error.stream_descriptor.name, (failure, error.message))
+                    if error.message in said:
+                        continue
+                    said.add(error.message)
+                yield message
+        except AirbyteTracedException:
+            if not self.failures:
+                raise
+            raise self.summary() from None
+
+    def summary(self) -> PinterestError:
+        """One error for the whole sync: every cause with the streams it stopped."""
+        streams_by_cause: dict[str, list[str]] = {}
+        for stream, (_, message) in sorted(self.failures.items()):
+            streams_by_cause.setdefault(message, []).append(stream)
+        causes = "; ".join(
+            f"{message.rstrip('.')} ({'stream' if len(streams) == 1 else 'streams'} {', '.join(streams)})"
+            for message, streams in streams_by_cause.items()
+        )
+        worst = max((failure for failure, _ in self.failures.values()), key=SEVERITY.index)
+        count = len(self.failures)
+        return PinterestError(f"The sync failed in {count} stream{'s' if count > 1 else ''}: {causes}.", worst)
+
+
+def print_messages(messages: Iterable[str]) -> None:
+    """Write each serialised message to stdout, in one write (see the module docstring)."""
+    for message in messages:
+        print(f"{message}\n", end="")
