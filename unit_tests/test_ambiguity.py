@@ -141,6 +141,20 @@ def test_pin_analytics_has_every_pin_and_the_video_metrics_of_video_pins(sim: Si
     assert output.is_in_logs("refuses the standard metric types for video Pins") == (mismatch == "refuse")
 
 
+def test_a_refusal_only_a_video_pins_second_request_may_ignore_fails_any_other(sim: Simulator) -> None:
+    """The refusal of the standard metrics is ignored only for a video Pin batch's second request (the test above):
+    the same 400 for the first request of a batch stops the stream, in the error policy's words."""
+    sim.faults.add("status", operation_id="multi_pins/analytics", status=400, body={"code": 1, "message": "Bad"}, times=1)
+    config = sim.connector_config(access_token_mode=True, start_date=_days_ago(3), num_workers=1)
+    output = run_read(config, ["pin_analytics"], expect_failure=True)
+    [first, *_] = [request for request in sim.requests if request.operation_id == "multi_pins/analytics"]
+    assert "VIDEO_START" not in first.query["metric_types"][0]  # the first batch's first request: not one to ignore
+    error = output.errors[-1].trace.error
+    assert "Pinterest rejected the request (HTTP 400, code 1): Bad [stream 'pin_analytics', GET /pins/analytics]" in (
+        error.message or ""
+    )
+
+
 @pytest.mark.parametrize("data_status", CHOICES["top_pins_data_status"])
 def test_top_pins_whatever_their_data_status_is_keyed_by(sim: Simulator, data_status: str) -> None:
     sim.switches.top_pins_data_status = data_status

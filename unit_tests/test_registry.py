@@ -5,7 +5,9 @@ docs generators and read by the connector, with no other edit."""
 from __future__ import annotations
 
 import ast
+import csv
 import importlib.util
+import io
 import json
 import sys
 from collections.abc import Mapping
@@ -18,10 +20,18 @@ from harness import records_by_stream, run_read
 
 import source_pinterest_marketing.streams as registry
 from pinterest_simulator import Simulator
+from pinterest_simulator.catalog_reports import report_file
 from pinterest_simulator.state import load_spec
 from source_pinterest_marketing.streams import DECLARATIONS, base
-from source_pinterest_marketing.streams.declaration import DOCS_BASE, Component, StreamDeclaration
+from source_pinterest_marketing.streams.declaration import (
+    BUSINESS_ACCESS,
+    DOCS_BASE,
+    Component,
+    FreeForm,
+    StreamDeclaration,
+)
 from source_pinterest_marketing.streams.fetchers import BOOKMARK_PAGES, ConfiguredOrListed
+from source_pinterest_marketing.streams.jobs import AsyncJobStream, JobApi, JobFileRows
 from source_pinterest_marketing.streams.organic import BOARDS
 from source_pinterest_marketing.streams.partitions import ByParent
 from source_pinterest_marketing.streams.reports import ReportRows
@@ -38,6 +48,23 @@ NEW_LIST_STREAM = StreamDeclaration(
     schema=Component("BoardSection"),
     partitioner=ByParent(BOARDS, (("board_id", "id"),)),
     slice_fields=("board_id",),
+)
+
+
+#: an async job stream that is not registered: the distribution issues of the user's retail catalog (a catalog
+#: report: `POST /catalogs/reports`, `GET /catalogs/reports?token=`, a file to download)
+NEW_JOB_STREAM = StreamDeclaration(
+    name="catalog_distribution_issues",
+    operation="reports/create",
+    path="catalogs/reports",
+    fetcher=JobFileRows(
+        JobApi("catalogs/reports"), body={"catalog_type": "RETAIL", "report": {"report_type": "DISTRIBUTION_ISSUES"}}
+    ),
+    schema=FreeForm(),
+    primary_key=("item_id", "code_label"),
+    params=BUSINESS_ACCESS,
+    bundled_schema=False,
+    stream_class=AsyncJobStream,
 )
 
 
@@ -143,3 +170,26 @@ def test_a_new_stream_gets_its_operation_enums_and_limits() -> None:
     built = enums.build(spec, (*others, pins))
     assert built["operations"]["ad_pins/analytics"]["pin_ids"] == {"max_items": 100}
     assert len(built["operations"]["ad_pins/analytics"]["columns"]["enum"]) == 175
+
+
+@pytest.mark.parametrize("file_format", ["csv", "json"])
+def test_a_new_async_job_stream_reads_its_jobs_file(
+    sim: Simulator, config: dict, monkeypatch: pytest.MonkeyPatch, file_format: str
+) -> None:
+    """An async job stream is one declaration (its job's endpoints as data: `JobApi`) with `AsyncJobStream`: the job is
+    created, polled and its file (CSV or a JSON array) read, each row a record."""
+    sim.switches.catalog_report_format = file_format  # type: ignore[assignment]
+    monkeypatch.setattr(registry, "DECLARATIONS", (*DECLARATIONS, NEW_JOB_STREAM))
+    records = records_by_stream(run_read(config, [NEW_JOB_STREAM.name]))[NEW_JOB_STREAM.name]
+    [job] = sim.catalog_reports.jobs.values()
+    file = report_file(job).decode()
+    if file_format == "json":
+        expected = json.loads(file)
+    else:
+        expected = [{key: value or None for key, value in row.items()} for row in csv.DictReader(io.StringIO(file))]
+    assert records and records == expected
+    assert [request.operation_id for request in sim.requests if request.operation_id.startswith("reports/")][:2] == [
+        "reports/create",
+        "reports/get",
+    ]
+    assert len(sim.catalog_reports.downloads) == 1

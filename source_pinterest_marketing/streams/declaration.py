@@ -272,6 +272,15 @@ class BuiltSchema(Protocol):
     def build(self, declaration: StreamDeclaration) -> dict[str, Any]: ...
 
 
+@dataclass(frozen=True)
+class FreeForm:
+    """Any object: the schema of what a stream's records are not described by (an endpoint the connector reads but
+    does not emit; a stream whose rows the API description does not give)."""
+
+    def build(self, declaration: Any = None) -> dict[str, Any]:
+        return {"$schema": "http://json-schema.org/draft-07/schema#", "type": "object", "additionalProperties": True}
+
+
 SchemaSource = Union[Component, BuiltSchema]
 
 

@@ -39,6 +39,7 @@ from source_pinterest_marketing.errors import PinterestError, config_error
 from source_pinterest_marketing.streams.base import PinterestStream, slice_read
 from source_pinterest_marketing.streams.columns import Column, columns
 from source_pinterest_marketing.streams.declaration import (
+    API_PREFIX,
     FetcherBase,
     RequestContext,
     SliceRead,
@@ -233,9 +234,9 @@ class AsyncJob:
         yield from self.sender.again_when_broken(rest_of_the_file, DOWNLOADED_AGAIN)
 
     def _file_rows(self, url: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
-        """Every row of the file, parsed as it arrives (JSON: `{entity id: [rows]}`; CSV: one row a line). A link that
-        answers a server error, a connection that breaks, a file cut short or garbled: `BrokenBody`; another answer
-        (the link expired: 403): `AttemptFailed`."""
+        """Every row of the file, parsed as it arrives (JSON: `{entity id: [rows]}` or `[rows]`; CSV: one row a line).
+        A link that answers a server error, a connection that breaks, a file cut short or garbled: `BrokenBody`;
+        another answer (the link expired: 403): `AttemptFailed`."""
         answer = "the download of the report file"
         read = 0
         try:
@@ -248,19 +249,31 @@ class AsyncJob:
                     raise AttemptFailed(f"the download link answered HTTP {status}")
                 response.raw.decode_content = True
                 body = PeekedBody(response.raw)
-                if body.first_byte() in (b"{", b""):
+                first = body.first_byte()
+                if first in (b"{", b""):
                     for entity_id, rows in ijson.kvitems(body, "", use_float=True):
                         if not isinstance(rows, list):
                             raise AttemptFailed(f"entity {entity_id} of the file is not a list of rows")
                         for row in rows:
                             read += 1
                             yield str(entity_id), row
+                elif first == b"[":
+                    for row in ijson.items(body, "item", use_float=True):
+                        if not isinstance(row, Mapping):
+                            raise AttemptFailed("a row of the file is not an object")
+                        read += 1
+                        yield self.entity_of(row), row
                 else:
                     for row in self._csv_rows(body):
                         read += 1
                         yield row
         except (ijson.JSONError, csv.Error, UnicodeDecodeError, *BODY_READ_ERRORS) as error:
             raise unreadable(answer, read, error) from None
+
+    def entity_of(self, row: Mapping[str, Any]) -> str:
+        """The entity id of a row that is not keyed by it: its first id column (`csv_ids`), else the ad account's."""
+        found = next((row[name] for name in self.csv_ids.columns if row.get(name) is not None), None)
+        return str(found if found is not None else self.stream_slice.get("ad_account_id"))
 
     def _csv_rows(self, body: PeekedBody) -> Iterator[tuple[str, Mapping[str, Any]]]:
         """The rows of a CSV file (header first), values typed by the column table (numbers as numbers, an empty
@@ -376,7 +389,34 @@ class AsyncJobStream(PinterestStream):
 
 
 class JobFetcherBase(FetcherBase):
-    """What every `JobFetcher` shares: its answers are files, not pages (`parse` is not used)."""
+    """What every `JobFetcher` shares: its answers are files, not pages (`parse` is not used); a file's rows are the
+    ad account's (`csv_ids`)."""
 
     def parse(self, context: RequestContext, response: requests.Response, read: SliceRead) -> Iterable[Record]:
         raise TypeError(f"stream {context.stream}: an async job's answers are read by AsyncJobStream.read_records")
+
+    def csv_ids(self) -> CsvIds:
+        return CsvIds(account_rows=True)
+
+
+@dataclass(frozen=True)
+class JobFileRows(JobFetcherBase):
+    """The simplest async job stream's fetcher: one job a slice, created by a POST of `body` to the declared path (its
+    declared parameters as the query), every row of its file a record as it is."""
+
+    job_api: JobApi
+    body: Mapping[str, Any] = field(default_factory=dict)
+    api_parameters: tuple[str, ...] = ()
+
+    def request(self, context: RequestContext, stream_slice: Slice, token: Optional[Token]) -> Request:
+        return Request("POST", context.path_of(stream_slice), context.declared_params(stream_slice), dict(self.body))
+
+    def records(
+        self, context: RequestContext, rows: Iterable[tuple[str, Mapping[str, Any]]], read: SliceRead
+    ) -> Iterator[Record]:
+        for _, row in rows:
+            yield dict(row)
+        read.next = None
+
+    def endpoint(self, path: str) -> str:
+        return f"POST/GET {API_PREFIX}{path}"

@@ -19,7 +19,7 @@ from typing import Any, Optional
 from source_pinterest_marketing.clock import utc_today
 from source_pinterest_marketing.context import SyncContext
 from source_pinterest_marketing.errors import IgnoredError
-from source_pinterest_marketing.streams.declaration import FromSlice, StreamDeclaration
+from source_pinterest_marketing.streams.declaration import FreeForm, FromSlice, StreamDeclaration
 from source_pinterest_marketing.streams.fetchers import SINGLE_OBJECT
 
 logger = logging.getLogger("airbyte")
@@ -30,14 +30,6 @@ NOT_AVAILABLE = (
     IgnoredError(status=403, code=None, log_message="metrics_ready_state is not available to this token"),
     IgnoredError(status=404, code=None, log_message="metrics_ready_state is not available"),
 )
-@dataclass(frozen=True)
-class FreeForm:
-    """The schema of an object the connector reads but does not emit: any object."""
-
-    def build(self, declaration: Any = None) -> dict[str, Any]:
-        return {"type": "object", "additionalProperties": True}
-
-
 #: what the API answers for a day (`conversion_metrics_ready`, `non_conversion_metrics_ready`; None: no answer, the
 #: endpoint not being available), and the HTTP status of that answer
 Ask = Callable[[date], tuple[Optional[Mapping[str, Any]], Optional[int]]]
