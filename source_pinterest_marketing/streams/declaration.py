@@ -92,8 +92,6 @@ def resolve_params(params: Mapping[str, Param], stream_slice: Slice, config: Pin
 
 
 # -- the composed pieces --------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class RequestContext:
     """What a fetcher knows of its stream: enough to build its requests and read their answers, and no more (no
