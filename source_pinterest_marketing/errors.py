@@ -213,24 +213,35 @@ class PinterestErrorHandler(HttpStatusErrorHandler):
     def _resolve(
         self, response_or_exception: Optional[Union[requests.Response, Exception]], ignored: tuple[IgnoredError, ...]
     ) -> ErrorResolution:
-        if isinstance(response_or_exception, BODY_BROKE_OFF):
+        if isinstance(response_or_exception, Exception):
+            resolution = self._resolve_exception(response_or_exception)
+            if resolution is not None:
+                return resolution
+        if not isinstance(response_or_exception, requests.Response):
+            return super().interpret_response(response_or_exception)
+        return self._resolve_response(response_or_exception, ignored)
+
+    def _resolve_exception(self, exception: Exception) -> Optional[ErrorResolution]:
+        """A request that got no whole answer: retried (None: an exception the CDK's default policy judges)."""
+        if isinstance(exception, BODY_BROKE_OFF):
             # the answer began, then its body broke off (a connection reset or closed mid-way)
             return ErrorResolution(
                 ResponseAction.RETRY,
                 FailureType.transient_error,
                 f"Pinterest's answer for stream '{self.stream_name}' broke off while it was read "
-                f"({type(response_or_exception).__name__})",
+                f"({type(exception).__name__})",
             )
-        if isinstance(response_or_exception, requests.RequestException):
+        if isinstance(exception, requests.RequestException):
             # no answer: a dropped or refused connection, a timeout
             return ErrorResolution(
                 ResponseAction.RETRY,
                 FailureType.transient_error,
-                f"no answer from Pinterest for stream '{self.stream_name}' ({type(response_or_exception).__name__})",
+                f"no answer from Pinterest for stream '{self.stream_name}' ({type(exception).__name__})",
             )
-        if not isinstance(response_or_exception, requests.Response):
-            return super().interpret_response(response_or_exception)
-        response = response_or_exception
+        return None
+
+    def _resolve_response(self, response: requests.Response, ignored: tuple[IgnoredError, ...]) -> ErrorResolution:
+        """An answer: the error policy's table, row by row."""
         where = f"stream '{self.stream_name}', {response.request.method} {_path_of(response)}"
         if response.ok:
             broken = unreadable_body(response) if self.check_bodies else None
