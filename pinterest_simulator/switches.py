@@ -514,7 +514,6 @@ AWAITING_STREAMS: frozenset[str] = frozenset(
         "website_verified_at",
         "targeting_options_shape",
         "unshared_audience",
-        "labels_item",
         "featured_topics_default",
         "lead_form_questions_shape",
         "leads_export_format",

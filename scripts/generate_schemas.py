@@ -137,8 +137,8 @@ class SchemaGenerator:
 
     def stream_schema(self, declaration: StreamDeclaration, component: Component) -> JsonSchema:
         name = declaration.name
-        self._check_operation(declaration.operation, component.name, name)
-        converted = self._convert(self._components[component.name], None, frozenset({component.name}))
+        node = self.record_node(declaration.operation, component.name, name)
+        converted = self._convert(node, None, frozenset({component.name}))
         properties: dict[str, JsonSchema] = dict(converted.get("properties", {}))
         for field in declaration.dropped_fields:
             if properties.pop(field, None) is None:
@@ -158,16 +158,45 @@ class SchemaGenerator:
             "properties": properties,
         }
 
-    def _check_operation(self, operation_id: str, component: str, stream: str) -> None:
+    def record_node(self, operation_id: str, component: str, stream: str) -> Mapping[str, Any]:
+        """The schema of a stream's records: `component` must be what the operation's 200 answer holds (its items'
+        component), or a schema found inside that answer (`_answer_parts`: a component, a titled inline schema, or an
+        untitled one named `<its parent>.<property>`), so a spec change cannot silently point a stream at the wrong
+        model."""
         for path_item in self._spec["paths"].values():
             operation = path_item.get("get")
             if operation and operation.get("operationId") == operation_id:
                 body = operation["responses"]["200"]["content"]["application/json"]["schema"]
                 found = self._item_component(body)
-                if found != component:
+                if found == component:
+                    return self._components[component]  # type: ignore[no-any-return]
+                parts = self._answer_parts(body, "", {})
+                if component not in parts:
                     raise ValueError(f"{stream}: {operation_id} returns {found}, not {component}")
-                return
+                return parts[component]
         raise ValueError(f"{stream}: no GET operation {operation_id!r} in the spec")
+
+    def _answer_parts(self, node: Mapping[str, Any], name: str, found: dict[str, Any]) -> dict[str, Any]:
+        """The schemas inside an answer's schema `node` (named `name`), by name: through `$ref`, `allOf`, arrays'
+        items, objects' properties and `additionalProperties`."""
+        if "$ref" in node:
+            name = self._ref_name(node["$ref"])
+            if name in found:
+                return found
+            node = self._components[name]
+        elif node.get("title"):
+            name = str(node["title"])
+        if name:
+            found.setdefault(name, node)
+        for part in node.get("allOf", ()):
+            self._answer_parts(part, name, found)
+        if isinstance(node.get("items"), Mapping):
+            self._answer_parts(node["items"], name, found)
+        if isinstance(node.get("additionalProperties"), Mapping):
+            self._answer_parts(node["additionalProperties"], name, found)
+        for key, child in node.get("properties", {}).items():
+            self._answer_parts(child, f"{name}.{key}" if name else key, found)
+        return found
 
     def _item_component(self, body: Mapping[str, Any]) -> str | None:
         """The component a 200 body returns: ``{"$ref"}`` or a ``Paginated``-style ``{items: [{"$ref"}]}``."""

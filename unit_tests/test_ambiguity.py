@@ -41,10 +41,11 @@ def _custom(name: str, granularity: str, **extra: Any) -> dict[str, Any]:
 
 def test_every_switch_is_covered_here() -> None:
     """A new switch of the simulator needs its test once a stream reads its endpoint (until then it is in
-    `AWAITING_STREAMS`): a connector test parametrized over its values (``CHOICES["<switch>"]``), in this file or,
-    for hour_date, total_date, week_start and period_label's sync analytics, test_analytics_granularity.py (reports:
-    here and test_report_periods.py)."""
-    tests = [Path(__file__).parent / name for name in ("test_ambiguity.py", "test_analytics_granularity.py", "test_report_periods.py")]
+    `AWAITING_STREAMS`): a connector test parametrized over its values (``CHOICES["<switch>"]``), in this file or in
+    the tests of the streams it concerns (test_analytics_granularity.py for hour_date, total_date, week_start and
+    period_label's sync analytics, test_report_periods.py for reports, a family's own test file); the probe's tests
+    (a check per switch) do not count: they read no stream."""
+    tests = [path for path in Path(__file__).parent.glob("test_*.py") if path.name != "test_probe.py"]
     covered = {match for path in tests for match in re.findall(r'CHOICES\["(\w+)"\]', path.read_text(encoding="utf-8"))}
     assert set(CHOICES) - AWAITING_STREAMS - covered == set()
     assert not AWAITING_STREAMS & covered, "a switch a test covers is no longer awaiting its stream"

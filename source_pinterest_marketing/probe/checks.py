@@ -37,6 +37,7 @@ from source_pinterest_marketing.probe.client import (
 from source_pinterest_marketing.probe.report import Finding, Status, SwitchReading
 from source_pinterest_marketing.probe.switches import assumed, reading
 from source_pinterest_marketing.streams import DECLARATIONS, periods
+from source_pinterest_marketing.streams.account_extras import LABELS
 from source_pinterest_marketing.streams.ads import AD_ACCOUNTS, AD_GROUPS, CAMPAIGNS, KEYWORDS, PRODUCT_GROUP_PROMOTIONS
 from source_pinterest_marketing.streams.analytics import (
     PIN_ANALYTICS,
@@ -1038,6 +1039,29 @@ class Throttling(Check):
         return self.judged(form, f"a rate limit was met: {form or 'another form the connector recognises'}", evidence)
 
 
+class LabelsItem(Check):
+    name = "labels_item"
+    switch = "labels_item"
+    assumption = (
+        "labels/list items are typed LabelsResponse ({labels: [Label], errors}) as the API description says (the "
+        "connector reads both that and bare Label items)"
+    )
+    needs = ("ad_account",)
+
+    def run(self, session: Session) -> Finding:
+        answer = session.request(LABELS, {"ad_account_id": session.lists.ad_account_id()})
+        items = answer.items()
+        kinds = counted("wrapped" if "labels" in item and "id" not in item else "label" if "id" in item else "other" for item in items)
+        evidence = [f"{answer.exchange} → {plural(len(items), 'item')}: {kinds if items else 'none'}"]
+        if not items:
+            return self.finding(Status.NOT_APPLICABLE, "the ad account has no label", evidence)
+        if all("labels" in item and "id" not in item for item in items):
+            return self.judged("wrapped", "each item wraps labels ({labels, errors})", evidence)
+        if all("id" in item for item in items):
+            return self.judged("label", "each item is a label itself", evidence)
+        return self.judged(None, "the items are neither all wrappers nor all labels", evidence)
+
+
 CHECKS: tuple[Check, ...] = (
     TokenRotation(),
     RefreshTokenRotation(),
@@ -1055,6 +1079,7 @@ CHECKS: tuple[Check, ...] = (
     PinMetricVariants(),
     UnknownPin(),
     TopPinsDataStatus(),
+    LabelsItem(),
     Throttling(),
 )
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from source_pinterest_marketing.context import SyncContext
+from source_pinterest_marketing.streams.account_extras import ACCOUNT_EXTRA_STREAMS
 from source_pinterest_marketing.streams.ads import AD_ENTITY_STREAMS
 from source_pinterest_marketing.streams.analytics import ANALYTICS_STREAMS
 from source_pinterest_marketing.streams.base import PinterestStream, bound_stream
@@ -18,6 +19,7 @@ from source_pinterest_marketing.streams.reports import REPORT_STREAMS, custom_re
 #: the streams by family (the README's summary is generated from it)
 FAMILIES: tuple[tuple[str, tuple[StreamDeclaration, ...]], ...] = (
     ("Ad entities", AD_ENTITY_STREAMS),
+    ("Ad account extras", ACCOUNT_EXTRA_STREAMS),
     ("Organic", ORGANIC_STREAMS),
     ("Catalogs", CATALOG_STREAMS),
     ("Analytics", ANALYTICS_STREAMS),

@@ -75,7 +75,7 @@ def check_ad_account_ids(context: SyncContext) -> None:
         )
 
 
-def _account_list(name: str, component: str, **facts: Any) -> StreamDeclaration:
+def account_list(name: str, component: str, **facts: Any) -> StreamDeclaration:
     """A list under `/ad_accounts/{ad_account_id}/<name>` (operation `<name>/list` unless given), one partition per
     account (unless `partitioner` says otherwise), each record with its `ad_account_id`."""
     facts.setdefault("partitioner", BY_AD_ACCOUNT)
@@ -87,7 +87,7 @@ def _account_list(name: str, component: str, **facts: Any) -> StreamDeclaration:
 
 def _status_filtered(name: str, component: str, shared_fields: tuple[str, ...]) -> StreamDeclaration:
     """Campaigns, ad groups, ads: every status asked, the configured ones kept, ids shared (`shared_fields`)."""
-    return _account_list(
+    return account_list(
         name,
         component,
         fetcher=SharedList(BOOKMARK_PAGES, shared_fields),
@@ -153,7 +153,7 @@ class ChildrenOfTheFilteredParent:
         return FieldIn("parent_id", parents)
 
 
-KEYWORDS = _account_list(
+KEYWORDS = account_list(
     "keywords",
     "Keyword",
     operation=KEYWORDS_OPERATION,
@@ -176,16 +176,16 @@ class AudiencePartitions:
                 yield {**account, "ownership_type": ownership}
 
 
-AUDIENCES = _account_list(
+AUDIENCES = account_list(
     "audiences",
     "Audience",
     partitioner=AudiencePartitions(),
     cursor="updated_timestamp",
     params={"ownership_type": FromSlice("ownership_type"), "order": "ASCENDING"},
 )
-CUSTOMER_LISTS = _account_list("customer_lists", "CustomerList", cursor="updated_time", params={"order": "ASCENDING"})
+CUSTOMER_LISTS = account_list("customer_lists", "CustomerList", cursor="updated_time", params={"order": "ASCENDING"})
 # one `{items}` page, no bookmark
-CONVERSION_TAGS = _account_list("conversion_tags", "ConversionTag", fetcher=ONE_PAGE, params={"filter_deleted": "false"})
+CONVERSION_TAGS = account_list("conversion_tags", "ConversionTag", fetcher=ONE_PAGE, params={"filter_deleted": "false"})
 
 
 @dataclass(frozen=True)
@@ -211,7 +211,7 @@ class CatalogSalesAdGroups:
                 yield {"ad_account_id": account_id, "ad_group_id": str(group["id"])}
 
 
-PRODUCT_GROUP_PROMOTIONS = _account_list(
+PRODUCT_GROUP_PROMOTIONS = account_list(
     "product_group_promotions",
     "ProductGroupPromotion",
     fetcher=SharedList(BOOKMARK_PAGES, ("id", "catalog_product_group_id")),

@@ -27,7 +27,7 @@ from typing import Any, Optional, Protocol, Union
 
 import requests
 
-from source_pinterest_marketing.api_description import api_enums
+from source_pinterest_marketing.api_description import api_enums, api_parameter
 from source_pinterest_marketing.config import PinterestConfig
 from source_pinterest_marketing.context import SyncContext
 from source_pinterest_marketing.errors import IgnoredError
@@ -74,7 +74,20 @@ class EveryApiValue:
         return list(api_enums()[self.enum])
 
 
-Param = Union[str, FromSlice, FromConfig, EveryApiValue]
+@dataclass(frozen=True)
+class EveryParameterValue:
+    """Every value the API description allows for one query parameter of an operation (the enum of `operation`'s
+    `name`, in api_enums.json `operations`: the fetcher must list `name` in its `api_parameters`), sent explicitly
+    where the API's default leaves some out."""
+
+    operation: str
+    name: str
+
+    def value(self, stream_slice: Slice, config: PinterestConfig) -> Any:
+        return list(api_parameter(self.operation, self.name)["enum"])
+
+
+Param = Union[str, FromSlice, FromConfig, EveryApiValue, EveryParameterValue]
 
 #: Business access: organic, catalog and user account endpoints read as the owner of the configured ad account
 #: (`ad_account_id`; the token user when none is configured), so a business's boards and catalogs are synced

@@ -41,15 +41,20 @@ MAX_PAGE_SIZE = 250
 JSON_FIRST_BYTES = frozenset(b'{["-0123456789tfn')
 
 
-def parse_object(stream: str, response: requests.Response) -> Mapping[str, Any]:
-    """The JSON object of a successful answer, or an error naming the stream."""
+def parse_json(stream: str, response: requests.Response) -> Any:
+    """The JSON body of a successful answer, or an error naming the stream."""
     if response.status_code == 204 or not response.content:
         raise UnexpectedResponseError(stream, response.url, f"empty body with HTTP {response.status_code}")
     try:
-        body = response.json()
+        return response.json()
     except ValueError:
         kind = response.headers.get("Content-Type", "unknown content type")
         raise UnexpectedResponseError(stream, response.url, f"the body is not JSON ({kind})") from None
+
+
+def parse_object(stream: str, response: requests.Response) -> Mapping[str, Any]:
+    """The JSON object of a successful answer, or an error naming the stream."""
+    body = parse_json(stream, response)
     if not isinstance(body, Mapping):
         raise UnexpectedResponseError(stream, response.url, f"expected a JSON object, got {type(body).__name__}")
     return body
@@ -114,6 +119,42 @@ class Pages(FetcherBase):
 BOOKMARK_PAGES = Pages()
 ONE_PAGE = Pages(paginated=False)
 SINGLE_OBJECT = Pages(paginated=False, records_key=None)
+
+
+#: `WholeAnswer` shapes: a JSON array of records; an object whose every value is a list of records
+ARRAY = "array"
+LISTS_BY_KEY = "lists_by_key"
+
+
+@dataclass(frozen=True)
+class WholeAnswer(FetcherBase):
+    """One request, not paged, whose answer is not an `{items}` page: a JSON array of records (`ARRAY`), or an object
+    whose every value is a list of records, its keys not part of them (`LISTS_BY_KEY`). Records are checked against
+    that shape, as `Page` checks pages."""
+
+    shape: str = ARRAY
+    api_parameters: tuple[str, ...] = ()
+
+    def request(self, context: RequestContext, stream_slice: Slice, token: Optional[Token]) -> Request:
+        return Request("GET", context.path_of(stream_slice), context.declared_params(stream_slice))
+
+    def parse(self, context: RequestContext, response: requests.Response, read: SliceRead) -> list[Record]:
+        read.next = None
+        if not response.ok:  # an answer the stream ignores
+            return []
+        body = parse_json(context.stream, response)
+        if self.shape == ARRAY:
+            if not isinstance(body, list):
+                raise UnexpectedResponseError(context.stream, response.url, "expected a JSON array")
+            lists = [body]
+        else:
+            if not isinstance(body, Mapping) or not all(isinstance(value, list) for value in body.values()):
+                raise UnexpectedResponseError(context.stream, response.url, "expected an object of lists")
+            lists = list(body.values())
+        records = [record for values in lists for record in values]
+        if not all(isinstance(record, Mapping) for record in records):
+            raise UnexpectedResponseError(context.stream, response.url, "a record of the answer is not an object")
+        return records
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, Protocol, TypeVar
 
+from source_pinterest_marketing.config import PinterestConfig
 from source_pinterest_marketing.context import SyncContext
 from source_pinterest_marketing.streams.base import shared_records
-from source_pinterest_marketing.streams.declaration import StreamDeclaration
+from source_pinterest_marketing.streams.declaration import Partitioner, StreamDeclaration
 from source_pinterest_marketing.streams.types import Slice
 
 T = TypeVar("T")
@@ -66,6 +67,33 @@ class ByParent:
             for record in shared_records(context, self.parent, parent_partition):
                 source = {**parent_partition, **record}
                 yield {key: str(source[name]) for key, name in self.fields}
+
+
+class Values(Protocol):
+    """Values computed from the config (a `declaration.Param` whose value is a list: `FromConfig`,
+    `EveryParameterValue`)."""
+
+    def value(self, stream_slice: Slice, config: PinterestConfig) -> Any: ...
+
+
+@dataclass(frozen=True)
+class EachValue:
+    """Each partition of `within`, once per value of `key` (`values`: the configured ones, or every value the API
+    allows): a request per ad account and lookback period, per region and trend type..."""
+
+    within: Partitioner
+    key: str
+    values: Values
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return (*self.within.keys, self.key)
+
+    def partitions(self, context: SyncContext) -> Iterable[Slice]:
+        values = self.values.value({}, context.config)
+        for partition in self.within.partitions(context):
+            for value in values:
+                yield {**partition, self.key: value}
 
 
 def batched(values: Sequence[T], size: int) -> Iterator[list[T]]:
