@@ -38,7 +38,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from pinterest_simulator import Simulator
+from pinterest_simulator import Simulator, social
 from pinterest_simulator import clock as simulator_clock
 from pinterest_simulator.dataset import is_video_pin
 from source_pinterest_marketing import clock as connector_clock
@@ -153,6 +153,12 @@ def minimum_requests(sim: Simulator, days: int) -> Counter[str]:
     minimum["catalogs/list"] = 1
     minimum["feeds/list"] = 1
     minimum["catalogs_product_groups/list"] = 1
+    # the user's relations (websites: one page; linked businesses: a plain array, one request)
+    minimum["followers/list"] = pages(len(social.followers(data)))
+    minimum["user_following/get"] = pages(len(social.followees(data, data.owner)))
+    minimum["boards_user_follows/list"] = pages(len(social.followed_boards(data, data.owner)))
+    minimum["user_websites/get"] = 1
+    minimum["linked_business_accounts/get"] = 1
     return minimum
 
 

@@ -161,6 +161,8 @@ SWITCH_SCENARIOS: dict[str, SwitchScenario] = {
     "flag_form": SwitchScenario(columns=FLAG_COLUMNS, streams=("custom_template_csv",), config=ONE_ACCOUNT),
     "refresh_token_rotation": SwitchScenario(streams=("user_account", "ad_accounts")),
     "labels_item": SwitchScenario(operations=("labels/list",)),
+    "website_verified_at": SwitchScenario(operations=("user_websites/get",)),
+    "linked_business_id": SwitchScenario(operations=("linked_business_accounts/get",)),
 }
 
 

@@ -35,7 +35,7 @@ from source_pinterest_marketing.source import SourcePinterestMarketing
 from source_pinterest_marketing.streams import DECLARATIONS
 from source_pinterest_marketing.streams.ads import AD_ENTITY_STREAMS
 from source_pinterest_marketing.streams.catalogs import CATALOG_STREAMS
-from source_pinterest_marketing.streams.organic import ORGANIC_STREAMS
+from source_pinterest_marketing.streams.organic import ORGANIC_STREAMS, RELATION_STREAMS
 
 #: the entity streams (no analytics, no reports)
 ENTITY_DECLARATIONS = (*AD_ENTITY_STREAMS, *ORGANIC_STREAMS, *CATALOG_STREAMS)
@@ -44,7 +44,9 @@ INCREMENTAL_STREAMS: tuple[str, ...] = tuple(declaration.name for declaration in
 PRIMARY_KEYS: dict[str, tuple[str, ...]] = {declaration.name: declaration.primary_key for declaration in DECLARATIONS}
 #: dataset kind of every entity stream whose records are one dataset entity each
 DATASET_KIND: dict[str, str] = {
-    name: name for name in ENTITY_STREAMS if name not in ("board_pins", "board_section_pins")
+    name: name
+    for name in ENTITY_STREAMS
+    if name not in ("board_pins", "board_section_pins", *(declaration.name for declaration in RELATION_STREAMS))
 }
 DATASET_KIND["board_pins"] = "pins"
 

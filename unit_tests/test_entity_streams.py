@@ -47,7 +47,7 @@ def test_first_sync_returns_every_entity_with_string_ids(sim: Simulator, first_s
     """Per stream, exactly the simulator's entities (archived ones included), ids as full-digit strings."""
     records = first_sync["records"]
     assert set(records) == set(ENTITY_STREAMS)
-    for stream in ENTITY_STREAMS:
+    for stream in (*DATASET_KIND, "board_section_pins"):  # the user's relations: test_organic_relations.py
         ids = [record["id"] for record in records[stream]]
         assert all(isinstance(value, str) for value in ids), stream
         assert len(ids) == len(set(ids)), f"{stream}: duplicates"
@@ -179,7 +179,7 @@ def test_requests_send_archived_statuses_and_the_maximum_page_size(sim: Simulato
     for operation in ("campaigns/list", "ad_groups/list", "ads/list"):
         requests = [r for r in log if r.operation_id == operation]
         assert requests and all("ARCHIVED" in r.query["entity_statuses"] for r in requests), operation
-    single_objects = {"user_account/get", "ad_accounts/get", "oauth/token"}
+    single_objects = {"user_account/get", "ad_accounts/get", "oauth/token", "linked_business_accounts/get"}
     for record in log:
         if record.operation_id == "conversion_tags/list":
             assert "page_size" not in record.query

@@ -51,7 +51,7 @@ from source_pinterest_marketing.streams.columns import columns
 from source_pinterest_marketing.streams.declaration import StreamDeclaration, build_request
 from source_pinterest_marketing.streams.fetchers import MAX_PAGE_SIZE
 from source_pinterest_marketing.streams.jobs import AsyncJob, ReportJobFailed
-from source_pinterest_marketing.streams.organic import BOARDS, PINS
+from source_pinterest_marketing.streams.organic import BOARDS, LINKED_BUSINESSES, PINS, USER_WEBSITES
 from source_pinterest_marketing.streams.readiness import METRICS_READY_STATE
 from source_pinterest_marketing.streams.reports import ReportRows, ReportSpec, report_declaration
 from source_pinterest_marketing.streams.types import Slice
@@ -1004,6 +1004,49 @@ class TopPinsDataStatus(Check):
         return self.judged(None, "data_status is keyed by neither dates nor metric names (or empty)", evidence)
 
 
+class WebsiteVerifiedAt(Check):
+    name = "website_verified_at"
+    switch = "website_verified_at"
+    assumption = (
+        "an unverified website of user_websites/get has no verified_at key (the connector reads it absent or null "
+        "alike)"
+    )
+
+    def run(self, session: Session) -> Finding:
+        answer = session.request(USER_WEBSITES, {})
+        sites = answer.items()
+        unverified = [site for site in sites if not site.get("verified_at")]
+        forms = counted("absent" if "verified_at" not in site else "null" if site["verified_at"] is None else "empty" for site in unverified)
+        evidence = [f"{answer.exchange} → {plural(len(sites), 'website')}, verified_at of those without a time: {forms}"]
+        if not unverified:
+            return self.finding(Status.NOT_APPLICABLE, "every website has its verification time", evidence)
+        if all("verified_at" not in site for site in unverified):
+            return self.judged("absent", "an unverified website has no verified_at", evidence)
+        if all("verified_at" in site and site["verified_at"] is None for site in unverified):
+            return self.judged("null", "an unverified website has verified_at null", evidence)
+        return self.judged(None, "the unverified websites' verified_at is neither always absent nor always null", evidence)
+
+
+class LinkedBusinessId(Check):
+    name = "linked_business_id"
+    switch = "linked_business_id"
+    assumption = "a linked business (linked_business_accounts/get) has no id, as LinkedBusiness declares (its key: username)"
+
+    def run(self, session: Session) -> Finding:
+        answer = session.request(LINKED_BUSINESSES, {})
+        body = answer.body if isinstance(answer.body, list) else []
+        businesses = [item for item in body if isinstance(item, Mapping)]
+        with_id = sum("id" in item for item in businesses)
+        evidence = [f"{answer.exchange} → {plural(len(businesses), 'linked business')}, {with_id} with an id"]
+        if not businesses:
+            return self.finding(Status.NOT_APPLICABLE, "the user has no linked business", evidence)
+        if not with_id:
+            return self.judged("absent", "no linked business carries an id", evidence)
+        if with_id == len(businesses):
+            return self.judged("present", "every linked business carries its id", evidence)
+        return self.judged(None, "some linked businesses carry an id, some not", evidence)
+
+
 def throttle_form(exchange: Exchange) -> Optional[str]:
     """The `throttle` value a rate-limit answer has the form of (None: none of them)."""
     if exchange.status == 429:
@@ -1080,6 +1123,8 @@ CHECKS: tuple[Check, ...] = (
     UnknownPin(),
     TopPinsDataStatus(),
     LabelsItem(),
+    WebsiteVerifiedAt(),
+    LinkedBusinessId(),
     Throttling(),
 )
 

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from source_pinterest_marketing.errors import IgnoredError
 from source_pinterest_marketing.streams.declaration import BUSINESS_ACCESS, StreamDeclaration
-from source_pinterest_marketing.streams.fetchers import BOOKMARK_PAGES, SINGLE_OBJECT, SharedList, list_stream
+from source_pinterest_marketing.streams.fetchers import (
+    BOOKMARK_PAGES,
+    SINGLE_OBJECT,
+    SharedList,
+    WholeAnswer,
+    list_stream,
+)
 from source_pinterest_marketing.streams.partitions import ByParent
 
 #: a board or section deleted between listing it and reading what it contains
@@ -44,6 +50,38 @@ PINS = list_stream(
     params={"include_protected_pins": "true", **BUSINESS_ACCESS},
 )  # fmt: skip
 
+
+# -- relations of the user: followers, followed users and boards, websites, linked businesses ------------------
+# (docs/dev/API-NOTES.md#organic-and-business). No modification time anywhere: full refresh. Users and linked
+# businesses have no id in the API: the username is the key.
+# The token user's own followers (the operation takes no `ad_account_id`)
+FOLLOWERS = list_stream(
+    "followers", "UserSummary", "user_account/followers", operation="followers/list", primary_key=("username",)
+)
+# every followee: neither `feed_type` (default ALL) nor `explicit_following` (default false: users followed through
+# one of their boards too) is sent
+FOLLOWING = list_stream(
+    "following", "UserSummary", "user_account/following", operation="user_following/get",
+    params=BUSINESS_ACCESS, primary_key=("username",),
+)  # fmt: skip
+# other users' boards: followed directly, or through following their owner
+FOLLOWED_BOARDS = list_stream(
+    "followed_boards", "Board", "user_account/following/boards", operation="boards_user_follows/list",
+    params=BUSINESS_ACCESS,
+)  # fmt: skip
+# verified or not (`status`); an unverified site's `verified_at` is absent or null (switch `website_verified_at`)
+USER_WEBSITES = list_stream(
+    "user_websites", "UserWebsiteSummary", "user_account/websites", operation="user_websites/get",
+    primary_key=("website",),
+)  # fmt: skip
+# a plain array, not a page; an item may carry the business's `id` (switch `linked_business_id`)
+LINKED_BUSINESSES = list_stream(
+    "linked_businesses", "LinkedBusiness", "user_account/businesses", operation="linked_business_accounts/get",
+    fetcher=WholeAnswer(), primary_key=("username",),
+)  # fmt: skip
+
+#: the user's relations: their records are not the user's own content (boards, Pins)
+RELATION_STREAMS: tuple[StreamDeclaration, ...] = (FOLLOWERS, FOLLOWING, FOLLOWED_BOARDS, USER_WEBSITES, LINKED_BUSINESSES)
 ORGANIC_STREAMS: tuple[StreamDeclaration, ...] = (
     USER_ACCOUNT,
     BOARDS,
@@ -51,4 +89,5 @@ ORGANIC_STREAMS: tuple[StreamDeclaration, ...] = (
     BOARD_PINS,
     BOARD_SECTION_PINS,
     PINS,
+    *RELATION_STREAMS,
 )
