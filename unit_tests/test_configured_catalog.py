@@ -18,6 +18,7 @@ from harness import run_cli
 from pinterest_simulator import Simulator
 from source_pinterest_marketing import configured_catalog
 from source_pinterest_marketing.configured_catalog import main
+from source_pinterest_marketing.streams import DECLARATIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 CUSTOM_REPORT = {"name": "spend", "level": "CAMPAIGN", "granularity": "DAY", "columns": ["SPEND_IN_MICRO_DOLLAR"]}
@@ -37,7 +38,7 @@ def _catalog(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, Any]:
 def test_every_stream_incremental_where_supported(sim: Simulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     catalog = _catalog(capsys, "--config", _config(tmp_path, sim.connector_config(custom_reports=[CUSTOM_REPORT])))
     streams = {entry["stream"]["name"]: entry for entry in catalog["streams"]}
-    assert len(streams) == 47 and "custom_spend" in streams
+    assert len(streams) == len(DECLARATIONS) + 1 and "custom_spend" in streams
     for name, entry in streams.items():
         supported = entry["stream"]["supported_sync_modes"]
         if "incremental" in supported:
@@ -68,7 +69,8 @@ def test_unknown_streams_are_named_with_the_closest_name(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.startswith(
-        "error: Unknown stream(s) 'campaign' (did you mean 'campaigns'?), 'nothing_alike': this config's 46 streams are "
+        "error: Unknown stream(s) 'campaign' (did you mean 'campaigns'?), 'nothing_alike': this config's "
+        f"{len(DECLARATIONS)} streams are "
         "ad_accounts, campaigns,"
     )
 
