@@ -92,6 +92,8 @@ class PinterestOAuthAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
         self.config_to_save = connector_config
         self.save_lock = threading.Lock()
         self.saved_credentials: Optional[dict[str, Any]] = None
+        #: the scopes Pinterest says the latest access token has (its token answer's `scope`); None: not said yet
+        self.granted_scopes: Optional[frozenset[str]] = None
         super().__init__(
             connector_config=connector_config,
             token_refresh_endpoint=f"{api_base_url}/oauth/token",
@@ -112,6 +114,7 @@ class PinterestOAuthAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
             add_to_secrets(refresh_token)
         else:
             refresh_token = None
+        self.granted_scopes = said_scopes(answer.get("scope"))
         expires_at = answer.get(REFRESH_TOKEN_EXPIRES_AT)
         if isinstance(expires_at, (int, float)) and not isinstance(expires_at, bool):
             # saved beside the refresh token: the CONTROL message the CDK emits next carries it
@@ -208,6 +211,14 @@ class PinterestOAuthAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
         return attempt == self.max_attempts or deadline - time.monotonic() - wait < MIN_ATTEMPT_SECONDS
 
 
+def said_scopes(scope: Any) -> Optional[frozenset[str]]:
+    """The scopes a token answer's `scope` names (Pinterest separates them with commas; OAuth's standard form is
+    spaces: either is read); None when the answer says none (the token's scopes are then unknown)."""
+    if not isinstance(scope, str) or not scope.strip():
+        return None
+    return frozenset(name for name in scope.replace(",", " ").split() if name)
+
+
 def _host(url: str) -> str:
     return urlsplit(url).netloc or url
 
@@ -291,6 +302,12 @@ def warn_if_refresh_token_expires_soon(expires_at: int, now: float | None = None
 
 
 Authenticator = Union[PinterestOAuthAuthenticator, TokenAuthenticator]
+
+
+def granted_scopes(authenticator: Authenticator) -> Optional[frozenset[str]]:
+    """The scopes of the token `authenticator` sends, as Pinterest said them when it was issued (OAuth: every
+    refresh's answer); None when unknown (an access token given as is: nothing says its scopes without a request)."""
+    return authenticator.granted_scopes if isinstance(authenticator, PinterestOAuthAuthenticator) else None
 
 
 def build_authenticator(

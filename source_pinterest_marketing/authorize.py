@@ -1,7 +1,8 @@
 """`source-pinterest-marketing-authorize`: Pinterest's OAuth authorization-code flow, done by hand.
 
 1. print the authorization URL (``https://www.pinterest.com/oauth/`` with the app's client id, the redirect URI,
-   the scopes and a random ``state``) for the person to open in a browser and approve;
+   the scopes (``--scopes``, default the connector's, plus ``--extra-scopes`` for streams that need more) and a
+   random ``state``) for the person to open in a browser and approve;
 2. read back what the browser was redirected to (the whole URL, whose ``state`` is checked, or the bare code);
 3. exchange the code at ``POST {api_base}/oauth/token`` (form body, HTTP Basic client auth);
 4. write a ready connector config (OAuth2.0 credentials with the refresh token) to ``--output`` (mode 0600) or stdout.
@@ -33,6 +34,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from source_pinterest_marketing.commands import EXIT_ERROR, helper_parser, run_helper
 from source_pinterest_marketing.config import AUTHORIZATION_URL, SCOPES, PinterestConfig, load_config
 from source_pinterest_marketing.local_files import PRIVATE_MODE, write_json, write_problem
+from source_pinterest_marketing.scopes import EXTRA_SCOPES_OPTION
 
 DEFAULT_REDIRECT_URI = "http://localhost:8085/"
 SECRET_ENV = "PINTEREST_CLIENT_SECRET"
@@ -69,6 +71,16 @@ def _parser() -> argparse.ArgumentParser:
         help="A redirect URI registered on the app (default: %(default)s). Nothing needs to listen there.",
     )
     parser.add_argument("--scopes", default=SCOPES, help="Comma-separated scopes (default: %(default)s).")
+    parser.add_argument(
+        EXTRA_SCOPES_OPTION,
+        default="",
+        metavar="SCOPES",
+        help=(
+            "Comma-separated scopes asked for on top of --scopes, for streams that need more than the default ones "
+            "(e.g. billing:read for billing streams; the user guide says which stream needs which). The app must be "
+            "allowed them."
+        ),
+    )
     parser.add_argument(
         "--environment", choices=("production", "sandbox"), help="Pinterest API environment (default: production)."
     )
@@ -298,8 +310,8 @@ def _report_token(token: Mapping[str, Any], requested: Sequence[str]) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    scopes = _scope_list(args.scopes)
-    if not scopes:
+    scopes = list(dict.fromkeys([*_scope_list(args.scopes), *_scope_list(args.extra_scopes)]))
+    if not _scope_list(args.scopes):
         raise AuthorizeError("--scopes is empty.")
     client_secret = _client_secret(args)
     # fail on --output or a bad --start-date / --ad-account-id before the person goes through the browser (an

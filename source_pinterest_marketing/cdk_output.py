@@ -8,6 +8,7 @@
 - `SyncOutcome`: the CDK's concurrent read emits an error TRACE per failed stream, then ends with its own summary,
   always a `config_error` that lists the raw exceptions; a sync that failed ends instead with each cause said once,
   then one summary whose failure type is the most severe of its causes (a config error only if one of them was).
+  Streams the sync did not read (the token lacks their scope: scopes.py) are among its failures, said only there.
 - `print_messages`: each message written to stdout in one write, so that the CDK's worker threads, which print too
   (a rate limit's stream status), never interleave a message and its line break.
 """
@@ -15,7 +16,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Optional
 
 from airbyte_cdk.models import AirbyteMessage, FailureType, Type
@@ -55,9 +56,10 @@ def quiet_misleading_retry_logs() -> None:
 class SyncOutcome:
     """Watches the messages of a sync going out (see the module docstring)."""
 
-    def __init__(self) -> None:
-        #: stream -> (failure type, message) of its first failure
-        self.failures: dict[str, tuple[FailureType, str]] = {}
+    def __init__(self, unread: Optional[Mapping[str, str]] = None) -> None:
+        #: stream -> (failure type, message) of its first failure; `unread`: the streams not read (name -> why, a
+        #: config error), said once, in the summary
+        self.failures = {name: (FailureType.config_error, why) for name, why in (unread or {}).items()}
 
     def watch(self, messages: Iterable[AirbyteMessage]) -> Iterator[AirbyteMessage]:
         said: set[str] = set()
@@ -75,6 +77,8 @@ class SyncOutcome:
             if not self.failures:
                 raise
             raise self.summary() from None
+        if self.failures:  # the streams read all completed; those not read fail the sync
+            raise self.summary()
 
     def summary(self) -> PinterestError:
         """One error for the whole sync: every cause with the streams it stopped."""

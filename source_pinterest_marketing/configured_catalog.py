@@ -1,7 +1,8 @@
 """`source-pinterest-marketing-catalog` (in the Docker image: `catalog`): the configured catalog `read --catalog`
 needs, in one command, from what `discover` answers for the config.
 
-For each stream chosen (default: every stream of the config, custom reports included) it picks the sync mode:
+For each stream chosen (default: every stream of the config, custom reports included, but those that need a scope
+beyond the default ones, such as `billing:read`: named with `--streams`, they are included) it picks the sync mode:
 incremental where the stream supports it, else full refresh (or the one `--sync-mode` forces), and the destination
 sync mode that goes with it: `append_dedup` on the stream's primary key for incremental, `overwrite` for full
 refresh. Inside Airbyte the connection's settings make the catalog; this is for running the connector by hand.
@@ -34,11 +35,15 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from source_pinterest_marketing.commands import helper_parser, run_helper
 from source_pinterest_marketing.inputs import read_config_file
 from source_pinterest_marketing.local_files import write_json, write_problem
+from source_pinterest_marketing.scopes import AUTHORIZE_HELPER, EXTRA_SCOPES_OPTION, beyond_default, listed
 from source_pinterest_marketing.source import SourcePinterestMarketing
+from source_pinterest_marketing.streams import DECLARATIONS
 
 #: `--sync-mode` values: `auto` is incremental where supported, else full refresh
 AUTO = "auto"
 SYNC_MODES = (AUTO, SyncMode.incremental.value, SyncMode.full_refresh.value)
+#: each registered stream's API operation (its scopes: scopes.py)
+OPERATIONS = {declaration.name: declaration.operation for declaration in DECLARATIONS}
 #: a catalog holds no secret: readable like any file the person writes
 CATALOG_FILE_MODE = 0o644
 
@@ -59,7 +64,10 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAMES",
-        help="the streams to read, comma-separated (repeatable); default: every stream of the config",
+        help=(
+            "the streams to read, comma-separated (repeatable); default: every stream of the config but those that "
+            "need a scope beyond the default ones (billing, business access, leads: name them here)"
+        ),
     )
     parser.add_argument(
         "--sync-mode",
@@ -118,10 +126,28 @@ def configured_stream(stream: AirbyteStream, sync_mode: str) -> ConfiguredAirbyt
     )
 
 
+def extra_scopes(name: str) -> frozenset[str]:
+    """The scopes stream `name` needs beyond the default ones (scopes.py; a custom report: none)."""
+    operation = OPERATIONS.get(name)
+    return beyond_default(operation) if operation else frozenset()
+
+
+def default_selection(available: Sequence[str]) -> list[str]:
+    """The streams chosen when none is named: those the default scopes read; the others are said on stderr."""
+    left_out = {name: extra_scopes(name) for name in available if extra_scopes(name)}
+    if left_out:
+        named = ", ".join(f"{name} ({listed(scopes)})" for name, scopes in left_out.items())
+        sys.stderr.write(
+            f"Left out the streams that need a scope beyond the default ones: {named}. Name them with --streams to "
+            f"read them (the token needs the scope: {AUTHORIZE_HELPER} {EXTRA_SCOPES_OPTION}).\n"
+        )
+    return [name for name in available if name not in left_out]
+
+
 def build(catalog: AirbyteCatalog, requested: Sequence[str], sync_mode: str = AUTO) -> ConfiguredAirbyteCatalog:
     """The configured catalog of the `requested` streams of the discovered `catalog` (see the module docstring)."""
     by_name = {stream.name: stream for stream in catalog.streams}
-    names = chosen_streams(requested, list(by_name))
+    names = chosen_streams(requested, list(by_name)) if requested else default_selection(list(by_name))
     return ConfiguredAirbyteCatalog(streams=[configured_stream(by_name[name], sync_mode) for name in names])
 
 

@@ -16,7 +16,7 @@ import requests
 from airbyte_cdk.sources.streams.call_rate import APIBudget
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_pinterest_marketing.auth import SYNC_REFRESH_SECONDS, Authenticator, build_authenticator
+from source_pinterest_marketing.auth import SYNC_REFRESH_SECONDS, Authenticator, build_authenticator, granted_scopes
 from source_pinterest_marketing.config import PinterestConfig
 from source_pinterest_marketing.rate_limits import build_api_budget
 
@@ -129,6 +129,9 @@ class SyncContext:
     streams: dict[str, Any] = field(default_factory=dict)
     #: what carried the sync's requests (connection pools), closed when it ends (`close`)
     connections: dict[int, Any] = field(default_factory=dict)
+    #: API operations Pinterest refused for lack of a scope in this sync, with what the connector said: no other
+    #: request of theirs is sent (scopes.py)
+    scope_refusals: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -165,6 +168,19 @@ class SyncContext:
             if found is None:
                 found = self.streams[name] = bind()
             return found
+
+    def granted_scopes(self) -> Optional[frozenset[str]]:
+        """The scopes of the sync's token as Pinterest said them (known once it was refreshed); None: unknown."""
+        return granted_scopes(self.authenticator)
+
+    def scope_refused(self, operation: str) -> Callable[[str], None]:
+        """What the error policy calls when Pinterest refuses `operation` for lack of a scope (HTTP 401, code 3)."""
+
+        def note(message: str) -> None:
+            with self.lock:
+                self.scope_refusals.setdefault(operation, message)
+
+        return note
 
     def will_read(self, stream_name: str) -> bool:
         return self.selected_streams is None or stream_name in self.selected_streams

@@ -11,6 +11,9 @@ not the HTTP status (docs/dev/API-NOTES.md#errors-body-and-codes). The policy, a
 | 5xx, timeouts, dropped connections   | bounded retries with exponential backoff       | transient    |
 | a 2xx whose body broke: empty, cut   | the same retries and backoff (a streamed body: | transient    |
 |   short or not JSON                  |   `transport.retrying`, from the slice's start)|              |
+| 401 code 3: the token lacks a scope  | fail naming the operation's scopes and how to  | config       |
+|                                      | re-authorize (scopes.py); the sync's other     |              |
+|                                      | requests of the operation are not sent         |              |
 | 401                                  | refresh the OAuth token and retry, at most 3   | config       |
 |                                      | times a request (access token: fail at once)   |              |
 | 400                                  | fail with the API's own message (no retry)     | system       |
@@ -45,14 +48,13 @@ from airbyte_cdk.sources.streams.http.error_handlers.default_error_mapping impor
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_pinterest_marketing.config import SCOPES
+from source_pinterest_marketing.scopes import MISSING_SCOPE_CODE, refused_message
 
 logger = logging.getLogger("airbyte")
 #: body codes of a rate limit: 8 is documented; 12 is what throttled analytics requests are seen to answer
 RATE_LIMIT_CODES = frozenset({8, 12})
 #: a throttled request's message that says how long to wait ("Retry after 30 seconds")
 _RETRY_AFTER_MESSAGE = re.compile(r"retry after (\d+(?:\.\d+)?) ?s", re.IGNORECASE)
-MISSING_SCOPE_CODE = 3
 #: what requests raises when an answer read whole breaks off mid-body (a connection reset or closed mid-way)
 BODY_BROKE_OFF = (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)
 _AD_ACCOUNT_IN_PATH = re.compile(r"/ad_accounts/(\d+)")
@@ -173,6 +175,8 @@ class PinterestErrorHandler(HttpStatusErrorHandler):
         invalidate_token: Optional[Callable[[str], bool]] = None,
         check_bodies: bool = True,
         ignorable: tuple[IgnoredError, ...] = (),
+        operation: str = "",
+        on_missing_scope: Optional[Callable[[str], None]] = None,
     ) -> None:
         super().__init__(logger=logger, error_mapping=DEFAULT_ERROR_MAPPING, max_retries=max_retries, max_time=max_time)
         self.stream_name = stream_name
@@ -180,6 +184,9 @@ class PinterestErrorHandler(HttpStatusErrorHandler):
         self.ignored_errors = ignored_errors
         self.ignorable = ignorable
         self.invalidate_token = invalidate_token
+        #: the stream's API operation (what a refusal for lack of a scope names) and who is told of such a refusal
+        self.operation = operation
+        self.on_missing_scope = on_missing_scope
         #: 401s answered per request: a token can expire again while a request is retried, a few times at most
         self.unauthorized: weakref.WeakKeyDictionary[requests.PreparedRequest, int] = weakref.WeakKeyDictionary()
         #: the last resolution of each thread's request (what a failure after the last retry is about)
@@ -274,12 +281,10 @@ class PinterestErrorHandler(HttpStatusErrorHandler):
                 "Check `api_base_url` and `environment`.",
             )
         if status == 401 and code == MISSING_SCOPE_CODE:
-            return ErrorResolution(
-                ResponseAction.FAIL,
-                FailureType.config_error,
-                f"Pinterest says the token lacks a permission (scope) needed by {where} (HTTP 401, code {code}: "
-                f"{message}). Re-authenticate the source and grant the scopes {SCOPES}.",
-            )
+            refused = refused_message(where, self.operation, message)
+            if self.on_missing_scope is not None:
+                self.on_missing_scope(refused)
+            return ErrorResolution(ResponseAction.FAIL, FailureType.config_error, refused)
         if status == 401:
             return self._unauthorized(response)
         if status in (403, 404):

@@ -14,17 +14,20 @@ from airbyte_cdk.models import (
     AirbyteConnectionStatus,
     AirbyteMessage,
     AirbyteStateMessage,
+    AirbyteStreamStatus,
     AuthFlowType,
     ConfiguredAirbyteCatalog,
     ConnectorSpecification,
     OAuthConfigSpecification,
     Status,
+    StreamDescriptor,
     SyncMode,
 )
 from airbyte_cdk.sources import AbstractSource
 from airbyte_cdk.sources.message import MessageRepository
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
+from airbyte_cdk.utils.stream_status_utils import as_airbyte_message as stream_status
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from typing_extensions import override
 
@@ -34,6 +37,7 @@ from source_pinterest_marketing.config import DOCS_URL, connector_spec_schema, l
 from source_pinterest_marketing.context import SyncContext
 from source_pinterest_marketing.errors import config_error
 from source_pinterest_marketing.inputs import read_catalog_file, read_config_file, read_state_file, stream_states
+from source_pinterest_marketing.scopes import lacking_message, listed, reauthorize, unreadable_streams
 from source_pinterest_marketing.streams import build_streams
 from source_pinterest_marketing.streams.ads import AD_ACCOUNTS, check_ad_account_ids, reads_ad_accounts
 from source_pinterest_marketing.streams.base import PinterestStream, bound_stream
@@ -123,7 +127,8 @@ class SourcePinterestMarketing(AbstractSource):
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         succeeded, error = self.check_connection(logger, config)
         if succeeded:
-            return AirbyteConnectionStatus(status=Status.SUCCEEDED)
+            # `error` of a check that succeeded: what it says of the streams the token cannot read, if any
+            return AirbyteConnectionStatus(status=Status.SUCCEEDED, message=error)
         return AirbyteConnectionStatus(status=Status.FAILED, message=str(error))
 
     @override
@@ -131,7 +136,8 @@ class SourcePinterestMarketing(AbstractSource):
         """Refresh the token, then make the least-privileged calls that prove the data is readable:
         the user account (`user_accounts:read`) and every configured ad account (`ads:read`: one listing of the
         readable ones, every unknown id named in one error), or the first page of the accessible ad accounts; then the user account as the owner of the business access ad
-        account, and the report templates custom reports read, when configured."""
+        account, and the report templates custom reports read, when configured. It then succeeds, saying which of the
+        config's streams the token cannot read for lack of a scope (scopes.py), if any."""
         context: Optional[SyncContext] = None
         try:
             context = SyncContext.create(
@@ -159,6 +165,7 @@ class SourcePinterestMarketing(AbstractSource):
                 except AirbyteTracedException as error:
                     raise _business_access_error(context.config.business_ad_account_id, error) from None
             check_templates(context)
+            unreadable = self._unreadable(logger, context)
         except AirbyteTracedException as error:
             return False, error.message
         except Exception as error:  # noqa: BLE001 - check must report, not crash
@@ -166,7 +173,28 @@ class SourcePinterestMarketing(AbstractSource):
         finally:
             if context is not None:
                 context.close()
-        return True, None
+        return True, unreadable
+
+    @staticmethod
+    def _unreadable(logger: logging.Logger, context: SyncContext) -> Optional[str]:
+        """What the check says of the config's streams the token cannot read for lack of a scope (None: it reads all,
+        or its scopes are unknown: an access token says none)."""
+        granted = context.granted_scopes()
+        if granted is None:
+            logger.info("Check: the token's scopes are unknown (an access token): a stream needing one it lacks fails")
+            return None
+        operations = {stream.name: stream.declaration.operation for stream in build_streams(context)}
+        unreadable = unreadable_streams(granted, operations)
+        if not unreadable:
+            logger.info("Check: the token has the scopes of every stream")
+            return None
+        note = " ".join(
+            f"The token lacks the OAuth scope{'s' if len(missing) > 1 else ''} {listed(missing)}: the streams "
+            f"{', '.join(sorted(names))} cannot be read (a sync that selects them fails, naming it). {reauthorize(missing)}"
+            for missing, names in sorted(unreadable.items(), key=lambda item: listed(item[0]))
+        )
+        logger.warning("Check: %s", note)
+        return note
 
     @staticmethod
     def _check_readable(logger: logging.Logger, stream: PinterestStream) -> None:
@@ -223,15 +251,22 @@ class SourcePinterestMarketing(AbstractSource):
         concurrent_read = ConcurrentRead(logger, context.config.num_workers)
         # The catalog and every state are checked before anything is sent.
         prepared = concurrent_read.prepare_all(streams, catalog, stream_states(state))
-        # Refresh the OAuth token once here, on the main thread, before the workers start.
+        # Refresh the OAuth token once here, on the main thread, before the workers start: its answer says the
+        # token's scopes, and the streams that need one it lacks are not read (scopes.py)
         context.authenticator.get_auth_header()
-        if any(reads_ad_accounts(stream.declaration) for stream in streams.values() if stream.name in selected):
+        unread = unreadable_streams(context.granted_scopes(), {name: streams[name].declaration.operation for name in selected})
+        not_read = {name: lacking_message(missing) for missing, names in unread.items() for name in names}
+        prepared = [stream for stream in prepared if stream.name not in not_read]
+        for name in not_read:
+            yield stream_status(StreamDescriptor(name=name), AirbyteStreamStatus.INCOMPLETE)
+        reading = [stream for name, stream in streams.items() if name in selected and name not in not_read]
+        if any(reads_ad_accounts(stream.declaration) for stream in reading):
             # every unknown id named in one error, before any stream reads one
             check_ad_account_ids(context)
         self.current_read = concurrent_read
         started = time.monotonic()
         try:
-            yield from SyncOutcome().watch(concurrent_read.run(prepared))
+            yield from SyncOutcome(not_read).watch(concurrent_read.run(prepared) if prepared else iter(()))
         finally:
             self.current_read = None
             context.progress.log_totals(time.monotonic() - started)

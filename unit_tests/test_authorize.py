@@ -126,6 +126,17 @@ def test_full_flow_writes_a_config_that_passes_check(
     assert status.status == Status.SUCCEEDED, status.message
 
 
+def test_extra_scopes_are_asked_for_on_top_of_the_default_ones(
+    sim: Simulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    output = tmp_path / "config.json"
+    exit_code, seen = _run_interactive(sim, monkeypatch, capsys, "--output", str(output), "--extra-scopes", "billing:read")
+    assert exit_code == 0
+    assert parse_qs(urlparse(seen["url"]).query)["scope"] == [f"{SCOPES},billing:read"]
+    refresh_token = json.loads(output.read_text())["credentials"]["refresh_token"]
+    assert sim.oauth._refresh[refresh_token].scopes == {*SCOPES.split(","), "billing:read"}
+
+
 def test_config_on_stdout_with_the_secret_asked_without_echo(
     sim: Simulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

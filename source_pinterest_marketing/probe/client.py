@@ -30,7 +30,6 @@ from source_pinterest_marketing.auth import PinterestOAuthAuthenticator
 from source_pinterest_marketing.context import SyncContext
 from source_pinterest_marketing.errors import (
     ACCESS_TOKEN_REJECTED,
-    MISSING_SCOPE_CODE,
     REAUTHENTICATE,
     IgnoredError,
     PinterestBackoffStrategy,
@@ -39,6 +38,7 @@ from source_pinterest_marketing.errors import (
     api_error,
     is_rate_limited,
 )
+from source_pinterest_marketing.scopes import MISSING_SCOPE_CODE
 from source_pinterest_marketing.streams.declaration import StreamDeclaration
 from source_pinterest_marketing.transport import Request, retrying, send
 

@@ -56,7 +56,12 @@ from typing_extensions import override
 
 from source_pinterest_marketing.cdk_output import in_own_words
 from source_pinterest_marketing.context import SharedValue, SyncContext
-from source_pinterest_marketing.errors import PinterestBackoffStrategy, PinterestErrorHandler, UnexpectedValueError
+from source_pinterest_marketing.errors import (
+    PinterestBackoffStrategy,
+    PinterestErrorHandler,
+    UnexpectedValueError,
+    config_error,
+)
 from source_pinterest_marketing.streams import periods
 from source_pinterest_marketing.streams.cursor import CursorKind, PartitionedCursor
 from source_pinterest_marketing.streams.declaration import (
@@ -140,6 +145,8 @@ class PinterestStream(HttpStream):
             max_retries=context.max_retries,
             invalidate_token=getattr(context.authenticator, "invalidate", None),
             check_bodies=not self.fetcher.streamed,
+            operation=declaration.operation,
+            on_missing_scope=context.scope_refused(declaration.operation),
         )
         self.backoff_strategy = PinterestBackoffStrategy(declaration.name, context.config.rate_limit_max_wait_seconds)
         self.next_pages = NextPages()
@@ -406,6 +413,9 @@ class PinterestStream(HttpStream):
         rejection = getattr(self.context.authenticator, "rejection", None)
         if rejection is not None:
             raise rejection  # Pinterest already refused the grant: no request would get through
+        refused = self.context.scope_refusals.get(self.declaration.operation)
+        if refused is not None:
+            raise config_error(refused)  # the token lacks a scope of this operation: no request would get through
 
         def read() -> Iterable[Mapping[str, Any]]:
             if shared is not None:
