@@ -7,7 +7,7 @@ list to drift:
 - global enums of component schemas (report columns and levels, attribution settings, statuses...);
 - the enums of query parameters a registered stream sends with every value (`EveryApiValue`: the entity
   statuses of campaigns, ad groups and ads);
-- `operations`: for every registered stream, the query parameters its fetcher declares (`api_parameters`) of
+- `operations`: for every registered stream, the query (or path) parameters its fetcher declares (`api_parameters`) of
   its operation: `enum` (every value, over all `oneOf` variants), `variants` (the values per variant, where
   the spec has several), `max_items` (values one request may carry) and `maximum` (a number's);
 - `operation_scopes`: for every read operation of the API, the OAuth scopes a token needs, as alternatives (a
@@ -73,9 +73,9 @@ def _operation(spec: dict[str, Any], operation_id: str) -> dict[str, Any]:
 def _query_param(spec: dict[str, Any], operation_id: str, name: str) -> dict[str, Any]:
     for parameter in _operation(spec, operation_id).get("parameters", []):
         parameter = _resolve(spec, parameter)
-        if parameter["name"] == name and parameter.get("in") == "query":
+        if parameter["name"] == name and parameter.get("in") in ("query", "path"):
             return _resolve(spec, dict(parameter["schema"]))
-    raise KeyError(f"{operation_id} has no query parameter {name}")
+    raise KeyError(f"{operation_id} has no query or path parameter {name}")
 
 
 def parameter_facts(spec: dict[str, Any], operation_id: str, name: str) -> dict[str, Any]:

@@ -186,7 +186,7 @@ class SchemaGenerator:
             node = self._components[name]
         elif node.get("title"):
             name = str(node["title"])
-        if name:
+        if name and node.get("type") != "array":  # an array's records are its items, named as it
             found.setdefault(name, node)
         for part in node.get("allOf", ()):
             self._answer_parts(part, name, found)

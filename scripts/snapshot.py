@@ -163,6 +163,7 @@ SWITCH_SCENARIOS: dict[str, SwitchScenario] = {
     "labels_item": SwitchScenario(operations=("labels/list",)),
     "website_verified_at": SwitchScenario(operations=("user_websites/get",)),
     "linked_business_id": SwitchScenario(operations=("linked_business_accounts/get",)),
+    "targeting_options_shape": SwitchScenario(operations=("targeting_options/get",)),
 }
 
 

@@ -216,9 +216,9 @@ def test_a_limitation_naming_what_the_connector_has_fails(kind: str, name: str) 
 
 def test_the_operation_check_sees_a_path_named_in_the_code() -> None:
     """A request the registry does not list (a path constant in the code) counts as one the connector sends."""
-    assert "targeting_template/list" not in operations_the_connector_sends()
-    source = connector_source() + '\nTARGETING_TEMPLATES = "ad_accounts/{ad_account_id}/targeting_templates"\n'
-    assert "targeting_template/list" in operations_the_connector_sends(source)
+    assert "boards/get" not in operations_the_connector_sends()
+    source = connector_source() + '\nONE_BOARD = "boards/{board_id}"\n'
+    assert "boards/get" in operations_the_connector_sends(source)
     # a longer path that merely starts with it does not count
-    longer = connector_source() + '\nX = "ad_accounts/{ad_account_id}/targeting_templates/{id}"\n'
-    assert "targeting_template/list" not in operations_the_connector_sends(longer)
+    longer = connector_source() + '\nX = "boards/{board_id}/pins/{id}"\n'
+    assert "boards/get" not in operations_the_connector_sends(longer)

@@ -101,7 +101,7 @@ def test_each_declaration_matches_the_api_description(declaration: StreamDeclara
         single, _ = spec.match("GET", "/" + _filled(declaration.path) + "/123")
         assert single.operation_id == "ad_accounts/get"
     for name in declaration.fetcher.api_parameters:
-        assert name in operation.query, f"{declaration.operation} has no query parameter {name}"
+        assert name in operation.query or name in operation.path_params, f"{declaration.operation} has no parameter {name}"
 
 
 def _string_constants(path: Path) -> set[str]:

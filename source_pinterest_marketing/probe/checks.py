@@ -54,6 +54,7 @@ from source_pinterest_marketing.streams.jobs import AsyncJob, ReportJobFailed
 from source_pinterest_marketing.streams.organic import BOARDS, LINKED_BUSINESSES, PINS, USER_WEBSITES
 from source_pinterest_marketing.streams.readiness import METRICS_READY_STATE
 from source_pinterest_marketing.streams.reports import ReportRows, ReportSpec, report_declaration
+from source_pinterest_marketing.streams.targeting import TARGETING_OPTIONS
 from source_pinterest_marketing.streams.types import Slice
 
 #: two metrics every ads analytics operation has: enough to see a row's shape
@@ -1105,6 +1106,29 @@ class LabelsItem(Check):
         return self.judged(None, "the items are neither all wrappers nor all labels", evidence)
 
 
+class TargetingOptionsShape(Check):
+    name = "targeting_options_shape"
+    switch = "targeting_options_shape"
+    assumption = (
+        "targeting_options/get answers one object mapping every value to its name, as the API description's sample "
+        "(the connector reads an object per value too)"
+    )
+    targeting_type = "GENDER"
+
+    def run(self, session: Session) -> Finding:
+        answer = session.request(TARGETING_OPTIONS, {"targeting_type": self.targeting_type})
+        body = answer.body if isinstance(answer.body, list) else []
+        sizes = [len(options) for options in body if isinstance(options, Mapping)]
+        evidence = [f"{answer.exchange} → {plural(len(body), 'object')} of {plural(sum(sizes), 'value')}"]
+        if sum(sizes) < 2:
+            return self.finding(Status.UNCHECKED, f"fewer than two {self.targeting_type} options: either shape", evidence)
+        if len(sizes) == 1:
+            return self.judged("one_map", "one object maps every value to its name", evidence)
+        if all(size == 1 for size in sizes):
+            return self.judged("map_per_option", "an object per value", evidence)
+        return self.judged(None, "several objects of several values each", evidence)
+
+
 CHECKS: tuple[Check, ...] = (
     TokenRotation(),
     RefreshTokenRotation(),
@@ -1125,6 +1149,7 @@ CHECKS: tuple[Check, ...] = (
     LabelsItem(),
     WebsiteVerifiedAt(),
     LinkedBusinessId(),
+    TargetingOptionsShape(),
     Throttling(),
 )
 

@@ -15,11 +15,13 @@ from source_pinterest_marketing.streams.catalogs import CATALOG_STREAMS
 from source_pinterest_marketing.streams.declaration import StreamDeclaration
 from source_pinterest_marketing.streams.organic import ORGANIC_STREAMS
 from source_pinterest_marketing.streams.reports import REPORT_STREAMS, custom_report_declarations
+from source_pinterest_marketing.streams.targeting import TARGETING_STREAMS
 
 #: the streams by family (the README's summary is generated from it)
 FAMILIES: tuple[tuple[str, tuple[StreamDeclaration, ...]], ...] = (
     ("Ad entities", AD_ENTITY_STREAMS),
     ("Ad account extras", ACCOUNT_EXTRA_STREAMS),
+    ("Targeting reference", TARGETING_STREAMS),
     ("Organic", ORGANIC_STREAMS),
     ("Catalogs", CATALOG_STREAMS),
     ("Analytics", ANALYTICS_STREAMS),

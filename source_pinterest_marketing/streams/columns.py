@@ -97,3 +97,14 @@ def row_schema(properties: dict[str, Any]) -> dict[str, Any]:
         meaning = schema.get("description") or description_of(name)
         described[name] = {**schema, "description": meaning} if meaning else schema
     return {"$schema": DRAFT_07, "type": "object", "additionalProperties": True, "properties": described}
+
+
+@dataclass(frozen=True)
+class FieldRows:
+    """The schema of records the connector makes of an answer the API description types loosely (a map of values to
+    names, a list of strings): their fields, each `(name, JSON type)`, described in data/field_descriptions.csv."""
+
+    fields: tuple[tuple[str, str], ...]
+
+    def build(self, declaration: Any = None) -> dict[str, Any]:
+        return row_schema({name: nullable(kind) for name, kind in self.fields})

@@ -189,7 +189,7 @@ class Fetcher(Protocol):
 
     @property
     def api_parameters(self) -> tuple[str, ...]:
-        """Query parameters of the operation whose enums and limits the fetcher reads from `api_enums()`
+        """Query (or path) parameters of the operation whose enums and limits the fetcher reads from `api_enums()`
         (extracted per operation by scripts/generate_api_enums.py)."""
         ...
 

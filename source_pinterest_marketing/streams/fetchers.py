@@ -212,10 +212,10 @@ class SharedPartition:
 
 @dataclass(frozen=True)
 class SharedList(FetcherBase):
-    """List-once sharing around a paged fetcher (see the module docstring; the sharing itself: base.py). `fields`:
-    what other streams use of each record (ids, statuses, parents)."""
+    """List-once sharing around a paged fetcher (or any other: `WholeAnswer`...; see the module docstring; the sharing
+    itself: base.py). `fields`: what other streams use of each record (ids, statuses, parents)."""
 
-    pages: Pages
+    pages: Fetcher
     fields: tuple[str, ...]
 
     @property
@@ -226,7 +226,8 @@ class SharedList(FetcherBase):
         return self.pages.request(context, stream_slice, token)
 
     def parse(self, context: RequestContext, response: requests.Response, read: SliceRead) -> list[Record]:
-        return self.pages.parse(context, response, read)
+        records = self.pages.parse(context, response, read)
+        return records if isinstance(records, list) else list(records)
 
     def project(self, records: Iterable[Mapping[str, Any]]) -> list[Record]:
         return [{name: _field(record, name) for name in self.fields} for record in records]
