@@ -510,7 +510,6 @@ AWAITING_STREAMS: frozenset[str] = frozenset(
         "catalog_all_items_report",
         "business_access_paging",
         "business_partner_type_default",
-        "unshared_audience",
         "featured_topics_default",
         "lead_form_questions_shape",
         "leads_export_format",

@@ -47,7 +47,7 @@ CHECK_OF_SWITCH = {check.switch: check.name for check in CHECKS if check.switch 
 #: (a used refresh token), each tested on its own
 NEVER_PROVOKED = ("throttle", "refresh_token_rotation")
 #: "never more than a few dozen" requests (issue 16)
-FEW_DOZEN = 36
+FEW_DOZEN = 48
 
 
 @dataclass

@@ -38,7 +38,14 @@ from source_pinterest_marketing.probe.report import Finding, Status, SwitchReadi
 from source_pinterest_marketing.probe.switches import assumed, reading
 from source_pinterest_marketing.streams import DECLARATIONS, periods
 from source_pinterest_marketing.streams.account_extras import LABELS
-from source_pinterest_marketing.streams.ads import AD_ACCOUNTS, AD_GROUPS, CAMPAIGNS, KEYWORDS, PRODUCT_GROUP_PROMOTIONS
+from source_pinterest_marketing.streams.ads import (
+    AD_ACCOUNTS,
+    AD_GROUPS,
+    AUDIENCES,
+    CAMPAIGNS,
+    KEYWORDS,
+    PRODUCT_GROUP_PROMOTIONS,
+)
 from source_pinterest_marketing.streams.analytics import (
     PIN_ANALYTICS,
     PIN_ANALYTICS_OPERATION,
@@ -50,6 +57,7 @@ from source_pinterest_marketing.streams.analytics import (
 from source_pinterest_marketing.streams.columns import columns
 from source_pinterest_marketing.streams.declaration import StreamDeclaration, build_request
 from source_pinterest_marketing.streams.fetchers import MAX_PAGE_SIZE
+from source_pinterest_marketing.streams.insights import AUDIENCE_SHARED_ACCOUNTS
 from source_pinterest_marketing.streams.jobs import AsyncJob, ReportJobFailed
 from source_pinterest_marketing.streams.organic import BOARDS, LINKED_BUSINESSES, PINS, USER_WEBSITES
 from source_pinterest_marketing.streams.readiness import METRICS_READY_STATE
@@ -1129,6 +1137,36 @@ class TargetingOptionsShape(Check):
         return self.judged(None, "several objects of several values each", evidence)
 
 
+class UnsharedAudience(Check):
+    name = "unshared_audience"
+    switch = "unshared_audience"
+    assumption = (
+        "ad_accounts_audiences_shared_accounts/list answers an audience shared with nobody with no items (the "
+        "connector reads its declared 404 \"Shared accounts not found.\" as no shares too)"
+    )
+    needs = ("ad_account",)
+    #: the account's first audiences asked for their shares, at most (one page of audiences besides)
+    audiences_asked = 2
+    requests = 1 + audiences_asked
+
+    def run(self, session: Session) -> Finding:
+        account = {"ad_account_id": session.lists.ad_account_id()}
+        listed = session.request(AUDIENCES, {**account, "ownership_type": "OWNED"})
+        audiences = listed.items()[: self.audiences_asked]
+        evidence = [f"{listed.exchange} → {plural(len(listed.items()), 'owned audience')}"]
+        if not audiences:
+            return self.finding(Status.NOT_APPLICABLE, "the ad account owns no audience", evidence)
+        for audience in audiences:
+            shares = {**account, "audience_id": str(audience["id"]), "account_type": "AD_ACCOUNT"}
+            answer = session.request(AUDIENCE_SHARED_ACCOUNTS, shares, inspect=(404,))
+            evidence.append(f"{answer.exchange} → {'404' if answer.status == 404 else plural(len(answer.items()), 'share')}")
+            if answer.status == 404:
+                return self.judged("not_found", "an owned audience shared with nobody is a 404", evidence)
+            if not answer.items():
+                return self.judged("empty", "an owned audience shared with nobody has no items", evidence)
+        return self.finding(Status.UNCHECKED, f"each of the first {plural(len(audiences), 'audience')} is shared", evidence)
+
+
 CHECKS: tuple[Check, ...] = (
     TokenRotation(),
     RefreshTokenRotation(),
@@ -1150,6 +1188,7 @@ CHECKS: tuple[Check, ...] = (
     WebsiteVerifiedAt(),
     LinkedBusinessId(),
     TargetingOptionsShape(),
+    UnsharedAudience(),
     Throttling(),
 )
 

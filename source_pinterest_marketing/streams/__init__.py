@@ -13,6 +13,7 @@ from source_pinterest_marketing.streams.analytics import ANALYTICS_STREAMS
 from source_pinterest_marketing.streams.base import PinterestStream, bound_stream
 from source_pinterest_marketing.streams.catalogs import CATALOG_STREAMS
 from source_pinterest_marketing.streams.declaration import StreamDeclaration
+from source_pinterest_marketing.streams.insights import AUDIENCE_INSIGHT_STREAMS
 from source_pinterest_marketing.streams.organic import ORGANIC_STREAMS
 from source_pinterest_marketing.streams.reports import REPORT_STREAMS, custom_report_declarations
 from source_pinterest_marketing.streams.targeting import TARGETING_STREAMS
@@ -22,6 +23,7 @@ FAMILIES: tuple[tuple[str, tuple[StreamDeclaration, ...]], ...] = (
     ("Ad entities", AD_ENTITY_STREAMS),
     ("Ad account extras", ACCOUNT_EXTRA_STREAMS),
     ("Targeting reference", TARGETING_STREAMS),
+    ("Audience insights", AUDIENCE_INSIGHT_STREAMS),
     ("Organic", ORGANIC_STREAMS),
     ("Catalogs", CATALOG_STREAMS),
     ("Analytics", ANALYTICS_STREAMS),

@@ -176,9 +176,11 @@ class AudiencePartitions:
                 yield {**account, "ownership_type": ownership}
 
 
+# the ids of the audiences an account owns: whom they are shared with (insights.py)
 AUDIENCES = account_list(
     "audiences",
     "Audience",
+    fetcher=SharedList(BOOKMARK_PAGES, ("id",)),
     partitioner=AudiencePartitions(),
     cursor="updated_timestamp",
     params={"ownership_type": FromSlice("ownership_type"), "order": "ASCENDING"},
