@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from pinterest_simulator import Simulator
+from pinterest_simulator.oauth import ALL_READ_SCOPES
 from source_pinterest_marketing.clock import utc_today
 from source_pinterest_marketing.errors import PinterestBackoffStrategy
 
@@ -30,7 +31,10 @@ def _write(name: str, config: dict) -> None:
 @pytest.fixture(scope="session", autouse=True)
 def simulator() -> Iterator[Simulator]:
     PinterestBackoffStrategy.base_seconds = 0.05
-    with Simulator(preset="small", seed=1, persistent_refresh_tokens=(PERSISTENT_REFRESH_TOKEN,)) as sim:
+    # every read scope: the standard tests read every stream, those needing optional scopes (biz_access:read) too
+    with Simulator(
+        preset="small", seed=1, persistent_refresh_tokens=(PERSISTENT_REFRESH_TOKEN,), scopes=ALL_READ_SCOPES
+    ) as sim:
         SECRETS.mkdir(exist_ok=True)
         # Two weeks of analytics keep the suite fast (it validates every record against its schema).
         start_date = (utc_today() - timedelta(days=14)).isoformat()

@@ -38,7 +38,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from pinterest_simulator import Simulator, social
+from pinterest_simulator import Simulator, business_access, social
 from pinterest_simulator import clock as simulator_clock
 from pinterest_simulator.dataset import is_video_pin
 from source_pinterest_marketing import clock as connector_clock
@@ -48,7 +48,7 @@ from source_pinterest_marketing.config import (
     PinterestConfig,
     api_parameter,
 )
-from source_pinterest_marketing.streams import DECLARATIONS
+from source_pinterest_marketing.streams import DECLARATIONS, business
 from source_pinterest_marketing.streams.reports import REPORTS
 
 PAGE = 250
@@ -159,6 +159,12 @@ def minimum_requests(sim: Simulator, days: int) -> Counter[str]:
     minimum["boards_user_follows/list"] = pages(len(social.followed_boards(data, data.owner)))
     minimum["user_websites/get"] = 1
     minimum["linked_business_accounts/get"] = 1
+    # the user's business (every read scope): a request per kind of member, partner and asset type, each one page
+    minimum["get/business_employers"] = 1
+    system_users = sum(member.system_user for member in business_access.members(data))
+    minimum["get/business_members"] = pages(len(business_access.members(data)) - system_users) + pages(system_users)
+    minimum["get/business_partners"] = 2  # INTERNAL, EXTERNAL
+    minimum["business_assets/get"] = len(business.ASSET_TYPES)
     return minimum
 
 
@@ -194,7 +200,8 @@ class SimulatorProcess:
     served as generated the first time, so the runs measure the connector, not the simulator."""
 
     def __init__(self, preset: str) -> None:
-        command = [sys.executable, "-m", "pinterest_simulator", "--port", "0", "--preset", preset, "--cache-responses"]
+        # every read scope: the business streams need biz_access:read
+        command = [sys.executable, "-m", "pinterest_simulator", "--port", "0", "--preset", preset, "--cache-responses", "--scopes", "all"]
         self._process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         assert self._process.stdout is not None
         self.base_url = self._process.stdout.readline().strip()

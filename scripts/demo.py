@@ -31,6 +31,7 @@ from typing import Any
 
 from pinterest_simulator import Simulator
 from pinterest_simulator.clock import parse_day
+from pinterest_simulator.oauth import ALL_READ_SCOPES
 from pinterest_simulator.switches import DEFAULTS, parse_assignment
 from source_pinterest_marketing import clock as connector_clock
 
@@ -98,7 +99,10 @@ def main() -> int:
     switches = dict(parse_assignment(text) for text in options.switch)
 
     with (
-        Simulator(preset=options.preset, latency_ms=options.latency_ms, switches=switches, today=options.today) as sim,
+        # every read scope (`--scopes all`): the business streams need biz_access:read, beyond the default scopes
+        Simulator(
+            preset=options.preset, latency_ms=options.latency_ms, switches=switches, today=options.today, scopes=ALL_READ_SCOPES
+        ) as sim,
         tempfile.TemporaryDirectory() as tmp,
     ):
         # the connector processes count from the simulator's today, even across midnight (clock.py)

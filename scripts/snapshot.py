@@ -165,6 +165,8 @@ SWITCH_SCENARIOS: dict[str, SwitchScenario] = {
     "linked_business_id": SwitchScenario(operations=("linked_business_accounts/get",)),
     "targeting_options_shape": SwitchScenario(operations=("targeting_options/get",)),
     "unshared_audience": SwitchScenario(operations=("ad_accounts_audiences_shared_accounts/list",)),
+    "business_access_paging": SwitchScenario(operations=("get/business_members", "get/business_partners", "business_assets/get")),
+    "business_partner_type_default": SwitchScenario(operations=("get/business_partners",)),
 }
 
 
@@ -210,6 +212,7 @@ def make_plan(root: Path, only: Iterable[str] = (), all_streams: bool = False) -
     from airbyte_cdk.test.entrypoint_wrapper import discover
 
     from pinterest_simulator import Simulator
+    from pinterest_simulator.oauth import ALL_READ_SCOPES
     from pinterest_simulator.switches import AWAITING_STREAMS, CHOICES, DEFAULTS
     from source_pinterest_marketing.source import SourcePinterestMarketing
     from source_pinterest_marketing.streams import DECLARATIONS
@@ -218,7 +221,7 @@ def make_plan(root: Path, only: Iterable[str] = (), all_streams: bool = False) -
     if missing:
         raise SystemExit(f"snapshot: no scenario for the switches {sorted(missing)}: add one to SWITCH_SCENARIOS")
     today = dt.date.fromisoformat(TODAY)
-    with Simulator(preset=PRESET, seed=SEED, today=today) as sim:
+    with Simulator(preset=PRESET, seed=SEED, today=today, scopes=ALL_READ_SCOPES) as sim:
         account = sim.dataset.owned_ad_account_ids[0]
         templates = sim.dataset.template_list(account)
         first_template = {form: next(t for t in templates if t["report_format"] == form) for form in ("JSON", "CSV")}
@@ -272,6 +275,8 @@ def make_plan(root: Path, only: Iterable[str] = (), all_streams: bool = False) -
         "today": TODAY,
         "preset": PRESET,
         "seed": SEED,
+        # every read scope, so that the streams needing optional ones (biz_access:read...) read records
+        "scopes": list(ALL_READ_SCOPES),
         "base_config": base_config,
         "incremental": incremental,
         "primary_keys": {stream.name: stream.source_defined_primary_key or [] for stream in catalog},
@@ -535,7 +540,9 @@ def add_faults(sim: Any, scenario: Mapping[str, Any]) -> None:
 def run_scenario(scenario: Mapping[str, Any], plan: Mapping[str, Any]) -> dict[str, Any]:
     from pinterest_simulator import Simulator
 
-    sim = Simulator(preset=plan["preset"], seed=plan["seed"], today=plan["today"], switches=scenario["switches"])
+    sim = Simulator(
+        preset=plan["preset"], seed=plan["seed"], today=plan["today"], switches=scenario["switches"], scopes=plan["scopes"]
+    )
     recorder = Recorder(sim)
     sim.wsgi_app = recorder  # type: ignore[method-assign]  # the server serves the recorder
     sim.reports.polls_in_progress = 0  # a job finishes at its first poll: no waiting

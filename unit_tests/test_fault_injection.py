@@ -15,6 +15,7 @@ from test_bad_inputs import empty_catalog, revoked_grant, token_endpoint_unreach
 
 from pinterest_simulator import Simulator
 from pinterest_simulator.faults import BODY_FAULT_KINDS
+from pinterest_simulator.oauth import ALL_READ_SCOPES
 from source_pinterest_marketing.clock import utc_today
 from source_pinterest_marketing.context import SYNC_MAX_RETRIES
 from source_pinterest_marketing.streams import DECLARATIONS
@@ -145,7 +146,7 @@ def test_body_faults_on_every_endpoint_lose_nothing(sleeps: list[float]) -> None
     jobs and their files) answers its first successful request with a reset mid-body, the retry with a body cut
     short, the next with a garbled body: the sync ends without error, with the clean sync's records (after dedup by
     primary key: a streamed body read again gives its first rows again) and the clean sync's state."""
-    with Simulator(preset="small", seed=21) as sim:
+    with Simulator(preset="small", seed=21, scopes=ALL_READ_SCOPES) as sim:  # every stream reads records
         config = sim.connector_config(start_date=_days_ago(2))
         clean_output = run_read(config, EVERY_STREAM)
         operations = {r.operation_id for r in sim.requests if r.status == 200 and r.operation_id != "oauth/token"}

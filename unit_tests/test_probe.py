@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from pinterest_simulator import Simulator
-from pinterest_simulator.oauth import ISSUED_SECRETS, READ_SCOPES
+from pinterest_simulator.oauth import ALL_READ_SCOPES, ISSUED_SECRETS, READ_SCOPES
 from pinterest_simulator.routes import HANDLERS
 from pinterest_simulator.switches import AWAITING_STREAMS
 from pinterest_simulator.switches import CHOICES as SIMULATOR_CHOICES
@@ -46,8 +46,15 @@ CHECK_OF_SWITCH = {check.switch: check.name for check in CHECKS if check.switch 
 #: the switches whose other readings the probe never provokes: `throttle` (a rate limit) and `refresh_token_rotation`
 #: (a used refresh token), each tested on its own
 NEVER_PROVOKED = ("throttle", "refresh_token_rotation")
-#: "never more than a few dozen" requests (issue 16)
+#: "never more than a few dozen" requests (issue 16): four dozen at most
 FEW_DOZEN = 48
+
+
+@pytest.fixture
+def sim(sleeps: list[float]) -> Iterator[Simulator]:
+    """A fresh simulator whose tokens have every read scope: the business checks need biz_access:read."""
+    with Simulator(preset="small", seed=1, scopes=ALL_READ_SCOPES) as running:
+        yield running
 
 
 @dataclass
@@ -108,7 +115,7 @@ class DefaultRun:
 def default_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DefaultRun]:
     """Every check, OAuth, default readings: one run the tests below read."""
     tmp_path = tmp_path_factory.mktemp("probe")
-    with pytest.MonkeyPatch.context() as patch, Simulator(preset="small", seed=1) as sim:
+    with pytest.MonkeyPatch.context() as patch, Simulator(preset="small", seed=1, scopes=ALL_READ_SCOPES) as sim:
         patch.setattr(AsyncJob, "poll_base_seconds", 0.001)
         config = sim.connector_config()
         config_path = tmp_path / "config.json"

@@ -54,6 +54,7 @@ from source_pinterest_marketing.streams.analytics import (
     VIDEO_MEDIA_TYPES,
     VIDEO_METRICS,
 )
+from source_pinterest_marketing.streams.business import BUSINESS_EMPLOYERS, BUSINESS_MEMBERS, BUSINESS_PARTNERS
 from source_pinterest_marketing.streams.columns import columns
 from source_pinterest_marketing.streams.declaration import StreamDeclaration, build_request
 from source_pinterest_marketing.streams.fetchers import MAX_PAGE_SIZE
@@ -86,7 +87,7 @@ REPORT_STATUS_POLLS = 8
 #: rows of the report file looked at, at most
 REPORT_ROWS_EXAMINED = 1000
 #: the lists checks share, each fetched once per run (one page of `MAX_PAGE_SIZE`): one request each
-LISTS = ("ad_account", "campaigns", "ad_groups", "boards", "pins")
+LISTS = ("ad_account", "campaigns", "ad_groups", "boards", "pins", "businesses")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DAY_AND_HOUR = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -175,6 +176,8 @@ class AccountLists:
             return self.list_page(BOARDS, {})
         if name == "pins":
             return self.list_page(PINS, {})
+        if name == "businesses":
+            return self.list_page(BUSINESS_EMPLOYERS, {})
         raise KeyError(name)
 
     def list_page(self, declaration: StreamDeclaration, stream_slice: Slice, inspect: tuple[int, ...] = ()) -> Answer:
@@ -1056,6 +1059,61 @@ class LinkedBusinessId(Check):
         return self.judged(None, "some linked businesses carry an id, some not", evidence)
 
 
+def business_probed(session: Session) -> str:
+    """The first business the user works for (`get/business_employers`, scope biz_access:read)."""
+    businesses = session.lists.items("businesses")
+    if not businesses:
+        raise NothingToProbe("the user works for no business")
+    return str(businesses[0]["id"])
+
+
+class BusinessAccessPaging(Check):
+    name = "business_access_paging"
+    switch = "business_access_paging"
+    assumption = (
+        "get/business_members, get/business_partners and business_assets/get page by bookmark, start_index skipping "
+        "items (the connector pages by start_index until a short page, exact either way)"
+    )
+    needs = ("businesses",)
+    requests = 2
+
+    def run(self, session: Session) -> Finding:
+        stream_slice = {"business_id": business_probed(session), "fetch_system_users": "false"}
+        first = session.request(BUSINESS_MEMBERS, stream_slice, page_size=1, start_index=None)
+        evidence = [f"{first.exchange} → {plural(len(first.items()), 'member')}, bookmark: {'yes' if first.more_pages else 'none'}"]
+        if first.more_pages:
+            return self.judged("bookmark", "a page of one member carries a bookmark to the next", evidence)
+        second = session.request(BUSINESS_MEMBERS, stream_slice, page_size=1, start_index=1)
+        evidence.append(f"{second.exchange} → {plural(len(second.items()), 'member')}")
+        if not second.items():
+            return self.finding(Status.NOT_APPLICABLE, "the business has one member: no second page", evidence)
+        return self.judged("start_index", "no bookmark though a second member exists: pages go by start_index", evidence)
+
+
+class BusinessPartnerTypeDefault(Check):
+    name = "business_partner_type_default"
+    switch = "business_partner_type_default"
+    assumption = (
+        "get/business_partners without partner_type answers internal and external partners (the connector sends "
+        "each type, exact either way)"
+    )
+    needs = ("businesses",)
+    requests = 2
+
+    def run(self, session: Session) -> Finding:
+        business_id = business_probed(session)
+        default = session.request(BUSINESS_PARTNERS, {"business_id": business_id}, partner_type=None, start_index=None)
+        shared = counted(str(item.get("is_shared_partner")).lower() for item in default.items())
+        evidence = [f"{default.exchange} → {plural(len(default.items()), 'partner')}, is_shared_partner: {shared}"]
+        if any(item.get("is_shared_partner") is True for item in default.items()):
+            return self.judged("both", "without partner_type the external partners are answered too", evidence)
+        external = session.request(BUSINESS_PARTNERS, {"business_id": business_id, "partner_type": "EXTERNAL"}, start_index=None)
+        evidence.append(f"{external.exchange} → {plural(len(external.items()), 'external partner')}")
+        if not external.items():
+            return self.finding(Status.NOT_APPLICABLE, "the business has no external partner", evidence)
+        return self.judged("internal", "without partner_type only internal partners are answered", evidence)
+
+
 def throttle_form(exchange: Exchange) -> Optional[str]:
     """The `throttle` value a rate-limit answer has the form of (None: none of them)."""
     if exchange.status == 429:
@@ -1189,6 +1247,8 @@ CHECKS: tuple[Check, ...] = (
     LinkedBusinessId(),
     TargetingOptionsShape(),
     UnsharedAudience(),
+    BusinessAccessPaging(),
+    BusinessPartnerTypeDefault(),
     Throttling(),
 )
 

@@ -11,6 +11,7 @@ from source_pinterest_marketing.streams.account_extras import ACCOUNT_EXTRA_STRE
 from source_pinterest_marketing.streams.ads import AD_ENTITY_STREAMS
 from source_pinterest_marketing.streams.analytics import ANALYTICS_STREAMS
 from source_pinterest_marketing.streams.base import PinterestStream, bound_stream
+from source_pinterest_marketing.streams.business import BUSINESS_STREAMS
 from source_pinterest_marketing.streams.catalogs import CATALOG_STREAMS
 from source_pinterest_marketing.streams.declaration import StreamDeclaration
 from source_pinterest_marketing.streams.insights import AUDIENCE_INSIGHT_STREAMS
@@ -25,6 +26,7 @@ FAMILIES: tuple[tuple[str, tuple[StreamDeclaration, ...]], ...] = (
     ("Targeting reference", TARGETING_STREAMS),
     ("Audience insights", AUDIENCE_INSIGHT_STREAMS),
     ("Organic", ORGANIC_STREAMS),
+    ("Business", BUSINESS_STREAMS),
     ("Catalogs", CATALOG_STREAMS),
     ("Analytics", ANALYTICS_STREAMS),
     ("Reports", REPORT_STREAMS),
