@@ -130,6 +130,8 @@ def main() -> int:
         print(f"discover: {len(streams)} streams")
         catalog_path = workdir / "catalog.json"
         helper = [*CONNECTOR, "catalog", "--config", str(config_path), "--sync-mode", "full_refresh", "--output", str(catalog_path)]
+        # every stream, those needing a scope beyond the default ones too (the demo's token has every read scope)
+        helper += ["--streams", ",".join(stream["name"] for stream in streams)]
         subprocess.run(helper, check=True)
 
         sim.requests.clear()
