@@ -508,8 +508,6 @@ AWAITING_STREAMS: frozenset[str] = frozenset(
         "processing_results_paging",
         "catalog_report_format",
         "catalog_all_items_report",
-        "business_access_paging",
-        "business_partner_type_default",
         "featured_topics_default",
         "lead_form_questions_shape",
         "leads_export_format",
