@@ -508,7 +508,6 @@ AWAITING_STREAMS: frozenset[str] = frozenset(
         "processing_results_paging",
         "catalog_report_format",
         "catalog_all_items_report",
-        "featured_topics_default",
         "lead_form_questions_shape",
         "leads_export_format",
         "leads_retention",

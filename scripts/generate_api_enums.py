@@ -170,6 +170,10 @@ def build(spec: dict[str, Any], declarations: Iterable[StreamDeclaration] = DECL
         "metrics_filter_columns": _enum_of(spec, schemas["AdsAnalyticsFilterColumn"]),
         "metrics_filter_operators": _enum_of(spec, schemas["AdsAnalyticsFilterOperator"]),
         "reporting_timezones": _enum_of(spec, schemas["ReportingTimeZone"]),
+        "ad_countries": _enum_of(spec, schemas["AdCountry"]),
+        "trends_regions": _enum_of(spec, schemas["TrendsSupportedRegion"]),
+        "trend_types": _enum_of(spec, schemas["TrendType"]),
+        "product_category_regions": _enum_of(spec, schemas["ProductCategoryRegion"]),
         "operations": operations(spec, declarations),
         "operation_scopes": operation_scopes(spec),
     }

@@ -34,7 +34,10 @@ Rules applied to every component schema:
 * Every object, at any depth, has ``"additionalProperties": true``.
 * A declaration's ``dropped_fields`` are removed (feed ``credentials``); its ``slice_fields`` (the parent's id the
   connector copies into each record) are string properties, added where the component lacks them;
-  ``Component.opaque`` declares a top-level object free-form (product-group ``filters``, a deep filter DSL).
+  ``Component.opaque`` declares a top-level object free-form (product-group ``filters``, a deep filter DSL);
+  ``Component.added`` are fields the connector computes (a ranked answer's ``rank``), typed as declared.
+* A stream's records may be a schema inside its operation's answer (``Component`` names a component, an inline
+  schema's ``title``, or ``<parent>.<property>``): the labels of a ``LabelsResponse``, an inline list item.
 
 Output is deterministic: sorted keys, 2-space indent, trailing newline.
 """
@@ -147,6 +150,10 @@ class SchemaGenerator:
             if field not in properties:
                 raise ValueError(f"{name}: cannot make {field!r} opaque, {component.name} has no such property")
             properties[field] = {"type": ["null", "object"], "additionalProperties": True}
+        for field, kind in component.added:
+            if field in properties:
+                raise ValueError(f"{name}: {component.name} has a property {field!r} already, the connector adds one")
+            properties[field] = {"type": ["null", kind], "description": field_descriptions()[field]}
         for field in declaration.slice_fields:
             if field in properties and "string" not in _types(properties[field]):
                 raise ValueError(f"{name}: {component.name}.{field} is not a string, the connector adds it as one")

@@ -167,6 +167,7 @@ SWITCH_SCENARIOS: dict[str, SwitchScenario] = {
     "unshared_audience": SwitchScenario(operations=("ad_accounts_audiences_shared_accounts/list",)),
     "business_access_paging": SwitchScenario(operations=("get/business_members", "get/business_partners", "business_assets/get")),
     "business_partner_type_default": SwitchScenario(operations=("get/business_partners",)),
+    "featured_topics_default": SwitchScenario(operations=("trends_featured_topics/list",)),
 }
 
 

@@ -298,6 +298,18 @@ def _sort_metrics_field(operation: str, stream: str, title: str, order: int) -> 
     )
 
 
+def _api_values_field(values: str, default: Optional[list[str]], title: str, description: str, order: int) -> Any:
+    """A list of values of the API description's enum `values` (api_enums.json; checked by `DeclaredEnums`), at least
+    one (`_some_values`); `default` None: every value."""
+    allowed = api_enums()[values]
+    return Field(
+        default=list(allowed if default is None else default),
+        title=title,
+        description=description,
+        json_schema_extra={"order": order, "minItems": 1, "items": {"type": "string", "enum": allowed}},
+    )
+
+
 def _api_enum_field(default: Optional[str], title: str, description: str, values: str, order: int) -> Any:
     """A field taking one value of the API description's enum `values` (api_enums.json; checked by `DeclaredEnums`)."""
     return Field(
@@ -640,6 +652,36 @@ class PinterestConfig(AttributionSettings, DayRange):
         "How many async report jobs may be created and not yet downloaded at the same time.",
         20,
     )
+    keyword_metrics_countries: list[str] = _api_values_field(
+        "ad_countries",
+        ["US"],
+        "Keyword metrics: countries",
+        "keyword_metrics: the search volume of each ad account's keywords in each of these countries (ISO 3166-1 "
+        "alpha-2 codes Pinterest ads can run in).",
+        22,
+    )
+    trends_regions: list[str] = _api_values_field(
+        "trends_regions",
+        ["US"],
+        "Trending keywords: regions",
+        "trending_keywords: the top 50 trending search keywords of each of these regions (a `+` joins the countries "
+        "of a group, e.g. GB+IE).",
+        23,
+    )
+    trend_types: list[str] = _api_values_field(
+        "trend_types",
+        None,
+        "Trending keywords: trend types",
+        "trending_keywords: the ranking methods (growing, monthly, yearly, seasonal). Default: every one.",
+        24,
+    )
+    trends_markets: list[str] = _api_values_field(
+        "product_category_regions",
+        ["US"],
+        "Featured topics and product categories: markets",
+        "trends_featured_topics and trending_product_categories: the markets to read (US, GB+IE, CA).",
+        25,
+    )
     environment: Literal["production", "sandbox"] = Field(
         "production",
         title="Environment",
@@ -671,6 +713,14 @@ class PinterestConfig(AttributionSettings, DayRange):
     def _some_statuses(cls, value: list[str]) -> list[str]:
         if not value:
             raise ValueError("needs at least one status")
+        return value
+
+    @field_validator("keyword_metrics_countries", "trends_regions", "trend_types", "trends_markets")
+    @classmethod
+    def _some_values(cls, value: list[str]) -> list[str]:
+        # An empty list would read nothing, silently.
+        if not value:
+            raise ValueError("needs at least one value (leave the field out for its default)")
         return value
 
     @field_validator("top_pins_sort_by", "top_video_pins_sort_by")

@@ -64,6 +64,7 @@ from source_pinterest_marketing.streams.organic import BOARDS, LINKED_BUSINESSES
 from source_pinterest_marketing.streams.readiness import METRICS_READY_STATE
 from source_pinterest_marketing.streams.reports import ReportRows, ReportSpec, report_declaration
 from source_pinterest_marketing.streams.targeting import TARGETING_OPTIONS
+from source_pinterest_marketing.streams.trends import TRENDS_FEATURED_TOPICS
 from source_pinterest_marketing.streams.types import Slice
 
 #: two metrics every ads analytics operation has: enough to see a row's shape
@@ -1225,6 +1226,27 @@ class UnsharedAudience(Check):
         return self.finding(Status.UNCHECKED, f"each of the first {plural(len(audiences), 'audience')} is shared", evidence)
 
 
+class FeaturedTopicsDefault(Check):
+    name = "featured_topics_default"
+    switch = "featured_topics_default"
+    assumption = (
+        "trends_featured_topics/list without `interest` answers the featured topics of every interest (the connector "
+        "asks each interest by name)"
+    )
+
+    def run(self, session: Session) -> Finding:
+        market = session.config.trends_markets[0]
+        answer = session.request(TRENDS_FEATURED_TOPICS, {"region": market}, interest=None)
+        body = answer.body if isinstance(answer.body, list) else []
+        interests = [str(trend.get("interest")) for trend in body if isinstance(trend, Mapping)]
+        evidence = [f"{answer.exchange} → {plural(len(interests), 'featured trend')}, interests: {counted(interests) if interests else 'none'}"]
+        if interests == ["ALL"]:
+            return self.judged("all_only", "without `interest`, only the featured topics of ALL", evidence)
+        if len(set(interests)) > 1:
+            return self.judged("every_interest", "without `interest`, the featured topics of every interest", evidence)
+        return self.finding(Status.UNCHECKED, "the answer holds the topics of no interest or of one only", evidence)
+
+
 CHECKS: tuple[Check, ...] = (
     TokenRotation(),
     RefreshTokenRotation(),
@@ -1249,6 +1271,7 @@ CHECKS: tuple[Check, ...] = (
     UnsharedAudience(),
     BusinessAccessPaging(),
     BusinessPartnerTypeDefault(),
+    FeaturedTopicsDefault(),
     Throttling(),
 )
 

@@ -18,6 +18,7 @@ from source_pinterest_marketing.streams.insights import AUDIENCE_INSIGHT_STREAMS
 from source_pinterest_marketing.streams.organic import ORGANIC_STREAMS
 from source_pinterest_marketing.streams.reports import REPORT_STREAMS, custom_report_declarations
 from source_pinterest_marketing.streams.targeting import TARGETING_STREAMS
+from source_pinterest_marketing.streams.trends import TRENDS_STREAMS
 
 #: the streams by family (the README's summary is generated from it)
 FAMILIES: tuple[tuple[str, tuple[StreamDeclaration, ...]], ...] = (
@@ -25,6 +26,7 @@ FAMILIES: tuple[tuple[str, tuple[StreamDeclaration, ...]], ...] = (
     ("Ad account extras", ACCOUNT_EXTRA_STREAMS),
     ("Targeting reference", TARGETING_STREAMS),
     ("Audience insights", AUDIENCE_INSIGHT_STREAMS),
+    ("Keyword planning and trends", TRENDS_STREAMS),
     ("Organic", ORGANIC_STREAMS),
     ("Business", BUSINESS_STREAMS),
     ("Catalogs", CATALOG_STREAMS),

@@ -127,13 +127,25 @@ class KeywordPartitions:
 
     def partitions(self, context: SyncContext) -> Iterable[Slice]:
         for account in BY_AD_ACCOUNT.partitions(context):
-            account_id = account["ad_account_id"]
-            yield {"ad_account_id": account_id}
-            for campaign_id in entity_ids(context, CAMPAIGNS, account_id):
-                yield {"ad_account_id": account_id, "campaign_id": campaign_id}
-            ad_group_ids = entity_ids(context, AD_GROUPS, account_id)
-            for batch in batched(ad_group_ids, int(api_parameter(KEYWORDS_OPERATION, "ad_group_ids")["max_items"])):
-                yield {"ad_account_id": account_id, "ad_group_ids": batch}
+            yield from self.of_account(context, account["ad_account_id"])
+
+    def of_account(self, context: SyncContext, account_id: str) -> Iterable[Slice]:
+        yield {"ad_account_id": account_id}
+        for campaign_id in entity_ids(context, CAMPAIGNS, account_id):
+            yield {"ad_account_id": account_id, "campaign_id": campaign_id}
+        ad_group_ids = entity_ids(context, AD_GROUPS, account_id)
+        for batch in batched(ad_group_ids, int(api_parameter(KEYWORDS_OPERATION, "ad_group_ids")["max_items"])):
+            yield {"ad_account_id": account_id, "ad_group_ids": batch}
+
+
+def keyword_texts(context: SyncContext, account_id: str) -> list[str]:
+    """The texts of one account's keywords (listed once per sync), each once, in order."""
+    texts: dict[str, None] = {}
+    for partition in KeywordPartitions().of_account(context, account_id):
+        for keyword in shared_records(context, KEYWORDS, partition):
+            if isinstance(keyword.get("value"), str) and keyword["value"].strip():
+                texts[keyword["value"]] = None
+    return list(texts)
 
 
 @dataclass(frozen=True)
@@ -157,7 +169,8 @@ KEYWORDS = account_list(
     "keywords",
     "Keyword",
     operation=KEYWORDS_OPERATION,
-    fetcher=Pages(api_parameters=("ad_group_ids",)),
+    # their texts: keyword metrics and terms (trends.py)
+    fetcher=SharedList(Pages(api_parameters=("ad_group_ids",)), ("value",)),
     partitioner=KeywordPartitions(),
     params={"campaign_id": FromSlice("campaign_id"), "ad_group_ids": FromSlice("ad_group_ids")},
     keep=ChildrenOfTheFilteredParent(),

@@ -87,7 +87,30 @@ class EveryParameterValue:
         return list(api_parameter(self.operation, self.name)["enum"])
 
 
-Param = Union[str, FromSlice, FromConfig, EveryApiValue, EveryParameterValue]
+@dataclass(frozen=True)
+class MaximumOf:
+    """The largest value the API description allows for a number parameter (a `limit`: the fetcher lists `name` in
+    its `api_parameters`)."""
+
+    operation: str
+    name: str
+
+    def value(self, stream_slice: Slice, config: PinterestConfig) -> Any:
+        return api_parameter(self.operation, self.name)["maximum"]
+
+
+@dataclass(frozen=True)
+class CommaJoined:
+    """The slice's list under `key`, as one comma-separated value (a parameter with `explode: false`)."""
+
+    key: str
+
+    def value(self, stream_slice: Slice, config: PinterestConfig) -> Any:
+        values = stream_slice.get(self.key)
+        return None if values is None else ",".join(values)
+
+
+Param = Union[str, FromSlice, FromConfig, EveryApiValue, EveryParameterValue, MaximumOf, CommaJoined]
 
 #: Business access: organic, catalog and user account endpoints read as the owner of the configured ad account
 #: (`ad_account_id`; the token user when none is configured), so a business's boards and catalogs are synced
@@ -275,6 +298,9 @@ class Component:
 
     name: str
     opaque: tuple[str, ...] = ()
+    #: fields the connector computes into each record, `(name, JSON type)`, described in data/field_descriptions.csv
+    #: (a ranked answer's `rank`)
+    added: tuple[tuple[str, str], ...] = ()
 
 
 class BuiltSchema(Protocol):
