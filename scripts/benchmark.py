@@ -131,6 +131,15 @@ def minimum_requests(sim: Simulator, days: int) -> Counter[str]:
             promoted.setdefault(ad["campaign_id"], set()).add(ad["pin_id"])
         minimum["ad_pins/analytics"] += windows * sum(batches(len(pins), PIN_IDS) for pins in promoted.values())
         minimum["templates/list"] += pages(len(data.template_list(account)))
+        # spend reconciliation: bookmark pages; SSIO asked of every account (one whose user lacks the role: a 403)
+        billing = sim.billing.accounts[account]
+        minimum["billing_profiles/get"] += pages(len(billing.profiles))
+        minimum["billing_invoices/get"] += pages(len(sim.billing.invoices(account)))
+        minimum["ads_credits_discounts/get"] += pages(len(billing.discounts))
+        minimum["order_lines/list"] += pages(len(billing.order_lines))
+        minimum["ssio_accounts/get"] += 1
+        minimum["ssio_insertion_orders_status/get_by_ad_account"] += pages(len(billing.insertion_orders))
+        minimum["ssio_order_lines/get_by_ad_account"] += pages(len(billing.ssio_order_lines))
     boards = data.entities("boards")
     minimum["boards/list"] = pages(len(boards))
     minimum["board_sections/list"] = len(boards)

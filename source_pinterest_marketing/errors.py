@@ -107,6 +107,8 @@ class IgnoredError:
     #: Pinterest's error code; None matches any
     code: Optional[int]
     log_message: str
+    #: logged as a warning (data left out that the user may expect), not only as the CDK's info line
+    warn: bool = False
 
     def matches(self, response: requests.Response) -> bool:
         """Whether `response` is this answer."""
@@ -270,6 +272,8 @@ class PinterestErrorHandler(HttpStatusErrorHandler):
             )
         for answer in ignored:
             if status == answer.status and answer.code in (None, code):
+                if answer.warn:
+                    logger.warning("%s (%s)", answer.log_message, where)
                 return ErrorResolution(ResponseAction.IGNORE, None, f"{answer.log_message} ({where})")
         if status < 500 and code is None and "json" not in response.headers.get("Content-Type", ""):
             host = urlsplit(response.url or "").netloc

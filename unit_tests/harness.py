@@ -31,6 +31,7 @@ from airbyte_cdk.test.state_builder import StateBuilder
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest_marketing.run import PinterestEntrypoint
+from source_pinterest_marketing.scopes import DEFAULT_SCOPES, needed_scopes
 from source_pinterest_marketing.source import SourcePinterestMarketing
 from source_pinterest_marketing.streams import DECLARATIONS
 from source_pinterest_marketing.streams.ads import AD_ENTITY_STREAMS
@@ -42,6 +43,10 @@ ENTITY_DECLARATIONS = (*AD_ENTITY_STREAMS, *ORGANIC_STREAMS, *CATALOG_STREAMS)
 ENTITY_STREAMS: tuple[str, ...] = tuple(declaration.name for declaration in ENTITY_DECLARATIONS)
 INCREMENTAL_STREAMS: tuple[str, ...] = tuple(declaration.name for declaration in DECLARATIONS if declaration.cursor)
 PRIMARY_KEYS: dict[str, tuple[str, ...]] = {declaration.name: declaration.primary_key for declaration in DECLARATIONS}
+#: the default scopes and every scope some stream needs (a token that reads them all)
+EVERY_SCOPE: frozenset[str] = DEFAULT_SCOPES.union(
+    *(alternative for declaration in DECLARATIONS for alternative in needed_scopes(declaration.operation))
+)
 #: dataset kind of every entity stream whose records are one dataset entity each
 DATASET_KIND: dict[str, str] = {
     name: name
@@ -79,6 +84,13 @@ def run_read(
         state=state,
         expected_outcome=outcome(expect_failure),
     )
+
+
+def every_scope_config(sim: Any, **settings: Any) -> dict[str, Any]:
+    """An OAuth config against the simulator `sim` whose token has every scope some stream needs."""
+    config: dict[str, Any] = sim.connector_config(**settings)
+    config["credentials"]["refresh_token"] = sim.issue_refresh_token(scopes=EVERY_SCOPE)
+    return config
 
 
 def run_discover(config: Mapping[str, Any]) -> EntrypointOutput:

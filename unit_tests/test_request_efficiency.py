@@ -10,6 +10,7 @@ from datetime import timedelta
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
 from airbyte_cdk.test.entrypoint_wrapper import read
+from harness import every_scope_config
 
 from pinterest_simulator import Simulator
 from source_pinterest_marketing import SourcePinterestMarketing
@@ -26,7 +27,7 @@ def _full_read(sim: Simulator, streams: list[str]) -> Counter[str]:
     sim.requests.clear()
     # A few days of analytics: the request count does not depend on it, the run time does.
     start_date = (utc_today() - timedelta(days=3)).isoformat()
-    output = read(SourcePinterestMarketing(), sim.connector_config(start_date=start_date), catalog.build())
+    output = read(SourcePinterestMarketing(), every_scope_config(sim, start_date=start_date), catalog.build())
     assert not output.errors, output.errors
     return Counter(record.operation_id for record in sim.requests if record.operation_id)
 

@@ -28,6 +28,8 @@ from source_pinterest_marketing.streams import DECLARATIONS
 
 #: a stream every token reads, and one that needs catalogs:read
 READABLE, NEEDS_CATALOGS = "campaigns", "catalogs"
+#: the streams that need billing:read
+BILLING = ("billing_profiles", "billing_invoices", "ads_credits_discounts")
 
 
 def _without(*scopes: str) -> list[str]:
@@ -72,14 +74,14 @@ def test_a_token_answer_says_its_scopes(scope: object, expected: object) -> None
     assert said_scopes(scope) == expected
 
 
-@pytest.mark.parametrize("missing", ["catalogs:read", "ads:read"])
+@pytest.mark.parametrize("missing", ["billing:read", "catalogs:read", "ads:read"])
 def test_a_sync_without_a_scope_reads_every_other_stream_and_names_it_once(sim: Simulator, missing: str) -> None:
     """OAuth: the token answer says the scopes; the streams that need the missing one are not read (no request),
     every other stream completes, and the sync fails once, naming the scope and how to re-authorize with it."""
     config = sim.connector_config()
     config["credentials"]["refresh_token"] = sim.issue_refresh_token(scopes=_without(missing))
     blocked = {declaration.name for declaration in DECLARATIONS if lacking(_without(missing), declaration.operation)}
-    streams = ["boards", "user_account", READABLE, NEEDS_CATALOGS, "catalogs_feeds"]
+    streams = ["boards", "user_account", READABLE, NEEDS_CATALOGS, "catalogs_feeds", *BILLING, "order_lines"]
     output = run_read(config, streams, expect_failure=True)
 
     read = set(streams) - blocked

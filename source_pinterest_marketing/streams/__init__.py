@@ -14,6 +14,7 @@ from source_pinterest_marketing.streams.base import PinterestStream, bound_strea
 from source_pinterest_marketing.streams.business import BUSINESS_STREAMS
 from source_pinterest_marketing.streams.catalogs import CATALOG_STREAMS
 from source_pinterest_marketing.streams.declaration import StreamDeclaration
+from source_pinterest_marketing.streams.finance import FINANCE_STREAMS
 from source_pinterest_marketing.streams.insights import AUDIENCE_INSIGHT_STREAMS
 from source_pinterest_marketing.streams.organic import ORGANIC_STREAMS
 from source_pinterest_marketing.streams.reports import REPORT_STREAMS, custom_report_declarations
@@ -27,6 +28,7 @@ FAMILIES: tuple[tuple[str, tuple[StreamDeclaration, ...]], ...] = (
     ("Targeting reference", TARGETING_STREAMS),
     ("Audience insights", AUDIENCE_INSIGHT_STREAMS),
     ("Keyword planning and trends", TRENDS_STREAMS),
+    ("Spend reconciliation", FINANCE_STREAMS),
     ("Organic", ORGANIC_STREAMS),
     ("Business", BUSINESS_STREAMS),
     ("Catalogs", CATALOG_STREAMS),
