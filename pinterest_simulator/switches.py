@@ -505,7 +505,6 @@ DEFAULTS: dict[str, str] = {f.name: f.default for f in dataclasses.fields(Switch
 #: probe cover every switch but these; a stream that reads such an endpoint takes its switch out of this set
 AWAITING_STREAMS: frozenset[str] = frozenset(
     {
-        "processing_results_paging",
         "catalog_report_format",
         "catalog_all_items_report",
         "lead_form_questions_shape",

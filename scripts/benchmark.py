@@ -38,7 +38,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from pinterest_simulator import Simulator, business_access, social
+from pinterest_simulator import Simulator, business_access, catalog_health, social
 from pinterest_simulator import clock as simulator_clock
 from pinterest_simulator.dataset import is_video_pin
 from source_pinterest_marketing import clock as connector_clock
@@ -162,6 +162,17 @@ def minimum_requests(sim: Simulator, days: int) -> Counter[str]:
     minimum["catalogs/list"] = 1
     minimum["feeds/list"] = 1
     minimum["catalogs_product_groups/list"] = 1
+    # catalog health: a feed's results (one page), a request per result for its item issues, per product group its
+    # counts (one object) and its products
+    feeds = data.entities("catalogs_feeds")
+    results = [r for feed in feeds for r in catalog_health.processing_results(data, data.owner, feed)]
+    minimum["feed_processing_results/list"] = len(feeds)
+    minimum["items_issues/list"] = len(results)
+    groups = data.entities("catalogs_product_groups")
+    minimum["catalogs_product_groups/product_counts_get"] = len(groups)
+    minimum["catalogs_product_group_pins/list"] = sum(
+        pages(len(catalog_health.group_products(data.owner, data, group))) for group in groups
+    )
     # the user's relations (websites: one page; linked businesses: a plain array, one request)
     minimum["followers/list"] = pages(len(social.followers(data)))
     minimum["user_following/get"] = pages(len(social.followees(data, data.owner)))

@@ -168,6 +168,7 @@ SWITCH_SCENARIOS: dict[str, SwitchScenario] = {
     "business_access_paging": SwitchScenario(operations=("get/business_members", "get/business_partners", "business_assets/get")),
     "business_partner_type_default": SwitchScenario(operations=("get/business_partners",)),
     "featured_topics_default": SwitchScenario(operations=("trends_featured_topics/list",)),
+    "processing_results_paging": SwitchScenario(operations=("feed_processing_results/list", "items_issues/list")),
 }
 
 

@@ -55,6 +55,8 @@ from source_pinterest_marketing.streams.analytics import (
     VIDEO_METRICS,
 )
 from source_pinterest_marketing.streams.business import BUSINESS_EMPLOYERS, BUSINESS_MEMBERS, BUSINESS_PARTNERS
+from source_pinterest_marketing.streams.catalog_health import CATALOG_FEED_PROCESSING_RESULTS
+from source_pinterest_marketing.streams.catalogs import CATALOGS_FEEDS
 from source_pinterest_marketing.streams.columns import columns
 from source_pinterest_marketing.streams.declaration import StreamDeclaration, build_request
 from source_pinterest_marketing.streams.fetchers import MAX_PAGE_SIZE
@@ -88,7 +90,7 @@ REPORT_STATUS_POLLS = 8
 #: rows of the report file looked at, at most
 REPORT_ROWS_EXAMINED = 1000
 #: the lists checks share, each fetched once per run (one page of `MAX_PAGE_SIZE`): one request each
-LISTS = ("ad_account", "campaigns", "ad_groups", "boards", "pins", "businesses")
+LISTS = ("ad_account", "campaigns", "ad_groups", "boards", "pins", "businesses", "feeds")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DAY_AND_HOUR = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -179,6 +181,8 @@ class AccountLists:
             return self.list_page(PINS, {})
         if name == "businesses":
             return self.list_page(BUSINESS_EMPLOYERS, {})
+        if name == "feeds":
+            return self.list_page(CATALOGS_FEEDS, {})
         raise KeyError(name)
 
     def list_page(self, declaration: StreamDeclaration, stream_slice: Slice, inspect: tuple[int, ...] = ()) -> Answer:
@@ -1115,6 +1119,35 @@ class BusinessPartnerTypeDefault(Check):
         return self.judged("internal", "without partner_type only internal partners are answered", evidence)
 
 
+class ProcessingResultsPaging(Check):
+    name = "processing_results_paging"
+    switch = "processing_results_paging"
+    assumption = (
+        "feed_processing_results/list answers its first page only, without a bookmark (\"the bookmark parameter is not "
+        "functional\"; the connector follows a bookmark while it brings results not seen, exact under each reading)"
+    )
+    needs = ("feeds",)
+    requests = 2
+
+    def run(self, session: Session) -> Finding:
+        feeds = session.lists.items("feeds")
+        if not feeds:
+            raise NothingToProbe("the catalog has no feed")
+        stream_slice = {"feed_id": str(feeds[0]["id"])}
+        first = session.request(CATALOG_FEED_PROCESSING_RESULTS, stream_slice, page_size=1)
+        evidence = [f"{first.exchange} → {plural(len(first.items()), 'result')}, bookmark: {'yes' if first.more_pages else 'none'}"]
+        if not first.items():
+            return self.finding(Status.NOT_APPLICABLE, "the feed has no processing result", evidence)
+        if not first.more_pages:
+            return self.judged("first_page", "a page of one result carries no bookmark", evidence)
+        second = session.request(CATALOG_FEED_PROCESSING_RESULTS, stream_slice, page_size=1, bookmark=first.body["bookmark"])
+        same = [str(item.get("id")) for item in second.items()] == [str(item.get("id")) for item in first.items()]
+        evidence.append(f"{second.exchange} → {plural(len(second.items()), 'result')}, {'the first page again' if same else 'another page'}")
+        if same:
+            return self.judged("repeating_bookmark", "the bookmark answers the first page again", evidence)
+        return self.judged("bookmark", "the bookmark answers the next page", evidence)
+
+
 def throttle_form(exchange: Exchange) -> Optional[str]:
     """The `throttle` value a rate-limit answer has the form of (None: none of them)."""
     if exchange.status == 429:
@@ -1272,6 +1305,7 @@ CHECKS: tuple[Check, ...] = (
     BusinessAccessPaging(),
     BusinessPartnerTypeDefault(),
     FeaturedTopicsDefault(),
+    ProcessingResultsPaging(),
     Throttling(),
 )
 

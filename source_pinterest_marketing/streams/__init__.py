@@ -12,6 +12,7 @@ from source_pinterest_marketing.streams.ads import AD_ENTITY_STREAMS
 from source_pinterest_marketing.streams.analytics import ANALYTICS_STREAMS
 from source_pinterest_marketing.streams.base import PinterestStream, bound_stream
 from source_pinterest_marketing.streams.business import BUSINESS_STREAMS
+from source_pinterest_marketing.streams.catalog_health import CATALOG_HEALTH_STREAMS
 from source_pinterest_marketing.streams.catalogs import CATALOG_STREAMS
 from source_pinterest_marketing.streams.declaration import StreamDeclaration
 from source_pinterest_marketing.streams.finance import FINANCE_STREAMS
@@ -32,6 +33,7 @@ FAMILIES: tuple[tuple[str, tuple[StreamDeclaration, ...]], ...] = (
     ("Organic", ORGANIC_STREAMS),
     ("Business", BUSINESS_STREAMS),
     ("Catalogs", CATALOG_STREAMS),
+    ("Catalog health", CATALOG_HEALTH_STREAMS),
     ("Analytics", ANALYTICS_STREAMS),
     ("Reports", REPORT_STREAMS),
 )

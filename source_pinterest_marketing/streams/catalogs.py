@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from source_pinterest_marketing.errors import IgnoredError
 from source_pinterest_marketing.streams.declaration import BUSINESS_ACCESS, Component, StreamDeclaration
-from source_pinterest_marketing.streams.fetchers import list_stream
+from source_pinterest_marketing.streams.fetchers import BOOKMARK_PAGES, SharedList, list_stream
 
 NO_CATALOG = IgnoredError(
     status=409,
@@ -17,12 +17,12 @@ CATALOGS = list_stream("catalogs", "Catalog", cursor="updated_at", params=BUSINE
 # the feed's `credentials` (the feed host's login) are dropped
 CATALOGS_FEEDS = list_stream(
     "catalogs_feeds", "CatalogsFeed", "catalogs/feeds", operation="feeds/list",
-    cursor="updated_at", params=BUSINESS_ACCESS, dropped_fields=("credentials",),
+    fetcher=SharedList(BOOKMARK_PAGES, ("id",)), cursor="updated_at", params=BUSINESS_ACCESS, dropped_fields=("credentials",),
 )  # fmt: skip
 # {any_of|all_of: [{<38 filter keys>: {...}}]}, merged over three verticals: 60 KB of schema for a filter DSL
 PRODUCT_GROUPS = Component("CatalogsVerticalProductGroup", opaque=("filters",))
 CATALOGS_PRODUCT_GROUPS = list_stream(
-    "catalogs_product_groups", PRODUCT_GROUPS, "catalogs/product_groups",
+    "catalogs_product_groups", PRODUCT_GROUPS, "catalogs/product_groups", fetcher=SharedList(BOOKMARK_PAGES, ("id",)),
     cursor="updated_at", params=BUSINESS_ACCESS, ignored_errors=(NO_CATALOG,),
 )  # fmt: skip
 

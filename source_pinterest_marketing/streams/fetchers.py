@@ -225,6 +225,9 @@ class SharedList(FetcherBase):
     def request(self, context: RequestContext, stream_slice: Slice, token: Optional[Token]) -> Request:
         return self.pages.request(context, stream_slice, token)
 
+    def start(self, context: RequestContext, stream_slice: Slice) -> Any:
+        return self.pages.start(context, stream_slice)
+
     def parse(self, context: RequestContext, response: requests.Response, read: SliceRead) -> list[Record]:
         records = self.pages.parse(context, response, read)
         return records if isinstance(records, list) else list(records)
