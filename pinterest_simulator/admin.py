@@ -48,7 +48,7 @@ def _route(sim: SimulatorState, request: Request, route: tuple[str, str], body: 
         return {
             "ok": True,
             "base_url": sim.base_url,
-            "preset": sim.dataset.preset_name,
+            "preset": sim.dataset.preset_label,
             "seed": sim.dataset.seed,
             "spec_version": sim.spec.version,
             "switches": sim.switches.as_dict(),

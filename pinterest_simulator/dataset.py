@@ -208,11 +208,17 @@ class Preset:
     catalogs: int
     feeds_per_catalog: int
     product_groups_per_feed: int
+    #: the preset whose sizes the simulator's other per-preset tables give this one (followers, business members,
+    #: catalog items...): empty, its own
+    sizes_of: str = ""
 
 
 PRESETS: dict[str, Preset] = {
     "small": Preset(2, 1, 5, 12, 30, 8, 3, 3, 3, 6, 3, 2, 24, 1, 2, 2),
     "large": Preset(3, 1, 40, 400, 4000, 60, 10, 10, 5, 100, 10, 3, 300, 2, 2, 5),
+    # an agency's account set: 50 ad accounts of 40 campaigns (2,000 in all), few ads each; one business's organic
+    # side (the large preset's): the benchmark's request-bound full sync (scripts/benchmark.py --preset agency)
+    "agency": Preset(48, 2, 40, 60, 80, 10, 3, 3, 2, 4, 10, 3, 300, 2, 2, 5, sizes_of="large"),
 }
 
 
@@ -319,8 +325,11 @@ class Dataset:
         #: where today's date comes from (clock.py): every date rule and every generated number of a date counts
         #: from it; None: the environment's (``PINTEREST_SIMULATOR_TODAY``, else the machine's)
         self.clock = clock if clock is not None else from_environment()
-        self.preset_name = preset
         self.preset = PRESETS[preset]
+        #: the preset asked for (`--preset`)
+        self.preset_label = preset
+        #: the name the simulator's per-preset tables are read by (`Preset.sizes_of`)
+        self.preset_name = self.preset.sizes_of or preset
         self.seed = seed
         self.has_catalog = has_catalog
         self.lock = threading.RLock()

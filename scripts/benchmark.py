@@ -1,23 +1,39 @@
-"""Benchmark: a full sync of the large simulated dataset, as Airbyte runs it (a separate process).
+"""Benchmark: a full sync of a large simulated dataset, as Airbyte runs it (a separate process).
 
-Prints, per run: wall time, records and records per second, peak RSS and CPU time of the connector
-process, the records per stream, and HTTP requests per endpoint against the minimum the API's limits
-allow (page size 250, 250 ids per analytics request (100 pins), 90-day analytics windows, 14
-targeting types per request, one report job per report and account). Runs:
+Prints, per run:
+- wall time, records and records per second, peak RSS, and the machine's load average;
+- CPU time of the connector process, in µs a record, against the orjson floor: parsing and re-serialising a
+  sample of the same run's records with orjson alone (each record's data parsed from its JSON, as from an API body,
+  and written again as a record message), the least any Python connector could spend on them;
+- where the connector's CPU goes (run 5): py-spy samples the connector process (threads waiting on a lock, the GIL
+  or a socket left out), each sample attributed by its innermost known frame to the connector's code, airbyte-cdk's
+  message path (its queue, the record message, counting, printing), JSON parsing, serialising messages, HTTP, or
+  the rest (interpreter, garbage collector);
+- HTTP requests per rate-limit category and endpoint against the minimum the API's limits allow (page size 250,
+  250 ids per analytics request (100 Pins), 90-day analytics windows, 14 targeting types per request, one report
+  job per report, account and window);
+- wall time against the rate-limit floor: the least time Pinterest's rate limits allow for the requests of each
+  category, per user and app (each operation's `x-ratelimit-category` in the API description; the published
+  limits in source_pinterest_marketing/rate_limits.py: ads_analytics 300 a minute, ads_read 1,000 a minute, 100 a
+  second in all), for the requests sent and for the minimum.
 
+Runs (`--runs`):
 1. latency 50 ms per request, default `num_workers`
 2. latency 50 ms, `num_workers=1` (the speed-up of concurrency)
 3. latency 200 ms, default `num_workers`
-4. no latency (CPU-bound), compared with the raw cost of parsing and serialising the same records
+4. no latency (CPU-bound)
+5. run 4 again, sampled by py-spy (the profile split, scaled to run 4's CPU: py-spy stops the process to sample)
 
-The simulator runs in a process of its own with its response cache on, and an unmeasured warm-up
-read fills that cache first: generating a million analytics rows costs the simulator more CPU than
-reading them costs the connector, and on a 2-core machine the runs would otherwise measure the
-simulator. Report jobs stay IN_PROGRESS for one poll (the connector polls after 1 s, then 2 s), so
-each job takes about 3 s, as in the tests; real jobs often take longer.
+The simulator runs in a process of its own with its response cache on, and an unmeasured warm-up read fills that
+cache first (`--no-warm-up` skips it): generating a million analytics rows costs the simulator more CPU than
+reading them costs the connector, and on a 2-core machine the runs would otherwise measure the simulator. Report
+jobs stay IN_PROGRESS for one poll (the connector polls after 1 s, then 2 s), so each job takes about 3 s, as in
+the tests; real jobs often take longer.
 
-Usage: `make benchmark` or `python scripts/benchmark.py [--days 7] [--runs 1,2,3,4] [--streams entities]`.
-Figures, not assertions: nothing here fails on a slow machine.
+Usage: `make benchmark` or `python scripts/benchmark.py [--days 7] [--runs 1,2,3,4,5] [--streams entities]
+[--preset large|agency] [--no-warm-up]`; the agency preset (50 ad accounts, request-bound):
+`python scripts/benchmark.py --preset agency --runs 1 --no-warm-up`. Figures, not assertions: nothing here fails on
+a slow machine. The per-endpoint minimum is `minimum_requests` (a stream's endpoint: its line there).
 """
 
 from __future__ import annotations
@@ -26,6 +42,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,21 +50,21 @@ import threading
 import time
 import urllib.request
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
+
+import orjson
+from airbyte_cdk.sources.streams.call_rate import Rate
 
 from pinterest_simulator import Simulator, business_access, catalog_health, social
 from pinterest_simulator import clock as simulator_clock
 from pinterest_simulator.dataset import is_video_pin
 from source_pinterest_marketing import clock as connector_clock
-from source_pinterest_marketing.config import (
-    TOP_PINS_OPERATION,
-    TOP_VIDEO_PINS_OPERATION,
-    PinterestConfig,
-    api_parameter,
-)
+from source_pinterest_marketing.api_description import api_parameter
+from source_pinterest_marketing.config import TOP_PINS_OPERATION, TOP_VIDEO_PINS_OPERATION, PinterestConfig
+from source_pinterest_marketing.rate_limits import build_categories
 from source_pinterest_marketing.streams import DECLARATIONS, business
 from source_pinterest_marketing.streams.reports import REPORTS
 
@@ -58,7 +75,19 @@ WINDOW_DAYS = 90
 TARGETING_TYPES_PER_REQUEST = 14
 CONNECTOR = [sys.executable, "-m", "source_pinterest_marketing.run"]
 DEFAULT_WORKERS = PinterestConfig.model_fields["num_workers"].default
+#: one record message in SAMPLE_EVERY is kept for the orjson floor
 SAMPLE_EVERY = 10
+#: where py-spy's raw stacks are kept (`--profile-output`); None: a temporary file
+PROFILE_OUTPUT: Optional[Path] = None
+#: the run sampled by py-spy (run 4's settings): its figures are not reported, py-spy stopping the process to sample
+PROFILED_RUN = 5
+#: py-spy's samples a second (native frames: the process is paused for each)
+PROFILE_RATE = 25
+#: requests whose number depends on time, not on the data: a report job is polled until it is done
+POLLS = "analytics/get_report"
+NOT_COMPARED = (POLLS,)
+#: the simulator's operations that are not Pinterest API requests (token refreshes are, but not the connector's work)
+NOT_API = ("oauth/token", "<unknown>")
 
 
 @dataclass
@@ -72,8 +101,11 @@ class RunResult:
     records_by_stream: Counter[str]
     connector_cpu_seconds: float
     simulator_cpu_seconds: float
-    #: every SAMPLE_EVERY-th record message, for the raw-cost comparison
+    #: every SAMPLE_EVERY-th record message, for the orjson floor
     sample: list[bytes]
+    #: the load average (1 minute) when the run started and ended
+    load: tuple[float, float]
+    profile: Optional[ProfileSplit] = None
 
 
 def pages(count: int) -> int:
@@ -84,6 +116,7 @@ def batches(count: int, size: int = IDS) -> int:
     return math.ceil(count / size)
 
 
+# -- the minimum --------------------------------------------------------------------------------------------------
 def minimum_requests(sim: Simulator, days: int) -> Counter[str]:
     """What the API's limits allow at best, from the dataset's sizes (independent of the connector)."""
     data = sim.dataset
@@ -188,6 +221,224 @@ def minimum_requests(sim: Simulator, days: int) -> Counter[str]:
     return minimum
 
 
+def operation_categories(sim: Simulator) -> dict[str, str]:
+    """Each API operation's rate-limit category, as Pinterest's API description names it (`x-ratelimit-category`)."""
+    found: dict[str, str] = {}
+    for operations in sim.spec.doc["paths"].values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and "operationId" in operation:
+                found[operation["operationId"]] = operation.get("x-ratelimit-category") or UNLISTED
+    return found
+
+
+# -- the rate-limit floor -----------------------------------------------------------------------------------------
+#: the category of an operation the API description does not list (the universal limit only)
+UNLISTED = "unlisted"
+
+
+def published_rates() -> dict[str, tuple[Rate, ...]]:
+    """Pinterest's published limits per category (rate_limits.py: the connector's budget keeps them), per user and
+    app: a category without a published minute limit has the universal one (100 requests a second) only."""
+    return {category.name: category.rates for category in build_categories()}
+
+
+@dataclass(frozen=True)
+class CategoryFloor:
+    """The least time a category's requests take under one of its rates."""
+
+    category: str
+    requests: int
+    limit: int
+    interval_seconds: float
+
+    @property
+    def seconds(self) -> float:
+        """The moving window's floor: `limit` requests in any interval, so the n-th request waits for the first
+        of its window to leave it; the last one is sent at (ceil(n / limit) - 1) intervals at the earliest."""
+        return max(0, math.ceil(self.requests / self.limit) - 1) * self.interval_seconds
+
+    @property
+    def sustained_seconds(self) -> float:
+        """The same requests at the rate itself (what a sync of many intervals tends to)."""
+        return self.requests / self.limit * self.interval_seconds
+
+    def describe(self) -> str:
+        per = "a minute" if self.interval_seconds == 60 else "a second"
+        return (
+            f"{self.category}: {self.requests:,} at {self.limit:,} {per}, {self.seconds:.1f} s "
+            f"(at the sustained rate {self.sustained_seconds:.1f} s)"
+        )
+
+
+def rate_limit_floor(requests: Counter[str], categories: dict[str, str]) -> list[CategoryFloor]:
+    """The floor of each category's minute limit, and of the universal per-second limit over every request (Pinterest
+    counts both per user and app, whatever the number of machines); the largest is the sync's floor."""
+    rates = published_rates()
+    by_category: Counter[str] = Counter()
+    for operation, count in requests.items():
+        by_category[categories.get(operation, UNLISTED)] += count
+    floors = [
+        CategoryFloor(name, count, rate.limit, rate.interval.total_seconds())
+        for name, count in sorted(by_category.items())
+        for rate in rates.get(name, ())
+        if rate.interval.total_seconds() > 1
+    ]
+    universal = next(rate for rate in rates["other"] if rate.interval.total_seconds() == 1)
+    floors.append(CategoryFloor("every request", sum(requests.values()), universal.limit, 1.0))
+    return floors
+
+
+# -- the orjson floor ---------------------------------------------------------------------------------------------
+def orjson_floor_us(sample: list[bytes]) -> float:
+    """CPU µs a record of only parsing and serialising the sampled records with orjson: each record's data is
+    parsed from its JSON (as from an API body) and written again as a record message. Best of three passes."""
+    bodies = []
+    for line in sample:
+        try:
+            record = orjson.loads(line)["record"]
+        except orjson.JSONDecodeError as error:
+            # the protocol stream is broken: say so (Airbyte would fail the sync here)
+            at = error.pos
+            print(f"  a record line is not JSON ({error}): ...{line[max(at - 150, 0) : at + 150]!r}...", file=sys.stderr)
+            continue
+        bodies.append((record["stream"], orjson.dumps(record["data"]), record["emitted_at"]))
+    if not bodies:
+        return 0.0
+    best = math.inf
+    for _ in range(3):
+        started = time.process_time()
+        for stream, body, emitted_at in bodies:
+            orjson.dumps(
+                {"type": "RECORD", "record": {"stream": stream, "data": orjson.loads(body), "emitted_at": emitted_at}}
+            )
+        best = min(best, time.process_time() - started)
+    return best / len(bodies) * 1e6
+
+
+# -- the profile --------------------------------------------------------------------------------------------------
+#: where a sample's CPU went, by its innermost frame that says (files as py-spy names them: package-relative)
+PROFILE_CATEGORIES = ("connector", "airbyte-cdk message path", "JSON parsing", "serialising", "HTTP", "other")
+_HTTP_PACKAGES = (
+    "requests",
+    "urllib3",
+    "http",
+    "socket.py",
+    "ssl.py",
+    "email",
+    "idna",
+    "charset_normalizer",
+    "requests_cache",
+    "selectors.py",
+)
+
+
+def frame_category(function: str, file: str) -> Optional[str]:
+    """The category of one frame, or None when the frame does not decide (interpreter, threads, libc: the caller
+    does)."""
+    top = file.split("/", 1)[0]
+    if top == "orjson" or file.startswith("json/") or top == "ijson" or "yajl" in file:
+        if function.startswith("dump") or file.startswith("json/encoder"):
+            return "serialising"
+        return "JSON parsing"
+    if top == "serpyco_rs" or function == "airbyte_message_to_string":
+        return "serialising"
+    if top in _HTTP_PACKAGES:
+        return "HTTP"
+    if top in ("airbyte_cdk", "airbyte_protocol", "airbyte_protocol_dataclasses"):
+        return "airbyte-cdk message path"
+    if top == "source_pinterest_marketing":
+        # the connector's copy of the CDK's launch loop: printing each message is the message path
+        return "airbyte-cdk message path" if function == "launch" and file.endswith("run.py") else "connector"
+    return None
+
+
+#: where a thread waits without using the CPU (a lock, the GIL, a socket, a sleep): py-spy's native samples include
+#: such threads, which are not the CPU's time
+WAITING = frozenset(
+    {
+        "pthread_cond_timedwait",
+        "pthread_cond_wait",
+        "PyThread_acquire_lock_timed",
+        "sem_wait",
+        "sem_timedwait",
+        "poll",
+        "select",
+        "epoll_wait",
+        "clock_nanosleep",
+        "nanosleep",
+        "futex_wait",
+    }
+)
+
+
+@dataclass
+class ProfileSplit:
+    samples: Counter[str] = field(default_factory=Counter)
+    #: samples of threads waiting (`WAITING`), left out
+    waiting: int = 0
+    #: samples by the connector's innermost function (file:function), for diagnosis
+    connector_functions: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def total(self) -> int:
+        return sum(self.samples.values())
+
+    @classmethod
+    def read(cls, path: Path) -> ProfileSplit:
+        split = cls()
+        for line in path.read_text(errors="replace").splitlines():
+            stack, _, count_text = line.rpartition(" ")
+            if not stack or not count_text.isdigit():
+                continue
+            count = int(count_text)
+            frames = stack.split(";")
+            named = [frame for frame in frames if not frame.startswith("0x")]
+            if named and named[-1].split(" (", 1)[0] in WAITING:
+                split.waiting += count
+                continue
+            category = "other"
+            for frame in reversed(frames):
+                function, _, where = frame.partition(" (")
+                file = where.rstrip(")").rsplit(":", 1)[0]
+                found = frame_category(function, file)
+                if found is not None:
+                    category = found
+                    if found == "connector":
+                        split.connector_functions[f"{file}:{function}"] += count
+                    break
+            split.samples[category] += count
+        return split
+
+
+class PySpy:
+    """py-spy sampling a process from outside (native frames: orjson, ijson's C backend), writing raw stacks."""
+
+    def __init__(self, pid: int, output: Path) -> None:
+        self.output = output
+        self.error = ""
+        executable = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+        command = [executable, "record", "--pid", str(pid), "--native", "--rate", str(PROFILE_RATE)]
+        command += ["--format", "raw", "--output", str(output)]
+        try:
+            self._process: Optional[subprocess.Popen[bytes]] = subprocess.Popen(
+                command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            )
+        except OSError as error:
+            self._process, self.error = None, str(error)
+
+    def result(self) -> Optional[ProfileSplit]:
+        """Once the process sampled has exited: the split, or None (`error` says why)."""
+        if self._process is None:
+            return None
+        _, stderr = self._process.communicate(timeout=120)
+        if not self.output.exists():
+            lines = stderr.decode(errors="replace").strip().splitlines()
+            self.error = lines[-1] if lines else "no output"
+            return None
+        return ProfileSplit.read(self.output)
+
+
+# -- the processes ------------------------------------------------------------------------------------------------
 class PeakRss(threading.Thread):
     """The connector's peak resident memory, from /proc (VmHWM of the executed image). `wait4`'s
     ru_maxrss would also count the moment between fork and exec, when the child still maps this
@@ -245,8 +496,9 @@ class SimulatorProcess:
         return self._call("GET", "/_sim/config")  # type: ignore[no-any-return]
 
     def request_counts(self) -> Counter[str]:
+        """API requests per operation since `prepare_run`, token refreshes aside."""
         counts = self._call("GET", "/_sim/requests")["counts"]
-        return Counter({operation: n for operation, n in counts.items() if operation != "oauth/token"})
+        return Counter({operation: n for operation, n in counts.items() if operation not in NOT_API})
 
     def cpu_seconds(self) -> float:
         fields = Path(f"/proc/{self._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -264,6 +516,7 @@ def run_sync(
     label: str,
     config: dict[str, Any],
     streams: list[str],
+    profile: bool = False,
 ) -> RunResult:
     """One full-refresh read of `streams` in a child process, as Airbyte runs it."""
     config_path = workdir / "config.json"
@@ -281,12 +534,14 @@ def run_sync(
     }
     catalog_path.write_text(json.dumps(catalog))
     simulator_cpu_before = simulator.cpu_seconds()
+    load_before = os.getloadavg()[0]
     started = time.monotonic()
     process = subprocess.Popen(
         [*CONNECTOR, "read", "--config", str(config_path), "--catalog", str(catalog_path)],
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=(workdir / "stderr.txt").open("wb"),
     )
+    spy = PySpy(process.pid, PROFILE_OUTPUT or workdir / "profile.txt") if profile else None
     records = 0
     output_bytes = 0
     by_stream: Counter[bytes] = Counter()
@@ -309,7 +564,11 @@ def run_sync(
     seconds = time.monotonic() - started
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
-        print(f"  the connector exited with status {process.returncode}", file=sys.stderr)
+        tail = (workdir / "stderr.txt").read_text(errors="replace")[-2000:]
+        print(f"  the connector exited with status {process.returncode}:\n{tail}", file=sys.stderr)
+    split = spy.result() if spy is not None else None
+    if spy is not None and split is None:
+        print(f"  no profile: py-spy could not sample the connector ({spy.error or 'no output'})", file=sys.stderr)
     return RunResult(
         label,
         seconds,
@@ -321,58 +580,94 @@ def run_sync(
         usage.ru_utime + usage.ru_stime,
         simulator.cpu_seconds() - simulator_cpu_before,
         sample,
+        (load_before, os.getloadavg()[0]),
+        split,
     )
 
 
-def raw_json_cost(sample: list[bytes]) -> float:
-    """Records per second of only parsing and serialising the same records (a sample of the run's own,
-    in the same mix of streams) with the standard library: each record's JSON is decoded, as from an
-    API body, and encoded again as a record message. The floor of any connector's per-record cost."""
-    bodies = []
-    for line in sample:
-        record = json.loads(line)["record"]
-        bodies.append((record["stream"], json.dumps(record["data"]).encode()))
-    started = time.perf_counter()
-    for stream, body in bodies:
-        json.dumps({"type": "RECORD", "record": {"stream": stream, "data": json.loads(body), "emitted_at": 0}})
-    return len(bodies) / (time.perf_counter() - started)
-
-
-#: requests whose number depends on time, not on the data: a report job is polled until it is done
-NOT_COMPARED = ("analytics/get_report",)
-
-
-def report(result: RunResult, minimum: Counter[str]) -> None:
+# -- the report ---------------------------------------------------------------------------------------------------
+def report(result: RunResult, minimum: Counter[str], categories: dict[str, str]) -> None:
     total = sum(count for operation, count in result.requests.items() if operation not in NOT_COMPARED)
-    floor = sum(minimum.values())
+    least = sum(minimum.values())
+    per_record = result.connector_cpu_seconds / max(result.records, 1) * 1e6
     print(f"\n== {result.label}")
     print(
-        f"wall time {result.seconds:.1f} s, {result.records} records, {result.records / result.seconds:,.0f} records/s, "
-        f"peak RSS {result.peak_rss_mb:.0f} MB, output {result.output_bytes / 1e6:.0f} MB"
+        f"wall time {result.seconds:.1f} s, {result.records:,} records, {result.records / result.seconds:,.0f} records/s, "
+        f"peak RSS {result.peak_rss_mb:.0f} MB, output {result.output_bytes / 1e6:,.0f} MB; "
+        f"load average {result.load[0]:.2f} at the start, {result.load[1]:.2f} at the end (2 cores)"
     )
+    floor_us = orjson_floor_us(result.sample)
     print(
-        f"CPU time: connector {result.connector_cpu_seconds:.1f} s "
-        f"({result.connector_cpu_seconds / max(result.records, 1) * 1e6:.0f} us a record), "
-        f"simulator {result.simulator_cpu_seconds:.1f} s"
+        f"CPU time: connector {result.connector_cpu_seconds:.1f} s = {per_record:.1f} µs a record; the orjson floor "
+        f"on {len(result.sample):,} of the same records (one in {SAMPLE_EVERY}): {floor_us:.1f} µs a record "
+        f"(the connector {per_record / max(floor_us, 1e-9):.1f}x); simulator {result.simulator_cpu_seconds:.1f} s"
     )
+    report_floor(result, minimum, categories)
     print(
-        f"API requests {total} against a minimum of {floor} ({(total / floor - 1) * 100:+.1f}%), "
-        f"plus {result.requests['analytics/get_report']} report polls"
+        f"API requests {total:,} against a minimum of {least:,} ({(total / least - 1) * 100:+.1f}%), "
+        f"plus {result.requests['analytics/get_report']:,} report polls"
     )
-    for operation in sorted(set(result.requests) | set(minimum)):
-        sent, least = result.requests.get(operation, 0), minimum.get(operation, 0)
-        flag = "" if sent == least else "   <-- above the minimum" if sent > least else ""
-        print(f"  {operation:<40}{sent:>7}{least:>9}{flag}")
+    report_requests(result.requests, minimum, categories)
     print("records per stream:")
     for stream, count in result.records_by_stream.most_common():
-        print(f"  {stream:<40}{count:>9}")
+        print(f"  {stream:<40}{count:>10,}")
+
+
+def report_profile(split: ProfileSplit, cpu_seconds: float, records: int) -> None:
+    total = max(split.total, 1)
+    print(
+        f"where the connector's CPU goes ({split.total:,} samples of py-spy at {PROFILE_RATE} a second on the CPU; "
+        f"{split.waiting:,} of waiting threads left out):"
+    )
+    for category in PROFILE_CATEGORIES:
+        share = split.samples[category] / total
+        print(f"  {category:<28}{share * 100:>5.1f}%  {share * cpu_seconds / max(records, 1) * 1e6:>6.1f} µs a record")
+    print("  the connector's busiest functions (innermost):")
+    for function, count in split.connector_functions.most_common(8):
+        print(f"    {count / total * 100:>5.1f}%  {function}")
+
+
+def report_floor(result: RunResult, minimum: Counter[str], categories: dict[str, str]) -> None:
+    """Wall time against the floor Pinterest's rate limits set for the requests sent (report polls included: they
+    count), and for the minimum (one poll a report job: none is finished when created)."""
+    sent = rate_limit_floor(result.requests, categories)
+    least = rate_limit_floor(minimum + Counter({POLLS: minimum["analytics/create_report"]}), categories)
+    floor = max(sent, key=lambda category: category.seconds)
+    ratio = result.seconds / max(floor.seconds, 1e-9)
+    print(
+        f"rate-limit floor of the requests sent: {floor.seconds:.1f} s ({floor.category}); wall time "
+        f"{result.seconds:.1f} s = {ratio:.2f}x the floor ({(ratio - 1) * 100:+.0f}%); Pinterest's limits are per "
+        "user and app (https://developers.pinterest.com/docs/reference/rate-limits/)"
+    )
+    for category in sent:
+        print(f"  sent     {category.describe()}")
+    for category in least:
+        print(f"  minimum  {category.describe()}")
+
+
+def report_requests(requests: Counter[str], minimum: Counter[str], categories: dict[str, str]) -> None:
+    print(f"  {'endpoint (rate-limit category)':<44}{'sent':>8}{'minimum':>9}")
+    for name in sorted({categories.get(operation, UNLISTED) for operation in set(requests) | set(minimum)}):
+        operations = sorted(op for op in set(requests) | set(minimum) if categories.get(op, UNLISTED) == name)
+        print(
+            f"  [{name}] {sum(requests[op] for op in operations):,} sent, "
+            f"{sum(minimum[op] for op in operations):,} at least (report polls not counted in the minimum)"
+        )
+        for operation in operations:
+            count, least = requests.get(operation, 0), minimum.get(operation, 0)
+            flag = "   <-- above the minimum" if count > least and operation not in NOT_COMPARED else ""
+            print(f"    {operation:<42}{count:>8,}{least:>9,}{flag}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--days", type=int, default=7, help="days of analytics to read (default 7)")
     parser.add_argument("--preset", default="large")
-    parser.add_argument("--runs", default="1,2,3,4", help="which runs (see the docstring)")
+    parser.add_argument("--runs", default="1,2,3,4,5", help="which runs (see the docstring)")
+    parser.add_argument("--profile-output", type=Path, help="keep py-spy's raw stacks in this file (diagnosis)")
+    parser.add_argument(
+        "--no-warm-up", action="store_true", help="no warm-up read (rate-bound runs: the agency preset)"
+    )
     parser.add_argument(
         "--streams",
         default="all",
@@ -382,6 +677,8 @@ def main() -> int:
     parser.add_argument("--only", default="", help="comma-separated streams to read instead (diagnosis)")
     options = parser.parse_args()
     runs = {int(run) for run in options.runs.split(",")}
+    global PROFILE_OUTPUT
+    PROFILE_OUTPUT = options.profile_output
     streams = [
         declaration.name for declaration in DECLARATIONS if options.streams == "all" or declaration.windows is None
     ]
@@ -397,32 +694,39 @@ def main() -> int:
         (2, 50, "latency 50 ms, num_workers=1", {"num_workers": 1}),
         (3, 200, f"latency 200 ms, num_workers={DEFAULT_WORKERS} (default)", {}),
         (4, 0, f"no latency (CPU-bound), num_workers={DEFAULT_WORKERS}", {}),
+        (PROFILED_RUN, 0, "run 4 again, sampled by py-spy: where the CPU goes", {}),
     ]
     results: dict[int, RunResult] = {}
-    minimum = minimum_requests(Simulator(preset=options.preset), options.days)
+    local = Simulator(preset=options.preset)
+    minimum = minimum_requests(local, options.days)
     if options.streams == "entities":
         minimum = Counter({op: n for op, n in minimum.items() if "analytics" not in op})
+    categories = operation_categories(local)
+    del local
     simulator = SimulatorProcess(options.preset)
     with tempfile.TemporaryDirectory() as tmp:
-        warm_up = run_sync(simulator, 0, Path(tmp), "warm-up", base, streams)
-        print(
-            f"warm-up read (fills the simulator's response cache): {warm_up.seconds:.1f} s, {warm_up.records} records, "
-            f"simulator CPU {warm_up.simulator_cpu_seconds:.1f} s"
-        )
+        if not options.no_warm_up:
+            warm_up = run_sync(simulator, 0, Path(tmp), "warm-up", base, streams)
+            print(
+                f"warm-up read (fills the simulator's response cache): {warm_up.seconds:.1f} s, "
+                f"{warm_up.records:,} records, simulator CPU {warm_up.simulator_cpu_seconds:.1f} s"
+            )
         for number, latency, label, overrides in plan:
             if number not in runs:
                 continue
-            results[number] = run_sync(simulator, latency, Path(tmp), label, {**base, **overrides}, streams)
-            report(results[number], minimum)
-            if number == 4:
-                raw = raw_json_cost(results[4].sample)
-                connector = results[4].records / results[4].seconds
-                per_cpu = results[4].records / results[4].connector_cpu_seconds
-                print(
-                    f"raw JSON parse + serialise of the same records: {raw:,.0f} records/s on one core; the connector: "
-                    f"{connector:,.0f} records/s of wall time, {per_cpu:,.0f} records per CPU second "
-                    f"({raw / per_cpu:.1f}x the raw cost)"
-                )
+            profiled = number == PROFILED_RUN
+            results[number] = run_sync(
+                simulator, latency, Path(tmp), label, {**base, **overrides}, streams, profile=profiled
+            )
+            if not profiled:
+                report(results[number], minimum, categories)
+                continue
+            split = results[number].profile
+            if split is not None:
+                # the figures of the unsampled run 4 (py-spy stops the process for each sample)
+                figures = results.get(4, results[number])
+                print(f"\n== {label}")
+                report_profile(split, figures.connector_cpu_seconds, figures.records)
     simulator.stop()
     if 1 in results and 2 in results:
         print(

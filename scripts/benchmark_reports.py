@@ -1,5 +1,5 @@
 """Benchmark: read one large simulated async report (about 100 MB) through its report stream (`AsyncJob`) and show that memory stays
-flat: the file is parsed as it streams in (ijson), never held whole.
+flat: the file is parsed as it streams in (json_items: row by row), never held whole.
 
 Prints the file size, rows, wall time, the tracemalloc peak of the read and the process's peak RSS (before/after).
 Usage: `python scripts/benchmark_reports.py [--entities 2250] [--days 100]`. Figures, not assertions.

@@ -8,13 +8,28 @@ import subprocess
 import sys
 from pathlib import Path
 
+import orjson
 import pytest
-from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
+from airbyte_cdk.entrypoint import AirbyteEntrypoint
+from airbyte_cdk.models import (
+    AirbyteMessage,
+    AirbyteMessageSerializer,
+    AirbyteStateBlob,
+    AirbyteStateMessage,
+    AirbyteStateType,
+    AirbyteStreamState,
+    ConfiguredAirbyteCatalogSerializer,
+    StreamDescriptor,
+    Type,
+)
+from airbyte_cdk.sources.utils.record_helper import stream_data_to_airbyte_message
 from harness import catalog as harness_catalog
 from import_graph import import_graph, project_modules
 
 from pinterest_simulator import Simulator
 from source_pinterest_marketing import run
+from source_pinterest_marketing.cdk_output import message_text
+from source_pinterest_marketing.source import SourcePinterestMarketing
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -61,6 +76,8 @@ HELPER_MODULES = (
 LOADED_BY = """
 import json, sys
 from source_pinterest_marketing import run
+from source_pinterest_marketing.cdk_output import message_text
+from source_pinterest_marketing.source import SourcePinterestMarketing
 args, helpers = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 sys.argv = ["source-pinterest-marketing", *args]
 try:
@@ -111,3 +128,56 @@ def test_the_entry_module_does_not_import_a_helper_at_load() -> None:
             reached.add(module)
             todo.extend(graph[module])
     assert reached and not {module for module in reached if module.startswith(HELPER_MODULES)}
+
+
+def test_a_record_is_written_as_the_cdk_writes_it() -> None:
+    """cdk_output.message_text (run.py's `read`) writes a record from its fields with orjson: the CDK's own text, for
+    every kind of value; a value orjson cannot write (an int beyond 64 bits), and any other message, the CDK's way."""
+    data = {
+        "id": "1234",
+        "SPEND": 12.5,
+        "ZERO": 0.0,
+        "BIG": 2**63 - 1,
+        "text": 'é ☃ "quoted" \\ \n',
+        "flags": [True, False, None],
+        "nested": {"list": [{"a": 1, "none": None}], "empty": {}, "none": None},
+        "none": None,
+    }
+    for value in (data, {**data, "HUGE": 2**70}):
+        message = stream_data_to_airbyte_message("campaigns", value)
+        assert message_text(message) == AirbyteEntrypoint.airbyte_message_to_string(message)
+    state = AirbyteMessage(
+        type=Type.STATE,
+        state=AirbyteStateMessage(
+            type=AirbyteStateType.STREAM,
+            stream=AirbyteStreamState(
+                stream_descriptor=StreamDescriptor(name="campaigns"), stream_state=AirbyteStateBlob(a=1)
+            ),
+        ),
+    )
+    assert message_text(state) == AirbyteEntrypoint.airbyte_message_to_string(state)
+
+
+def test_read_writes_every_message_as_the_cdk_would(sim: Simulator, tmp_path: Path) -> None:
+    """The connector's `read` (its own serialisation of records) writes each message as the CDK's `run` would."""
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(sim.connector_config(access_token_mode=True)))
+    catalog = tmp_path / "catalog.json"
+    streams = ["campaigns", "campaign_analytics", "campaign_report"]
+    catalog.write_text(json.dumps(ConfiguredAirbyteCatalogSerializer.dump(harness_catalog(streams))))
+    entrypoint = run.PinterestEntrypoint(SourcePinterestMarketing())
+    lines = list(entrypoint.run(entrypoint.parse_args(["read", "--config", str(config), "--catalog", str(catalog)])))
+    messages = [AirbyteMessageSerializer.load(orjson.loads(line)) for line in lines]
+    assert {m.record.stream for m in messages if m.type == Type.RECORD and m.record} == set(streams)
+    assert lines == [AirbyteEntrypoint.airbyte_message_to_string(message) for message in messages]
+    # each STATE message counts the records of its stream so far (the CDK's `sourceStats`), as the CDK's read does
+    seen: dict[str, int] = {}
+    counted = []
+    for message in messages:
+        if message.type == Type.RECORD and message.record:
+            seen[message.record.stream] = seen.get(message.record.stream, 0) + 1
+        elif message.type == Type.STATE and message.state and message.state.stream:
+            name = message.state.stream.stream_descriptor.name
+            assert message.state.sourceStats is not None
+            counted.append((name, message.state.sourceStats.recordCount, float(seen.get(name, 0))))
+    assert counted and all(count == expected for _, count, expected in counted), counted

@@ -34,7 +34,17 @@ def test_every_schema_property_is_generated() -> None:
 def test_small_preset_has_something_of_every_kind() -> None:
     counts = Dataset(load_spec(), "small").counts()
     assert all(n > 0 for n in counts.values()), counts
-    assert set(PRESETS) == {"small", "large"}
+    assert set(PRESETS) == {"small", "large", "agency"}
+
+
+def test_the_agency_preset_is_fifty_ad_accounts_with_thousands_of_campaigns() -> None:
+    """The benchmark's agency-sized account set (README: splitting large account sets); its organic side and every
+    other per-preset table are the large preset's."""
+    dataset = Dataset(load_spec(), "agency")
+    accounts = dataset.ad_account_ids
+    assert len(accounts) == 50
+    assert sum(len(dataset.entities("campaigns", account)) for account in accounts) >= 2000
+    assert dataset.preset_label == "agency" and dataset.preset_name == "large"
 
 
 def test_same_seed_same_data_other_seed_other_data() -> None:
