@@ -87,7 +87,8 @@ CATALOG_PRODUCT_GROUP_COUNTS = list_stream(
     fetcher=SINGLE_OBJECT, partitioner=IN_PRODUCT_GROUPS, params=BUSINESS_ACCESS, primary_key=("product_group_id",),
     slice_fields=("product_group_id",), ignored_errors=(VANISHED_GROUP, NO_CATALOG),
 )  # fmt: skip
-# The products of each group with their product Pin; a product has no id of its own: its Pin's (`pin_id`)
+# The products of each group with their product Pin; a product has no id of its own: its Pin's (`pin_id`, set by the
+# fetcher; named in `slice_fields` for its schema property and description, no slice holds it)
 CATALOG_PRODUCT_GROUP_PRODUCTS = list_stream(
     "catalog_product_group_products", "CatalogsProduct", "catalogs/product_groups/{product_group_id}/products",
     operation="catalogs_product_group_pins/list", fetcher=WithNestedKeys(nested_keys=(("pin_id", "pin.id"),)),
