@@ -664,6 +664,9 @@ def main() -> int:
     parser.add_argument("--days", type=int, default=7, help="days of analytics to read (default 7)")
     parser.add_argument("--preset", default="large")
     parser.add_argument("--runs", default="1,2,3,4,5", help="which runs (see the docstring)")
+    parser.add_argument(
+        "--num-workers", type=int, help=f"num_workers of the runs that use the default ({DEFAULT_WORKERS})"
+    )
     parser.add_argument("--profile-output", type=Path, help="keep py-spy's raw stacks in this file (diagnosis)")
     parser.add_argument(
         "--no-warm-up", action="store_true", help="no warm-up read (rate-bound runs: the agency preset)"
@@ -688,12 +691,15 @@ def main() -> int:
     today = connector_clock.utc_today()
     os.environ[connector_clock.TODAY_VARIABLE] = os.environ[simulator_clock.TODAY_VARIABLE] = today.isoformat()
     start_date = (today - timedelta(days=options.days - 1)).isoformat()
-    base = {"start_date": start_date}
+    base: dict[str, Any] = {"start_date": start_date}
+    if options.num_workers:
+        base["num_workers"] = options.num_workers
+    workers = options.num_workers or DEFAULT_WORKERS
     plan = [
-        (1, 50, f"latency 50 ms, num_workers={DEFAULT_WORKERS} (default)", {}),
+        (1, 50, f"latency 50 ms, num_workers={workers}", {}),
         (2, 50, "latency 50 ms, num_workers=1", {"num_workers": 1}),
-        (3, 200, f"latency 200 ms, num_workers={DEFAULT_WORKERS} (default)", {}),
-        (4, 0, f"no latency (CPU-bound), num_workers={DEFAULT_WORKERS}", {}),
+        (3, 200, f"latency 200 ms, num_workers={workers}", {}),
+        (4, 0, f"no latency (CPU-bound), num_workers={workers}", {}),
         (PROFILED_RUN, 0, "run 4 again, sampled by py-spy: where the CPU goes", {}),
     ]
     results: dict[int, RunResult] = {}
@@ -730,7 +736,7 @@ def main() -> int:
     simulator.stop()
     if 1 in results and 2 in results:
         print(
-            f"\nspeed-up of num_workers={DEFAULT_WORKERS} over 1 worker at 50 ms: {results[2].seconds / results[1].seconds:.1f}x"
+            f"\nspeed-up of num_workers={workers} over 1 worker at 50 ms: {results[2].seconds / results[1].seconds:.1f}x"
         )
     return 0
 
