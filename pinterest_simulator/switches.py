@@ -507,7 +507,6 @@ AWAITING_STREAMS: frozenset[str] = frozenset(
     {
         "catalog_report_format",
         "catalog_all_items_report",
-        "lead_form_questions_shape",
         "leads_export_format",
         "leads_retention",
         "non_lead_ad_export",

@@ -173,6 +173,7 @@ def minimum_requests(sim: Simulator, days: int) -> Counter[str]:
         minimum["ssio_accounts/get"] += 1
         minimum["ssio_insertion_orders_status/get_by_ad_account"] += pages(len(billing.insertion_orders))
         minimum["ssio_order_lines/get_by_ad_account"] += pages(len(billing.ssio_order_lines))
+        minimum["lead_forms/list"] += pages(len(sim.leads.form_list(account)))
     boards = data.entities("boards")
     minimum["boards/list"] = pages(len(boards))
     minimum["board_sections/list"] = len(boards)
@@ -192,6 +193,7 @@ def minimum_requests(sim: Simulator, days: int) -> Counter[str]:
     # async reports: one job per report, account and window (186 days; 31 for product items)
     for spec in REPORTS:
         minimum["analytics/create_report"] += len(accounts) * math.ceil(days / spec.windows.window_days)
+    minimum["lead_form_questions/get"] = 1  # one answer, no paging
     minimum["catalogs/list"] = 1
     minimum["feeds/list"] = 1
     minimum["catalogs_product_groups/list"] = 1

@@ -164,6 +164,7 @@ SWITCH_SCENARIOS: dict[str, SwitchScenario] = {
     "website_verified_at": SwitchScenario(operations=("user_websites/get",)),
     "linked_business_id": SwitchScenario(operations=("linked_business_accounts/get",)),
     "targeting_options_shape": SwitchScenario(operations=("targeting_options/get",)),
+    "lead_form_questions_shape": SwitchScenario(operations=("lead_form_questions/get",)),
     "unshared_audience": SwitchScenario(operations=("ad_accounts_audiences_shared_accounts/list",)),
     "business_access_paging": SwitchScenario(operations=("get/business_members", "get/business_partners", "business_assets/get")),
     "business_partner_type_default": SwitchScenario(operations=("get/business_partners",)),

@@ -62,6 +62,7 @@ from source_pinterest_marketing.streams.declaration import StreamDeclaration, bu
 from source_pinterest_marketing.streams.fetchers import MAX_PAGE_SIZE
 from source_pinterest_marketing.streams.insights import AUDIENCE_SHARED_ACCOUNTS
 from source_pinterest_marketing.streams.jobs import AsyncJob, ReportJobFailed
+from source_pinterest_marketing.streams.leads import LEAD_FORM_QUESTION_TYPES
 from source_pinterest_marketing.streams.organic import BOARDS, LINKED_BUSINESSES, PINS, USER_WEBSITES
 from source_pinterest_marketing.streams.readiness import METRICS_READY_STATE
 from source_pinterest_marketing.streams.reports import ReportRows, ReportSpec, report_declaration
@@ -1206,6 +1207,26 @@ class LabelsItem(Check):
         return self.judged(None, "the items are neither all wrappers nor all labels", evidence)
 
 
+class LeadFormQuestionsShape(Check):
+    name = "lead_form_questions_shape"
+    switch = "lead_form_questions_shape"
+    assumption = (
+        "lead_form_questions/get answers a JSON array of question type names (the API description gives no schema; "
+        "the connector reads an {items} object of them too)"
+    )
+
+    def run(self, session: Session) -> Finding:
+        answer = session.request(LEAD_FORM_QUESTION_TYPES, {})
+        body = answer.body
+        evidence = [f"{answer.exchange} → {type(body).__name__}"]
+        if isinstance(body, list) and all(isinstance(name, str) for name in body):
+            return self.judged("names", f"a JSON array of {plural(len(body), 'name')}", evidence)
+        items = body.get("items") if isinstance(body, Mapping) else None
+        if isinstance(items, list) and all(isinstance(name, str) for name in items):
+            return self.judged("items", f"an object whose items are {plural(len(items), 'name')}", evidence)
+        return self.judged(None, "neither an array of names nor an {items} object of them", evidence)
+
+
 class TargetingOptionsShape(Check):
     name = "targeting_options_shape"
     switch = "targeting_options_shape"
@@ -1298,6 +1319,7 @@ CHECKS: tuple[Check, ...] = (
     UnknownPin(),
     TopPinsDataStatus(),
     LabelsItem(),
+    LeadFormQuestionsShape(),
     WebsiteVerifiedAt(),
     LinkedBusinessId(),
     TargetingOptionsShape(),

@@ -17,6 +17,7 @@ from source_pinterest_marketing.streams.catalogs import CATALOG_STREAMS
 from source_pinterest_marketing.streams.declaration import StreamDeclaration
 from source_pinterest_marketing.streams.finance import FINANCE_STREAMS
 from source_pinterest_marketing.streams.insights import AUDIENCE_INSIGHT_STREAMS
+from source_pinterest_marketing.streams.leads import LEAD_STREAMS
 from source_pinterest_marketing.streams.organic import ORGANIC_STREAMS
 from source_pinterest_marketing.streams.reports import REPORT_STREAMS, custom_report_declarations
 from source_pinterest_marketing.streams.targeting import TARGETING_STREAMS
@@ -30,6 +31,7 @@ FAMILIES: tuple[tuple[str, tuple[StreamDeclaration, ...]], ...] = (
     ("Audience insights", AUDIENCE_INSIGHT_STREAMS),
     ("Keyword planning and trends", TRENDS_STREAMS),
     ("Spend reconciliation", FINANCE_STREAMS),
+    ("Lead ads", LEAD_STREAMS),
     ("Organic", ORGANIC_STREAMS),
     ("Business", BUSINESS_STREAMS),
     ("Catalogs", CATALOG_STREAMS),
