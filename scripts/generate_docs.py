@@ -39,6 +39,7 @@ if str(ROOT) not in sys.path:
 from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader  # noqa: E402
 
 from source_pinterest_marketing.config import connector_spec_schema  # noqa: E402
+from source_pinterest_marketing.scopes import beyond_default, needed_scopes  # noqa: E402
 from source_pinterest_marketing.streams import DECLARATIONS, FAMILIES  # noqa: E402
 from source_pinterest_marketing.streams.columns import columns, field_descriptions  # noqa: E402
 from source_pinterest_marketing.streams.declaration import Component, StreamDeclaration  # noqa: E402
@@ -67,13 +68,24 @@ def stream_rows(declarations: Iterable[StreamDeclaration] = DECLARATIONS) -> lis
                 "full_refresh, incremental" if cursor else "full_refresh",
                 f"`{cursor}`" if cursor else DASH,
                 TIMES.join(f"`{key}`" for key in keys) or DASH,
+                _scopes(declaration.operation),
             ]
         )
     return rows
 
 
+def _scopes(operation: str) -> str:
+    """The scopes the stream's operation needs (every one of an alternative; alternatives joined by "or"), those beyond
+    the connector's default ones in bold (scopes.py: not suggested by default)."""
+    extra = beyond_default(operation)
+    return " or ".join(
+        ", ".join(f"**`{scope}`**" if scope in extra else f"`{scope}`" for scope in sorted(alternative))
+        for alternative in needed_scopes(operation)
+    ) or DASH
+
+
 def streams_table(declarations: tuple[StreamDeclaration, ...] = DECLARATIONS) -> str:
-    header = ["Stream", "Endpoint", "Primary key", "Sync modes", "Cursor", "Partition (state per)"]
+    header = ["Stream", "Endpoint", "Primary key", "Sync modes", "Cursor", "Partition (state per)", "OAuth scopes"]
     count = f"{len(declarations)} streams, plus one `custom_<name>` stream per custom report."
     return _table(header, stream_rows(declarations)) + f"\n\n{count}\n"
 

@@ -159,3 +159,16 @@ def test_no_suggested_stream_needs_a_scope_beyond_the_default_ones() -> None:
     operations = {declaration.name: declaration.operation for declaration in DECLARATIONS}
     assert suggested and all(name in operations for name in suggested)
     assert not {name: beyond_default(operations[name]) for name in suggested if beyond_default(operations[name])}
+
+
+def test_the_streams_table_says_each_streams_scopes_those_beyond_the_default_ones_in_bold() -> None:
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "pinterest-marketing.md").read_text(encoding="utf-8")
+    rows = {line.split(" | ")[0].strip("| `"): line.rstrip(" |").rsplit(" | ", 1)[-1] for line in guide.splitlines() if line.startswith("| `")}
+    for declaration in DECLARATIONS:
+        cell = rows[declaration.name]
+        for alternative in needed_scopes(declaration.operation):
+            for scope in alternative:
+                bold = scope in beyond_default(declaration.operation)
+                assert (f"**`{scope}`**" if bold else f"`{scope}`") in cell, (declaration.name, cell)
+                assert bold or f"**`{scope}`**" not in cell, (declaration.name, cell)
+    assert rows["billing_invoices"] == "`ads:read`, **`billing:read`**"
