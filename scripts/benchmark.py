@@ -58,7 +58,7 @@ from typing import Any, Optional
 import orjson
 from airbyte_cdk.sources.streams.call_rate import Rate
 
-from pinterest_simulator import Simulator, business_access, catalog_health, social
+from pinterest_simulator import Simulator, account_extras, business_access, catalog_health, social, targeting_data
 from pinterest_simulator import clock as simulator_clock
 from pinterest_simulator.dataset import is_video_pin
 from source_pinterest_marketing import clock as connector_clock
@@ -220,6 +220,49 @@ def minimum_requests(sim: Simulator, days: int) -> Counter[str]:
     minimum["get/business_members"] = pages(len(business_access.members(data)) - system_users) + pages(system_users)
     minimum["get/business_partners"] = 2  # INTERNAL, EXTERNAL
     minimum["business_assets/get"] = len(business.ASSET_TYPES)
+    minimum.update(reference_and_insights_minimum(sim))
+    return minimum
+
+
+def reference_and_insights_minimum(sim: Simulator) -> Counter[str]:
+    """The minimum of the ad accounts' smaller entities, the targeting reference, audience insights and trends, at the
+    default settings (one market, one region, one country, every trend type)."""
+    data = sim.dataset
+    accounts = data.ad_account_ids
+    settings = {name: PinterestConfig.model_fields[name].get_default(call_default_factory=True) for name in (
+        "keyword_metrics_countries", "trends_regions", "trend_types", "trends_markets")}
+    minimum: Counter[str] = Counter()
+    texts: dict[str, None] = {}
+    for account in accounts:
+        minimum["labels/list"] += pages(len(account_extras.labels(data, account)))
+        minimum["promotions/list"] += pages(len(account_extras.promotions(data, account)))
+        minimum["advertiser_defined_events/get"] += 1
+        minimum["conversion_eqs/list"] += len(api_parameter("conversion_eqs/list", "lookback_period")["enum"])
+        minimum["page_visit_conversion_tags/get"] += pages(len(account_extras.page_visit_events(data, account)))
+        minimum["ocpm_eligible_conversion_tags/get"] += 1
+        minimum["targeting_template/list"] += pages(len(targeting_data.targeting_templates(data, account)))
+        minimum["audience_insights/get"] += len(api_parameter("audience_insights/get", "audience_insight_type")["enum"])
+        minimum["audience_insights_scope_and_type/get"] += 1
+        # per owned audience and account type (both required), each one page
+        account_types = len(api_parameter("ad_accounts_audiences_shared_accounts/list", "account_type")["enum"])
+        minimum["ad_accounts_audiences_shared_accounts/list"] += account_types * len(data.entities("audiences", account))
+        own = dict.fromkeys(keyword["value"] for keyword in data.entities("keywords", account))
+        texts.update(own)
+        minimum["country_keywords_metrics/get"] += len(settings["keyword_metrics_countries"]) * batches(len(own), 2000)
+    every_type = api_parameter("targeting_options/get", "targeting_type")["enum"]
+    account_types_of_options = len(targeting_data.ACCOUNT_OPTION_TYPES)
+    minimum["targeting_options/get"] = len(every_type) - account_types_of_options + account_types_of_options * len(accounts)
+    minimum["interest_targeting_options/get"] = len(targeting_data.targeting_options(data, "INTEREST", None))
+    minimum["ad_account_countries/get"] = 1
+    minimum["delivery_metrics/get"] = len(api_parameter("delivery_metrics/get", "report_type")["enum"])
+    minimum["trending_keywords/list"] = len(settings["trends_regions"]) * len(settings["trend_types"])
+    markets = len(settings["trends_markets"])
+    minimum["trends_featured_topics/list"] = markets * len(api_parameter("trends_featured_topics/list", "interest")["enum"])
+    engagement_types = api_parameter("trends_product_categories_trending/list", "engagement_type")["enum"]
+    minimum["trends_product_categories_trending/list"] = markets * len(engagement_types)
+    # `terms` has no maxItems: a URL's length bounds a request (the connector's 50 terms); suggestions: one term each
+    minimum["terms_related/list"] = batches(len(texts), 50)
+    minimum["terms_suggested/list"] = len(texts)
     return minimum
 
 
