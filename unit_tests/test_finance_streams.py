@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from harness import PRIMARY_KEYS, final_states, records_by_stream, run_read, state_messages
+from harness import PRIMARY_KEYS, error_messages, final_states, records_by_stream, run_read, state_messages
 
 from pinterest_simulator import Simulator
 from pinterest_simulator.billing_data import SSIO_ROLES
@@ -68,12 +68,24 @@ def test_ssio_accounts_the_user_may_not_read_are_left_out_with_a_warning(billing
 
 
 def test_ssio_order_lines_are_incremental_on_their_modification_time(billing_sim: Simulator) -> None:
-    config = billing_sim.connector_config()
-    first = run_read(config, [SSIO_ORDER_LINES.name])
-    state = final_states(first)[SSIO_ORDER_LINES.name]
-    again = run_read(config, [SSIO_ORDER_LINES.name], state=state_messages({SSIO_ORDER_LINES.name: state}))
-    assert records_by_stream(first)[SSIO_ORDER_LINES.name]
-    assert not records_by_stream(again).get(SSIO_ORDER_LINES.name)  # nothing changed since
+    """The second read, with the first's state, emits only each account's lines modified at or after its saved
+    cursor: nothing changed, so the newest of each account again (the comparison is inclusive: a line changed in
+    the same second as the saved value is not missed)."""
+    name = SSIO_ORDER_LINES.name
+    config = billing_sim.connector_config(access_token_mode=True)  # both reads with the same token
+    first = run_read(config, [name])
+    state = final_states(first)[name]
+    again = run_read(config, [name], state=state_messages({name: state}))
+    assert not error_messages(first) and not error_messages(again)
+    saved = {
+        entry["partition"]["ad_account_id"]: entry["cursor"]["last_modified_date_time"] for entry in state["states"]
+    }
+    lines = records_by_stream(first)[name]
+    assert len(lines) > len(saved) > 0
+    newest = [line for line in lines if line["last_modified_date_time"] == saved[line["ad_account_id"]]]
+    again_lines = records_by_stream(again)[name]
+    keys = [[tuple(line[field] for field in PRIMARY_KEYS[name]) for line in read] for read in (again_lines, newest)]
+    assert sorted(keys[0]) == sorted(keys[1])
 
 
 def test_a_default_catalog_leaves_out_the_streams_that_need_billing_read(
