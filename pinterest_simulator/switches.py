@@ -505,8 +505,6 @@ DEFAULTS: dict[str, str] = {f.name: f.default for f in dataclasses.fields(Switch
 #: probe cover every switch but these; a stream that reads such an endpoint takes its switch out of this set
 AWAITING_STREAMS: frozenset[str] = frozenset(
     {
-        "catalog_report_format",
-        "catalog_all_items_report",
         "leads_export_format",
         "leads_retention",
         "non_lead_ad_export",

@@ -682,6 +682,15 @@ class PinterestConfig(AttributionSettings, DayRange):
         "trends_featured_topics and trending_product_categories: the markets to read (US, GB+IE, CA).",
         25,
     )
+    catalog_all_items_report: bool = Field(
+        False,
+        title="Catalog all-items report",
+        description=(
+            "catalog_all_items: read each catalog's ALL_ITEMS report (every product). Pinterest restricts this report "
+            "type to a group of users: without access the stream logs a warning and stays empty."
+        ),
+        json_schema_extra={"order": 26},
+    )
     environment: Literal["production", "sandbox"] = Field(
         "production",
         title="Environment",

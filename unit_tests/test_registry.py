@@ -54,7 +54,7 @@ NEW_LIST_STREAM = StreamDeclaration(
 #: an async job stream that is not registered: the distribution issues of the user's retail catalog (a catalog
 #: report: `POST /catalogs/reports`, `GET /catalogs/reports?token=`, a file to download)
 NEW_JOB_STREAM = StreamDeclaration(
-    name="catalog_distribution_issues",
+    name="distribution_issue_rows",
     operation="reports/create",
     path="catalogs/reports",
     fetcher=JobFileRows(

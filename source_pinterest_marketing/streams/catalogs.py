@@ -13,11 +13,15 @@ NO_CATALOG = IgnoredError(
     log_message="The user has no catalog, so there are no catalog product groups to read",
 )
 
-CATALOGS = list_stream("catalogs", "Catalog", cursor="updated_at", params=BUSINESS_ACCESS)
+# listed once for the streams that read each catalog (its catalog reports: a report's parameters name its type)
+CATALOGS = list_stream(
+    "catalogs", "Catalog", fetcher=SharedList(BOOKMARK_PAGES, ("id", "catalog_type")), cursor="updated_at",
+    params=BUSINESS_ACCESS,
+)  # fmt: skip
 # the feed's `credentials` (the feed host's login) are dropped
 CATALOGS_FEEDS = list_stream(
     "catalogs_feeds", "CatalogsFeed", "catalogs/feeds", operation="feeds/list",
-    fetcher=SharedList(BOOKMARK_PAGES, ("id",)), cursor="updated_at", params=BUSINESS_ACCESS, dropped_fields=("credentials",),
+    fetcher=SharedList(BOOKMARK_PAGES, ("id", "catalog_type")), cursor="updated_at", params=BUSINESS_ACCESS, dropped_fields=("credentials",),
 )  # fmt: skip
 # {any_of|all_of: [{<38 filter keys>: {...}}]}, merged over three verticals: 60 KB of schema for a filter DSL
 PRODUCT_GROUPS = Component("CatalogsVerticalProductGroup", opaque=("filters",))

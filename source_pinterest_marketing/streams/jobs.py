@@ -338,8 +338,15 @@ class JobFetcher(Protocol):
     ) -> Iterator[Record]: ...
 
 
+class NothingToRead(Exception):
+    """A job request answered with one of the stream's ignored answers (`ignored_errors`: the error policy logged it
+    and let it through): the slice has nothing to read, and ends empty."""
+
+
 class AsyncJobStream(PinterestStream):
-    """A stream whose slice is one async job (or a few: `SliceRead.next`): see the module docstring."""
+    """A stream whose slice is one async job (or a few: `SliceRead.next`): see the module docstring. A job request
+    answered with one of the stream's ignored answers (a catalog deleted during the sync, a report type the user may
+    not build) ends its slice empty (`NothingToRead`)."""
 
     def __init__(self, declaration: StreamDeclaration, context: SyncContext) -> None:
         super().__init__(declaration, context)
@@ -374,7 +381,10 @@ class AsyncJobStream(PinterestStream):
             creation = fetcher.request(self.request_context, read.stream_slice, token)
             asked = {**read.stream_slice, **(token or {})}
             job = AsyncJob(self, asked, creation, fetcher.job_api, fetcher.csv_ids())
-            yield from self.emitted(fetcher.records(self.request_context, job.rows(), read), read)
+            try:
+                yield from self.emitted(fetcher.records(self.request_context, job.rows(), read), read)
+            except NothingToRead:
+                return
             token = read.next
             if token is None:
                 return
@@ -382,6 +392,8 @@ class AsyncJobStream(PinterestStream):
     def send(self, request: Request) -> requests.Response:
         response = send(self.jobs_client, self.url_base, request)
         self.context.carried(response)
+        if not response.ok and any(answer.matches(response) for answer in self.declaration.ignored_errors):
+            raise NothingToRead(f"HTTP {response.status_code}")
         return response
 
     def again_when_broken(self, read: Callable[[], Iterable[T]], again: str) -> Iterator[T]:
