@@ -26,7 +26,7 @@ from source_pinterest_marketing.source import SourcePinterestMarketing
 from source_pinterest_marketing.streams import DECLARATIONS
 from source_pinterest_marketing.streams.ads import CAMPAIGNS
 from source_pinterest_marketing.streams.base import PinterestStream
-from source_pinterest_marketing.streams.jobs import AsyncJobStream
+from source_pinterest_marketing.streams.jobs import AsyncJobStream, JobFetcherBase
 from source_pinterest_marketing.streams.reports import ReportRows
 
 CONNECTOR = "source_pinterest_marketing"
@@ -288,7 +288,8 @@ def test_every_stream_is_an_airbyte_cdk_http_stream(sim: Simulator) -> None:
     assert {stream.name for stream in streams} == {d.name for d in DECLARATIONS} | {"custom_spend", "custom_template"}
     assert not not_http_streams(streams)
     job_streams = {stream.name for stream in streams if isinstance(stream, AsyncJobStream)}
-    assert job_streams == {d.name for d in DECLARATIONS if isinstance(d.fetcher, ReportRows)} | {
+    # reports and the other async jobs (catalog reports): the declarations of a job fetcher
+    assert job_streams == {d.name for d in DECLARATIONS if isinstance(d.fetcher, (ReportRows, JobFetcherBase))} | {
         "custom_spend",
         "custom_template",
     }

@@ -30,7 +30,12 @@ def _normalised(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _expected(sim: Simulator, report_type: str) -> list[dict[str, Any]]:
-    return [_normalised(row) for job in sim.catalog_reports.jobs.values() if job.report_type == report_type for row in job.rows]
+    return [
+        _normalised(row)
+        for job in sim.catalog_reports.jobs.values()
+        if job.report_type == report_type
+        for row in job.rows
+    ]
 
 
 def _read(sim: Simulator, **settings: Any) -> Any:
@@ -47,7 +52,9 @@ def test_each_report_type_reads_its_files_rows_the_same_in_either_format(sleeps:
         catalogs = sim.dataset.owner.entities("catalogs")
         created = [body["report"] for _, body in sim.catalog_reports.requests]
         # one report per feed and per catalog, created once, polled until FINISHED, downloaded once
-        assert sorted(report["feed_id"] for report in created if report["report_type"] == "FEED_INGESTION_ISSUES") == sorted(f["id"] for f in feeds)
+        assert sorted(
+            report["feed_id"] for report in created if report["report_type"] == "FEED_INGESTION_ISSUES"
+        ) == sorted(f["id"] for f in feeds)
         for report_type in ("DISTRIBUTION_ISSUES", "ALL_ITEMS"):
             asked = sorted(report["catalog_id"] for report in created if report["report_type"] == report_type)
             assert asked == sorted(c["id"] for c in catalogs)
@@ -70,7 +77,9 @@ def test_the_all_items_report_when_opted_in_is_read_or_empty_with_one_warning(sl
     with Simulator(preset="small", seed=1, switches={"catalog_all_items_report": access}) as sim:
         output = _read(sim, catalog_all_items_report=True)
         records = records_by_stream(output)
-        warnings = [log.log.message for log in output.logs if log.log.level.value == "WARN" and "ALL_ITEMS" in log.log.message]
+        warnings = [
+            log.log.message for log in output.logs if log.log.level.value == "WARN" and "ALL_ITEMS" in log.log.message
+        ]
         if access == "allowed":
             assert records["catalog_all_items"] == _expected(sim, "ALL_ITEMS") and not warnings
         else:

@@ -24,6 +24,7 @@ from source_pinterest_marketing.errors import IgnoredError
 from source_pinterest_marketing.streams.catalogs import CATALOGS, CATALOGS_FEEDS, CATALOGS_PRODUCT_GROUPS, NO_CATALOG
 from source_pinterest_marketing.streams.columns import nullable
 from source_pinterest_marketing.streams.declaration import (
+    API_PREFIX,
     BUSINESS_ACCESS,
     Partitioner,
     RequestContext,
@@ -37,9 +38,15 @@ from source_pinterest_marketing.streams.types import Record, Slice, Token
 from source_pinterest_marketing.transport import Request
 
 #: a feed, processing result or product group deleted between listing it and reading what hangs from it
-VANISHED_FEED = IgnoredError(status=404, code=4161, log_message="The catalog feed was deleted during the sync; nothing to read in it")
-VANISHED_RESULT = IgnoredError(status=404, code=4184, log_message="The feed processing result is gone; nothing to read in it")
-VANISHED_GROUP = IgnoredError(status=404, code=4180, log_message="The product group was deleted during the sync; nothing to read in it")
+VANISHED_FEED = IgnoredError(
+    status=404, code=4161, log_message="The catalog feed was deleted during the sync; nothing to read in it"
+)
+VANISHED_RESULT = IgnoredError(
+    status=404, code=4184, log_message="The feed processing result is gone; nothing to read in it"
+)
+VANISHED_GROUP = IgnoredError(
+    status=404, code=4180, log_message="The product group was deleted during the sync; nothing to read in it"
+)
 
 
 @dataclass(frozen=True)
@@ -129,13 +136,15 @@ ALL_ITEMS_RESTRICTED = IgnoredError(
     status=403,
     code=29,
     log_message=(
-        f"Pinterest does not allow this user the ALL_ITEMS catalog report (\"restricted to a specific group of users\"): "
+        f'Pinterest does not allow this user the ALL_ITEMS catalog report ("restricted to a specific group of users"): '
         f"catalog_all_items stays empty. Ask Pinterest for access, or turn `{ALL_ITEMS_SETTING}` off"
     ),
     warn=True,
 )
 #: the catalog or feed deleted during the sync: nothing to report on
-VANISHED_CATALOG = IgnoredError(status=404, code=678, log_message="The catalog was deleted during the sync; nothing to report on")
+VANISHED_CATALOG = IgnoredError(
+    status=404, code=678, log_message="The catalog was deleted during the sync; nothing to report on"
+)
 
 
 @dataclass(frozen=True)
@@ -158,7 +167,9 @@ class OfReportableType:
             if partition.get("catalog_type") in REPORT_CATALOG_TYPES:
                 yield partition
             else:
-                logger.info("No catalog report for %s (catalog type %s has none)", partition, partition.get("catalog_type"))
+                logger.info(
+                    "No catalog report for %s (catalog type %s has none)", partition, partition.get("catalog_type")
+                )
 
 
 #: a report column's JSON type (`ReportColumns`)
@@ -187,7 +198,7 @@ def _typed(kind: str, value: Any) -> Any:
 class ReportColumns:
     """The columns of a catalog report's file that the connector knows, `(name, JSON type, meaning)`: a row is
     normalised to them (`normalised`: known columns typed, any other column a string, an empty value null, whatever
-    the file's format), and they are its schema (`build`: other columns allowed, as strings)."""
+    the file's format), and they are its schema (`build`: other columns allowed: the records hold them as strings)."""
 
     columns: ColumnTypes
 
@@ -199,7 +210,7 @@ class ReportColumns:
         return {
             "$schema": "http://json-schema.org/draft-07/schema#",
             "type": "object",
-            "additionalProperties": {"type": ["null", "string"]},
+            "additionalProperties": True,
             "properties": {name: nullable(kind, description=meaning) for name, kind, meaning in self.columns},
         }
 
@@ -229,6 +240,9 @@ class CatalogReportRows(JobFetcherBase):
         for _, row in rows:
             yield self.report_columns.normalised(row)
         read.next = None
+
+    def endpoint(self, path: str) -> str:
+        return f"POST/GET {API_PREFIX}{path}"
 
 
 _CATALOG_ID = ("catalog_id", "string", "The id of the catalog the row belongs to.")
