@@ -85,7 +85,9 @@ PROFILED_RUN = 5
 PROFILE_RATE = 25
 #: requests whose number depends on time, not on the data: a report job is polled until it is done
 POLLS = "analytics/get_report"
-NOT_COMPARED = (POLLS,)
+#: a catalog report job is polled so too
+CATALOG_REPORT_POLLS = "reports/get"
+NOT_COMPARED = (POLLS, CATALOG_REPORT_POLLS)
 #: the simulator's operations that are not Pinterest API requests (token refreshes are, but not the connector's work)
 NOT_API = ("oauth/token", "<unknown>")
 
@@ -203,6 +205,9 @@ def minimum_requests(sim: Simulator, days: int) -> Counter[str]:
     results = [r for feed in feeds for r in catalog_health.processing_results(data, data.owner, feed)]
     minimum["feed_processing_results/list"] = len(feeds)
     minimum["items_issues/list"] = len(results)
+    # catalog reports: a job per feed (ingestion issues) and per catalog (distribution issues; ALL_ITEMS is opt-in,
+    # off in the benchmark's config)
+    minimum["reports/create"] = len(feeds) + len(data.entities("catalogs"))
     groups = data.entities("catalogs_product_groups")
     minimum["catalogs_product_groups/product_counts_get"] = len(groups)
     minimum["catalogs_product_group_pins/list"] = sum(
@@ -344,7 +349,9 @@ def orjson_floor_us(sample: list[bytes]) -> float:
         except orjson.JSONDecodeError as error:
             # the protocol stream is broken: say so (Airbyte would fail the sync here)
             at = error.pos
-            print(f"  a record line is not JSON ({error}): ...{line[max(at - 150, 0) : at + 150]!r}...", file=sys.stderr)
+            print(
+                f"  a record line is not JSON ({error}): ...{line[max(at - 150, 0) : at + 150]!r}...", file=sys.stderr
+            )
             continue
         bodies.append((record["stream"], orjson.dumps(record["data"]), record["emitted_at"]))
     if not bodies:
@@ -517,7 +524,18 @@ class SimulatorProcess:
 
     def __init__(self, preset: str) -> None:
         # every read scope: the business streams need biz_access:read
-        command = [sys.executable, "-m", "pinterest_simulator", "--port", "0", "--preset", preset, "--cache-responses", "--scopes", "all"]
+        command = [
+            sys.executable,
+            "-m",
+            "pinterest_simulator",
+            "--port",
+            "0",
+            "--preset",
+            preset,
+            "--cache-responses",
+            "--scopes",
+            "all",
+        ]
         self._process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         assert self._process.stdout is not None
         self.base_url = self._process.stdout.readline().strip()
@@ -676,7 +694,10 @@ def report_floor(result: RunResult, minimum: Counter[str], categories: dict[str,
     """Wall time against the floor Pinterest's rate limits set for the requests sent (report polls included: they
     count), and for the minimum (one poll a report job: none is finished when created)."""
     sent = rate_limit_floor(result.requests, categories)
-    least = rate_limit_floor(minimum + Counter({POLLS: minimum["analytics/create_report"]}), categories)
+    least = rate_limit_floor(
+        minimum + Counter({POLLS: minimum["analytics/create_report"], CATALOG_REPORT_POLLS: minimum["reports/create"]}),
+        categories,
+    )
     floor = max(sent, key=lambda category: category.seconds)
     ratio = result.seconds / max(floor.seconds, 1e-9)
     print(

@@ -113,7 +113,8 @@ def main() -> int:
         today = sim.today()
         period_days = FULL_PERIOD_DAYS if options.full else PERIOD_DAYS
         reports = [*period_reports(today, period_days), *template_reports(sim)]
-        settings: dict[str, Any] = {"custom_reports": reports}
+        # the opt-in ALL_ITEMS catalog report too, so that every stream has records
+        settings: dict[str, Any] = {"custom_reports": reports, "catalog_all_items_report": True}
         if not options.full:
             settings["start_date"] = (today - timedelta(days=QUICK_DAYS)).isoformat()
         config_path.write_text(json.dumps(sim.connector_config(**settings)))

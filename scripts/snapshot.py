@@ -166,10 +166,16 @@ SWITCH_SCENARIOS: dict[str, SwitchScenario] = {
     "targeting_options_shape": SwitchScenario(operations=("targeting_options/get",)),
     "lead_form_questions_shape": SwitchScenario(operations=("lead_form_questions/get",)),
     "unshared_audience": SwitchScenario(operations=("ad_accounts_audiences_shared_accounts/list",)),
-    "business_access_paging": SwitchScenario(operations=("get/business_members", "get/business_partners", "business_assets/get")),
+    "business_access_paging": SwitchScenario(
+        operations=("get/business_members", "get/business_partners", "business_assets/get")
+    ),
     "business_partner_type_default": SwitchScenario(operations=("get/business_partners",)),
     "featured_topics_default": SwitchScenario(operations=("trends_featured_topics/list",)),
     "processing_results_paging": SwitchScenario(operations=("feed_processing_results/list", "items_issues/list")),
+    "catalog_report_format": SwitchScenario(operations=("reports/create",), config={"catalog_all_items_report": True}),
+    "catalog_all_items_report": SwitchScenario(
+        operations=("reports/create",), config={"catalog_all_items_report": True}
+    ),
 }
 
 
@@ -544,7 +550,11 @@ def run_scenario(scenario: Mapping[str, Any], plan: Mapping[str, Any]) -> dict[s
     from pinterest_simulator import Simulator
 
     sim = Simulator(
-        preset=plan["preset"], seed=plan["seed"], today=plan["today"], switches=scenario["switches"], scopes=plan["scopes"]
+        preset=plan["preset"],
+        seed=plan["seed"],
+        today=plan["today"],
+        switches=scenario["switches"],
+        scopes=plan["scopes"],
     )
     recorder = Recorder(sim)
     sim.wsgi_app = recorder  # type: ignore[method-assign]  # the server serves the recorder

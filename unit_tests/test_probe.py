@@ -31,7 +31,7 @@ from source_pinterest_marketing.errors import ACCESS_TOKEN_REJECTED
 from source_pinterest_marketing.probe import checks, cli
 from source_pinterest_marketing.probe.checks import CHECKS, REPORT_STATUS_POLLS, budget
 from source_pinterest_marketing.probe.client import BudgetExhausted, ProbeClient
-from source_pinterest_marketing.probe.switches import SWITCHES, assumed
+from source_pinterest_marketing.probe.switches import NOT_PROBED, SWITCHES, assumed
 from source_pinterest_marketing.streams.columns import Column, columns
 from source_pinterest_marketing.streams.declaration import build_request
 from source_pinterest_marketing.streams.jobs import AsyncJob
@@ -39,8 +39,13 @@ from source_pinterest_marketing.streams.readiness import METRICS_READY_STATE
 from source_pinterest_marketing.streams.reports import ReportSpec
 
 ROOT = Path(__file__).resolve().parents[1]
-#: the simulator's switches of endpoints the connector reads (`AWAITING_STREAMS` aside: no stream reads them yet)
-CHOICES = {name: values for name, values in SIMULATOR_CHOICES.items() if name not in AWAITING_STREAMS}
+#: the simulator's switches of endpoints the connector reads (`AWAITING_STREAMS` aside: no stream reads them yet) and
+#: the probe checks (`NOT_PROBED` aside: the budget is full)
+CHOICES = {
+    name: values
+    for name, values in SIMULATOR_CHOICES.items()
+    if name not in AWAITING_STREAMS and name not in NOT_PROBED
+}
 DEFAULTS = {name: values[0] for name, values in CHOICES.items()}
 CHECK_OF_SWITCH = {check.switch: check.name for check in CHECKS if check.switch is not None}
 #: the switches whose other readings the probe never provokes: `throttle` (a rate limit) and `refresh_token_rotation`
@@ -127,7 +132,11 @@ def default_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DefaultRun
         run = Run(code, out.getvalue(), err.getvalue(), json.loads(output.read_text()), config_path)
         saved = json.loads(config_path.read_text())
         secrets = {secret for secret in ISSUED_SECRETS if len(secret) >= 16}
-        secrets |= {str(value) for value in (*config["credentials"].values(), *saved["credentials"].values()) if len(str(value)) >= 16}
+        secrets |= {
+            str(value)
+            for value in (*config["credentials"].values(), *saved["credentials"].values())
+            if len(str(value)) >= 16
+        }
         yield DefaultRun(run, sim, sim.requests.snapshot(), out.lines, secrets)
 
 
@@ -185,14 +194,22 @@ def test_every_request_is_a_get_the_report_job_post_or_the_token_refresh(default
 def test_the_json_result_is_what_a_maintainer_needs(default_run: DefaultRun) -> None:
     result = default_run.run.result
     assert result["format"] == 1
-    assert result["connector"] == {"name": "source-pinterest-marketing", "version": metadata.version("source-pinterest-marketing")}
+    assert result["connector"] == {
+        "name": "source-pinterest-marketing",
+        "version": metadata.version("source-pinterest-marketing"),
+    }
     assert result["api_spec_version"] == api_enums()["spec_version"]
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", result["date"])
     assert result["auth_method"] == "oauth2.0"
     assert result["ad_account_id"] == default_run.sim.dataset.ad_account_ids[0]
     assert (result["exit_code"], result["result"], result["error"]) == (0, "all confirmed", None)
     keyword = default_run.run.finding("keyword_scope")
-    assert (keyword["status"], keyword["switch"], keyword["assumed"], keyword["matching"]) == ("confirmed", "keyword_scope", "direct", "direct")
+    assert (keyword["status"], keyword["switch"], keyword["assumed"], keyword["matching"]) == (
+        "confirmed",
+        "keyword_scope",
+        "direct",
+        "direct",
+    )
     assert any("/keywords?campaign_id=" in line for line in keyword["evidence"])
     for finding in result["checks"]:
         assert finding["assumption"] and finding["verdict"] and finding["status"] in {"confirmed", "unchecked"}
@@ -408,12 +425,17 @@ def test_a_report_still_running_after_the_polls_is_unchecked_within_the_budget(s
     sim.reports.polls_in_progress = 100
     run = probe(tmp_path, sim.connector_config(access_token_mode=True), *only("report_columns"))
     assert run.code == 2
-    assert run.finding("report_columns")["verdict"] == f"the report was still IN_PROGRESS after {REPORT_STATUS_POLLS} status polls"
+    assert (
+        run.finding("report_columns")["verdict"]
+        == f"the report was still IN_PROGRESS after {REPORT_STATUS_POLLS} status polls"
+    )
     assert sim.requests.count("analytics/get_report") == REPORT_STATUS_POLLS
     assert run.result["requests_sent"] <= run.result["budget"]
 
 
-def test_a_request_without_an_answer_makes_its_check_unchecked_and_is_not_retried(sim: Simulator, tmp_path: Path) -> None:
+def test_a_request_without_an_answer_makes_its_check_unchecked_and_is_not_retried(
+    sim: Simulator, tmp_path: Path
+) -> None:
     sim.faults.add("drop", operation_id=METRICS_READY_STATE.operation, times=1)
     run = probe(tmp_path, sim.connector_config(access_token_mode=True), *only("metrics_ready_state"))
     assert run.code == 2
@@ -426,7 +448,10 @@ def test_a_request_without_an_answer_makes_its_check_unchecked_and_is_not_retrie
 
 # -- errors -----------------------------------------------------------------------------------------------
 def _bad_access_token(sim: Simulator) -> dict[str, Any]:
-    return {**sim.connector_config(access_token_mode=True), "credentials": {"auth_method": "access_token", "access_token": "pina_not-a-token-at-all"}}
+    return {
+        **sim.connector_config(access_token_mode=True),
+        "credentials": {"auth_method": "access_token", "access_token": "pina_not-a-token-at-all"},
+    }
 
 
 def _bad_client_secret(sim: Simulator) -> dict[str, Any]:
@@ -450,7 +475,9 @@ def _used_refresh_token(sim: Simulator) -> dict[str, Any]:
     ],
     ids=["access token", "client secret", "refresh token"],
 )
-def test_rejected_credentials_stop_with_one_clear_line(sim: Simulator, tmp_path: Path, make_config: Any, said: str) -> None:
+def test_rejected_credentials_stop_with_one_clear_line(
+    sim: Simulator, tmp_path: Path, make_config: Any, said: str
+) -> None:
     run = probe(tmp_path, make_config(sim))
     assert run.code == 2
     assert len(run.error_lines()) == 1, run.err
@@ -468,7 +495,10 @@ def test_rejected_credentials_stop_with_one_clear_line(sim: Simulator, tmp_path:
 )
 def test_a_missing_scope_is_named(sim: Simulator, tmp_path: Path, scope: str, probed: tuple[str, ...]) -> None:
     token = sim.issue_access_token(scopes=[granted for granted in READ_SCOPES if granted != scope])
-    config = {**sim.connector_config(access_token_mode=True), "credentials": {"auth_method": "access_token", "access_token": token}}
+    config = {
+        **sim.connector_config(access_token_mode=True),
+        "credentials": {"auth_method": "access_token", "access_token": token},
+    }
     run = probe(tmp_path, config, *only(*probed))
     assert run.code == 2
     assert [finding["missing_scopes"] for finding in run.result["checks"]] == [[scope]] * len(probed)
@@ -525,7 +555,11 @@ def _probe_cli(*args: str) -> tuple[int, str, str]:
 
 def test_a_config_file_that_is_not_utf8_is_one_line_exit_2(sim: Simulator, tmp_path: Path) -> None:
     config_path = tmp_path / "config.json"
-    config_path.write_bytes(json.dumps(sim.connector_config(access_token_mode=True, start_date="\u00e9"), ensure_ascii=False).encode("latin-1"))
+    config_path.write_bytes(
+        json.dumps(sim.connector_config(access_token_mode=True, start_date="\u00e9"), ensure_ascii=False).encode(
+            "latin-1"
+        )
+    )
     code, out, err = _probe_cli("--config", str(config_path))
     assert code == 2, out + err
     assert err.splitlines() == [
@@ -540,7 +574,10 @@ def test_an_output_that_is_a_directory_stops_before_any_request(sim: Simulator, 
     config_path.write_text(json.dumps(sim.connector_config(access_token_mode=True)))
     for output, said in (
         (tmp_path, f"error: --output {tmp_path} is a directory: give the path of a file"),
-        (tmp_path / "missing" / "probe.json", f"error: --output {tmp_path / 'missing' / 'probe.json'} cannot be written"),
+        (
+            tmp_path / "missing" / "probe.json",
+            f"error: --output {tmp_path / 'missing' / 'probe.json'} cannot be written",
+        ),
     ):
         code, out, err = _probe_cli("--config", str(config_path), "--output", str(output))
         assert code == 2 and err.startswith(said), err
@@ -598,12 +635,16 @@ def test_the_budget_counts_each_shared_list_once_and_the_listing_only_when_neede
 
 
 # -- how it is run ------------------------------------------------------------------------------------------
-def test_the_connector_entry_point_runs_the_probe(sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_connector_entry_point_runs_the_probe(
+    sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     config_path = tmp_path / "config.json"
     config_path.write_text(json.dumps(sim.connector_config(access_token_mode=True)))
     launched: list[list[str]] = []
     monkeypatch.setattr(connector_run, "launch", launched.append)
-    monkeypatch.setattr(sys, "argv", ["source-pinterest-marketing", "probe", "--config", str(config_path), *only("metrics_ready_state")])
+    monkeypatch.setattr(
+        sys, "argv", ["source-pinterest-marketing", "probe", "--config", str(config_path), *only("metrics_ready_state")]
+    )
     with pytest.raises(SystemExit) as exited:
         connector_run.run()
     assert exited.value.code == 0
