@@ -38,7 +38,8 @@ def simulator() -> Iterator[Simulator]:
         SECRETS.mkdir(exist_ok=True)
         # Two weeks of analytics keep the suite fast (it validates every record against its schema).
         start_date = (utc_today() - timedelta(days=14)).isoformat()
-        config = sim.connector_config(start_date=start_date)
+        # the opt-in ALL_ITEMS catalog report too: every stream returns records
+        config = sim.connector_config(start_date=start_date, catalog_all_items_report=True)
         config["credentials"]["refresh_token"] = PERSISTENT_REFRESH_TOKEN
         _write("config.json", config)
         _write("config_access_token.json", sim.connector_config(access_token_mode=True, start_date=start_date))

@@ -161,7 +161,7 @@ class OfReportableType:
 
     def partitions(self, context: SyncContext) -> Iterable[Slice]:
         if self.setting is not None and not getattr(context.config, self.setting):
-            logger.info("catalog_all_items: not read (`%s` is off in the config)", self.setting)
+            logger.info("A catalog report behind the setting `%s` is not read: the setting is off", self.setting)
             return
         for partition in self.within.partitions(context):
             if partition.get("catalog_type") in REPORT_CATALOG_TYPES:
