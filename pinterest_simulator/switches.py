@@ -508,8 +508,6 @@ AWAITING_STREAMS: frozenset[str] = frozenset(
         "leads_export_format",
         "leads_retention",
         "non_lead_ad_export",
-        "measurement_file_format",
-        "conversion_report_min_window",
         "mmm_date_limits",
     }
 )

@@ -150,6 +150,20 @@ def every_value_enums(spec: dict[str, Any], declarations: Iterable[StreamDeclara
     return found
 
 
+def conversion_product_enums(spec: dict[str, Any]) -> dict[str, list[Any]]:
+    """The settings of the brand/category/SKU report (`ConversionProductReportRequest`) and its columns."""
+    schemas = spec["components"]["schemas"]
+    request = schemas["ConversionProductReportRequest"]["properties"]
+    return {
+        "conversion_product_columns": _enum_of(spec, schemas["ConversionProductReportingColumn"]),
+        "conversion_product_levels": _enum_of(spec, request["level"]),
+        "conversion_product_granularities": _enum_of(spec, request["granularity"]),
+        "conversion_product_breakdowns": _enum_of(spec, request["conversion_product_breakdown"]),
+        "conversion_product_attribution_types": _enum_of(spec, request["conversion_product_attribution_type"]),
+        "objective_types": _enum_of(spec, schemas["ObjectiveType"]),
+    }
+
+
 def build(spec: dict[str, Any], declarations: Iterable[StreamDeclaration] = DECLARATIONS) -> dict[str, Any]:
     schemas = spec["components"]["schemas"]
     declarations = tuple(declarations)
@@ -174,6 +188,7 @@ def build(spec: dict[str, Any], declarations: Iterable[StreamDeclaration] = DECL
         "trends_regions": _enum_of(spec, schemas["TrendsSupportedRegion"]),
         "trend_types": _enum_of(spec, schemas["TrendType"]),
         "product_category_regions": _enum_of(spec, schemas["ProductCategoryRegion"]),
+        **conversion_product_enums(spec),
         "operations": operations(spec, declarations),
         "operation_scopes": operation_scopes(spec),
     }

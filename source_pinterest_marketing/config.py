@@ -545,6 +545,113 @@ def _all_of(values: list[Any], allowed: list[Any]) -> list[Any]:
     return values
 
 
+#: the granularities the conversion_product_report stream reads (TOTAL: see its `granularity` field)
+CONVERSION_GRANULARITIES = [value for value in api_enums()["conversion_product_granularities"] if value != "TOTAL"]
+
+
+class ConversionProductReport(DeclaredEnums):
+    """The settings of the conversion_product_report stream (`analytics/create_conversion_product_report`)."""
+
+    model_config = ConfigDict(
+        title="Conversion product report (brand, category, SKU)",
+        extra="forbid",
+        json_schema_extra=_no_additional_properties_keyword,
+    )
+
+    level: str = _api_enum_field(
+        "CAMPAIGN",
+        "Level",
+        "Whose conversions each row holds: the ad account's, a campaign's or an ad group's.",
+        "conversion_product_levels",
+        0,
+    )
+    breakdown: str = _api_enum_field(
+        "PRODUCT_BRAND",
+        "Product breakdown",
+        "The products of a row: a brand, a category, both, a SKU, or the SKU group of `product_sku_ids`.",
+        "conversion_product_breakdowns",
+        1,
+    )
+    granularity: str = Field(
+        "WEEK",
+        title="Granularity",
+        description=(
+            "One row per week or month (its start is `date`). TOTAL is not offered: a total over the days of a sync's "
+            "window is not a stable row to sync incrementally."
+        ),
+        json_schema_extra={"enum": CONVERSION_GRANULARITIES, "order": 2},
+    )
+    columns: list[str] = _enum_list(
+        "Columns",
+        api_enums()["conversion_product_columns"],
+        3,
+        "Metric and entity columns of the API's ConversionProductReportingColumn. Empty (default): every column. "
+        "The level's id and the breakdown's product columns are always read (they key the rows).",
+    )
+    product_sku_ids: list[str] = Field(
+        default_factory=list,
+        title="Product SKU IDs",
+        description="The SKUs of the PRODUCT_SKU_GROUP breakdown (2 to 500, letters and digits); only with it.",
+        json_schema_extra={"order": 4, "items": {"type": "string", "pattern": r"^[a-zA-Z0-9]+$"}},
+    )
+    campaign_objective_types: list[str] = Field(
+        default_factory=lambda: list(api_enums()["objective_types"]),
+        title="Campaign objective types",
+        description=(
+            "The campaigns whose conversions count. Default: every objective (the API's own default leaves out "
+            "CATALOG_SALES)."
+        ),
+        json_schema_extra={"order": 5, "minItems": 1, "items": {"type": "string", "enum": api_enums()["objective_types"]}},
+    )
+    attribution_type: str = _api_enum_field(
+        "DEFAULT",
+        "Attribution type",
+        "DEFAULT or BRAND_ATTRIBUTION (the API serves the latter from 2025-04-02 on; earlier days are not read).",
+        "conversion_product_attribution_types",
+        6,
+    )
+    click_window_days: int = _window_days_field(
+        30, "Click attribution window (days)", "Days after a Pin click within which conversions count.", 7
+    )
+    view_window_days: int = _window_days_field(
+        30, "View attribution window (days)", "Days after a Pin view within which conversions count.", 8
+    )
+    conversion_report_time: str = _api_enum_field(
+        "TIME_OF_AD_ACTION",
+        "Conversion report time",
+        "Report conversions on the date of the ad action or on the date of the conversion.",
+        "conversion_report_times",
+        9,
+    )
+
+    @field_validator("product_sku_ids")
+    @classmethod
+    def _sku_ids(cls, value: list[str]) -> list[str]:
+        invalid = [item for item in value if not re.fullmatch(r"[a-zA-Z0-9]+", item)]
+        if invalid:
+            raise ValueError(f"{listed([repr(item) for item in invalid])}: a SKU id is letters and digits")
+        if len(set(value)) != len(value):
+            raise ValueError("contains duplicate ids")
+        if value and not 2 <= len(value) <= 500:
+            raise ValueError(f"needs 2 to 500 SKU ids, got {len(value)}")
+        return value
+
+    @field_validator("campaign_objective_types")
+    @classmethod
+    def _some_objectives(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("needs at least one objective (leave the field out for every objective)")
+        return value
+
+    @model_validator(mode="after")
+    def _sku_group(self) -> ConversionProductReport:
+        if self.breakdown == "PRODUCT_SKU_GROUP" and not self.product_sku_ids:
+            raise ValueError("`product_sku_ids`: the PRODUCT_SKU_GROUP breakdown needs 2 to 500 SKU ids")
+        if self.product_sku_ids and self.breakdown != "PRODUCT_SKU_GROUP":
+            raise ValueError(f"`product_sku_ids` are only taken with the PRODUCT_SKU_GROUP breakdown, not {self.breakdown}")
+        return self
+
+
 # The connection's configuration: the Airbyte spec (the docstring is the spec's description) and, once
 # validated by `load_config`, the typed object every stream reads.
 class PinterestConfig(AttributionSettings, DayRange):
@@ -690,6 +797,15 @@ class PinterestConfig(AttributionSettings, DayRange):
             "type to a group of users: without access the stream logs a warning and stays empty."
         ),
         json_schema_extra={"order": 26},
+    )
+    conversion_product_report: ConversionProductReport = Field(
+        default_factory=ConversionProductReport,
+        title="Conversion product report",
+        description=(
+            "conversion_product_report: conversions by product brand, category or SKU (async jobs, weekly or "
+            "monthly rows). The endpoint is not available to every app."
+        ),
+        json_schema_extra={"order": 27},
     )
     environment: Literal["production", "sandbox"] = Field(
         "production",
