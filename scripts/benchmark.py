@@ -65,7 +65,7 @@ from source_pinterest_marketing import clock as connector_clock
 from source_pinterest_marketing.api_description import api_parameter
 from source_pinterest_marketing.config import TOP_PINS_OPERATION, TOP_VIDEO_PINS_OPERATION, PinterestConfig
 from source_pinterest_marketing.rate_limits import build_categories
-from source_pinterest_marketing.streams import DECLARATIONS, business
+from source_pinterest_marketing.streams import DECLARATIONS, business, measurement
 from source_pinterest_marketing.streams.reports import REPORTS
 
 PAGE = 250
@@ -195,6 +195,10 @@ def minimum_requests(sim: Simulator, days: int) -> Counter[str]:
     # async reports: one job per report, account and window (186 days; 31 for product items)
     for spec in REPORTS:
         minimum["analytics/create_report"] += len(accounts) * math.ceil(days / spec.windows.window_days)
+    # brand/category/SKU conversions: one job per account and year (the API's longest window), from the first day
+    # served (after 2024-03-16)
+    conversion_days = min(days, (sim.today() - measurement.FIRST_DAY).days + 1)
+    minimum["analytics/create_conversion_product_report"] = len(accounts) * math.ceil(conversion_days / 365)
     minimum["lead_form_questions/get"] = 1  # one answer, no paging
     minimum["catalogs/list"] = 1
     minimum["feeds/list"] = 1
