@@ -176,6 +176,14 @@ SWITCH_SCENARIOS: dict[str, SwitchScenario] = {
     "catalog_all_items_report": SwitchScenario(
         operations=("reports/create",), config={"catalog_all_items_report": True}
     ),
+    "measurement_file_format": SwitchScenario(
+        operations=("analytics/create_conversion_product_report",), config={"start_date": "{today-60}"}
+    ),
+    # a window shorter than either reading of the minimum: a start 2 days back, no lookback
+    "conversion_report_min_window": SwitchScenario(
+        operations=("analytics/create_conversion_product_report",),
+        config={"start_date": "{today-2}", "lookback_window_days": 0},
+    ),
 }
 
 
@@ -247,7 +255,7 @@ def make_plan(root: Path, only: Iterable[str] = (), all_streams: bool = False) -
     flagged = {
         stream.name: sorted(set(stream.json_schema.get("properties", {})) & set(FLAG_COLUMNS)) for stream in catalog
     }
-    placeholders = {"account": account, "today-1": (today - dt.timedelta(days=1)).isoformat()}
+    placeholders = {"account": account, **{f"today-{days}": (today - dt.timedelta(days=days)).isoformat() for days in (1, 2, 60)}}
     scenarios: list[dict[str, Any]] = [
         {"name": "base", "switches": {}, "config": {}, "streams": names, "faults": [], "unknown_pin": False, "reads": 3}
     ]

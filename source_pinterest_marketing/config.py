@@ -573,7 +573,7 @@ class ConversionProductReport(DeclaredEnums):
         1,
     )
     granularity: str = Field(
-        "WEEK",
+        default="WEEK",
         title="Granularity",
         description=(
             "One row per week or month (its start is `date`). TOTAL is not offered: a total over the days of a sync's "

@@ -23,11 +23,17 @@ from source_pinterest_marketing.streams.measurement import FIRST_BRAND_ATTRIBUTI
 
 STREAM = "conversion_product_report"
 CREATE = "analytics/create_conversion_product_report"
-METRICS = ["TOTAL_CONVERSION_PRODUCT_QUANTITY", "TOTAL_WEB_CONVERSION_PRODUCT_VALUE", "TOTAL_OFFLINE_CONVERSION_PRODUCT_QUANTITY"]
+METRICS = [
+    "TOTAL_CONVERSION_PRODUCT_QUANTITY",
+    "TOTAL_WEB_CONVERSION_PRODUCT_VALUE",
+    "TOTAL_OFFLINE_CONVERSION_PRODUCT_QUANTITY",
+]
 COLUMNS = ["CAMPAIGN_NAME", *METRICS]
 
 
-def _read(switches: dict[str, str], settings: dict[str, Any], **config: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]], Any]:
+def _read(
+    switches: dict[str, str], settings: dict[str, Any], **config: Any
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], Any]:
     with Simulator(preset="small", seed=1, switches=switches) as sim:
         output = run_read(sim.connector_config(conversion_product_report=settings, **config), [STREAM])
         bodies = [job.body for job in sim.conversion_reports.jobs.values()]
@@ -42,17 +48,26 @@ def _canonical(row: dict[str, Any]) -> str:
 
 def _key(row: dict[str, Any], settings: dict[str, Any]) -> tuple[Any, ...]:
     level_id = {"CAMPAIGN": "campaign_id", "AD_GROUP": "ad_group_id", "ADVERTISER": "ad_account_id"}[settings["level"]]
-    product = {"PRODUCT_SKU": ("CONVERSION_PRODUCT_ID",), "PRODUCT_BRAND_AND_CATEGORY": ("CONVERSION_PRODUCT_BRAND", "CONVERSION_PRODUCT_CATEGORY")}
+    product = {
+        "PRODUCT_SKU": ("CONVERSION_PRODUCT_ID",),
+        "PRODUCT_BRAND_AND_CATEGORY": ("CONVERSION_PRODUCT_BRAND", "CONVERSION_PRODUCT_CATEGORY"),
+    }
     return (row["ad_account_id"], row[level_id], *(row[c] for c in product[settings["breakdown"]]), row["date"])
 
 
-@pytest.mark.parametrize("settings", [
-    {"level": "AD_GROUP", "breakdown": "PRODUCT_SKU", "granularity": "WEEK", "columns": COLUMNS},
-    {"level": "ADVERTISER", "breakdown": "PRODUCT_BRAND_AND_CATEGORY", "granularity": "MONTH", "columns": COLUMNS},
-])
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"level": "AD_GROUP", "breakdown": "PRODUCT_SKU", "granularity": "WEEK", "columns": COLUMNS},
+        {"level": "ADVERTISER", "breakdown": "PRODUCT_BRAND_AND_CATEGORY", "granularity": "MONTH", "columns": COLUMNS},
+    ],
+)
 def test_the_same_records_whatever_the_file(settings: dict[str, Any]) -> None:
     start = (utc_today() - timedelta(days=120)).isoformat()
-    read = {fmt: _read({"measurement_file_format": fmt}, settings, start_date=start)[0] for fmt in CHOICES["measurement_file_format"]}
+    read = {
+        fmt: _read({"measurement_file_format": fmt}, settings, start_date=start)[0]
+        for fmt in CHOICES["measurement_file_format"]
+    }
     first, *others = read.values()
     # in any order (accounts are read concurrently)
     assert first and all(sorted(map(_canonical, rows)) == sorted(map(_canonical, first)) for rows in others)
@@ -73,7 +88,9 @@ def test_short_windows_are_asked_as_8_days_under_each_reading_of_the_minimum(rea
     would be refused under `seven_days_apart` (8 dates) or `seven_dates` (7)."""
     settings = {"granularity": "WEEK", "columns": COLUMNS}
     start = (utc_today() - timedelta(days=2)).isoformat()
-    rows, bodies, output = _read({"conversion_report_min_window": reading}, settings, start_date=start, lookback_window_days=0)
+    rows, bodies, output = _read(
+        {"conversion_report_min_window": reading}, settings, start_date=start, lookback_window_days=0
+    )
     assert bodies and all((_day(b["end_date"]) - _day(b["start_date"])).days >= 7 for b in bodies)
     # only the periods of the window: the week of the start and later
     week = utc_today() - timedelta(days=2)
@@ -89,7 +106,9 @@ def _day(value: str) -> date:
     return date.fromisoformat(value)
 
 
-@pytest.mark.parametrize(("attribution", "first"), [("DEFAULT", FIRST_DAY), ("BRAND_ATTRIBUTION", FIRST_BRAND_ATTRIBUTION_DAY)])
+@pytest.mark.parametrize(
+    ("attribution", "first"), [("DEFAULT", FIRST_DAY), ("BRAND_ATTRIBUTION", FIRST_BRAND_ATTRIBUTION_DAY)]
+)
 def test_windows_start_at_the_first_day_served_and_span_at_most_a_year(attribution: str, first: Any) -> None:
     settings = {"granularity": "MONTH", "columns": COLUMNS, "attribution_type": attribution, "click_window_days": 7}
     rows, bodies, _ = _read({}, settings)
@@ -121,16 +140,31 @@ def test_the_sku_group_breakdown_sends_its_skus() -> None:
         ({"columns": ["SPEND_IN_DOLLAR"]}, "conversion_product_report.columns", "unknown value(s) ['SPEND_IN_DOLLAR']"),
         ({"attribution_type": "LAST_CLICK"}, "conversion_product_report.attribution_type", "must be one of"),
         ({"click_window_days": 3}, "conversion_product_report.click_window_days", "must be one of"),
-        ({"campaign_objective_types": []}, "conversion_product_report.campaign_objective_types", "at least one objective"),
-        ({"breakdown": "PRODUCT_SKU_GROUP", "product_sku_ids": ["A-1", "B2"]}, "conversion_product_report.product_sku_ids", "letters and digits"),
-        ({"breakdown": "PRODUCT_SKU_GROUP", "product_sku_ids": ["A1"]}, "conversion_product_report.product_sku_ids", "needs 2 to 500"),
+        (
+            {"campaign_objective_types": []},
+            "conversion_product_report.campaign_objective_types",
+            "at least one objective",
+        ),
+        (
+            {"breakdown": "PRODUCT_SKU_GROUP", "product_sku_ids": ["A-1", "B2"]},
+            "conversion_product_report.product_sku_ids",
+            "letters and digits",
+        ),
+        (
+            {"breakdown": "PRODUCT_SKU_GROUP", "product_sku_ids": ["A1"]},
+            "conversion_product_report.product_sku_ids",
+            "needs 2 to 500",
+        ),
         ({"breakdown": "PRODUCT_SKU_GROUP"}, "product_sku_ids", "needs 2 to 500 SKU ids"),
         ({"product_sku_ids": ["A1", "B2"]}, "product_sku_ids", "only taken with the PRODUCT_SKU_GROUP breakdown"),
         ({"days": 3}, "conversion_product_report.days", ""),
     ],
 )
 def test_a_bad_conversion_setting_names_its_field(settings: dict[str, Any], field: str, problem: str) -> None:
-    config = {"credentials": {"auth_method": "access_token", "access_token": "pina_x"}, "conversion_product_report": settings}
+    config = {
+        "credentials": {"auth_method": "access_token", "access_token": "pina_x"},
+        "conversion_product_report": settings,
+    }
     with pytest.raises(AirbyteTracedException) as raised:
         load_config(config)
     message = str(raised.value.message)

@@ -35,6 +35,8 @@ from source_pinterest_marketing.streams.windows import DateWindows
 from source_pinterest_marketing.transport import Request
 
 CONVERSION_PRODUCT_PATH = "ad_accounts/{ad_account_id}/reports/brand_category_sku"
+#: created by a POST to the path (`{token}`), polled by a GET of it with `?token=` (`{report_status, url}`)
+CONVERSION_PRODUCT_JOBS = JobApi(CONVERSION_PRODUCT_PATH)
 #: "Start date must be after 2024-03-16"; "When the attribution type is BRAND_ATTRIBUTION, start_date for the report
 #: must be after 2025-04-01" (spec `ConversionProductReportRequest`)
 FIRST_DAY = date(2024, 3, 17)
@@ -136,7 +138,9 @@ class ConversionRowSchema:
             if meaning is not None:
                 properties[column] = nullable("number", description=meaning)
             else:
-                properties[column] = nullable("string", description=_ATTRIBUTES.get(column, column.replace("_", " ").lower()))
+                properties[column] = nullable(
+                    "string", description=_ATTRIBUTES.get(column, column.replace("_", " ").lower())
+                )
         period = nullable("string", format="date")
         properties.update(
             DATE=nullable("string", description="The period's first day, as the API writes it."),
@@ -146,7 +150,9 @@ class ConversionRowSchema:
             ad_account_id=nullable("string"),
             campaign_id=nullable("string"),
             ad_group_id=nullable("string"),
-            attribution_type=nullable("string"),
+            attribution_type=nullable(
+                "string", description="The report's conversion product attribution type (DEFAULT or BRAND_ATTRIBUTION)."
+            ),
             click_window_days=nullable("integer"),
             view_window_days=nullable("integer"),
             conversion_report_time=nullable("string"),
@@ -170,7 +176,7 @@ def _number(value: Any) -> Any:
 class ConversionRows(JobFetcherBase):
     """A slice's brand/category/SKU report job (see the module docstring)."""
 
-    job_api: JobApi = JobApi(CONVERSION_PRODUCT_PATH)
+    job_api: JobApi = CONVERSION_PRODUCT_JOBS
     api_parameters: tuple[str, ...] = ()
 
     @staticmethod
@@ -206,7 +212,10 @@ class ConversionRows(JobFetcherBase):
 
     def start(self, context: RequestContext, stream_slice: Slice) -> WindowRows:
         settings = context.config.conversion_product_report
-        constants = {"ad_account_id": stream_slice["ad_account_id"], **{name: getattr(settings, name) for name in SETTINGS_FIELDS}}
+        constants = {
+            "ad_account_id": stream_slice["ad_account_id"],
+            **{name: getattr(settings, name) for name in SETTINGS_FIELDS},
+        }
         return WindowRows.of(context, stream_slice, LEVEL_IDS[settings.level][1], constants)
 
     def csv_ids(self) -> CsvIds:
@@ -252,7 +261,7 @@ CONVERSION_PRODUCT_REPORT = StreamDeclaration(
     fetcher=ConversionRows(),
     schema=ConversionRowSchema(),
     partitioner=BY_AD_ACCOUNT,
-    primary_key=conversion_product_key(ConversionProductReport()),
+    primary_key=conversion_product_key(ConversionProductReport.model_validate({})),
     cursor="date",
     windows=ConversionWindows(DAYS_BACK, WINDOW_DAYS, what="conversion product reports", granularity=periods.WEEK),
     stream_class=AsyncJobStream,
