@@ -61,15 +61,25 @@ def test_every_list_is_fetched_once_per_sync(sim: Simulator) -> None:
         assert counts[operation] == count, f"{operation}: {counts[operation]} requests, expected {count}"
 
 
+#: requests that legitimately repeat: a token refresh, report jobs' creations (the JSON bodies differ: an ad
+#: account's report, a catalog's or a feed's, a conversion report's) and polls
+REPEATING = (
+    "oauth/token",
+    "analytics/get_report",
+    "analytics/create_report",
+    "reports/get",
+    "reports/create",
+    "analytics/create_conversion_product_report",
+    "analytics/get_conversion_product_report",
+)
+
+
 def test_no_request_is_sent_twice(sim: Simulator) -> None:
     _full_read(sim, [declaration.name for declaration in DECLARATIONS])
     seen = Counter(
         (record.method, record.path, tuple(sorted((key, tuple(values)) for key, values in record.query.items())))
         for record in sim.requests
-        # a token refresh, a report job's polls and its creation (JSON bodies differ: an ad account's report, a
-        # catalog's or a feed's) legitimately repeat
-        if record.operation_id
-        not in ("oauth/token", "analytics/get_report", "analytics/create_report", "reports/get", "reports/create")
+        if record.operation_id not in REPEATING
     )
     repeated = {request: count for request, count in seen.items() if count > 1}
     assert not repeated, repeated
