@@ -102,7 +102,7 @@ def test_the_all_items_report_is_not_asked_for_unless_opted_in(sim: Simulator) -
 def test_the_user_guide_says_the_probe_does_not_check_the_catalog_report_switches() -> None:
     """The switches the probe leaves out (`NOT_PROBED`) each have an open-point row saying so."""
     guide = (Path(__file__).resolve().parents[1] / "docs/pinterest-marketing.md").read_text(encoding="utf-8")
-    assert {"catalog_report_format", "catalog_all_items_report"} == NOT_PROBED
+    assert {"catalog_report_format", "catalog_all_items_report"} <= NOT_PROBED
     for switch in NOT_PROBED:
         [row] = [line for line in guide.splitlines() if line.startswith("|") and f"(`{switch}`:" in line]
         assert "No probe check" in row
