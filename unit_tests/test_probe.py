@@ -507,6 +507,30 @@ def test_a_missing_scope_is_named(sim: Simulator, tmp_path: Path, scope: str, pr
     assert f"the token lacks the scope {scope} (needed by {', '.join(probed)})" in run.error_lines()[0]
 
 
+def test_a_scope_beyond_the_default_ones_leaves_its_checks_unchecked_without_failing_the_run(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    """A token of the default scopes (what the authorize helper asks for) lacks biz_access:read: the business checks
+    are unchecked and not counted, the run still confirms the rest (exit 0), and a note says how to grant it."""
+    token = sim.issue_access_token(scopes=list(READ_SCOPES))
+    assert "biz_access:read" not in READ_SCOPES
+    config = {
+        **sim.connector_config(access_token_mode=True),
+        "credentials": {"auth_method": "access_token", "access_token": token},
+    }
+    business = ("business_access_paging", "business_partner_type_default")
+    run = probe(tmp_path, config, *only(*business, "metrics_ready_state"))
+    assert run.code == 0, run.err
+    findings = {finding["check"]: finding for finding in run.result["checks"]}
+    assert findings["metrics_ready_state"]["status"] == "confirmed"
+    for name in business:
+        assert findings[name]["status"] == "unchecked" and findings[name]["missing_scopes"] == ["biz_access:read"]
+    assert not run.error_lines()
+    [note] = [line for line in run.err.splitlines() if line.startswith("note:")]
+    assert f"biz_access:read (needed by {', '.join(business)})" in note
+    assert "--extra-scopes biz_access:read" in note
+
+
 def test_an_oauth_config_the_probe_cannot_save_to_stops_before_any_request(
     sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -49,6 +49,7 @@ from source_pinterest_marketing.probe.checks import (
 )
 from source_pinterest_marketing.probe.client import CredentialsRejected, ProbeClient
 from source_pinterest_marketing.probe.report import RESULTS, ProbeResult, finding_lines, summary_table
+from source_pinterest_marketing.scopes import DEFAULT_SCOPES, reauthorize
 
 PACKAGE = "source-pinterest-marketing"
 #: no request is retried (the budget is exact); a token refresh is tried once
@@ -301,11 +302,18 @@ def report_end(result: ProbeResult, saved: Optional[bool], args: argparse.Namesp
         print("\nSummary", file=out)
         print("\n".join(summary_table(result.findings)), file=out)
     missing = result.missing_scopes
-    if missing:
-        needed = "; ".join(f"{scope} (needed by {', '.join(names)})" for scope, names in missing.items())
+    default = {scope: names for scope, names in missing.items() if scope in DEFAULT_SCOPES}
+    extra = {scope: names for scope, names in missing.items() if scope not in DEFAULT_SCOPES}
+    if default:
         print(
-            f"error: the token lacks the scope{'s' if len(missing) > 1 else ''} {needed}. Re-authenticate granting "
-            f"the scopes {SCOPES} (source-pinterest-marketing-authorize asks for them).",
+            f"error: the token lacks the scope{'s' if len(default) > 1 else ''} {_needed_by(default)}. Re-authenticate "
+            f"granting the scopes {SCOPES} (source-pinterest-marketing-authorize asks for them).",
+            file=err,
+        )
+    if extra:
+        print(
+            f"note: the token lacks the scope{'s' if len(extra) > 1 else ''} {_needed_by(extra)}, beyond the default "
+            f"ones: those checks were not made (not counted in the exit code). {reauthorize(extra)}",
             file=err,
         )
     if saved:
@@ -319,6 +327,10 @@ def report_end(result: ProbeResult, saved: Optional[bool], args: argparse.Namesp
     )
     if written:
         print(f"Wrote {args.output}: attach it to a bug report (it holds no secret).", file=out)
+
+
+def _needed_by(missing: dict[str, list[str]]) -> str:
+    return "; ".join(f"{scope} (needed by {', '.join(names)})" for scope, names in missing.items())
 
 
 def write_output(path: str, result: ProbeResult, err: TextIO) -> bool:

@@ -127,7 +127,10 @@ def summary_table(findings: Sequence[Finding]) -> list[str]:
     table = [line(headers), line(("-" * widths[0], "-" * widths[1], "-" * widths[2], "-" * 8))]
     table += [line(row) for row in rows]
     if any(not f.counted for f in findings):
-        table.append("* not counted in the exit code: the probe never provokes it (a rate limit, a used refresh token)")
+        table.append(
+            "* not counted in the exit code: the probe never provokes it (a rate limit, a used refresh token), or it "
+            "needs a scope beyond the default ones that the token lacks"
+        )
     return [filter_secrets(row) for row in table]
 
 
