@@ -29,6 +29,7 @@ from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, discover, read
 from airbyte_cdk.test.models.outcome import ExpectedOutcome
 from airbyte_cdk.test.state_builder import StateBuilder
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+from jsonschema import Draft7Validator
 
 from source_pinterest_marketing.run import PinterestEntrypoint
 from source_pinterest_marketing.scopes import DEFAULT_SCOPES, needed_scopes
@@ -178,6 +179,30 @@ def all_output_text(output: EntrypointOutput) -> list[str]:
 
 def schema(stream: str) -> dict[str, Any]:
     return ResourceSchemaLoader("source_pinterest_marketing").get_schema(stream)
+
+
+def assert_valid_records(stream: str, records: Iterable[Mapping[str, Any]]) -> None:
+    """Every record of `stream` is valid against its discovered schema (the first problems are named)."""
+    validator = Draft7Validator(schema(stream))
+    for record in records:
+        problems = [error.message for error in validator.iter_errors(record)]
+        assert not problems, f"{stream}: {problems[:3]}"
+
+
+def assert_unique_keys(stream: str, records: Iterable[Mapping[str, Any]]) -> None:
+    keys = [tuple(record[key] for key in PRIMARY_KEYS[stream]) for record in records]
+    assert len(keys) == len(set(keys)), f"{stream}: its primary key repeats"
+
+
+def read_valid(config: Mapping[str, Any], streams: Iterable[str], state: Any = None) -> EntrypointOutput:
+    """A read of `streams` that must succeed, every record valid against its stream's schema."""
+    streams = tuple(streams)
+    output = run_read(config, streams, state=state)
+    assert not output.errors, error_messages(output)
+    records = records_by_stream(output)
+    for stream in streams:
+        assert_valid_records(stream, records.get(stream, []))
+    return output
 
 
 def control_messages(stdout: str) -> list[dict[str, Any]]:

@@ -8,8 +8,13 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from harness import PRIMARY_KEYS, error_messages, records_by_stream, run_read, schema
-from jsonschema import Draft7Validator
+from harness import (
+    assert_unique_keys,
+    assert_valid_records,
+    error_messages,
+    records_by_stream,
+    run_read,
+)
 
 from pinterest_simulator import Simulator
 from pinterest_simulator.audience_data import audience_definitions, audience_insights, audience_shares
@@ -51,11 +56,8 @@ def test_every_insight_and_share_is_read_once(unshared: str) -> None:
         for stream, expected in _expected(sim).items():
             assert expected, f"the simulator has no {stream}: the test would prove nothing"
             assert _canonical(records[stream]) == _canonical(expected), stream
-            keys = [tuple(record[key] for key in PRIMARY_KEYS[stream]) for record in records[stream]]
-            assert len(keys) == len(set(keys)), f"{stream}: its primary key repeats"
-            validator = Draft7Validator(schema(stream))
-            for record in records[stream]:
-                assert not list(validator.iter_errors(record)), stream
+            assert_unique_keys(stream, records[stream])
+            assert_valid_records(stream, records[stream])
         # a request per account and insight type; per owned audience and account type
         accounts = sim.dataset.ad_account_ids
         assert sim.requests.count("audience_insights/get") == len(accounts) * len(INSIGHT_TYPES)

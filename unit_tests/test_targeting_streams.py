@@ -9,8 +9,14 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from harness import PRIMARY_KEYS, error_messages, final_states, records_by_stream, run_read, schema
-from jsonschema import Draft7Validator
+from harness import (
+    assert_unique_keys,
+    assert_valid_records,
+    error_messages,
+    final_states,
+    records_by_stream,
+    run_read,
+)
 
 from pinterest_simulator import Simulator
 from pinterest_simulator.handlers import targeting as targeting_handlers
@@ -75,11 +81,8 @@ def test_every_reference_record_is_read_once(shape: str) -> None:
         for stream, expected in _expected(sim).items():
             assert expected, f"the simulator has no {stream}: the test would prove nothing"
             assert _canonical(records[stream]) == _canonical(expected), stream
-            keys = [tuple(record[key] for key in PRIMARY_KEYS[stream]) for record in records[stream]]
-            assert len(keys) == len(set(keys)), f"{stream}: its primary key repeats"
-            validator = Draft7Validator(schema(stream))
-            for record in records[stream]:
-                assert not list(validator.iter_errors(record)), stream
+            assert_unique_keys(stream, records[stream])
+            assert_valid_records(stream, records[stream])
         accounts = len(sim.dataset.ad_account_ids)
         # the fixed types once, an account's own per account; one request per interest; two report types
         assert sim.requests.count("targeting_options/get") == len(FIXED_TYPES) + accounts * len(ACCOUNT_TARGETING_TYPES)
