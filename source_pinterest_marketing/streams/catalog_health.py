@@ -15,6 +15,7 @@ import json
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Optional
 
 import requests
@@ -24,14 +25,13 @@ from source_pinterest_marketing.errors import IgnoredError
 from source_pinterest_marketing.streams.catalogs import CATALOGS, CATALOGS_FEEDS, CATALOGS_PRODUCT_GROUPS, NO_CATALOG
 from source_pinterest_marketing.streams.columns import nullable
 from source_pinterest_marketing.streams.declaration import (
-    API_PREFIX,
     BUSINESS_ACCESS,
     Partitioner,
     RequestContext,
     SliceRead,
     StreamDeclaration,
 )
-from source_pinterest_marketing.streams.fetchers import SINGLE_OBJECT, Pages, SharedList, list_stream
+from source_pinterest_marketing.streams.fetchers import SINGLE_OBJECT, Pages, SharedList, field_at, list_stream
 from source_pinterest_marketing.streams.jobs import AsyncJobStream, JobApi, JobFetcherBase
 from source_pinterest_marketing.streams.partitions import ByParent
 from source_pinterest_marketing.streams.types import Record, Slice, Token
@@ -79,9 +79,7 @@ class WithNestedKeys(Pages):
         records = super().parse(context, response, read)
         for record in records:
             for name, path in self.nested_keys:
-                value: Any = record
-                for part in path.split("."):
-                    value = value.get(part) if isinstance(value, Mapping) else None
+                value = field_at(record, path)
                 record[name] = None if value is None else str(value)
         return records
 
@@ -202,8 +200,13 @@ class ReportColumns:
 
     columns: ColumnTypes
 
+    @cached_property
+    def kinds(self) -> dict[str, str]:
+        """Each known column's JSON type (built once, read for every cell)."""
+        return {name: kind for name, kind, _ in self.columns}
+
     def normalised(self, row: Mapping[str, Any]) -> Record:
-        kinds = {name: kind for name, kind, _ in self.columns}
+        kinds = self.kinds
         return {name: _typed(kinds.get(name, "string"), value) for name, value in row.items() if name}
 
     def build(self, declaration: Any = None) -> dict[str, Any]:
@@ -240,9 +243,6 @@ class CatalogReportRows(JobFetcherBase):
         for _, row in rows:
             yield self.report_columns.normalised(row)
         read.next = None
-
-    def endpoint(self, path: str) -> str:
-        return f"POST/GET {API_PREFIX}{path}"
 
 
 _CATALOG_ID = ("catalog_id", "string", "The id of the catalog the row belongs to.")

@@ -233,14 +233,15 @@ class SharedList(FetcherBase):
         return records if isinstance(records, list) else list(records)
 
     def project(self, records: Iterable[Mapping[str, Any]]) -> list[Record]:
-        return [{name: _field(record, name) for name in self.fields} for record in records]
+        return [{name: field_at(record, name) for name in self.fields} for record in records]
 
     def endpoint(self, path: str) -> str:
         return self.pages.endpoint(path)
 
 
-def _field(record: Mapping[str, Any], name: str) -> Any:
-    """A record's field; a dotted name ("media.media_type") is a field of a nested object."""
+def field_at(record: Mapping[str, Any], name: str) -> Any:
+    """A field of a record or an answer; a dotted name ("media.media_type", "data.token") is a field of a nested
+    object (None where a part is missing)."""
     value: Any = record
     for part in name.split("."):
         value = value.get(part) if isinstance(value, Mapping) else None

@@ -45,7 +45,7 @@ from source_pinterest_marketing.streams.declaration import (
     SliceRead,
     StreamDeclaration,
 )
-from source_pinterest_marketing.streams.fetchers import PeekedBody, unreadable
+from source_pinterest_marketing.streams.fetchers import PeekedBody, field_at, unreadable
 from source_pinterest_marketing.streams.types import Given, Record, Slice, Token
 from source_pinterest_marketing.transport import BODY_READ_ERRORS, BrokenBody, Request, retrying, send
 
@@ -55,14 +55,6 @@ DOWNLOADED_AGAIN = "downloading the file again from the same link (the rows alre
 
 #: what breaks reading a body: its connection, or its text (JSON, UTF-8: ValueError, CSV)
 FILE_READ_ERRORS: tuple[type[Exception], ...] = (ValueError, csv.Error, *BODY_READ_ERRORS)
-
-
-def field_at(body: Mapping[str, Any], name: str) -> Any:
-    """A field of an answer; a dotted name (`data.token`) is a field of a nested object."""
-    value: Any = body
-    for part in name.split("."):
-        value = value.get(part) if isinstance(value, Mapping) else None
-    return value
 
 
 @dataclass(frozen=True)
@@ -413,6 +405,10 @@ class JobFetcherBase(FetcherBase):
     def csv_ids(self) -> CsvIds:
         return CsvIds(account_rows=True)
 
+    def endpoint(self, path: str) -> str:
+        """A job created by a POST, then polled by a GET, of the same path."""
+        return f"POST/GET {API_PREFIX}{path}"
+
 
 @dataclass(frozen=True)
 class JobFileRows(JobFetcherBase):
@@ -432,6 +428,3 @@ class JobFileRows(JobFetcherBase):
         for _, row in rows:
             yield dict(row)
         read.next = None
-
-    def endpoint(self, path: str) -> str:
-        return f"POST/GET {API_PREFIX}{path}"

@@ -27,7 +27,7 @@ from source_pinterest_marketing.config import ConversionProductReport, Pinterest
 from source_pinterest_marketing.streams import periods
 from source_pinterest_marketing.streams.ads import BY_AD_ACCOUNT
 from source_pinterest_marketing.streams.columns import nullable, row_schema
-from source_pinterest_marketing.streams.declaration import API_PREFIX, RequestContext, SliceRead, StreamDeclaration
+from source_pinterest_marketing.streams.declaration import RequestContext, SliceRead, StreamDeclaration
 from source_pinterest_marketing.streams.jobs import AsyncJobStream, CsvIds, JobApi, JobFetcherBase
 from source_pinterest_marketing.streams.metrics_rows import ShapedRow, WindowRows
 from source_pinterest_marketing.streams.types import Record, Slice, Token
@@ -234,18 +234,16 @@ class ConversionRows(JobFetcherBase):
     def normalised(rows: Iterable[tuple[str, Mapping[str, Any]]], columns: tuple[str, ...]) -> Iterator[ShapedRow]:
         """A file's rows as the same records whatever the file's format: the requested columns and `DATE` only,
         metrics numbers (0 where the file leaves them out), attributes strings or null."""
+        metrics = frozenset(column for column in columns if metric_description(column) is not None)  # once a file
         for entity_id, row in rows:
             record: Record = {"DATE": row.get("DATE")}
             for column in columns:
                 value = row.get(column)
-                if metric_description(column) is not None:
+                if column in metrics:
                     record[column] = _number(value)
                 else:
                     record[column] = None if value is None or value == "" else str(value)
             yield record, str(entity_id), None
-
-    def endpoint(self, path: str) -> str:
-        return f"POST/GET {API_PREFIX}{path}"
 
 
 def conversion_product_key(settings: ConversionProductReport) -> tuple[str, ...]:

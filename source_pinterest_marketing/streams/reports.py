@@ -345,7 +345,7 @@ class ReportRows(JobFetcherBase):
     def endpoint(self, path: str) -> str:
         if self.spec.template_id:
             return f"POST {API_PREFIX}{TEMPLATE_REPORTS_PATH}, GET {API_PREFIX}{path}"
-        return f"POST/GET {API_PREFIX}{path}"
+        return super().endpoint(path)
 
 
 REPORTS: tuple[ReportSpec, ...] = tuple(
