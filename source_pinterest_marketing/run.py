@@ -164,7 +164,11 @@ class PinterestEntrypoint(AirbyteEntrypoint):
                 so_far = defaultdict(
                     float, {HashableStreamDescriptor(name=n, namespace=ns): c for (n, ns), c in counts.items()}
                 )
-                return AirbyteEntrypoint.handle_record_counts(message, so_far)
+                message = AirbyteEntrypoint.handle_record_counts(message, so_far)
+                # as the CDK: a STATE counts its stream's records since that stream's previous STATE (the CDK's
+                # counter was reset for the state's stream: so is ours)
+                for name, namespace in counts:
+                    counts[(name, namespace)] = so_far[HashableStreamDescriptor(name=name, namespace=namespace)]
             return message
 
         for message in self.source.read(self.logger, config, catalog, state):

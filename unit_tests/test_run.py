@@ -170,14 +170,16 @@ def test_read_writes_every_message_as_the_cdk_would(sim: Simulator, tmp_path: Pa
     messages = [AirbyteMessageSerializer.load(orjson.loads(line)) for line in lines]
     assert {m.record.stream for m in messages if m.type == Type.RECORD and m.record} == set(streams)
     assert lines == [AirbyteEntrypoint.airbyte_message_to_string(message) for message in messages]
-    # each STATE message counts the records of its stream so far (the CDK's `sourceStats`), as the CDK's read does
-    seen: dict[str, int] = {}
+    # each STATE message counts its stream's records since that stream's previous STATE (the CDK's `sourceStats`),
+    # as the CDK's read does: the counts of a stream's STATEs add up to its records
+    since_last: dict[str, int] = {}
     counted = []
     for message in messages:
         if message.type == Type.RECORD and message.record:
-            seen[message.record.stream] = seen.get(message.record.stream, 0) + 1
+            since_last[message.record.stream] = since_last.get(message.record.stream, 0) + 1
         elif message.type == Type.STATE and message.state and message.state.stream:
             name = message.state.stream.stream_descriptor.name
             assert message.state.sourceStats is not None
-            counted.append((name, message.state.sourceStats.recordCount, float(seen.get(name, 0))))
+            counted.append((name, message.state.sourceStats.recordCount, float(since_last.pop(name, 0))))
     assert counted and all(count == expected for _, count, expected in counted), counted
+    assert len({name for name, _, _ in counted}) < len(counted)  # a stream with several STATEs: the reset is tested
