@@ -9,7 +9,6 @@ MAIN_REQUIREMENTS = [
     "requests>=2.32,<3",
     "pydantic>=2.7,<3",
     # streaming JSON parsing: large analytics bodies and report files are never held parsed whole
-    "ijson>=3.2,<4",
 ]
 
 TEST_REQUIREMENTS = [
