@@ -158,6 +158,12 @@ def test_the_sku_group_breakdown_sends_its_skus() -> None:
         ({"breakdown": "PRODUCT_SKU_GROUP"}, "product_sku_ids", "needs 2 to 500 SKU ids"),
         ({"product_sku_ids": ["A1", "B2"]}, "product_sku_ids", "only taken with the PRODUCT_SKU_GROUP breakdown"),
         ({"days": 3}, "conversion_product_report.days", ""),
+        (
+            {"breakdown": "PRODUCT_SKU_GROUP", "product_sku_ids": ["A1", "A1"]},
+            "conversion_product_report.product_sku_ids",
+            "contains duplicate ids",
+        ),
+        ({"campaign_objective_types": []}, "conversion_product_report.campaign_objective_types", "at least one objective"),
     ],
 )
 def test_a_bad_conversion_setting_names_its_field(settings: dict[str, Any], field: str, problem: str) -> None:
