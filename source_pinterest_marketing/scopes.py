@@ -72,13 +72,26 @@ def reauthorize(scopes: Iterable[str]) -> str:
     )
 
 
+def _lacks(scopes: Iterable[str]) -> str:
+    """`The token lacks the OAuth scope a` / `... scopes a, b`: how the sync's and the check's messages begin."""
+    names = sorted(scopes)
+    return f"The token lacks the OAuth scope{'s' if len(names) > 1 else ''} {', '.join(names)}"
+
+
 def lacking_message(scopes: Iterable[str]) -> str:
     """A sync's one message about the scopes the token lacks (the streams that need them are listed with it)."""
-    names = sorted(scopes)
-    which = f"scope {names[0]}" if len(names) == 1 else f"scopes {', '.join(names)}"
     return (
-        f"The token lacks the OAuth {which} (Pinterest said the scopes it granted when the access token was "
-        f"refreshed), so the streams that need it were not read. {reauthorize(names)}"
+        f"{_lacks(scopes)} (Pinterest said the scopes it granted when the access token was "
+        f"refreshed), so the streams that need it were not read. {reauthorize(scopes)}"
+    )
+
+
+def unreadable_note(unreadable: Mapping[frozenset[str], Iterable[str]]) -> str:
+    """The check's note on the config's streams the token cannot read, grouped by the scopes they lack."""
+    return " ".join(
+        f"{_lacks(missing)}: the streams {', '.join(sorted(names))} cannot be read (a sync that selects them fails, "
+        f"naming it). {reauthorize(missing)}"
+        for missing, names in sorted(unreadable.items(), key=lambda item: listed(item[0]))
     )
 
 

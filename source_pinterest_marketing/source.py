@@ -37,7 +37,7 @@ from source_pinterest_marketing.config import DOCS_URL, connector_spec_schema, l
 from source_pinterest_marketing.context import SyncContext
 from source_pinterest_marketing.errors import config_error
 from source_pinterest_marketing.inputs import read_catalog_file, read_config_file, read_state_file, stream_states
-from source_pinterest_marketing.scopes import lacking_message, listed, reauthorize, unreadable_streams
+from source_pinterest_marketing.scopes import lacking_message, unreadable_note, unreadable_streams
 from source_pinterest_marketing.streams import build_streams
 from source_pinterest_marketing.streams.ads import AD_ACCOUNTS, check_ad_account_ids, reads_ad_accounts
 from source_pinterest_marketing.streams.base import PinterestStream, bound_stream
@@ -188,11 +188,7 @@ class SourcePinterestMarketing(AbstractSource):
         if not unreadable:
             logger.info("Check: the token has the scopes of every stream")
             return None
-        note = " ".join(
-            f"The token lacks the OAuth scope{'s' if len(missing) > 1 else ''} {listed(missing)}: the streams "
-            f"{', '.join(sorted(names))} cannot be read (a sync that selects them fails, naming it). {reauthorize(missing)}"
-            for missing, names in sorted(unreadable.items(), key=lambda item: listed(item[0]))
-        )
+        note = unreadable_note(unreadable)
         logger.warning("Check: %s", note)
         return note
 

@@ -21,7 +21,9 @@ from source_pinterest_marketing.scopes import (
     EXTRA_SCOPES_OPTION,
     beyond_default,
     lacking,
+    lacking_message,
     needed_scopes,
+    unreadable_note,
 )
 from source_pinterest_marketing.source import SourcePinterestMarketing
 from source_pinterest_marketing.streams import DECLARATIONS
@@ -172,3 +174,12 @@ def test_the_streams_table_says_each_streams_scopes_those_beyond_the_default_one
                 assert (f"**`{scope}`**" if bold else f"`{scope}`") in cell, (declaration.name, cell)
                 assert bold or f"**`{scope}`**" not in cell, (declaration.name, cell)
     assert rows["billing_invoices"] == "`ads:read`, **`billing:read`**"
+
+
+def test_the_check_and_the_sync_word_missing_scopes_alike() -> None:
+    """The check's note and the sync's message begin alike and name every missing scope, one group per scope set."""
+    note = unreadable_note({frozenset({"billing:read", "ads:read"}): ["b", "a"], frozenset({"biz_access:read"}): ["c"]})
+    assert note.startswith("The token lacks the OAuth scopes ads:read, billing:read: the streams a, b cannot be read")
+    assert "The token lacks the OAuth scope biz_access:read: the streams c cannot be read" in note
+    assert f"{EXTRA_SCOPES_OPTION} ads:read,billing:read" in note
+    assert lacking_message({"biz_access:read"}).startswith("The token lacks the OAuth scope biz_access:read (")
