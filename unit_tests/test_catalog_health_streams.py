@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from airbyte_cdk.models import Level
 from harness import final_states, read_valid, records_by_stream, state_messages
 
 from pinterest_simulator import Simulator, routes
@@ -82,7 +83,8 @@ def test_processing_results_once_each_whatever_the_bookmark_does(
     monkeypatch.setattr(routes, "MAX_PAGE_SIZE", 7)
     monkeypatch.setattr(fetchers, "MAX_PAGE_SIZE", 7)
     with sim.switches.temporarily(processing_results_paging=paging):
-        records = records_by_stream(_read(config, ("catalog_feed_processing_results",)))["catalog_feed_processing_results"]
+        output = _read(config, ("catalog_feed_processing_results",))
+    records = records_by_stream(output)["catalog_feed_processing_results"]
     ids = [record["id"] for record in records]
     assert len(ids) == len(set(ids))
     results = _results(sim)
@@ -91,6 +93,16 @@ def test_processing_results_once_each_whatever_the_bookmark_does(
     requests = sim.requests.count("feed_processing_results/list")
     pages = {"first_page": 1, "repeating_bookmark": 2, "bookmark": None}[paging]
     assert requests == (pages * len(results) if pages else sum(-(-len(listed) // 7) for listed in results.values()))
+    # a read that ends on a full page says older results may be unread, naming the feed; a working bookmark never
+    warned = [m.log.message for m in output.logs if "no page after a full page" in m.log.message]
+    capped = sorted(feed_id for feed_id, listed in results.items() if len(listed) >= 7)
+    assert capped
+    if paging == "bookmark":
+        assert not warned
+    else:
+        assert len(warned) == len(capped)
+        assert all(sum(f"feed_id {feed_id}:" in line for line in warned) == 1 for feed_id in capped)
+        assert all(m.log.level == Level.WARN for m in output.logs if "no page after a full page" in m.log.message)
 
 
 @pytest.mark.parametrize("paging", CHOICES["processing_results_paging"])

@@ -38,6 +38,8 @@ from source_pinterest_marketing.streams.types import Record, Slice, Token
 from source_pinterest_marketing.transport import Request
 
 #: a feed, processing result or product group deleted between listing it and reading what hangs from it
+#: the log of a list read that may have left items unread
+_paging_warning = logging.getLogger("airbyte")
 VANISHED_FEED = IgnoredError(
     status=404, code=4161, log_message="The catalog feed was deleted during the sync; nothing to read in it"
 )
@@ -53,7 +55,8 @@ VANISHED_GROUP = IgnoredError(
 class SeenOnceBookmarkPages(Pages):
     """Bookmark pages of a list whose bookmark the API says is "not functional" yet (`feed_processing_results/list`:
     switch `processing_results_paging`): the bookmark is followed while it brings items not seen in this read; a
-    page of items already seen (the first page again) ends the read. Every item once, and no endless loop."""
+    page of items already seen (the first page again) ends the read. Every item once, and no endless loop. A read
+    that ends on a full page (no bookmark, or the first page again) may leave older items unread: it says so."""
 
     def start(self, context: RequestContext, stream_slice: Slice) -> Any:
         return set()
@@ -65,6 +68,14 @@ class SeenOnceBookmarkPages(Pages):
         seen.update(str(record.get("id")) for record in records)
         if not fresh:
             read.next = None
+        asked = read.request[1].params.get("page_size") if read.request else None
+        if read.next is None and asked is not None and len(records) >= int(asked):
+            _paging_warning.warning(
+                "Stream %s: %s: Pinterest gives no page after a full page of %d (its bookmark is \"not functional\"), "
+                "so only the newest %d are read; older ones, if any, cannot be read through the API",
+                context.stream, ", ".join(f"{key} {value}" for key, value in read.stream_slice.items()) or "the list",
+                len(records), len(seen),
+            )  # fmt: skip
         return fresh
 
 
