@@ -193,6 +193,8 @@ class PinterestErrorHandler(HttpStatusErrorHandler):
         self.unauthorized: weakref.WeakKeyDictionary[requests.PreparedRequest, int] = weakref.WeakKeyDictionary()
         #: the last resolution of each thread's request (what a failure after the last retry is about)
         self.last = threading.local()
+        #: the warnings of ignored answers already logged (`IgnoredError.warn`): each is logged once
+        self.warned: set[str] = set()
 
     def interpret_response(
         self, response_or_exception: Optional[Union[requests.Response, Exception]] = None
@@ -272,8 +274,11 @@ class PinterestErrorHandler(HttpStatusErrorHandler):
             )
         for answer in ignored:
             if status == answer.status and answer.code in (None, code):
-                if answer.warn:
-                    logger.warning("%s (%s)", answer.log_message, where)
+                warning = f"{answer.log_message} ({where})"
+                # once per stream and place: the same refusal of every catalog (a user-wide restriction) says it once
+                if answer.warn and warning not in self.warned:
+                    self.warned.add(warning)
+                    logger.warning("%s", warning)
                 return ErrorResolution(ResponseAction.IGNORE, None, f"{answer.log_message} ({where})")
         if status < 500 and code is None and "json" not in response.headers.get("Content-Type", ""):
             host = urlsplit(response.url or "").netloc

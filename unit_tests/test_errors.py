@@ -185,6 +185,18 @@ def test_declared_ignored_error_only_for_the_stream_declaring_it() -> None:
     assert _handler().interpret_response(answer).response_action == ResponseAction.FAIL
 
 
+def test_an_ignored_answer_that_warns_warns_once_per_place(caplog: pytest.LogCaptureFixture) -> None:
+    """A user-wide refusal met for every catalog (the same request path) warns once; another path warns again."""
+    restricted = IgnoredError(status=403, code=29, log_message="Restricted to a group of users", warn=True)
+    handler = _handler((restricted,))
+    with caplog.at_level(logging.WARNING, logger="airbyte"):
+        for path in ("/catalogs/reports", "/catalogs/reports", "/catalogs/reports", "/ad_accounts/9/ssio/accounts"):
+            resolution = handler.interpret_response(_response(403, {"code": 29, "message": "no"}, path))
+            assert resolution.response_action == ResponseAction.IGNORE
+    warned = [record.getMessage() for record in caplog.records if "Restricted" in record.getMessage()]
+    assert len(warned) == 2 and "/catalogs/reports" in warned[0] and "/ad_accounts/9/ssio/accounts" in warned[1]
+
+
 def test_oauth_401_invalidates_the_token_and_retries_a_few_times_then_fails_with_reauthenticate() -> None:
     """A token may expire again while a request is retried: each 401 marks the token it was sent with as
     rejected (the next request refreshes it) and retries, up to MAX_REFRESHES_PER_REQUEST times."""
