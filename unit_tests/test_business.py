@@ -79,6 +79,10 @@ def test_every_kind_of_member_and_asset_is_asked(sim: Simulator) -> None:
     assert all(r.query.get("assets_summary") == ["true"] for r in log if r.operation_id == "get/business_members")
     assert {record["asset_type"] for record in records["business_assets"]} == set(business.ASSET_TYPES)
     assert any(record["user"]["username"].startswith("sim_system_user") for record in records["business_members"])
+    # each member says which kind it is: the API's member does not, the request it came from does
+    kinds = {member.binding["id"]: member.system_user for member in members(sim.dataset)}
+    assert {record["id"]: record["is_system_user"] for record in records["business_members"]} == kinds
+    assert set(kinds.values()) == {False, True}
     assert all(record["assets_summary"] for record in records["business_members"])
     assert {record["business_id"] for stream in BUSINESS[1:] for record in records[stream]} == {business_id(sim.dataset)}
 

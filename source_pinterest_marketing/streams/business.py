@@ -16,6 +16,7 @@ import requests
 
 from source_pinterest_marketing.config import PinterestConfig
 from source_pinterest_marketing.streams.declaration import (
+    Component,
     EveryParameterValue,
     FromSlice,
     RequestContext,
@@ -59,6 +60,21 @@ START_INDEX_PAGES = StartIndexPages()
 
 
 @dataclass(frozen=True)
+class MemberPages(StartIndexPages):
+    """A business's members of one kind (the slice's `fetch_system_users`), each marked with it as `is_system_user`:
+    the API's member says nothing of it, and the two kinds are read into one stream."""
+
+    def parse(self, context: RequestContext, response: requests.Response, read: SliceRead) -> list[Record]:
+        system_users = read.stream_slice[SYSTEM_USERS_PARAMETER] == "true"
+        return [{**record, IS_SYSTEM_USER[0]: system_users} for record in super().parse(context, response, read)]
+
+
+#: the `get/business_members` parameter that asks for system users instead of employees
+SYSTEM_USERS_PARAMETER = "fetch_system_users"
+IS_SYSTEM_USER = ("is_system_user", "boolean")
+
+
+@dataclass(frozen=True)
 class Listed:
     """Fixed values of a request parameter, each asked (an `EachValue` partition's values)."""
 
@@ -77,10 +93,10 @@ BUSINESS_EMPLOYERS = list_stream(
 IN_BUSINESSES = ByParent(BUSINESS_EMPLOYERS, (("business_id", "id"),))
 # employees and system users alike: each is asked (`fetch_system_users` false, then true), with what each may access
 BUSINESS_MEMBERS = list_stream(
-    "business_members", "UserBusinessRoleBinding", "businesses/{business_id}/members",
-    operation="get/business_members", fetcher=START_INDEX_PAGES,
-    partitioner=EachValue(IN_BUSINESSES, "fetch_system_users", Listed(("false", "true"))),
-    params={"fetch_system_users": FromSlice("fetch_system_users"), "assets_summary": "true"},
+    "business_members", Component("UserBusinessRoleBinding", added=(IS_SYSTEM_USER,)), "businesses/{business_id}/members",
+    operation="get/business_members", fetcher=MemberPages(),
+    partitioner=EachValue(IN_BUSINESSES, SYSTEM_USERS_PARAMETER, Listed(("false", "true"))),
+    params={SYSTEM_USERS_PARAMETER: FromSlice(SYSTEM_USERS_PARAMETER), "assets_summary": "true"},
     primary_key=("business_id", "id"), slice_fields=("business_id",),
 )  # fmt: skip
 PARTNERS_OPERATION = "get/business_partners"
