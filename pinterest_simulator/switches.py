@@ -508,7 +508,6 @@ AWAITING_STREAMS: frozenset[str] = frozenset(
         "leads_export_format",
         "leads_retention",
         "non_lead_ad_export",
-        "mmm_date_limits",
     }
 )
 

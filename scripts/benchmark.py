@@ -199,6 +199,10 @@ def minimum_requests(sim: Simulator, days: int) -> Counter[str]:
     # served (after 2024-03-16)
     conversion_days = min(days, (sim.today() - measurement.FIRST_DAY).days + 1)
     minimum["analytics/create_conversion_product_report"] = len(accounts) * math.ceil(conversion_days / 365)
+    # MMM reports: one job per account and window of the last 90 days the connector reads (91 dates a job; the API
+    # gives no limit: switch mmm_date_limits), one per country with countries (none in the benchmark's config)
+    mmm_days = min(days, measurement.MMM_DAYS_BACK)
+    minimum["analytics/create_mmm_report"] = len(accounts) * math.ceil(mmm_days / measurement.MMM_WINDOW_DAYS)
     minimum["lead_form_questions/get"] = 1  # one answer, no paging
     minimum["catalogs/list"] = 1
     minimum["feeds/list"] = 1

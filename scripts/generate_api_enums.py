@@ -164,6 +164,19 @@ def conversion_product_enums(spec: dict[str, Any]) -> dict[str, list[Any]]:
     }
 
 
+def mmm_enums(spec: dict[str, Any]) -> dict[str, list[Any]]:
+    """The settings of the Marketing Mix Modeling report (`CreateMMMReportRequest`) and its columns."""
+    schemas = spec["components"]["schemas"]
+    request = schemas["CreateMMMReportRequest"]["properties"]
+    return {
+        "mmm_columns": _enum_of(spec, schemas["MMMReportingColumn"]),
+        "mmm_levels": _enum_of(spec, request["level"]),
+        "mmm_granularities": _enum_of(spec, request["granularity"]),
+        "mmm_targeting_types": _enum_of(spec, schemas["MMMReportingTargetingType"]),
+        "mmm_countries": _enum_of(spec, schemas["TargetingAdvertiserCountry"]),
+    }
+
+
 def build(spec: dict[str, Any], declarations: Iterable[StreamDeclaration] = DECLARATIONS) -> dict[str, Any]:
     schemas = spec["components"]["schemas"]
     declarations = tuple(declarations)
@@ -189,6 +202,7 @@ def build(spec: dict[str, Any], declarations: Iterable[StreamDeclaration] = DECL
         "trend_types": _enum_of(spec, schemas["TrendType"]),
         "product_category_regions": _enum_of(spec, schemas["ProductCategoryRegion"]),
         **conversion_product_enums(spec),
+        **mmm_enums(spec),
         "operations": operations(spec, declarations),
         "operation_scopes": operation_scopes(spec),
     }

@@ -177,8 +177,11 @@ SWITCH_SCENARIOS: dict[str, SwitchScenario] = {
         operations=("reports/create",), config={"catalog_all_items_report": True}
     ),
     "measurement_file_format": SwitchScenario(
-        operations=("analytics/create_conversion_product_report",), config={"start_date": "{today-60}"}
+        operations=("analytics/create_conversion_product_report", "analytics/create_mmm_report"),
+        config={"start_date": "{today-60}"},
     ),
+    # a start further back than the sync analytics' reading serves
+    "mmm_date_limits": SwitchScenario(operations=("analytics/create_mmm_report",), config={"start_date": "{today-200}"}),
     # a window shorter than either reading of the minimum: a start 2 days back, no lookback
     "conversion_report_min_window": SwitchScenario(
         operations=("analytics/create_conversion_product_report",),
@@ -255,7 +258,7 @@ def make_plan(root: Path, only: Iterable[str] = (), all_streams: bool = False) -
     flagged = {
         stream.name: sorted(set(stream.json_schema.get("properties", {})) & set(FLAG_COLUMNS)) for stream in catalog
     }
-    placeholders = {"account": account, **{f"today-{days}": (today - dt.timedelta(days=days)).isoformat() for days in (1, 2, 60)}}
+    placeholders = {"account": account, **{f"today-{days}": (today - dt.timedelta(days=days)).isoformat() for days in (1, 2, 60, 200)}}
     scenarios: list[dict[str, Any]] = [
         {"name": "base", "switches": {}, "config": {}, "streams": names, "faults": [], "unknown_pin": False, "reads": 3}
     ]

@@ -652,6 +652,56 @@ class ConversionProductReport(DeclaredEnums):
         return self
 
 
+class MmmReport(DeclaredEnums):
+    """The settings of the mmm_report stream (`analytics/create_mmm_report`)."""
+
+    model_config = ConfigDict(
+        title="Marketing Mix Modeling (MMM) report", extra="forbid", json_schema_extra=_no_additional_properties_keyword
+    )
+
+    level: str = _api_enum_field(
+        "CAMPAIGN_TARGETING",
+        "Level",
+        "Whose delivery each row holds: a campaign's or an ad group's, per targeting type and value.",
+        "mmm_levels",
+        0,
+    )
+    granularity: str = _api_enum_field(
+        "DAY", "Granularity", "One row per day or per week (its start is `date`).", "mmm_granularities", 1
+    )
+    targeting_types: list[str] = _api_values_field(
+        "mmm_targeting_types",
+        None,
+        "Targeting types",
+        "The breakdowns of the rows (one row per targeting type and value). Default: every one (the API takes at most "
+        "5 a report: all of them).",
+        2,
+    )
+    columns: list[str] = _enum_list(
+        "Columns",
+        api_enums()["mmm_columns"],
+        3,
+        "Metric and entity columns of the API's MMMReportingColumn. Empty (default): every column. The level's id "
+        "is always read (it keys the rows).",
+    )
+    countries: list[str] = _enum_list(
+        "Countries",
+        api_enums()["mmm_countries"],
+        4,
+        "Empty (default): one report per ad account, numbers over every country. Given: one report per country and "
+        "ad account (the API's countries filter), each row's numbers that country's, its `country` part of the key. "
+        "Each report is an API call, and the API takes 5 a minute per ad account: many countries make a slow sync.",
+    )
+
+    @field_validator("targeting_types")
+    @classmethod
+    def _some_targeting_types(cls, value: list[str]) -> list[str]:
+        # An empty list would be refused by the API (1 to 5 targeting types)
+        if not value:
+            raise ValueError("needs at least one targeting type (leave the field out for every one)")
+        return value
+
+
 # The connection's configuration: the Airbyte spec (the docstring is the spec's description) and, once
 # validated by `load_config`, the typed object every stream reads.
 class PinterestConfig(AttributionSettings, DayRange):
@@ -807,6 +857,15 @@ class PinterestConfig(AttributionSettings, DayRange):
         ),
         json_schema_extra={"order": 27},
     )
+    mmm_report: MmmReport = Field(
+        default_factory=MmmReport,
+        title="Marketing Mix Modeling report",
+        description=(
+            "mmm_report: delivery and spend per campaign or ad group, targeting type and value, day or week (async "
+            "jobs; the last 90 days)."
+        ),
+        json_schema_extra={"order": 28},
+    )
     environment: Literal["production", "sandbox"] = Field(
         "production",
         title="Environment",
@@ -911,6 +970,8 @@ def _describe_error(error: Mapping[str, Any]) -> str:
 _CLOSED_OBJECTS: dict[str, tuple[str, type[BaseModel]]] = {
     "credentials": ("the access-token credentials", AccessTokenCredentials),
     "custom_reports": ("a custom report", CustomReport),
+    "conversion_product_report": ("the conversion product report settings", ConversionProductReport),
+    "mmm_report": ("the MMM report settings", MmmReport),
 }
 
 

@@ -5,6 +5,9 @@ so that a sync rarely meets a 429.
 - ads_analytics (sync analytics, targeting analytics, async reports): 300 requests/minute
 - ads_read (ad accounts and everything listed under them): 1,000 requests/minute
 - every request: 100 requests/second (per user per app)
+- MMM report creates (`analytics/create_mmm_report`): 5 a minute per ad account ("while it's in beta release"), kept
+  per account by `PerAccountPolicy` (a 61-second window: the API counts from when it received a call, a little after
+  the budget let it go)
 
 The CDK's budget applies the first policy whose matcher fits, so each category's policy also carries the
 per-second limit. Limits of other categories (org_read, catalogs_read, ...) are not published; they get the
@@ -18,12 +21,14 @@ every sync, check or discover in one process would leave three more threads runn
 from __future__ import annotations
 
 import bisect
+import re
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Optional
+from urllib.parse import urlsplit
 
 from airbyte_cdk.sources.streams.call_rate import (
     APIBudget,
@@ -38,6 +43,11 @@ PER_SECOND = Rate(limit=100, interval=timedelta(seconds=1))
 ADS_ANALYTICS_PER_MINUTE = Rate(limit=300, interval=timedelta(minutes=1))
 ADS_READ_PER_MINUTE = Rate(limit=1000, interval=timedelta(minutes=1))
 
+#: "An additional limit of 5 queries per minute per advertiser applies to this endpoint while it's in beta release"
+#: (`analytics/create_mmm_report`); the extra second covers the time a call takes to reach the API
+MMM_CREATES_PER_ACCOUNT = Rate(limit=5, interval=timedelta(seconds=61))
+#: an MMM report create: a POST of this path (the poll, a GET of it, is an ads_read request); group 1 the account
+MMM_CREATE_PATH = r"/ad_accounts/(\d+)/mmm_reports$"
 ADS_ANALYTICS_PATH = r"/ad_accounts/\d+(/[a-z_]+)?/(analytics|targeting_analytics|reports)$"
 ADS_READ_PATH = r"/ad_accounts(/|$)"
 
@@ -95,6 +105,36 @@ class MovingWindowPolicy(BaseCallRatePolicy):
                 self.calls.extend([now] * max(rate.limit - (len(self.calls) - first), 0))
 
 
+class PerAccountPolicy(BaseCallRatePolicy):
+    """`MovingWindowPolicy` for each ad account on its own: the requests of `method` whose path matches `path_pattern`
+    (group 1: the account id) are kept within `rates` per account (a limit "per advertiser")."""
+
+    def __init__(
+        self, rates: list[Rate], method: str, path_pattern: str, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        super().__init__(matchers=[HttpRequestRegexMatcher(method=method, url_path_pattern=path_pattern)])
+        self.rates = rates
+        self.path = re.compile(path_pattern)
+        self.clock = clock
+        #: each account's moving window, made on its first call
+        self.accounts: dict[str, MovingWindowPolicy] = {}
+        self.lock = threading.Lock()
+
+    def try_acquire(self, request: Any, weight: int) -> None:
+        if not self.matches(request):
+            raise ValueError("Request does not match the policy")
+        found = self.path.search(urlsplit(request.url).path)
+        account = found.group(1) if found else ""
+        with self.lock:
+            window = self.accounts.get(account)
+            if window is None:
+                window = self.accounts[account] = MovingWindowPolicy(self.rates, [], self.clock)
+        window.try_acquire(request, weight)
+
+    def update(self, available_calls: Optional[int], call_reset_ts: Optional[datetime]) -> None:
+        """Rate-limit headers do not say which account they count: a 429 is waited out by the error policy."""
+
+
 @dataclass(frozen=True)
 class Category:
     """A rate-limit category: the requests it holds (a URL path pattern; None: every request) and its rates."""
@@ -103,17 +143,20 @@ class Category:
     path_pattern: Optional[str]
     rates: tuple[Rate, ...]
     #: the budget's policy for the category (its moving window is this sync's)
-    policy: MovingWindowPolicy
+    policy: BaseCallRatePolicy
 
 
 def build_categories() -> list[Category]:
-    """The categories in matching order, each with a fresh policy."""
+    """The categories in matching order, each with a fresh policy: the MMM report creates (per ad account), then
+    Pinterest's categories."""
+    mmm_rates = (PER_SECOND, MMM_CREATES_PER_ACCOUNT)
+    mmm = Category("mmm_creates", MMM_CREATE_PATH, mmm_rates, PerAccountPolicy(list(mmm_rates), "POST", MMM_CREATE_PATH))
     table = (
         ("ads_analytics", ADS_ANALYTICS_PATH, (PER_SECOND, ADS_ANALYTICS_PER_MINUTE)),
         ("ads_read", ADS_READ_PATH, (PER_SECOND, ADS_READ_PER_MINUTE)),
         ("other", None, (PER_SECOND,)),
     )
-    return [
+    return [mmm] + [
         Category(
             name,
             pattern,

@@ -175,3 +175,12 @@ def test_a_bad_conversion_setting_names_its_field(settings: dict[str, Any], fiel
         load_config(config)
     message = str(raised.value.message)
     assert field in message and problem in message, message
+
+
+def test_an_ad_group_row_of_a_csv_file_is_keyed_by_its_own_id() -> None:
+    """A CSV file has no entity key, and an ad group's row also has its CAMPAIGN_ID (every column is read by
+    default): the record's ad_group_id is the row's AD_GROUP_ID, never its campaign's id."""
+    settings = {"level": "AD_GROUP", "granularity": "WEEK", "columns": ["CAMPAIGN_ID", *METRICS]}
+    start = (utc_today() - timedelta(days=30)).isoformat()
+    rows = _read({"measurement_file_format": "csv"}, settings, start_date=start)[0]
+    assert rows and all(row["ad_group_id"] == row["AD_GROUP_ID"] != row["CAMPAIGN_ID"] for row in rows)

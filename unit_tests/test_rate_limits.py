@@ -13,8 +13,10 @@ from airbyte_cdk.sources.streams.call_rate import CallRateLimitHit, Rate
 from source_pinterest_marketing.rate_limits import (
     ADS_ANALYTICS_PER_MINUTE,
     ADS_READ_PER_MINUTE,
+    MMM_CREATES_PER_ACCOUNT,
     PER_SECOND,
     MovingWindowPolicy,
+    PerAccountPolicy,
     build_api_budget,
     build_categories,
 )
@@ -91,6 +93,33 @@ def test_the_window_moves_and_the_wait_is_until_a_call_leaves_it() -> None:
         policy.try_acquire(request, weight=1)
     with pytest.raises(ValueError, match="can not exceed"):
         policy.try_acquire(request, weight=3)
+
+
+def test_mmm_report_creates_are_kept_to_5_a_minute_per_ad_account() -> None:
+    """"5 queries per minute per advertiser" (analytics/create_mmm_report): the budget's first policy holds each
+    account's creates; its polls (GETs of the same path) are ads_read requests."""
+    categories = build_categories()
+    budget = build_api_budget(categories)
+    create = requests.Request("POST", f"{BASE}/ad_accounts/123/mmm_reports", json={}).prepare()
+    poll = requests.Request("GET", f"{BASE}/ad_accounts/123/mmm_reports", params={"token": "t"}).prepare()
+    [mmm] = [category for category in categories if budget.get_matching_policy(create) is category.policy]
+    assert MMM_CREATES_PER_ACCOUNT in mmm.rates and MMM_CREATES_PER_ACCOUNT.limit == 5
+    [read] = [category for category in categories if budget.get_matching_policy(poll) is category.policy]
+    assert read.rates == (PER_SECOND, ADS_READ_PER_MINUTE)
+    clock = Clock()
+    policy = PerAccountPolicy(list(mmm.rates), "POST", str(mmm.path_pattern), clock)
+    for _ in range(5):
+        policy.try_acquire(create, weight=1)
+        clock.now += 1
+    with pytest.raises(CallRateLimitHit) as sixth:
+        policy.try_acquire(create, weight=1)
+    assert sixth.value.time_to_wait == timedelta(seconds=61 - 5)
+    other = requests.Request("POST", f"{BASE}/ad_accounts/456/mmm_reports", json={}).prepare()
+    policy.try_acquire(other, weight=1)  # another account's creates are counted on their own
+    clock.now += 56
+    policy.try_acquire(create, weight=1)  # the first create left the window
+    with pytest.raises(ValueError, match="does not match"):
+        policy.try_acquire(poll, weight=1)
 
 
 def test_budgets_start_no_thread() -> None:

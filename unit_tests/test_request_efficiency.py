@@ -62,7 +62,7 @@ def test_every_list_is_fetched_once_per_sync(sim: Simulator) -> None:
 
 
 #: requests that legitimately repeat: a token refresh, report jobs' creations (the JSON bodies differ: an ad
-#: account's report, a catalog's or a feed's, a conversion report's) and polls
+#: account's report, a catalog's or a feed's, a conversion or MMM report's) and polls
 REPEATING = (
     "oauth/token",
     "analytics/get_report",
@@ -71,6 +71,8 @@ REPEATING = (
     "reports/create",
     "analytics/create_conversion_product_report",
     "analytics/get_conversion_product_report",
+    "analytics/create_mmm_report",
+    "analytics/get_mmm_report",
 )
 
 

@@ -48,5 +48,11 @@ def reading(switch: str, value: str) -> str:
 #: switches the probe has no check for: its request budget is full (about four dozen requests), so the user guide's
 #: open points table says "No probe check" for each (the connector's own tests run every reading)
 NOT_PROBED: frozenset[str] = frozenset(
-    {"catalog_report_format", "catalog_all_items_report", "measurement_file_format", "conversion_report_min_window"}
+    {
+        "catalog_report_format",
+        "catalog_all_items_report",
+        "measurement_file_format",
+        "conversion_report_min_window",
+        "mmm_date_limits",
+    }
 )

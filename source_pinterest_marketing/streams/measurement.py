@@ -1,6 +1,7 @@
-"""Measurement reports (docs/dev/API-NOTES.md#measurement-reports): `conversion_product_report`, the brand,
-category and SKU conversions of `analytics/create_conversion_product_report`, read as async jobs like the reports
-(jobs.py) with the settings of `config.conversion_product_report`.
+"""Measurement reports (docs/dev/API-NOTES.md#measurement-reports), read as async jobs like the reports (jobs.py):
+`conversion_product_report`, the brand, category and SKU conversions of `analytics/create_conversion_product_report`
+(settings: `config.conversion_product_report`), and `mmm_report`, the Marketing Mix Modeling reports of
+`analytics/create_mmm_report` (settings: `config.mmm_report`).
 
 A slice is one job: an ad account and a window of whole weeks or months (at most 364 days, the API's limit being a
 year), from the first day the API serves (after 2024-03-16; after 2025-04-01 with BRAND_ATTRIBUTION) or the
@@ -9,24 +10,31 @@ window", which reads as 7 dates or as 7 days apart (the simulator's `conversion_
 shorter than 8 dates asks for the 8 days ending at its end (never before the first day served); the rows of the
 periods it does not own are left out (`WindowRows`).
 
-The file is JSON `{entity id: [rows]}` (metrics that are 0 left out) or CSV (every cell a string, a metric without a
-value 0): the records are the same (`ConversionRows.normalised`): the requested columns and no others, metrics typed
-as the JSON number they write, a missing metric 0, a missing attribute null.
+MMM: a slice is one job: an ad account, a window and, with `countries` configured, one country (the API's countries
+filter; `CountryBatches`). The API gives no date limits (the simulator's `mmm_date_limits` switch: the reports' or
+the sync analytics'): the windows keep to the narrower, the last 90 days, at most 91 dates a request. Its answers are
+wrapped (`{code, data: {...}}`: `MMM_JOBS`); its creates are limited to 5 a minute per ad account, which the sync's
+API budget spaces (rate_limits.py).
+
+The file of either report is JSON `{entity id: [rows]}` (metrics that are 0 may be left out) or CSV (a metric without
+a value 0; the simulator's `measurement_file_format` switch): the records are the same (`normalised`): the requested
+columns and no others, metrics typed as the JSON number they write, a missing metric 0, a missing attribute null.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any, Optional
 
 from source_pinterest_marketing.api_description import api_enums
-from source_pinterest_marketing.config import ConversionProductReport, PinterestConfig
+from source_pinterest_marketing.config import ConversionProductReport, MmmReport, PinterestConfig
+from source_pinterest_marketing.context import SyncContext
 from source_pinterest_marketing.streams import periods
 from source_pinterest_marketing.streams.ads import BY_AD_ACCOUNT
-from source_pinterest_marketing.streams.columns import nullable, row_schema
+from source_pinterest_marketing.streams.columns import column_schema, nullable, row_schema
 from source_pinterest_marketing.streams.declaration import RequestContext, SliceRead, StreamDeclaration
 from source_pinterest_marketing.streams.jobs import AsyncJobStream, CsvIds, JobApi, JobFetcherBase
 from source_pinterest_marketing.streams.metrics_rows import ShapedRow, WindowRows
@@ -172,6 +180,39 @@ def _number(value: Any) -> Any:
     return value
 
 
+def normalised(
+    rows: Iterable[tuple[str, Mapping[str, Any]]],
+    columns: tuple[str, ...],
+    metrics: frozenset[str],
+    level_column: str,
+    number: Callable[[Any], Any] = _number,
+    targeting: bool = False,
+) -> Iterator[ShapedRow]:
+    """A file's rows as the same records whatever the file's format: the requested `columns` and `DATE` only (and
+    the targeting type and value), `metrics` numbers (`number`: 0 where the file leaves them out), the others strings
+    or null. A row's entity is its level's id (`level_column`) where it has one: a CSV file has no entity key, and its
+    first id column may be another level's (an ad group row's CAMPAIGN_ID)."""
+    for entity_id, row in rows:
+        record: Record = {"DATE": row.get("DATE")}
+        for column in columns:
+            value = row.get(column)
+            if column in metrics:
+                record[column] = number(value)
+            else:
+                record[column] = _text(value)
+        entity = record.get(level_column) or str(entity_id)
+        if not targeting:
+            yield record, entity, None
+            continue
+        kind, value = (_text(row.get(name)) for name in ("TARGETING_TYPE", "TARGETING_VALUE"))
+        record["TARGETING_TYPE"], record["TARGETING_VALUE"] = kind, value
+        yield record, entity, (kind, value)
+
+
+def _text(value: Any) -> Optional[str]:
+    return None if value is None or value == "" else str(value)
+
+
 @dataclass(frozen=True)
 class ConversionRows(JobFetcherBase):
     """A slice's brand/category/SKU report job (see the module docstring)."""
@@ -226,24 +267,12 @@ class ConversionRows(JobFetcherBase):
         self, context: RequestContext, rows: Iterable[tuple[str, Mapping[str, Any]]], read: SliceRead
     ) -> Iterator[Record]:
         window: WindowRows = read.state
-        columns = self.requested_columns(context.config.conversion_product_report)
-        yield from window.records(self.normalised(rows, columns))
+        settings = context.config.conversion_product_report
+        columns = self.requested_columns(settings)
+        metrics = frozenset(column for column in columns if metric_description(column) is not None)  # once a file
+        yield from window.records(normalised(rows, columns, metrics, LEVEL_IDS[settings.level][0]))
         read.next = window.next_token()
 
-    @staticmethod
-    def normalised(rows: Iterable[tuple[str, Mapping[str, Any]]], columns: tuple[str, ...]) -> Iterator[ShapedRow]:
-        """A file's rows as the same records whatever the file's format: the requested columns and `DATE` only,
-        metrics numbers (0 where the file leaves them out), attributes strings or null."""
-        metrics = frozenset(column for column in columns if metric_description(column) is not None)  # once a file
-        for entity_id, row in rows:
-            record: Record = {"DATE": row.get("DATE")}
-            for column in columns:
-                value = row.get(column)
-                if column in metrics:
-                    record[column] = _number(value)
-                else:
-                    record[column] = None if value is None or value == "" else str(value)
-            yield record, str(entity_id), None
 
 
 def conversion_product_key(settings: ConversionProductReport) -> tuple[str, ...]:
@@ -266,11 +295,184 @@ CONVERSION_PRODUCT_REPORT = StreamDeclaration(
 )
 
 
+MMM_PATH = "ad_accounts/{ad_account_id}/mmm_reports"
+#: created by a POST to the path, polled by a GET of it with `?token=`; both answers wrapped: `{code, data: {...}}`
+#: (`CreateMMMReportResponse`, `GetMMMReportResponse`)
+MMM_JOBS = JobApi(MMM_PATH, handle="data.token", status="data.report_status", url="data.url")
+#: the API gives no date limits (switch `mmm_date_limits`: the reports' 914 days back and 186 a request, or the sync
+#: analytics' 90 and 90): the narrower holds under both, the last 90 days, a request from start to end at most 90 days
+#: apart (91 dates: 13 whole weeks)
+MMM_DAYS_BACK = 90
+MMM_WINDOW_DAYS = 91
+#: the level's id column (in the file) and the record's id field
+MMM_LEVEL_IDS: Mapping[str, tuple[str, str]] = {
+    "CAMPAIGN_TARGETING": ("CAMPAIGN_ID", "campaign_id"),
+    "AD_GROUP_TARGETING": ("AD_GROUP_ID", "ad_group_id"),
+}
+#: the MMM columns that are not in the column table (data/report_columns.csv: the async report and sync analytics
+#: enums), with their schema
+MMM_OWN_COLUMNS: Mapping[str, dict[str, Any]] = {
+    "ECPM_IN_DOLLAR": nullable(
+        "number",
+        description="Effective cost per thousand impressions (eCPM), earned impressions counted as well as paid ones, "
+        "in the ad account's currency.",
+    ),
+    "ADVERTISER_NAME": nullable("string", description="The ad account's name."),
+    "SPEND_ORDER_LINE_PAID_TYPE": nullable(
+        "string", description="How the campaign's order line is paid (the order line's paid type)."
+    ),
+}
+
+
+def mmm_columns() -> tuple[str, ...]:
+    """Every column of the API's `MMMReportingColumn`."""
+    return tuple(api_enums()["mmm_columns"])
+
+
+def mmm_column_schema(column: str) -> dict[str, Any]:
+    """An MMM column's schema: its own (`MMM_OWN_COLUMNS`), else the column table's."""
+    own = MMM_OWN_COLUMNS.get(column)
+    return dict(own) if own is not None else column_schema(column)
+
+
+def mmm_metrics(requested: Iterable[str]) -> frozenset[str]:
+    """The metric columns among `requested`: those typed as numbers."""
+    return frozenset(
+        column for column in requested if {"number", "integer"} & set(mmm_column_schema(column)["type"])
+    )
+
+
+def _canonical_number(value: Any) -> Any:
+    """A metric as one JSON number whatever the file: a whole number an int (a CSV cell typed by the column table is
+    a float where the JSON file writes an int), absent 0."""
+    number = _number(value)
+    return int(number) if type(number) is float and number.is_integer() else number
+
+
+@dataclass(frozen=True)
+class CountryBatches:
+    """The jobs of one window: one, or, with `mmm_report.countries`, one per country (its filter)."""
+
+    def batches(self, context: SyncContext, partition: Slice) -> Iterable[Mapping[str, Any]]:
+        countries = context.config.mmm_report.countries
+        if not countries:
+            return [{}]
+        return [{"country": country} for country in countries]
+
+
+@dataclass(frozen=True)
+class MmmWindows(DateWindows):
+    """The MMM report's windows, at the configured granularity."""
+
+    def resolved(self, config: PinterestConfig) -> DateWindows:
+        return self.at(config.mmm_report.granularity)
+
+
+@dataclass(frozen=True)
+class MmmRowSchema:
+    """Every column of the API's MMM enum, the file's `DATE` and targeting, the period, the ids and `country`."""
+
+    def build(self, declaration: Any = None) -> dict[str, Any]:
+        properties: dict[str, Any] = {column: mmm_column_schema(column) for column in mmm_columns()}
+        period = nullable("string", format="date")
+        properties.update(
+            DATE=nullable("string", description="The period's first day, as the API writes it."),
+            TARGETING_TYPE=nullable("string"),
+            TARGETING_VALUE=nullable("string"),
+            date=period,
+            period_start=period,
+            period_end=period,
+            ad_account_id=nullable("string"),
+            campaign_id=nullable("string"),
+            ad_group_id=nullable("string"),
+            targeting_type=nullable("string"),
+            targeting_value=nullable("string"),
+            country=nullable(
+                "string",
+                description="The country whose numbers the row holds (one of the mmm_report.countries setting, the "
+                "report's countries filter); null: every country.",
+            ),
+        )
+        return row_schema(properties)
+
+
+@dataclass(frozen=True)
+class MmmRows(JobFetcherBase):
+    """A slice's MMM report job (see the module docstring)."""
+
+    job_api: JobApi = MMM_JOBS
+    api_parameters: tuple[str, ...] = ()
+
+    @staticmethod
+    def requested_columns(settings: MmmReport) -> tuple[str, ...]:
+        """The configured columns (every one by default), with the level's id."""
+        return tuple(dict.fromkeys((MMM_LEVEL_IDS[settings.level][0], *(settings.columns or mmm_columns()))))
+
+    def request(self, context: RequestContext, stream_slice: Slice, token: Optional[Token]) -> Request:
+        settings = context.config.mmm_report
+        asked = WindowRows.dates(stream_slice, token)
+        body: dict[str, Any] = {
+            "report_name": f"airbyte {context.stream} {stream_slice['ad_account_id']} "
+            f"{asked['start_date']}..{asked['end_date']}",
+            **asked,
+            "granularity": settings.granularity,
+            "level": settings.level,
+            "targeting_types": list(settings.targeting_types),
+            "columns": list(self.requested_columns(settings)),
+        }
+        if stream_slice.get("country"):
+            body["countries"] = [stream_slice["country"]]
+        return Request("POST", context.path_of(stream_slice), body=body)
+
+    def start(self, context: RequestContext, stream_slice: Slice) -> WindowRows:
+        constants = {"ad_account_id": stream_slice["ad_account_id"], "country": stream_slice.get("country")}
+        return WindowRows.of(context, stream_slice, MMM_LEVEL_IDS[context.config.mmm_report.level][1], constants)
+
+    def csv_ids(self) -> CsvIds:
+        # the level's id column is always requested (`normalised` takes the entity from it)
+        return CsvIds(tuple(column for column, _ in MMM_LEVEL_IDS.values()))
+
+    def records(
+        self, context: RequestContext, rows: Iterable[tuple[str, Mapping[str, Any]]], read: SliceRead
+    ) -> Iterator[Record]:
+        window: WindowRows = read.state
+        settings = context.config.mmm_report
+        columns = self.requested_columns(settings)
+        level_column = MMM_LEVEL_IDS[settings.level][0]
+        shaped = normalised(rows, columns, mmm_metrics(columns), level_column, _canonical_number, targeting=True)
+        yield from window.records(shaped)
+        read.next = window.next_token()
+
+
+def mmm_key(settings: MmmReport) -> tuple[str, ...]:
+    """The level's id, the targeting type and value, the period, and the country when the report is read per
+    country (the ad account too: ids are per account)."""
+    id_field = MMM_LEVEL_IDS[settings.level][1]
+    country = ("country",) if settings.countries else ()
+    return ("ad_account_id", id_field, "targeting_type", "targeting_value", "date", *country)
+
+
+MMM_REPORT = StreamDeclaration(
+    name="mmm_report",
+    operation="analytics/create_mmm_report",
+    path=MMM_PATH,
+    fetcher=MmmRows(),
+    schema=MmmRowSchema(),
+    partitioner=BY_AD_ACCOUNT,
+    primary_key=mmm_key(MmmReport.model_validate({})),
+    cursor="date",
+    windows=MmmWindows(MMM_DAYS_BACK, MMM_WINDOW_DAYS, CountryBatches(), what="MMM reports", final_days_only=True),
+    stream_class=AsyncJobStream,
+)
+
+
 def configured(declaration: StreamDeclaration, config: PinterestConfig) -> StreamDeclaration:
     """A measurement stream's declaration with the key of the configured settings (others: as they are)."""
     if declaration.name == CONVERSION_PRODUCT_REPORT.name:
         return replace(declaration, primary_key=conversion_product_key(config.conversion_product_report))
+    if declaration.name == MMM_REPORT.name:
+        return replace(declaration, primary_key=mmm_key(config.mmm_report))
     return declaration
 
 
-MEASUREMENT_STREAMS: tuple[StreamDeclaration, ...] = (CONVERSION_PRODUCT_REPORT,)
+MEASUREMENT_STREAMS: tuple[StreamDeclaration, ...] = (CONVERSION_PRODUCT_REPORT, MMM_REPORT)
