@@ -10,8 +10,9 @@ list to drift:
 - `operations`: for every registered stream, the query (or path) parameters its fetcher declares (`api_parameters`) of
   its operation: `enum` (every value, over all `oneOf` variants), `variants` (the values per variant, where
   the spec has several), `max_items` (values one request may carry) and `maximum` (a number's);
-- `operation_scopes`: for every read operation of the API, the OAuth scopes a token needs, as alternatives (a
-  list of requirement objects: any one will do) of scopes all required (one object's); the semantics are in
+- `operation_scopes`: for every read operation of the API, and every operation a registered stream declares (a write
+  scope included: a leads export's creation), the OAuth scopes a token needs, as alternatives (a list of
+  requirement objects: any one will do) of scopes all required (one object's); the semantics are in
   `source_pinterest_marketing/api_description.py`.
 
 Regenerate after updating the spec, or after registering a stream:
@@ -124,16 +125,20 @@ def requirement_alternatives(security: list[dict[str, list[str]]]) -> list[list[
     return sorted(alternatives)
 
 
-def operation_scopes(spec: dict[str, Any]) -> dict[str, list[list[str]]]:
+def operation_scopes(spec: dict[str, Any], declared: Iterable[str] = ()) -> dict[str, list[list[str]]]:
     """operationId -> its scope alternatives (`requirement_alternatives`), for every operation a token can call whose
-    every alternative asks read scopes only (`*:read`): the operations a read-only connector may send."""
+    every alternative asks read scopes only (`*:read`): the operations a read-only connector may send; and for each
+    operation a registered stream declares (`declared`) whatever its scopes: a stream may need a write scope to read
+    (creating a leads export needs `ads:write`)."""
+    declared = frozenset(declared)
     found: dict[str, list[list[str]]] = {}
     for item in spec["paths"].values():
         for operation in item.values():
             if not isinstance(operation, dict) or "operationId" not in operation:
                 continue
             alternatives = requirement_alternatives(operation.get("security", spec.get("security", [])))
-            if alternatives and all(scope.endswith(":read") for scopes in alternatives for scope in scopes):
+            reads_only = all(scope.endswith(":read") for scopes in alternatives for scope in scopes)
+            if alternatives and (reads_only or operation["operationId"] in declared):
                 found[operation["operationId"]] = alternatives
     return dict(sorted(found.items()))
 
@@ -204,7 +209,7 @@ def build(spec: dict[str, Any], declarations: Iterable[StreamDeclaration] = DECL
         **conversion_product_enums(spec),
         **mmm_enums(spec),
         "operations": operations(spec, declarations),
-        "operation_scopes": operation_scopes(spec),
+        "operation_scopes": operation_scopes(spec, (declaration.operation for declaration in declarations)),
     }
 
 

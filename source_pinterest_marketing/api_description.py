@@ -13,7 +13,8 @@ OAuth 2 bearer tokens (the schemes `pinterest_oauth2` and `client_credentials`),
 the requirement objects whose every scheme is an OAuth one, each as the set of scopes it requires (duplicates, such as
 the same scopes under both OAuth schemes, once). `pins/list`: `[[boards:read, pins:read]]`, both scopes; an operation
 with `[{pinterest_oauth2: [a]}, {pinterest_oauth2: [b]}]` would be `[[a], [b]]`, either scope; `[[]]`: any valid
-token. Only operations whose every alternative asks read scopes (`*:read`) are kept: the connector only reads.
+token. Only operations whose every alternative asks read scopes (`*:read`) are kept, and those a stream declares: the
+connector only reads, but reading the leads means creating a leads export (`leads_export/create`: `ads:write`).
 """
 
 from __future__ import annotations

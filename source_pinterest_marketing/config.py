@@ -702,6 +702,38 @@ class MmmReport(DeclaredEnums):
         return value
 
 
+#: "Lead ad data will be available up to 30 days after the lead has been submitted" (spec `leads_export/create`)
+LEAD_RETENTION_DAYS = 30
+
+
+class LeadsExport(BaseModel):
+    """The settings of the opt-in leads stream (`leads_export/create`): personal data, and a scope (`ads:write`) the
+    connector does not ask for by default."""
+
+    model_config = ConfigDict(title="Leads", extra="forbid", json_schema_extra=_no_additional_properties_keyword)
+
+    enabled: bool = Field(
+        False,
+        strict=True,
+        title="Read the leads",
+        description=(
+            "leads: read the leads of every lead ad (names, e-mail addresses, phone numbers and other answers of the "
+            "people who submitted a lead form: personal data). Off by default. Needs a token with the ads:write "
+            "scope (Pinterest asks it to create a leads export)."
+        ),
+        json_schema_extra={"order": 0},
+    )
+    lookback_days: int = _whole_number_field(
+        LEAD_RETENTION_DAYS,
+        (1, LEAD_RETENTION_DAYS),
+        "Days of leads to read",
+        f"leads: the first sync reads the leads submitted in the last this many days, today included (Pinterest "
+        f"keeps a lead {LEAD_RETENTION_DAYS} days after its submission, so at most {LEAD_RETENTION_DAYS}); later "
+        "syncs read from the day of the last lead read.",
+        1,
+    )
+
+
 # The connection's configuration: the Airbyte spec (the docstring is the spec's description) and, once
 # validated by `load_config`, the typed object every stream reads.
 class PinterestConfig(AttributionSettings, DayRange):
@@ -866,6 +898,15 @@ class PinterestConfig(AttributionSettings, DayRange):
         ),
         json_schema_extra={"order": 28},
     )
+    leads: LeadsExport = Field(
+        default_factory=LeadsExport,
+        title="Leads (personal data)",
+        description=(
+            "leads: the leads of your lead ads, through Pinterest's leads export. Off by default: they are personal "
+            "data, and the export needs the ads:write scope."
+        ),
+        json_schema_extra={"order": 30},
+    )
     environment: Literal["production", "sandbox"] = Field(
         "production",
         title="Environment",
@@ -972,6 +1013,7 @@ _CLOSED_OBJECTS: dict[str, tuple[str, type[BaseModel]]] = {
     "custom_reports": ("a custom report", CustomReport),
     "conversion_product_report": ("the conversion product report settings", ConversionProductReport),
     "mmm_report": ("the MMM report settings", MmmReport),
+    "leads": ("the leads settings", LeadsExport),
 }
 
 

@@ -99,7 +99,7 @@ def _status_filtered(name: str, component: str, shared_fields: tuple[str, ...]) 
 
 CAMPAIGNS = _status_filtered("campaigns", "CampaignResponse", ("id", "status", "objective_type"))
 AD_GROUPS = _status_filtered("ad_groups", "AdGroupResponse", ("id", "status", "campaign_id"))
-ADS = _status_filtered("ads", "AdResponse", ("id", "status", "campaign_id", "pin_id"))
+ADS = _status_filtered("ads", "AdResponse", ("id", "status", "campaign_id", "pin_id", "lead_form_id"))
 
 
 def entity_ids(context: SyncContext, declaration: StreamDeclaration, account_id: str) -> list[str]:
