@@ -503,13 +503,7 @@ CHOICES: dict[str, tuple[str, ...]] = _choices()
 DEFAULTS: dict[str, str] = {f.name: f.default for f in dataclasses.fields(Switches)}  # type: ignore[misc]
 #: switches of endpoints no connector stream reads yet (issue 23 adds the streams later): the connector's tests and
 #: probe cover every switch but these; a stream that reads such an endpoint takes its switch out of this set
-AWAITING_STREAMS: frozenset[str] = frozenset(
-    {
-        "leads_export_format",
-        "leads_retention",
-        "non_lead_ad_export",
-    }
-)
+AWAITING_STREAMS: frozenset[str] = frozenset()
 
 
 def check(name: str, value: Any) -> str:

@@ -71,6 +71,8 @@ PRESET = "small"
 SEED = 1
 #: the days read: 20 days before today (a Tuesday three weeks back: cut weeks, and a month boundary)
 HISTORY_DAYS = 20
+#: the write scope a stream needs to read (creating a leads export: `ads:write`)
+WRITE_SCOPES = ("ads:write",)
 #: a scenario taking longer has hung (the longest takes a minute on a loaded machine)
 SCENARIO_TIMEOUT_SECONDS = 600
 SECRET_FIELDS = ("refresh_token", "client_secret", "code", "access_token")
@@ -176,6 +178,12 @@ SWITCH_SCENARIOS: dict[str, SwitchScenario] = {
     "catalog_all_items_report": SwitchScenario(
         operations=("reports/create",), config={"catalog_all_items_report": True}
     ),
+    # the connector asks exports of lead ads only (`non_lead_ad_export`), never older than Pinterest keeps leads
+    # (`leads_retention`)
+    **{
+        switch: SwitchScenario(operations=("leads_export/create",))
+        for switch in ("leads_export_format", "leads_retention", "non_lead_ad_export")
+    },
     "measurement_file_format": SwitchScenario(
         operations=("analytics/create_conversion_product_report", "analytics/create_mmm_report"),
         config={"start_date": "{today-60}"},
@@ -241,7 +249,7 @@ def make_plan(root: Path, only: Iterable[str] = (), all_streams: bool = False) -
     if missing:
         raise SystemExit(f"snapshot: no scenario for the switches {sorted(missing)}: add one to SWITCH_SCENARIOS")
     today = dt.date.fromisoformat(TODAY)
-    with Simulator(preset=PRESET, seed=SEED, today=today, scopes=ALL_READ_SCOPES) as sim:
+    with Simulator(preset=PRESET, seed=SEED, today=today, scopes=(*ALL_READ_SCOPES, *WRITE_SCOPES)) as sim:
         account = sim.dataset.owned_ad_account_ids[0]
         templates = sim.dataset.template_list(account)
         first_template = {form: next(t for t in templates if t["report_format"] == form) for form in ("JSON", "CSV")}
@@ -249,6 +257,8 @@ def make_plan(root: Path, only: Iterable[str] = (), all_streams: bool = False) -
             "start_date": (today - dt.timedelta(days=HISTORY_DAYS)).isoformat(),
             "lookback_window_days": 2,
             "custom_reports": custom_reports(today, first_template),
+            # the opt-in leads (personal data; simulated ones are obviously fake)
+            "leads": {"enabled": True},
         }
         output = discover(SourcePinterestMarketing(), {**sim.connector_config(access_token_mode=True), **base_config})
     catalog = list(output.catalog.catalog.streams)
@@ -295,8 +305,9 @@ def make_plan(root: Path, only: Iterable[str] = (), all_streams: bool = False) -
         "today": TODAY,
         "preset": PRESET,
         "seed": SEED,
-        # every read scope, so that the streams needing optional ones (biz_access:read...) read records
-        "scopes": list(ALL_READ_SCOPES),
+        # every read scope, so that the streams needing optional ones (biz_access:read...) read records, and the
+        # write scope reading the leads needs
+        "scopes": [*ALL_READ_SCOPES, *WRITE_SCOPES],
         "base_config": base_config,
         "incremental": incremental,
         "primary_keys": {stream.name: stream.source_defined_primary_key or [] for stream in catalog},

@@ -707,8 +707,8 @@ LEAD_RETENTION_DAYS = 30
 
 
 class LeadsExport(BaseModel):
-    """The settings of the opt-in leads stream (`leads_export/create`): personal data, and a scope (`ads:write`) the
-    connector does not ask for by default."""
+    """The opt-in leads stream: the leads of your lead ads (personal data), read through Pinterest's leads export,
+    which needs the ads:write scope. Off by default."""
 
     model_config = ConfigDict(title="Leads", extra="forbid", json_schema_extra=_no_additional_properties_keyword)
 

@@ -183,7 +183,11 @@ class SourcePinterestMarketing(AbstractSource):
         if granted is None:
             logger.info("Check: the token's scopes are unknown (an access token): a stream needing one it lacks fails")
             return None
-        operations = {stream.name: stream.declaration.operation for stream in build_streams(context)}
+        operations = {
+            stream.name: stream.declaration.operation
+            for stream in build_streams(context)
+            if not stream.declaration.switched_off(context.config)  # an opt-in stream that is off sends nothing
+        }
         unreadable = unreadable_streams(granted, operations)
         if not unreadable:
             logger.info("Check: the token has the scopes of every stream")
@@ -250,7 +254,13 @@ class SourcePinterestMarketing(AbstractSource):
         # Refresh the OAuth token once here, on the main thread, before the workers start: its answer says the
         # token's scopes, and the streams that need one it lacks are not read (scopes.py)
         context.authenticator.get_auth_header()
-        unread = unreadable_streams(context.granted_scopes(), {name: streams[name].declaration.operation for name in selected})
+        # (a selected opt-in stream that is off sends nothing, so it needs no scope: it says so itself)
+        sending = {
+            name: streams[name].declaration.operation
+            for name in selected
+            if not streams[name].declaration.switched_off(context.config)
+        }
+        unread = unreadable_streams(context.granted_scopes(), sending)
         not_read = {name: lacking_message(missing) for missing, names in unread.items() for name in names}
         prepared = [stream for stream in prepared if stream.name not in not_read]
         for name in not_read:

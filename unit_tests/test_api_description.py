@@ -60,6 +60,25 @@ def test_the_generator_reads_security_as_alternatives_of_scopes_all_required(
     assert found.get("things/list") == scopes
 
 
+@pytest.mark.parametrize(
+    "security",
+    [
+        pytest.param([{OAUTH: ["ads:write"]}], id="writes"),
+        pytest.param([{OAUTH: ["ads:read"]}, {OAUTH: ["ads:write"]}], id="an alternative writes"),
+    ],
+)
+def test_a_write_scope_is_kept_for_an_operation_a_stream_declares(security: Any) -> None:
+    """Reading the leads means creating a leads export (`ads:write`): an operation a registered stream declares keeps
+    its scopes whatever they are; another write operation stays out."""
+    assert "things/list" in generator.operation_scopes(_spec_of(security), ["things/list"])
+    assert "things/list" not in generator.operation_scopes(_spec_of(security), ["other/list"])
+
+
+def test_the_leads_export_needs_ads_write() -> None:
+    assert operation_scopes("leads_export/create") == (frozenset({"ads:write"}),)
+    assert operation_scopes("leads_export/get") == (frozenset({"ads:read"}),)
+
+
 def test_the_generated_scopes_are_the_api_descriptions() -> None:
     """Every read operation is there, with what the simulator (an independent reading of the same description,
     which enforces the scopes) asks for it."""

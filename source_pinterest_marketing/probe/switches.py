@@ -45,8 +45,9 @@ def reading(switch: str, value: str) -> str:
     return f"{switch}={value}"
 
 
-#: switches the probe has no check for: its request budget is full (about four dozen requests), so the user guide's
-#: open points table says "No probe check" for each (the connector's own tests run every reading)
+#: switches the probe has no check for: its request budget is full (about four dozen requests), or a check would
+#: have to create a leads export (`ads:write`: the probe stays read-only), so the user guide's open points table says
+#: "No probe check" for each (the connector's own tests run every reading)
 NOT_PROBED: frozenset[str] = frozenset(
     {
         "catalog_report_format",
@@ -54,5 +55,8 @@ NOT_PROBED: frozenset[str] = frozenset(
         "measurement_file_format",
         "conversion_report_min_window",
         "mmm_date_limits",
+        "leads_export_format",
+        "leads_retention",
+        "non_lead_ad_export",
     }
 )

@@ -364,6 +364,13 @@ class PinterestStream(HttpStream):
         what the state is kept per); each group of slices is registered with the cursor before it is read (see
         cursor.py)."""
         declaration, cursor = self.declaration, self.partitioned_cursor
+        if declaration.switched_off(self.context.config):
+            self.logger.warning(
+                "Stream %s is selected but reads nothing: its opt-in setting `%s` is off (turn it on to read it)",
+                self.name,
+                declaration.opt_in,
+            )
+            return
         windows = self.request_context.windows
         if cursor is not None and windows is not None and windows.final_days_only:
             final = last_final_day(self.context, self.ready_state)

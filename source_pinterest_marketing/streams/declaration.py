@@ -354,6 +354,18 @@ class StreamDeclaration:
     #: the `HttpStream` class that reads it, bound to a sync (base.py): `PinterestStream` unless given (a stream whose
     #: slice is not a sequence of pages: `jobs.AsyncJobStream`)
     stream_class: Optional[type] = None
+    #: a boolean config setting (dotted: `leads.enabled`) that must be on for the stream to read anything (an opt-in,
+    #: for personal data); while it is off the stream sends nothing and so needs no scope (`switched_off`)
+    opt_in: Optional[str] = None
+
+    def switched_off(self, config: PinterestConfig) -> bool:
+        """Whether the stream's opt-in setting is off in `config` (never, for a stream without one)."""
+        if self.opt_in is None:
+            return False
+        value: Any = config
+        for part in self.opt_in.split("."):
+            value = getattr(value, part)
+        return not value
 
     @property
     def docs_url(self) -> str:

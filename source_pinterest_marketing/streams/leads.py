@@ -103,19 +103,11 @@ TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 @dataclass(frozen=True)
 class LeadAds:
     """One partition per lead ad: the ads of each ad account (the shared ads list, every status: a paused ad may have
-    leads of the last 30 days) whose `lead_form_id` is set. None while the opt-in `leads.enabled` is off (said once
-    a sync, as a warning: a selected stream that reads nothing)."""
+    leads of the last 30 days) whose `lead_form_id` is set."""
 
     keys: tuple[str, ...] = ("ad_account_id", "ad_id")
 
     def partitions(self, context: SyncContext) -> Iterable[Slice]:
-        if not context.config.leads.enabled:
-            logger.warning(
-                "Stream leads is selected but reads nothing: the setting `%s` is off (the leads are personal data, "
-                "read only when you turn it on)",
-                LEADS_SETTING,
-            )
-            return
         for account in BY_AD_ACCOUNT.partitions(context):
             for ad in shared_records(context, ADS, account):
                 if ad.get("lead_form_id"):
@@ -227,7 +219,7 @@ class LeadSchema:
                 ),
                 "answers": {
                     "type": ["null", "object"],
-                    "additionalProperties": {"type": ["null", "string"]},
+                    "additionalProperties": True,
                     "description": (
                         "The person's answers (personal data: names, e-mail addresses, phone numbers...), by question: "
                         "its type (FULL_NAME, EMAIL, PHONE_NUMBER...) or a custom question's label."
@@ -249,6 +241,7 @@ LEADS = StreamDeclaration(
     windows=LeadWindows(LEAD_RETENTION_DAYS, LEAD_RETENTION_DAYS, what="leads"),
     slice_fields=("ad_account_id",),
     stream_class=AsyncJobStream,
+    opt_in=LEADS_SETTING,
 )
 
 LEAD_STREAMS: tuple[StreamDeclaration, ...] = (LEAD_FORMS, LEAD_FORM_QUESTION_TYPES, LEADS)
