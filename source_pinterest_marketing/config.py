@@ -713,7 +713,7 @@ class LeadsExport(BaseModel):
     model_config = ConfigDict(title="Leads", extra="forbid", json_schema_extra=_no_additional_properties_keyword)
 
     enabled: bool = Field(
-        False,
+        default=False,
         strict=True,
         title="Read the leads",
         description=(

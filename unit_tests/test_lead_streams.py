@@ -31,8 +31,8 @@ from pinterest_simulator.switches import CHOICES
 from source_pinterest_marketing.clock import utc_today
 from source_pinterest_marketing.config import load_config
 from source_pinterest_marketing.configured_catalog import default_selection
-from source_pinterest_marketing.streams import DECLARATIONS
 from source_pinterest_marketing.scopes import beyond_default
+from source_pinterest_marketing.streams import DECLARATIONS
 from source_pinterest_marketing.streams.leads import LEADS as LEADS_DECLARATION
 from source_pinterest_marketing.streams.leads import submission_time
 
