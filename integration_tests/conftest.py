@@ -31,15 +31,19 @@ def _write(name: str, config: dict) -> None:
 @pytest.fixture(scope="session", autouse=True)
 def simulator() -> Iterator[Simulator]:
     PinterestBackoffStrategy.base_seconds = 0.05
-    # every read scope: the standard tests read every stream, those needing optional scopes (biz_access:read) too
+    # every read scope: the standard tests read every stream, those needing optional scopes (biz_access:read) too;
+    # and ads:write, which the opt-in leads need (creating a leads export)
     with Simulator(
-        preset="small", seed=1, persistent_refresh_tokens=(PERSISTENT_REFRESH_TOKEN,), scopes=ALL_READ_SCOPES
+        preset="small",
+        seed=1,
+        persistent_refresh_tokens=(PERSISTENT_REFRESH_TOKEN,),
+        scopes=(*ALL_READ_SCOPES, "ads:write"),
     ) as sim:
         SECRETS.mkdir(exist_ok=True)
         # Two weeks of analytics keep the suite fast (it validates every record against its schema).
         start_date = (utc_today() - timedelta(days=14)).isoformat()
-        # the opt-in ALL_ITEMS catalog report too: every stream returns records
-        config = sim.connector_config(start_date=start_date, catalog_all_items_report=True)
+        # the opt-in ALL_ITEMS catalog report and leads too: every stream returns records
+        config = sim.connector_config(start_date=start_date, catalog_all_items_report=True, leads={"enabled": True})
         config["credentials"]["refresh_token"] = PERSISTENT_REFRESH_TOKEN
         _write("config.json", config)
         _write("config_access_token.json", sim.connector_config(access_token_mode=True, start_date=start_date))

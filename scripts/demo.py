@@ -14,6 +14,8 @@ days, 400 with `--full`): the demo checks that every WEEK, MONTH and TOTAL row i
 days; and two custom reports that read Ads Manager report templates (one writing JSON files, one CSV). Last, the probe
 (docs/probe.md) checks the connector's assumptions about the API against the simulator: every check confirmed. And a
 token lacking `billing:read` reads a billing stream and campaigns: campaigns complete, the missing scope said once.
+The configuration opts in to the leads (`leads.enabled`; the token has `ads:write`): the simulator's leads are
+obviously fake.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ from pinterest_simulator.switches import DEFAULTS, parse_assignment
 from source_pinterest_marketing import clock as connector_clock
 
 CONNECTOR = [sys.executable, "-m", "source_pinterest_marketing.run"]
+#: the scope the opt-in leads need beyond the read scopes
+LEADS_SCOPES = ("ads:write",)
 RECORD_PREFIX = '{"type":"RECORD","record":{"stream":"'
 
 
@@ -100,9 +104,14 @@ def main() -> int:
     switches = dict(parse_assignment(text) for text in options.switch)
 
     with (
-        # every read scope (`--scopes all`): the business streams need biz_access:read, beyond the default scopes
+        # every read scope (`--scopes all`): the business streams need biz_access:read, beyond the default scopes; and
+        # ads:write, which the opt-in leads need (creating a leads export)
         Simulator(
-            preset=options.preset, latency_ms=options.latency_ms, switches=switches, today=options.today, scopes=ALL_READ_SCOPES
+            preset=options.preset,
+            latency_ms=options.latency_ms,
+            switches=switches,
+            today=options.today,
+            scopes=(*ALL_READ_SCOPES, *LEADS_SCOPES),
         ) as sim,
         tempfile.TemporaryDirectory() as tmp,
     ):
@@ -113,8 +122,13 @@ def main() -> int:
         today = sim.today()
         period_days = FULL_PERIOD_DAYS if options.full else PERIOD_DAYS
         reports = [*period_reports(today, period_days), *template_reports(sim)]
-        # the opt-in ALL_ITEMS catalog report too, so that every stream has records
-        settings: dict[str, Any] = {"custom_reports": reports, "catalog_all_items_report": True}
+        # the opt-in ALL_ITEMS catalog report and leads (the simulator's are obviously fake) too, so that every stream
+        # has records
+        settings: dict[str, Any] = {
+            "custom_reports": reports,
+            "catalog_all_items_report": True,
+            "leads": {"enabled": True},
+        }
         if not options.full:
             settings["start_date"] = (today - timedelta(days=QUICK_DAYS)).isoformat()
         config_path.write_text(json.dumps(sim.connector_config(**settings)))
