@@ -19,6 +19,7 @@ from pinterest_simulator import Simulator
 from pinterest_simulator.switches import CHOICES
 from source_pinterest_marketing.clock import utc_today
 from source_pinterest_marketing.config import load_config
+from source_pinterest_marketing.streams import DECLARATIONS
 from source_pinterest_marketing.streams.measurement import FIRST_BRAND_ATTRIBUTION_DAY, FIRST_DAY
 
 STREAM = "conversion_product_report"
@@ -184,3 +185,16 @@ def test_an_ad_group_row_of_a_csv_file_is_keyed_by_its_own_id() -> None:
     start = (utc_today() - timedelta(days=30)).isoformat()
     rows = _read({"measurement_file_format": "csv"}, settings, start_date=start)[0]
     assert rows and all(row["ad_group_id"] == row["AD_GROUP_ID"] != row["CAMPAIGN_ID"] for row in rows)
+
+
+def test_a_key_of_the_settings_is_the_declared_key_under_the_default_settings() -> None:
+    """A declaration whose key depends on the settings (`configured_key`) shows the default settings' key
+    (`primary_key`: docs, tests); a sync's stream takes the configured one."""
+    raw = {"credentials": {"auth_method": "access_token", "access_token": "pina_x"}}
+    config = load_config(raw)
+    configured = [declaration for declaration in DECLARATIONS if declaration.configured_key is not None]
+    assert {declaration.name for declaration in configured} >= {STREAM, "mmm_report"}
+    assert all(declaration.key(config) == declaration.primary_key for declaration in configured)
+    sku = load_config({**raw, "conversion_product_report": {"level": "AD_GROUP", "breakdown": "PRODUCT_SKU"}})
+    [declaration] = [declaration for declaration in configured if declaration.name == STREAM]
+    assert declaration.key(sku) == ("ad_account_id", "ad_group_id", "CONVERSION_PRODUCT_ID", "date")

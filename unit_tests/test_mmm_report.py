@@ -21,7 +21,7 @@ from pinterest_simulator.measurement import mmm_countries
 from pinterest_simulator.switches import CHOICES
 from source_pinterest_marketing.clock import utc_today
 from source_pinterest_marketing.config import load_config
-from source_pinterest_marketing.streams.measurement import MMM_REPORT, configured
+from source_pinterest_marketing.streams.measurement import MMM_REPORT
 
 STREAM = "mmm_report"
 CREATE = "analytics/create_mmm_report"
@@ -51,7 +51,7 @@ def _read(switches: dict[str, str], settings: dict[str, Any], **config: Any) -> 
 
 
 def _key(settings: dict[str, Any]) -> tuple[str, ...]:
-    return configured(MMM_REPORT, load_config({"credentials": {"auth_method": "access_token", "access_token": "x"}, "mmm_report": settings})).primary_key
+    return MMM_REPORT.key(load_config({"credentials": {"auth_method": "access_token", "access_token": "x"}, "mmm_report": settings}))
 
 
 def _day(value: str) -> date:

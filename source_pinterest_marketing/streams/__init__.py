@@ -18,7 +18,7 @@ from source_pinterest_marketing.streams.declaration import StreamDeclaration
 from source_pinterest_marketing.streams.finance import FINANCE_STREAMS
 from source_pinterest_marketing.streams.insights import AUDIENCE_INSIGHT_STREAMS
 from source_pinterest_marketing.streams.leads import LEAD_STREAMS
-from source_pinterest_marketing.streams.measurement import MEASUREMENT_STREAMS, configured
+from source_pinterest_marketing.streams.measurement import MEASUREMENT_STREAMS
 from source_pinterest_marketing.streams.organic import ORGANIC_STREAMS
 from source_pinterest_marketing.streams.reports import REPORT_STREAMS, custom_report_declarations
 from source_pinterest_marketing.streams.targeting import TARGETING_STREAMS
@@ -48,4 +48,4 @@ def build_streams(context: SyncContext) -> Iterator[PinterestStream]:
     """The streams of one sync, bound to it (airbyte-cdk `HttpStream`s): every registered stream, then one
     `custom_<name>` per custom report."""
     for declaration in (*DECLARATIONS, *custom_report_declarations(context.config)):
-        yield bound_stream(context, configured(declaration, context.config))
+        yield bound_stream(context, declaration)

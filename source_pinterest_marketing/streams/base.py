@@ -179,7 +179,7 @@ class PinterestStream(HttpStream):
     @property
     @override
     def primary_key(self) -> Optional[str | list[str]]:
-        key = self.declaration.primary_key
+        key = self.declaration.key(self.context.config)
         if self.request_context.granularity == periods.TOTAL and "period_end" not in key and "date" in key:
             # a TOTAL row's period is its fixed window, so `period_end` joins `date` in the key
             at = key.index("date") + 1

@@ -334,7 +334,10 @@ class StreamDeclaration:
     fetcher: Fetcher
     schema: SchemaSource
     partitioner: Partitioner = SinglePartition()
+    #: the key of the records (under the default settings, where `configured_key` is given: the docs' and tests')
     primary_key: tuple[str, ...] = ("id",)
+    #: the key under a config, for a stream whose settings change it (a measurement report's level and breakdown)
+    configured_key: Optional[Callable[[PinterestConfig], tuple[str, ...]]] = None
     #: the record field of the incremental cursor; None: full refresh only
     cursor: Optional[str] = None
     #: date windows and request batches within each partition (analytics, reports)
@@ -366,6 +369,10 @@ class StreamDeclaration:
         for part in self.opt_in.split("."):
             value = getattr(value, part)
         return not value
+
+    def key(self, config: PinterestConfig) -> tuple[str, ...]:
+        """The key of the records of a sync under `config`."""
+        return self.configured_key(config) if self.configured_key is not None else self.primary_key
 
     @property
     def docs_url(self) -> str:

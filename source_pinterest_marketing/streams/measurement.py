@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Optional
 
@@ -42,6 +42,10 @@ from source_pinterest_marketing.streams.types import Record, Slice, Token
 from source_pinterest_marketing.streams.windows import DateWindows
 from source_pinterest_marketing.transport import Request
 
+#: a config of the default settings: the keys the docs show (`StreamDeclaration.primary_key`)
+DEFAULT_SETTINGS = PinterestConfig.model_construct(
+    conversion_product_report=ConversionProductReport(), mmm_report=MmmReport()
+)
 CONVERSION_PRODUCT_PATH = "ad_accounts/{ad_account_id}/reports/brand_category_sku"
 #: created by a POST to the path (`{token}`), polled by a GET of it with `?token=` (`{report_status, url}`)
 CONVERSION_PRODUCT_JOBS = JobApi(CONVERSION_PRODUCT_PATH)
@@ -275,8 +279,9 @@ class ConversionRows(JobFetcherBase):
 
 
 
-def conversion_product_key(settings: ConversionProductReport) -> tuple[str, ...]:
+def conversion_product_key(config: PinterestConfig) -> tuple[str, ...]:
     """The level's id, the breakdown's product columns and the period (the ad account too: ids are per account)."""
+    settings = config.conversion_product_report
     id_field = LEVEL_IDS[settings.level][1]
     return tuple(dict.fromkeys(("ad_account_id", id_field, *BREAKDOWN_COLUMNS[settings.breakdown], "date")))
 
@@ -288,7 +293,8 @@ CONVERSION_PRODUCT_REPORT = StreamDeclaration(
     fetcher=ConversionRows(),
     schema=ConversionRowSchema(),
     partitioner=BY_AD_ACCOUNT,
-    primary_key=conversion_product_key(ConversionProductReport.model_validate({})),
+    primary_key=conversion_product_key(DEFAULT_SETTINGS),
+    configured_key=conversion_product_key,
     cursor="date",
     windows=ConversionWindows(DAYS_BACK, WINDOW_DAYS, what="conversion product reports", granularity=periods.WEEK),
     stream_class=AsyncJobStream,
@@ -444,9 +450,10 @@ class MmmRows(JobFetcherBase):
         read.next = window.next_token()
 
 
-def mmm_key(settings: MmmReport) -> tuple[str, ...]:
+def mmm_key(config: PinterestConfig) -> tuple[str, ...]:
     """The level's id, the targeting type and value, the period, and the country when the report is read per
     country (the ad account too: ids are per account)."""
+    settings = config.mmm_report
     id_field = MMM_LEVEL_IDS[settings.level][1]
     country = ("country",) if settings.countries else ()
     return ("ad_account_id", id_field, "targeting_type", "targeting_value", "date", *country)
@@ -459,20 +466,12 @@ MMM_REPORT = StreamDeclaration(
     fetcher=MmmRows(),
     schema=MmmRowSchema(),
     partitioner=BY_AD_ACCOUNT,
-    primary_key=mmm_key(MmmReport.model_validate({})),
+    primary_key=mmm_key(DEFAULT_SETTINGS),
+    configured_key=mmm_key,
     cursor="date",
     windows=MmmWindows(MMM_DAYS_BACK, MMM_WINDOW_DAYS, CountryBatches(), what="MMM reports", final_days_only=True),
     stream_class=AsyncJobStream,
 )
-
-
-def configured(declaration: StreamDeclaration, config: PinterestConfig) -> StreamDeclaration:
-    """A measurement stream's declaration with the key of the configured settings (others: as they are)."""
-    if declaration.name == CONVERSION_PRODUCT_REPORT.name:
-        return replace(declaration, primary_key=conversion_product_key(config.conversion_product_report))
-    if declaration.name == MMM_REPORT.name:
-        return replace(declaration, primary_key=mmm_key(config.mmm_report))
-    return declaration
 
 
 MEASUREMENT_STREAMS: tuple[StreamDeclaration, ...] = (CONVERSION_PRODUCT_REPORT, MMM_REPORT)
