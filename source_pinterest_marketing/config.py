@@ -330,25 +330,39 @@ def _window_days_field(default: int, title: str, description: str, order: int) -
     )
 
 
-class AttributionSettings(DeclaredEnums):
-    """Conversion attribution, sent on every analytics/report request and written into each row."""
+def _click_window_field(order: int) -> Any:
+    """The click attribution window (30 days by default), of the analytics and reports and of a measurement report."""
+    return _window_days_field(
+        30, "Click attribution window (days)", "Days after a Pin click within which conversions count.", order
+    )
 
-    click_window_days: int = _window_days_field(
-        30, "Click attribution window (days)", "Days after a Pin click within which conversions count.", 10
-    )
-    engagement_window_days: int = _window_days_field(
-        30, "Engagement attribution window (days)", "Days after an engagement (save, closeup, ...) within which conversions count.", 11
-    )
-    view_window_days: int = _window_days_field(
-        1, "View attribution window (days)", "Days after a Pin view within which conversions count. 0 is sent as 0.", 12
-    )
-    conversion_report_time: str = _api_enum_field(
+
+def _view_window_field(default: int, order: int, note: str = "") -> Any:
+    """The view attribution window, of the analytics and reports (1 day by default) and of a measurement report."""
+    description = "Days after a Pin view within which conversions count." + (f" {note}" if note else "")
+    return _window_days_field(default, "View attribution window (days)", description, order)
+
+
+def _conversion_report_time_field(order: int) -> Any:
+    """When conversions are reported, of the analytics and reports and of a measurement report."""
+    return _api_enum_field(
         "TIME_OF_AD_ACTION",
         "Conversion report time",
         "Report conversions on the date of the ad action or on the date of the conversion.",
         "conversion_report_times",
-        13,
+        order,
     )
+
+
+class AttributionSettings(DeclaredEnums):
+    """Conversion attribution, sent on every analytics/report request and written into each row."""
+
+    click_window_days: int = _click_window_field(10)
+    engagement_window_days: int = _window_days_field(
+        30, "Engagement attribution window (days)", "Days after an engagement (save, closeup, ...) within which conversions count.", 11
+    )
+    view_window_days: int = _view_window_field(1, 12, "0 is sent as 0.")
+    conversion_report_time: str = _conversion_report_time_field(13)
 
     @property
     def attribution(self) -> dict[str, Any]:
@@ -610,19 +624,10 @@ class ConversionProductReport(DeclaredEnums):
         "conversion_product_attribution_types",
         6,
     )
-    click_window_days: int = _window_days_field(
-        30, "Click attribution window (days)", "Days after a Pin click within which conversions count.", 7
-    )
-    view_window_days: int = _window_days_field(
-        30, "View attribution window (days)", "Days after a Pin view within which conversions count.", 8
-    )
-    conversion_report_time: str = _api_enum_field(
-        "TIME_OF_AD_ACTION",
-        "Conversion report time",
-        "Report conversions on the date of the ad action or on the date of the conversion.",
-        "conversion_report_times",
-        9,
-    )
+    click_window_days: int = _click_window_field(7)
+    # the API's default for this report is 30 days (1 for the analytics and reports)
+    view_window_days: int = _view_window_field(30, 8)
+    conversion_report_time: str = _conversion_report_time_field(9)
 
     @field_validator("product_sku_ids")
     @classmethod
