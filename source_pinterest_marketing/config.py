@@ -13,7 +13,7 @@ import logging
 import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta, timezone
-from typing import Annotated, Any, Literal, Optional, Union
+from typing import Annotated, Any, ClassVar, Literal, Optional, Union
 
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.utils.schema_helpers import expand_refs
@@ -237,11 +237,19 @@ class AccessTokenCredentials(BaseModel):
 class DeclaredEnums(BaseModel):
     """A field whose spec declares its values (`enum`, or `items.enum` for a list) takes only those: the values are
     stated once, in the field's JSON schema, and checked here for every model (the CDK's JSON-schema check of the
-    config is not run: see source.py). A list may not repeat a value."""
+    config is not run: see source.py). A list may not repeat a value. A list of `non_empty` may not be empty."""
+
+    #: list fields that may not be empty (an empty list would read nothing, silently): what one value is, and what
+    #: leaving the field out gives ("": the error says only that a value is needed)
+    non_empty: ClassVar[Mapping[str, tuple[str, str]]] = {}
 
     @field_validator("*")
     @classmethod
     def _declared_values(cls, value: Any, info: ValidationInfo) -> Any:
+        needed = cls.non_empty.get(info.field_name or "")
+        if needed is not None and isinstance(value, list) and not value:
+            what, default = needed
+            raise ValueError(f"needs at least one {what}" + (f" (leave the field out for {default})" if default else ""))
         extra = cls.model_fields[info.field_name].json_schema_extra if info.field_name else None
         if value is None or not isinstance(extra, dict):
             return value
@@ -300,7 +308,7 @@ def _sort_metrics_field(operation: str, stream: str, title: str, order: int) -> 
 
 def _api_values_field(values: str, default: Optional[list[str]], title: str, description: str, order: int) -> Any:
     """A list of values of the API description's enum `values` (api_enums.json; checked by `DeclaredEnums`), at least
-    one (`_some_values`); `default` None: every value."""
+    one (the model's `non_empty`); `default` None: every value."""
     allowed = api_enums()[values]
     return Field(
         default=list(allowed if default is None else default),
@@ -566,6 +574,8 @@ CONVERSION_GRANULARITIES = [value for value in api_enums()["conversion_product_g
 class ConversionProductReport(DeclaredEnums):
     """The settings of the conversion_product_report stream (`analytics/create_conversion_product_report`)."""
 
+    non_empty: ClassVar[Mapping[str, tuple[str, str]]] = {"campaign_objective_types": ("objective", "every objective")}
+
     model_config = ConfigDict(
         title="Conversion product report (brand, category, SKU)",
         extra="forbid",
@@ -641,13 +651,6 @@ class ConversionProductReport(DeclaredEnums):
             raise ValueError(f"needs 2 to 500 SKU ids, got {len(value)}")
         return value
 
-    @field_validator("campaign_objective_types")
-    @classmethod
-    def _some_objectives(cls, value: list[str]) -> list[str]:
-        if not value:
-            raise ValueError("needs at least one objective (leave the field out for every objective)")
-        return value
-
     @model_validator(mode="after")
     def _sku_group(self) -> ConversionProductReport:
         if self.breakdown == "PRODUCT_SKU_GROUP" and not self.product_sku_ids:
@@ -659,6 +662,9 @@ class ConversionProductReport(DeclaredEnums):
 
 class MmmReport(DeclaredEnums):
     """The settings of the mmm_report stream (`analytics/create_mmm_report`)."""
+
+    # the API takes 1 to 5 targeting types
+    non_empty: ClassVar[Mapping[str, tuple[str, str]]] = {"targeting_types": ("targeting type", "every one")}
 
     model_config = ConfigDict(
         title="Marketing Mix Modeling (MMM) report", extra="forbid", json_schema_extra=_no_additional_properties_keyword
@@ -697,14 +703,6 @@ class MmmReport(DeclaredEnums):
         "ad account (the API's countries filter), each row's numbers that country's, its `country` part of the key. "
         "Each report is an API call, and the API takes 5 a minute per ad account: many countries make a slow sync.",
     )
-
-    @field_validator("targeting_types")
-    @classmethod
-    def _some_targeting_types(cls, value: list[str]) -> list[str]:
-        # An empty list would be refused by the API (1 to 5 targeting types)
-        if not value:
-            raise ValueError("needs at least one targeting type (leave the field out for every one)")
-        return value
 
 
 #: "Lead ad data will be available up to 30 days after the lead has been submitted" (spec `leads_export/create`)
@@ -745,6 +743,14 @@ class PinterestConfig(AttributionSettings, DayRange):
     """Pinterest Marketing Spec"""
 
     model_config = ConfigDict(title="Pinterest Marketing Spec", extra="allow")
+    non_empty: ClassVar[Mapping[str, tuple[str, str]]] = {
+        "entity_statuses": ("status", ""),
+        **dict.fromkeys(
+            ("keyword_metrics_countries", "trends_regions", "trend_types", "trends_markets"), ("value", "its default")
+        ),
+        # no top list at all
+        **dict.fromkeys(("top_pins_sort_by", "top_video_pins_sort_by"), ("metric", "every metric")),
+    }
 
     credentials: Union[OAuthCredentials, AccessTokenCredentials] = Field(
         ...,
@@ -936,29 +942,6 @@ class PinterestConfig(AttributionSettings, DayRange):
             raise ValueError(f"{listed([repr(item) for item in invalid])} {kind} (1 to 18 digits 0-9)")
         if len(set(value)) != len(value):
             raise ValueError("contains duplicate ids")
-        return value
-
-    @field_validator("entity_statuses")
-    @classmethod
-    def _some_statuses(cls, value: list[str]) -> list[str]:
-        if not value:
-            raise ValueError("needs at least one status")
-        return value
-
-    @field_validator("keyword_metrics_countries", "trends_regions", "trend_types", "trends_markets")
-    @classmethod
-    def _some_values(cls, value: list[str]) -> list[str]:
-        # An empty list would read nothing, silently.
-        if not value:
-            raise ValueError("needs at least one value (leave the field out for its default)")
-        return value
-
-    @field_validator("top_pins_sort_by", "top_video_pins_sort_by")
-    @classmethod
-    def _some_metrics(cls, value: list[str]) -> list[str]:
-        # An empty list would ask for no top list at all: the stream would read nothing, silently.
-        if not value:
-            raise ValueError("needs at least one metric (leave the field out for every metric)")
         return value
 
     @field_validator("custom_reports")
