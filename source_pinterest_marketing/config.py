@@ -618,14 +618,13 @@ class ConversionProductReport(DeclaredEnums):
         description="The SKUs of the PRODUCT_SKU_GROUP breakdown (2 to 500, letters and digits); only with it.",
         json_schema_extra={"order": 4, "items": {"type": "string", "pattern": r"^[a-zA-Z0-9]+$"}},
     )
-    campaign_objective_types: list[str] = Field(
-        default_factory=lambda: list(api_enums()["objective_types"]),
-        title="Campaign objective types",
-        description=(
-            "The campaigns whose conversions count. Default: every objective (the API's own default leaves out "
-            "CATALOG_SALES)."
-        ),
-        json_schema_extra={"order": 5, "minItems": 1, "items": {"type": "string", "enum": api_enums()["objective_types"]}},
+    campaign_objective_types: list[str] = _api_values_field(
+        "objective_types",
+        None,
+        "Campaign objective types",
+        "The campaigns whose conversions count. Default: every objective (the API's own default leaves out "
+        "CATALOG_SALES).",
+        5,
     )
     attribution_type: str = _api_enum_field(
         "DEFAULT",
