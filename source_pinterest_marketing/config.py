@@ -61,6 +61,9 @@ DATE_PATTERN_DESCRIPTOR = "YYYY-MM-DD"
 #: an id: ASCII digits only, the whole string (`re.fullmatch`; `\d` would take other scripts' digits, and `$` a final
 #: line break)
 _ID_PATTERN = r"^[0-9]{1,18}$"
+#: a product SKU id of a conversion product report's PRODUCT_SKU_GROUP breakdown: letters and digits (the whole
+#: string, as `_ID_PATTERN`)
+_SKU_ID_PATTERN = r"^[a-zA-Z0-9]+$"
 # Custom report names become stream names `custom_<name>`: keep them to what every destination accepts.
 _REPORT_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
 
@@ -616,7 +619,7 @@ class ConversionProductReport(DeclaredEnums):
         default_factory=list,
         title="Product SKU IDs",
         description="The SKUs of the PRODUCT_SKU_GROUP breakdown (2 to 500, letters and digits); only with it.",
-        json_schema_extra={"order": 4, "items": {"type": "string", "pattern": r"^[a-zA-Z0-9]+$"}},
+        json_schema_extra={"order": 4, "items": {"type": "string", "pattern": _SKU_ID_PATTERN}},
     )
     campaign_objective_types: list[str] = _api_values_field(
         "objective_types",
@@ -641,7 +644,7 @@ class ConversionProductReport(DeclaredEnums):
     @field_validator("product_sku_ids")
     @classmethod
     def _sku_ids(cls, value: list[str]) -> list[str]:
-        invalid = [item for item in value if not re.fullmatch(r"[a-zA-Z0-9]+", item)]
+        invalid = [item for item in value if not re.fullmatch(_SKU_ID_PATTERN, item)]
         if invalid:
             raise ValueError(f"{listed([repr(item) for item in invalid])}: a SKU id is letters and digits")
         if len(set(value)) != len(value):
