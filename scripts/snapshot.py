@@ -15,9 +15,9 @@ It records, on the simulator's demo dataset (preset `small`, seed 1, both clocks
 - per read: every request the connector sent, taken where the simulator's request log takes it (its WSGI entry,
   which sees the body too): method, path, query (names sorted, values as sent), body (JSON keys sorted; form
   fields sorted, secrets masked), the status and a digest of the answer's bytes (report files included): the
-  simulator's answers are compared byte for byte. Report job tokens (a counter: creation order) become the job's
-  account and body digest; the server's port is masked; the token endpoint's answer is not digested (random tokens,
-  wall-clock expiries).
+  simulator's answers are compared byte for byte. Report job tokens (standard and measurement reports) become the
+  job's account and body digest; the server's port is masked; the token endpoint's answer is not digested (random
+  tokens, wall-clock expiries).
 
 Scenarios (`SCENARIOS`):
 
@@ -329,7 +329,9 @@ class Recorder:
         self.lock = threading.Lock()
 
     def job_label(self, token: str) -> str | None:
-        job = self.sim.reports.jobs.get(token)
+        # the standard reports' jobs and the measurement reports' (their tokens are random too)
+        stores = (self.sim.reports, self.sim.conversion_reports, self.sim.mmm_reports)
+        job = next((store.jobs[token] for store in stores if token in store.jobs), None)
         if job is None:
             return None
         digest = hashlib.sha256(json.dumps(job.body, sort_keys=True).encode()).hexdigest()[:12]
