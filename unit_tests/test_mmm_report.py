@@ -17,6 +17,7 @@ from harness import error_messages, final_states, records_by_stream, run_read, s
 from jsonschema import Draft7Validator
 
 from pinterest_simulator import Simulator
+from pinterest_simulator.handlers import measurement as handlers
 from pinterest_simulator.measurement import mmm_countries
 from pinterest_simulator.switches import CHOICES
 from source_pinterest_marketing.clock import utc_today
@@ -160,3 +161,24 @@ def test_a_bad_mmm_setting_names_its_field(settings: dict[str, Any], field: str,
         load_config(config)
     message = str(raised.value.message)
     assert field in message and problem in message, message
+
+
+@pytest.mark.parametrize("file_format", CHOICES["measurement_file_format"])
+def test_a_metric_that_is_not_a_number_fails_the_stream_naming_the_column(
+    monkeypatch: pytest.MonkeyPatch, file_format: str
+) -> None:
+    """A file whose metric cell is text: the stream fails with an error naming it and the column (not a bare
+    ValueError, and no record with a made-up number)."""
+    real_rows = handlers.mmm_rows
+
+    def garbled(sim: Any, job: Any) -> Any:
+        for entity_id, rows in real_rows(sim, job):
+            yield entity_id, [{**row, "TOTAL_IMPRESSION": "n/a"} for row in rows]
+
+    monkeypatch.setattr(handlers, "mmm_rows", garbled)
+    settings = {"targeting_types": ["GENDER"], "columns": ["TOTAL_IMPRESSION"]}
+    with Simulator(preset="small", seed=1, switches={"measurement_file_format": file_format}) as sim:
+        output = run_read(sim.connector_config(access_token_mode=True, mmm_report=settings), [STREAM])
+    messages = error_messages(output)
+    assert messages and all("'mmm_report'" in m and "TOTAL_IMPRESSION" in m and "'n/a'" in m for m in messages), messages
+    assert not records_by_stream(output).get(STREAM)

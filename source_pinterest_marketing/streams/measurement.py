@@ -32,6 +32,7 @@ from typing import Any, Optional
 from source_pinterest_marketing.api_description import api_enums
 from source_pinterest_marketing.config import ConversionProductReport, MmmReport, PinterestConfig
 from source_pinterest_marketing.context import SyncContext
+from source_pinterest_marketing.errors import UnexpectedResponseError
 from source_pinterest_marketing.streams import periods
 from source_pinterest_marketing.streams.ads import BY_AD_ACCOUNT
 from source_pinterest_marketing.streams.columns import column_schema, nullable, row_schema
@@ -185,6 +186,7 @@ def _number(value: Any) -> Any:
 
 
 def normalised(
+    stream: str,
     rows: Iterable[tuple[str, Mapping[str, Any]]],
     columns: tuple[str, ...],
     metrics: frozenset[str],
@@ -193,15 +195,22 @@ def normalised(
     targeting: bool = False,
 ) -> Iterator[ShapedRow]:
     """A file's rows as the same records whatever the file's format: the requested `columns` and `DATE` only (and
-    the targeting type and value), `metrics` numbers (`number`: 0 where the file leaves them out), the others strings
-    or null. A row's entity is its level's id (`level_column`) where it has one: a CSV file has no entity key, and its
-    first id column may be another level's (an ad group row's CAMPAIGN_ID)."""
+    the targeting type and value), `metrics` numbers (`number`: 0 where the file leaves them out; a metric that is
+    not a number: `UnexpectedResponseError` naming the stream and the column), the others strings or null. A row's
+    entity is its level's id (`level_column`) where it has one: a CSV file has no entity key, and its first id column
+    may be another level's (an ad group row's CAMPAIGN_ID)."""
     for entity_id, row in rows:
         record: Record = {"DATE": row.get("DATE")}
         for column in columns:
             value = row.get(column)
             if column in metrics:
-                record[column] = number(value)
+                try:
+                    record[column] = number(value)
+                except (TypeError, ValueError):
+                    shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+                    raise UnexpectedResponseError(
+                        stream, "the report file", f"the metric {column} of a row is {shown}, not a number"
+                    ) from None
             else:
                 record[column] = _text(value)
         entity = record.get(level_column) or str(entity_id)
@@ -274,7 +283,7 @@ class ConversionRows(JobFetcherBase):
         settings = context.config.conversion_product_report
         columns = self.requested_columns(settings)
         metrics = frozenset(column for column in columns if metric_description(column) is not None)  # once a file
-        yield from window.records(normalised(rows, columns, metrics, LEVEL_IDS[settings.level][0]))
+        yield from window.records(normalised(context.stream, rows, columns, metrics, LEVEL_IDS[settings.level][0]))
         read.next = window.next_token()
 
 
@@ -445,7 +454,9 @@ class MmmRows(JobFetcherBase):
         settings = context.config.mmm_report
         columns = self.requested_columns(settings)
         level_column = MMM_LEVEL_IDS[settings.level][0]
-        shaped = normalised(rows, columns, mmm_metrics(columns), level_column, _canonical_number, targeting=True)
+        shaped = normalised(
+            context.stream, rows, columns, mmm_metrics(columns), level_column, _canonical_number, targeting=True
+        )
         yield from window.records(shaped)
         read.next = window.next_token()
 
