@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache, lru_cache
 from typing import Any, Literal, NamedTuple
 
@@ -333,6 +333,61 @@ def _summed(
     return {column: hour_share(value, hour) for column, value in sums.items()}
 
 
+# -- delivery ------------------------------------------------------------------------------------
+#: the ``scheduled`` delivery model (switch ``delivery``), by an entity's place in its account's list (0-based)
+ENDED_CAMPAIGN_EVERY, PAUSED_DAYS_EVERY, IDLE_AD_GROUP_EVERY, IDLE_AD_EVERY = 4, 3, 5, 6
+
+
+class Delivery:
+    """Which ads of one ad account deliver on which days under the ``scheduled`` delivery model (the ``delivery``
+    switch): every fourth campaign has ended (no day), the campaign before it is paused one day in three, every fifth
+    ad group and every sixth ad never deliver. An ad delivers on a day when it, its ad group and its campaign do."""
+
+    def __init__(self, dataset: Dataset, account_id: str) -> None:
+        def places(kind: str) -> dict[str, int]:
+            return {entity["id"]: n for n, entity in enumerate(dataset.entities(kind, account_id))}
+
+        self._campaigns = places("campaigns")
+        self._ad_groups = places("ad_groups")
+        self._ads = {ad["id"]: (n, ad) for n, ad in enumerate(dataset.entities("ads", account_id))}
+
+    def campaign_delivers(self, campaign_id: str | None, day: dt.date) -> bool:
+        place = self._campaigns.get(campaign_id or "")
+        if place is None:
+            return True
+        if place % ENDED_CAMPAIGN_EVERY == ENDED_CAMPAIGN_EVERY - 1:
+            return False  # ended
+        if place % ENDED_CAMPAIGN_EVERY == ENDED_CAMPAIGN_EVERY - 2:
+            return day.toordinal() % PAUSED_DAYS_EVERY != 0  # paused one day in three
+        return True
+
+    def ad_delivers(self, ad_id: str, day: dt.date) -> bool:
+        """Whether an ad of the account delivers on `day` (an id that is no ad of the account: always)."""
+        found = self._ads.get(ad_id)
+        if found is None:
+            return True
+        place, ad = found
+        group = self._ad_groups.get(ad.get("ad_group_id") or "")
+        return (
+            place % IDLE_AD_EVERY != IDLE_AD_EVERY - 1
+            and (group is None or group % IDLE_AD_GROUP_EVERY != IDLE_AD_GROUP_EVERY - 1)
+            and self.campaign_delivers(ad.get("campaign_id"), day)
+        )
+
+
+def delivery_of(dataset: Dataset, account_id: str, switches: Switches) -> Delivery | None:
+    """The account's delivery model under the ``delivery`` switch; None: every ad delivers every day."""
+    return Delivery(dataset, account_id) if switches.delivery == "scheduled" else None
+
+
+def idle_rows_listed(switches: Switches, granularity: str) -> bool:
+    """Whether a sync ads analytics answer has a (zero) row for an entity and period without delivery: the
+    ``idle_total_rows`` switch at TOTAL granularity, ``idle_rows`` at the others."""
+    if granularity == "TOTAL":
+        return switches.idle_total_rows == "listed"
+    return switches.idle_rows == "zero_filled"
+
+
 # -- the campaign hierarchy -----------------------------------------------------------------------
 class Rollup:
     """Additive metrics per (leaf, day) of one account, cached for one request and summed per parent entity.
@@ -341,10 +396,14 @@ class Rollup:
     other level (keyword, product group promotion, product item), unless the caller names the leaves (a catalog
     product group sums its promotions)."""
 
-    def __init__(self, dataset: Dataset, account_id: str, columns: Iterable[str]) -> None:
+    def __init__(
+        self, dataset: Dataset, account_id: str, columns: Iterable[str], delivery: Delivery | None = None
+    ) -> None:
         self.dataset = dataset
         self.account_id = account_id
         self.plan = ColumnPlan(dataset, columns)
+        #: which ads deliver on which days (None: every ad, every day): an ad's values on a day it does not are none
+        self.delivery = delivery
         self.ads = dataset.entities("ads", account_id)
         self._ad_ids = {ad["id"] for ad in self.ads}
         self._children: dict[tuple[str, str], list[str]] = {}
@@ -362,8 +421,21 @@ class Rollup:
         key = (leaf_id, day)
         if key not in self._cache:
             profile = self.account_id if leaf_id in self._ad_ids else leaf_id
-            self._cache[key] = self.plan.day_values(profile, leaf_id, day)
+            delivers = self.delivery is None or self.delivery.ad_delivers(leaf_id, day)
+            self._cache[key] = self.plan.day_values(profile, leaf_id, day) if delivers else {}
         return self._cache[key]
+
+    def delivered(self, level: str, entity_id: str, days: list[dt.date], *, leaves: list[str] | None = None) -> bool:
+        """Whether one of the entity's leaves (or `leaves`) delivered on one of `days` (`Delivery`)."""
+        delivery = self.delivery
+        if delivery is None:
+            return True
+        chosen = self.leaves(level, entity_id) if leaves is None else leaves
+        return any(delivery.ad_delivers(leaf_id, day) for day in days for leaf_id in chosen)
+
+    def idle(self) -> dict[str, Any]:
+        """The metric columns of a row without delivery: every requested metric 0."""
+        return dict.fromkeys(self.plan.metrics, 0)
 
     def leaves(self, level: str, entity_id: str) -> list[str]:
         """The leaves an entity of `level` sums over (see the class docstring)."""
@@ -646,12 +718,22 @@ def _delivers(dataset: Dataset, entity_id: str, targeting_type: str, day: dt.dat
 
 
 def sync_targeting_metrics(
-    dataset: Dataset, entity_id: str, targeting_type: str, period: Period, columns: list[str]
+    dataset: Dataset,
+    entity_id: str,
+    targeting_type: str,
+    period: Period,
+    columns: list[str],
+    delivering: Callable[[dt.date], bool] | None = None,
 ) -> dict[str, Any] | None:
     """A sync targeting breakdown's metrics of one entity and type over a period (not empty): the sum over the
-    period's days the entity delivers in (real targeting breakdowns are sparse), so a WEEK, MONTH or TOTAL row is the
-    sum of its DAY rows; None for a period without such a day. Restated like the rest."""
-    days = [day for day in period.days if _delivers(dataset, entity_id, targeting_type, day)]
+    period's days the entity delivers in (real targeting breakdowns are sparse; `delivering`: whether the entity
+    delivered at all that day, the ``delivery`` switch), so a WEEK, MONTH or TOTAL row is the sum of its DAY rows;
+    None for a period without such a day. Restated like the rest."""
+    days = [
+        day
+        for day in period.days
+        if _delivers(dataset, entity_id, targeting_type, day) and (delivering is None or delivering(day))
+    ]
     if not days:
         return None
     bases = [_base(dataset, entity_id, targeting_type, d.isoformat(), str(_revision(dataset, d))) for d in days]

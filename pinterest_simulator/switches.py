@@ -53,6 +53,9 @@ NonLeadAdExport = Literal["empty", "refuse"]
 MeasurementFileFormat = Literal["json_by_id", "csv"]
 ConversionReportMinWindow = Literal["seven_dates", "seven_days_apart"]
 MmmDateLimits = Literal["reports", "sync_analytics"]
+Delivery = Literal["every_day", "scheduled"]
+IdleRows = Literal["zero_filled", "omitted"]
+IdleTotalRows = Literal["listed", "omitted"]
 
 
 class SwitchError(ValueError):
@@ -443,6 +446,53 @@ class Switches:
     Under both an end before the start or after today is 400 ``{code: 400}``. Source: spec silent:
     ``CreateMMMReportRequest`` (https://developers.pinterest.com/docs/api/v5/analytics-create_mmm_report) types the
     dates with no range.
+    """
+
+    delivery: Delivery = "every_day"
+    """Which ads deliver on which days: the data the next two switches read (not a reading of the API: a sync
+    analytics answer depends on it, and the simulator's data never had an entity that did not deliver).
+
+    - ``every_day`` (default): every ad delivers every day (every metric row of the data before the switch).
+    - ``scheduled``: `metrics.Delivery`, by each entity's place in its ad account's list: every fourth campaign
+      (the 4th, 8th, ...) has ended and delivers on no day; the campaign before it (the 3rd, 7th, ...) is paused one
+      day in three; every fifth ad group (the 5th, 10th, ...) has no budget and every sixth ad (the 6th, 12th, ...) is
+      paused, on every day. An ad delivers on a day when it, its ad group and its campaign all do; a campaign, an ad
+      group, an ad account or a promoted Pin delivers on a day when one of its ads does.
+
+    It applies to the sync ads analytics (the account, campaign, ad group, ad and promoted Pin levels and their
+    targeting breakdowns: a breakdown has no row for a day its entity did not deliver, under either reading of
+    ``idle_rows``); report files and product group analytics are unchanged. Source: not in the spec (data, not a
+    reading): a campaign that is paused, out of budget or ended delivers nothing.
+    """
+
+    idle_rows: IdleRows = "zero_filled"
+    """What a sync ads analytics request at HOUR, DAY, WEEK or MONTH granularity answers for a requested entity in
+    a period in which it did not deliver (``delivery``): a paused, ended or unfunded campaign, ad group, ad, or a
+    promoted Pin of one.
+
+    - ``zero_filled`` (default): a row like any other, every requested metric 0 (the entity's id, name and text
+      columns as usual).
+    - ``omitted``: no row for that entity and period.
+
+    The same for every level (``ad_account/analytics``, ``campaigns/analytics``, ``ad_groups/analytics``,
+    ``ads/analytics``, ``ad_pins/analytics``). Source: spec silent: the answers (``CampaignsAnalyticsResponse``
+    ...) are arrays of rows, one per entity and ``DATE``, and nothing says whether an entity without delivery has
+    one (https://developers.pinterest.com/docs/api/v5/campaigns-analytics); of report files only,
+    ``AdsAnalyticsCreateAsyncRequest.report_format`` says "Both report formats will omit rows where all the columns
+    are equal to 0".
+    """
+
+    idle_total_rows: IdleTotalRows = "listed"
+    """What a sync ads analytics request at TOTAL granularity answers for a requested entity that did not deliver
+    on any day of the request (``delivery``).
+
+    - ``listed`` (default): a row, every requested metric 0: a TOTAL request lists every requested entity.
+    - ``omitted``: no row for it.
+
+    Independent of ``idle_rows`` (a TOTAL answer may list every entity while daily answers leave idle days out, or
+    the other way round). Source: spec silent, as for ``idle_rows``: ``granularity`` "TOTAL - metrics are aggregated
+    over the specified date range" does not say whether an entity with nothing to aggregate has a row
+    (https://developers.pinterest.com/docs/api/v5/campaigns-analytics).
     """
 
     def __setattr__(self, name: str, value: Any) -> None:

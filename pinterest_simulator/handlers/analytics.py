@@ -5,7 +5,8 @@ The numbers are `pinterest_simulator.metrics` (deterministic, restatable, summed
 Rows carry every requested metric column (0 where an entity has no value). Periods follow the switches
 (`pinterest_simulator.switches`): HOUR answers 24 rows a day (``hour_date``: their DATE), TOTAL rows' DATE
 (``total_date``), WEEK's first day (``week_start``); ``product_groups/analytics`` reads ``product_group_ids`` per the
-``product_group_ids`` switch.
+``product_group_ids`` switch; ads deliver as the ``delivery`` switch says, and an entity's period without delivery is
+a row of zeros or none (``idle_rows``; TOTAL: ``idle_total_rows``); a targeting breakdown has no row for it.
 Date rules (`pinterest_simulator.limits`: 90 days back and a 90-day range; HOUR 8/3; an end after today is
 clamped) answer 400 ``{code: 400}``: see https://developers.pinterest.com/docs/api/v5/ad_account-analytics and
 docs/dev/API-NOTES.md#sync-analytics-date-limits and docs/dev/API-NOTES.md#organic-analytics.
@@ -37,7 +38,9 @@ from pinterest_simulator.metrics import (
     Period,
     Rollup,
     date_range,
+    delivery_of,
     entity_columns,
+    idle_rows_listed,
     organic_metrics,
     organic_range,
     organic_status,
@@ -156,25 +159,37 @@ def _descriptive(
     return {column: known[column] for column in columns if column in known}
 
 
+def _rollup(ctx: Context, account_id: str, columns: list[str]) -> Rollup:
+    """The request's numbers, ads delivering as the ``delivery`` switch says."""
+    return Rollup(ctx.dataset, account_id, columns, delivery_of(ctx.dataset, account_id, ctx.sim.switches))
+
+
 def _sync_rows(ctx: Context, level: str) -> list[dict[str, Any]]:
-    """One row per requested entity and period (HOUR: 24 a day, each an hour's share of the day)."""
+    """One row per requested entity and period (HOUR: 24 a day, each an hour's share of the day); a period in which
+    the entity did not deliver (``delivery``): a row of zeros or none (``idle_rows``, ``idle_total_rows``)."""
     buckets = _periods(ctx)
     columns = list(dict.fromkeys(ctx.params["columns"]))
     id_column = _LEVELS[level][0]
     account_id = ctx.params["ad_account_id"]
-    rollup = Rollup(ctx.dataset, account_id, columns)
+    rollup = _rollup(ctx, account_id, columns)
+    idle_listed = idle_rows_listed(ctx.sim.switches, ctx.params["granularity"])
     parents = Parents(ctx.dataset, account_id)
     rows: list[dict[str, Any]] = []
     for entity in _entities(ctx, level):
         described = _descriptive(ctx, level, entity, columns, parents)
+        leaves = entity.get("leaf_ids")
         for period in buckets:
+            delivered = rollup.delivered(level, entity["id"], period.days, leaves=leaves)
+            if not delivered and not idle_listed:
+                continue
             row: dict[str, Any] = {id_column: entity["id"]}
             if period.label is not None:
                 row["DATE"] = period.label
             row.update(described)
-            row.update(
-                rollup.metrics(level, entity["id"], period.days, leaves=entity.get("leaf_ids"), hour=period.hour)
-            )
+            if delivered:
+                row.update(rollup.metrics(level, entity["id"], period.days, leaves=leaves, hour=period.hour))
+            else:
+                row.update(rollup.idle())
             rows.append(row)
     return rows
 
@@ -217,12 +232,19 @@ def _targeting(ctx: Context, level: str) -> dict[str, Any]:
     buckets = _periods(ctx)
     columns = [c for c in dict.fromkeys(ctx.params["columns"]) if c in TARGETING_COLUMNS]
     id_column = _LEVELS[level][0]
+    rollup = _rollup(ctx, ctx.params["ad_account_id"], [])
     data: list[dict[str, Any]] = []
     for entity in _entities(ctx, level):
+
+        def delivering(day: dt.date, entity_id: str = entity["id"]) -> bool:
+            return rollup.delivered(level, entity_id, [day])
+
         for targeting_type in dict.fromkeys(ctx.params["targeting_types"]):
             value = targeting_value(ctx.dataset, ctx.params["ad_account_id"], entity["id"], targeting_type)
             for period in buckets:
-                values = sync_targeting_metrics(ctx.dataset, entity["id"], targeting_type, period, columns)
+                values = sync_targeting_metrics(
+                    ctx.dataset, entity["id"], targeting_type, period, columns, delivering
+                )
                 if values is None:
                     continue
                 metrics: dict[str, Any] = {id_column: entity["id"]}
@@ -269,7 +291,8 @@ def ad_pins_analytics(ctx: Context) -> Any:
     for ad in ctx.dataset.entities("ads", account_id):
         if ad.get("campaign_id") == campaign_id and ad.get("pin_id"):
             ads_of_pin.setdefault(str(ad["pin_id"]), []).append(ad)
-    rollup = Rollup(ctx.dataset, account_id, columns)
+    rollup = _rollup(ctx, account_id, columns)
+    idle_listed = idle_rows_listed(ctx.sim.switches, ctx.params["granularity"])
     parents = Parents(ctx.dataset, account_id)
     rows: list[dict[str, Any]] = []
     for pin_id in dict.fromkeys(ctx.params["pin_ids"]):
@@ -278,12 +301,19 @@ def ad_pins_analytics(ctx: Context) -> Any:
             continue
         described = _pin_columns(account_id, campaign_id, pin_id, ads, columns, parents, ctx.sim.switches.flag_form)
         leaves = [ad["id"] for ad in ads]
+        key = f"{campaign_id}:{pin_id}"
         for period in buckets:
+            delivered = rollup.delivered("pin", key, period.days, leaves=leaves)
+            if not delivered and not idle_listed:
+                continue
             row: dict[str, Any] = {"PIN_ID": pin_id}
             if period.label is not None:
                 row["DATE"] = period.label
             row.update(described)
-            row.update(rollup.metrics("pin", f"{campaign_id}:{pin_id}", period.days, leaves=leaves, hour=period.hour))
+            if delivered:
+                row.update(rollup.metrics("pin", key, period.days, leaves=leaves, hour=period.hour))
+            else:
+                row.update(rollup.idle())
             rows.append(row)
     return rows
 
