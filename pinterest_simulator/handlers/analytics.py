@@ -242,9 +242,7 @@ def _targeting(ctx: Context, level: str) -> dict[str, Any]:
         for targeting_type in dict.fromkeys(ctx.params["targeting_types"]):
             value = targeting_value(ctx.dataset, ctx.params["ad_account_id"], entity["id"], targeting_type)
             for period in buckets:
-                values = sync_targeting_metrics(
-                    ctx.dataset, entity["id"], targeting_type, period, columns, delivering
-                )
+                values = sync_targeting_metrics(ctx.dataset, entity["id"], targeting_type, period, columns, delivering)
                 if values is None:
                     continue
                 metrics: dict[str, Any] = {id_column: entity["id"]}

@@ -11,6 +11,8 @@ The ads levels differ only in data: the `ADS_ANALYTICS` table of frozen specs, o
 
 from __future__ import annotations
 
+import logging
+import math
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -32,12 +34,13 @@ from source_pinterest_marketing.streams.ads import (
     product_group_ids,
     promoted_pins,
 )
-from source_pinterest_marketing.streams.base import shared_records
+from source_pinterest_marketing.streams.base import bound_stream, shared_records
 from source_pinterest_marketing.streams.columns import attribution_schema, nullable, row_schema
 from source_pinterest_marketing.streams.declaration import (
     API_PREFIX,
     BUSINESS_ACCESS,
     FetcherBase,
+    FreeForm,
     RequestContext,
     SliceRead,
     StreamDeclaration,
@@ -54,6 +57,8 @@ from source_pinterest_marketing.transport import BODY_READ_ERRORS, Request
 #: "you can pull data from up to 90 days before the current date in UTC time", at most 90 days a request
 MAX_DAYS_BACK = 90
 WINDOW_DAYS = 90
+
+logger = logging.getLogger("airbyte")
 
 #: what breaks reading a body: its connection, or its text (JSON, UTF-8: ValueError)
 ROWS_READ_ERRORS: tuple[type[Exception], ...] = (ValueError, *BODY_READ_ERRORS)
@@ -80,6 +85,14 @@ class EntityIds:
 
     def ids(self, context: SyncContext, account_id: str) -> list[str]:
         return entity_ids(context, self.entities, account_id)
+
+    def campaigns(self, context: SyncContext, account_id: str) -> dict[str, Optional[str]]:
+        """Each entity's id -> its campaign's id (None: not known), in the list's order."""
+        found: dict[str, Optional[str]] = {}
+        for record in shared_records(context, self.entities, {"ad_account_id": account_id}):
+            campaign_id = record.get("campaign_id")
+            found[str(record["id"])] = None if campaign_id is None else str(campaign_id)
+        return found
 
 
 @dataclass(frozen=True)
@@ -110,10 +123,16 @@ class AdsAnalyticsSpec:
     per_account_id: bool = False
     #: one campaign a request (`campaign_id`), its ids the Pins its ads promote (ad Pin analytics)
     per_campaign: bool = False
+    #: entities of a campaign (ad groups, ads, promoted Pins): those of a campaign without a row for the window in
+    #: `campaigns/analytics` are not asked for (`IdleCampaigns`)
+    within_campaigns: bool = False
 
     @property
     def primary_key(self) -> tuple[str, ...]:
-        parents = (*(("ad_account_id",) if self.per_account_id else ()), *(("campaign_id",) if self.per_campaign else ()))
+        parents = (
+            *(("ad_account_id",) if self.per_account_id else ()),
+            *(("campaign_id",) if self.per_campaign else ()),
+        )
         key = (*parents, self.id_field, "date")
         return (*key, "targeting_type", "targeting_value") if self.targeting else key
 
@@ -131,17 +150,34 @@ class AdsAnalyticsBatches:
     spec: AdsAnalyticsSpec
 
     def batches(self, context: SyncContext, partition: Slice) -> Iterable[Mapping[str, Any]]:
+        """`partition`: the account and the window (`start_date`, `end_date`)."""
         spec = self.spec
+        account_id = partition["ad_account_id"]
         if spec.per_campaign and spec.ids_param:
             size = _max_items(spec.operation, spec.ids_param)
-            for campaign_id, pin_ids in promoted_pins(context, partition["ad_account_id"]).items():
-                for ids in batched(pin_ids, size):
-                    yield {"campaign_id": campaign_id, "ids": ids}
+            pin_batches = [
+                {"campaign_id": campaign_id, "ids": ids}
+                for campaign_id, pin_ids in promoted_pins(context, account_id).items()
+                for ids in batched(pin_ids, size)
+            ]
+            if spec.within_campaigns and len(pin_batches) > IdleCampaigns.requests(context, account_id):
+                idle = IdleCampaigns.of(context, partition)
+                pin_batches = [batch for batch in pin_batches if batch["campaign_id"] not in idle]
+            yield from pin_batches
             return
         id_batches: Iterable[Optional[list[str]]] = [None]
         if spec.ids is not None and spec.ids_param:
-            ids = spec.ids.ids(context, partition["ad_account_id"])
-            id_batches = batched(ids, _max_items(spec.operation, spec.ids_param))
+            size = _max_items(spec.operation, spec.ids_param)
+            ids = spec.ids.ids(context, account_id)
+            if (
+                spec.within_campaigns
+                and isinstance(spec.ids, EntityIds)
+                and math.ceil(len(ids) / size) > IdleCampaigns.requests(context, account_id)
+            ):
+                idle = IdleCampaigns.of(context, partition)
+                campaign_of = spec.ids.campaigns(context, account_id)
+                ids = [entity_id for entity_id in ids if campaign_of.get(entity_id) not in idle]
+            id_batches = batched(ids, size)
         type_batches: list[Optional[list[str]]] = [None]
         if spec.targeting:
             types = _enum(spec.operation, "targeting_types")
@@ -287,11 +323,28 @@ ADS_ANALYTICS: tuple[AdsAnalyticsSpec, ...] = (
         "AD_GROUP_ID",
         "ad_group_ids",
         EntityIds(AD_GROUPS),
+        within_campaigns=True,
     ),
-    AdsAnalyticsSpec("ad_analytics", "ads/analytics", "ads/analytics", "ad_id", "AD_ID", "ad_ids", EntityIds(ADS)),
+    AdsAnalyticsSpec(
+        "ad_analytics",
+        "ads/analytics",
+        "ads/analytics",
+        "ad_id",
+        "AD_ID",
+        "ad_ids",
+        EntityIds(ADS),
+        within_campaigns=True,
+    ),
     # the Pins the account's ads promote, per campaign (the endpoint takes one campaign a request)
     AdsAnalyticsSpec(
-        "ad_pin_analytics", "ad_pins/analytics", "pins/analytics", "pin_id", "PIN_ID", "pin_ids", per_campaign=True
+        "ad_pin_analytics",
+        "ad_pins/analytics",
+        "pins/analytics",
+        "pin_id",
+        "PIN_ID",
+        "pin_ids",
+        per_campaign=True,
+        within_campaigns=True,
     ),
     AdsAnalyticsSpec(
         "product_group_analytics",
@@ -331,6 +384,7 @@ ADS_ANALYTICS: tuple[AdsAnalyticsSpec, ...] = (
         "ad_group_ids",
         EntityIds(AD_GROUPS),
         targeting=True,
+        within_campaigns=True,
     ),
     AdsAnalyticsSpec(
         "ad_targeting_analytics",
@@ -341,8 +395,89 @@ ADS_ANALYTICS: tuple[AdsAnalyticsSpec, ...] = (
         "ad_ids",
         EntityIds(ADS),
         targeting=True,
+        within_campaigns=True,
     ),
 )
+
+
+# -- campaigns without delivery: requests where data cannot exist ------------------------------------
+@dataclass(frozen=True)
+class CampaignsAnswered(AdsAnalyticsRows):
+    """The request `campaign_analytics` sends for a window and a batch of campaigns (every column, the attribution
+    settings), at the slice's `granularity`; a record per row: its campaign's id (no period, no next request)."""
+
+    def request(self, context: RequestContext, stream_slice: Slice, token: Optional[Token]) -> Request:
+        return super().request(context, stream_slice, None).with_params(granularity=stream_slice["granularity"])
+
+    def start(self, context: RequestContext, stream_slice: Slice) -> None:
+        return None
+
+    def parse(self, context: RequestContext, response: requests.Response, read: SliceRead) -> Iterator[Record]:
+        for row in self._rows(context.stream, response):
+            campaign_id = row.get("CAMPAIGN_ID")
+            if campaign_id is not None:
+                yield {"campaign_id": str(campaign_id)}
+        read.next = None
+
+
+#: `campaigns/analytics` as the entities within campaigns ask it (not a stream of the catalog: `IdleCampaigns`)
+CAMPAIGN_DELIVERY = StreamDeclaration(
+    name="campaign_delivery",
+    operation="campaigns/analytics",
+    path="ad_accounts/{ad_account_id}/campaigns/analytics",
+    fetcher=CampaignsAnswered(ADS_ANALYTICS[1]),
+    schema=FreeForm(),
+    partitioner=BY_AD_ACCOUNT,
+    bundled_schema=False,
+)
+
+
+class IdleCampaigns:
+    """The campaigns of an account without a row for a window in `campaigns/analytics` (the window's days at the
+    sync's granularity): their ad groups, ads and promoted Pins are not asked for that window
+    (docs/dev/ARCHITECTURE.md#requests-where-data-cannot-exist says why the records are the same).
+
+    Pinterest does not say whether an entity that did not deliver has rows of zeros or none
+    (docs/dev/API-NOTES.md#open-points). Where it has zeros, every campaign asked has a row and nothing is skipped;
+    where it has none, a campaign without a row delivered nothing in the window, so nothing within it did: their
+    answers would hold no row. Asked once per sync, account and window (250 campaigns a request), by whichever stream
+    needs it first, and only by a stream that spends more requests on the window than the question costs."""
+
+    @staticmethod
+    def requests(context: SyncContext, account_id: str) -> int:
+        """The requests the question costs for one window of the account."""
+        size = _max_items(CAMPAIGN_DELIVERY.operation, "campaign_ids")
+        return math.ceil(len(entity_ids(context, CAMPAIGNS, account_id)) / size)
+
+    @staticmethod
+    def of(context: SyncContext, window: Slice) -> frozenset[str]:
+        """The campaigns of `window`'s account asked about and answered without a row for its days."""
+        account_id, start, end = window["ad_account_id"], window["start_date"], window["end_date"]
+        granularity = context.config.analytics_granularity
+
+        def ask() -> frozenset[str]:
+            stream = bound_stream(context, CAMPAIGN_DELIVERY)
+            asked = entity_ids(context, CAMPAIGNS, account_id)
+            answered: set[str] = set()
+            for ids in batched(asked, _max_items(CAMPAIGN_DELIVERY.operation, "campaign_ids")):
+                question = {"ad_account_id": account_id, "start_date": start, "end_date": end, "ids": ids}
+                for record in stream.records({**question, "granularity": granularity}):
+                    answered.add(str(record["campaign_id"]))
+            idle = frozenset(asked) - answered
+            if idle:
+                logger.info(
+                    "Ad account %s, %s to %s: %d of %d campaigns have no %s analytics; their ad groups, ads and "
+                    "promoted Pins are not asked for",
+                    account_id,
+                    start,
+                    end,
+                    len(idle),
+                    len(asked),
+                    granularity,
+                )
+            return idle
+
+        return context.shared_holder(f"{CAMPAIGN_DELIVERY.name}:{account_id}:{start}:{end}:{granularity}", ask).get()
 
 
 # -- organic analytics ------------------------------------------------------------------------------
@@ -351,7 +486,9 @@ VIDEO_MEDIA_TYPES = frozenset({"video", "multiple_videos"})
 #: `metric_types` variants of `pins/analytics` (docs/dev/API-NOTES.md#organic-analytics): standard, video
 STANDARD_METRICS, VIDEO_METRICS = 0, 1
 #: a Pin of the batch deleted since the Pins were listed (one reading: see `DailyMetrics._per_pin`)
-PIN_NOT_FOUND = IgnoredError(status=404, code=50, log_message="A Pin of the batch is not found (deleted during the sync)")
+PIN_NOT_FOUND = IgnoredError(
+    status=404, code=50, log_message="A Pin of the batch is not found (deleted during the sync)"
+)
 #: the standard metrics refused for video Pins (one reading of the API description: see `DailyMetrics`)
 REFUSED_FOR_VIDEO_PINS = IgnoredError(
     status=400, code=None, log_message="Pinterest refuses the standard metric types for video Pins"
@@ -432,7 +569,9 @@ class DailyMetrics(FetcherBase):
     def parse(self, context: RequestContext, response: requests.Response, read: SliceRead) -> Iterator[Record]:
         if not self.per_pin:
             if response.ok:
-                yield from (_day_record(day) for day in _daily(context, parse_object(context.stream, response), "the body"))
+                yield from (
+                    _day_record(day) for day in _daily(context, parse_object(context.stream, response), "the body")
+                )
             return
         batch: PinBatch = read.state
         variant, pin_ids = batch.asked

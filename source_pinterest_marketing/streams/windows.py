@@ -40,7 +40,8 @@ HOUR_DAYS_BACK, HOUR_WINDOW_DAYS = 8, 3
 
 
 class Batcher(Protocol):
-    """The requests of one window of a partition, as extra slice keys (an id batch, targeting types...)."""
+    """The requests of one window of a partition, as extra slice keys (an id batch, targeting types...): `partition`
+    carries the window's `start_date` and `end_date` too (what entities delivered in it may decide the batches)."""
 
     def batches(self, context: SyncContext, partition: Slice) -> Iterable[Mapping[str, Any]]: ...
 
@@ -103,7 +104,7 @@ class DateWindows:
             return
         for start, end in periods.windows(*span, self.granularity, self.window_days):
             window = {**partition, "start_date": start.isoformat(), "end_date": end.isoformat()}
-            yield [{**window, **batch} for batch in self.batches.batches(context, partition)]
+            yield [{**window, **batch} for batch in self.batches.batches(context, window)]
 
     def floor(self) -> date:
         """The first day the API serves (with the margin)."""

@@ -62,7 +62,9 @@ def test_an_idle_campaign_day_is_a_zero_row_or_none(sim: Simulator, idle_rows: s
     idle = {key for key in before if not rollup.delivered("campaign", key[0], [dt.date.fromisoformat(key[1])])}
     assert idle and len(idle) < len(before)
     # the ended campaign, and days of the paused one
-    assert {key for key in idle if key[0] == _places(sim, account)[3]} and {k for k in idle if k[0] == _places(sim, account)[2]}
+    assert {key for key in idle if key[0] == _places(sim, account)[3]} and {
+        k for k in idle if k[0] == _places(sim, account)[2]
+    }
     if idle_rows == "zero_filled":
         assert set(rows) == set(before)
         assert all(rows[key]["SPEND_IN_MICRO_DOLLAR"] == 0 and rows[key]["CTR"] == 0 for key in idle)
@@ -74,7 +76,9 @@ def test_an_idle_campaign_day_is_a_zero_row_or_none(sim: Simulator, idle_rows: s
 
 @pytest.mark.parametrize("idle_total_rows", ["listed", "omitted"])
 @pytest.mark.parametrize("idle_rows", ["zero_filled", "omitted"])
-def test_a_total_lists_an_idle_campaign_per_its_own_switch(sim: Simulator, idle_rows: str, idle_total_rows: str) -> None:
+def test_a_total_lists_an_idle_campaign_per_its_own_switch(
+    sim: Simulator, idle_rows: str, idle_total_rows: str
+) -> None:
     account = sim.dataset.owned_ad_account_ids[0]
     sim.switches.update({"delivery": "scheduled", "idle_rows": idle_rows, "idle_total_rows": idle_total_rows})
     listed = {row["CAMPAIGN_ID"] for row in _campaign_rows(sim, account, "TOTAL")}
@@ -90,7 +94,14 @@ def test_promoted_pins_of_an_ended_campaign(sim: Simulator, idle_rows: str) -> N
     pins = sorted({ad["pin_id"] for ad in sim.dataset.entities("ads", account) if ad["campaign_id"] == ended})
     sim.switches.update({"delivery": "scheduled", "idle_rows": idle_rows})
     query = {"start_date": ago(3).isoformat(), "end_date": ago(1).isoformat(), "granularity": "DAY"}
-    r = sync(sim, f"/ad_accounts/{account}/pins/analytics", campaign_id=ended, pin_ids=pins, columns=["PIN_ID", "SPEND_IN_MICRO_DOLLAR"], **query)
+    r = sync(
+        sim,
+        f"/ad_accounts/{account}/pins/analytics",
+        campaign_id=ended,
+        pin_ids=pins,
+        columns=["PIN_ID", "SPEND_IN_MICRO_DOLLAR"],
+        **query,
+    )
     assert r.status_code == 200, r.text
     rows = r.json()
     if idle_rows == "omitted":
