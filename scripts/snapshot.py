@@ -30,7 +30,8 @@ Scenarios (`SCENARIOS`):
   state). Its streams are those that send a request whose answer the switch changes, under a config that makes it
   matter (`SwitchScenario`): the streams whose declared API operation (`StreamDeclaration.operation`) is one the
   switch changes, those whose rows carry a column the switch changes (`flag_form`), and the scenario's custom
-  reports; `throttle` adds rate limits on fixed paths, `unknown_pin` a Pin listed and then unknown. A switch without
+  reports; `throttle` adds rate limits on fixed paths, `unknown_pin` a Pin listed and then unknown, `idle_rows` and
+  `idle_total_rows` set `delivery=scheduled` too (campaigns without delivery to answer for). A switch without
   a scenario stops the tool. `--check-selection` verifies the choice: it reads every stream under every value and
   names each stream left out whose output changes with the value;
 - `probe`: the probe (docs/probe.md) against the simulator: its requests and its findings.
@@ -109,10 +110,12 @@ class SwitchScenario:
     faults: tuple[Mapping[str, Any], ...] = ()
     #: a Pin listed by `pins/list` that the analytics endpoints do not know (deleted after it was listed)
     unknown_pin: bool = False
+    #: other switches set under each value (data that makes the switch matter: `delivery` for `idle_rows`)
+    also: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def differs_from_base(self) -> bool:
-        return bool(self.config or self.faults or self.unknown_pin)
+        return bool(self.config or self.faults or self.unknown_pin or self.also)
 
 
 ONE_ACCOUNT = {"ad_account_ids": ["{account}"]}
@@ -190,6 +193,14 @@ SWITCH_SCENARIOS: dict[str, SwitchScenario] = {
     ),
     # a start further back than the sync analytics' reading serves
     "mmm_date_limits": SwitchScenario(operations=("analytics/create_mmm_report",), config={"start_date": "{today-200}"}),
+    # campaigns, ad groups and ads without delivery on some days; what their rows are (zeros or none) at DAY and TOTAL
+    "delivery": SwitchScenario(operations=ADS_ANALYTICS, config=ONE_ACCOUNT),
+    "idle_rows": SwitchScenario(operations=ADS_ANALYTICS, config=ONE_ACCOUNT, also={"delivery": "scheduled"}),
+    "idle_total_rows": SwitchScenario(
+        operations=ADS_ANALYTICS,
+        config={**ONE_ACCOUNT, "analytics_granularity": "TOTAL"},
+        also={"delivery": "scheduled"},
+    ),
     # a window shorter than either reading of the minimum: a start 2 days back, no lookback
     "conversion_report_min_window": SwitchScenario(
         operations=("analytics/create_conversion_product_report",),
@@ -288,7 +299,7 @@ def make_plan(root: Path, only: Iterable[str] = (), all_streams: bool = False) -
             scenarios.append(
                 {
                     "name": f"{switch}={value}",
-                    "switches": {switch: value},
+                    "switches": {**scenario.also, switch: value},
                     "config": fill(dict(scenario.config), placeholders),
                     "streams": names if all_streams else [name for name in names if name in chosen],
                     "selected": [name for name in names if name in chosen],
@@ -884,7 +895,7 @@ def check_selection(out: Path, plan: Mapping[str, Any]) -> int:
     for scenario in plan["scenarios"]:
         if not scenario["switches"]:
             continue
-        [(switch, value)] = scenario["switches"].items()
+        switch, value = scenario["name"].split("=", 1)
         if value == DEFAULTS[switch]:
             continue
         default = results[f"{switch}={DEFAULTS[switch]}"]["reads"]["incremental"]

@@ -58,5 +58,8 @@ NOT_PROBED: frozenset[str] = frozenset(
         "leads_export_format",
         "leads_retention",
         "non_lead_ad_export",
+        "delivery",
+        "idle_rows",
+        "idle_total_rows",
     }
 )
