@@ -7,18 +7,24 @@ without delivery have no rows, fewer requests are sent."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections import Counter
 from typing import Any
 
 import pytest
+from airbyte_cdk.models import SyncMode
 from harness import keyed, run_read
 
 from pinterest_simulator import Simulator
 from pinterest_simulator.metrics import Delivery, Rollup
 from pinterest_simulator.switches import CHOICES
 from source_pinterest_marketing.clock import utc_today
+from source_pinterest_marketing.config import load_config
+from source_pinterest_marketing.context import SyncContext
+from source_pinterest_marketing.streams import DECLARATIONS
 from source_pinterest_marketing.streams.analytics import CAMPAIGN_DELIVERY, IdleCampaigns
+from source_pinterest_marketing.streams.base import PinterestStream, bound_stream
 
 #: the streams of entities within campaigns
 WITHIN_CAMPAIGNS = [
@@ -151,3 +157,74 @@ def test_a_failed_question_fails_the_streams_that_needed_it(sim: Simulator) -> N
     messages = [m.trace.error.message for m in output.errors if m.trace and m.trace.error]
     assert messages and any("campaign_delivery" in message or "campaigns/analytics" in message for message in messages)
     assert not [r for r in output.records if r.record and r.record.stream == "ad_pin_analytics"]
+
+
+@pytest.mark.parametrize("idle_rows", CHOICES["idle_rows"])
+def test_with_campaign_analytics_the_question_is_its_own_request(
+    sim: Simulator, monkeypatch: pytest.MonkeyPatch, idle_rows: str
+) -> None:
+    """Read with `campaign_analytics`, the question costs no request: its answers are that stream's (each request sent
+    once), and the records are those of asking every entity."""
+    sim.switches.update({"delivery": "scheduled", "idle_rows": idle_rows})
+    config = _config(sim)
+    streams = ["campaign_analytics", *WITHIN_CAMPAIGNS]
+    records, requests = _read(sim, config, streams)
+    alone, alone_requests = _read(sim, config, ["campaign_analytics"])
+    with monkeypatch.context() as patched:
+        _asking_every_entity(patched)
+        every, every_requests = _read(sim, config, streams)
+    assert records == every and records["campaign_analytics"] == alone["campaign_analytics"]
+    assert requests["campaigns/analytics"] == alone_requests["campaigns/analytics"] == len(sim.dataset.ad_account_ids)
+    idle = set().union(*(_idle_campaigns(sim, account) for account in sim.dataset.ad_account_ids))
+    skipped = idle if idle_rows == "omitted" else set()
+    assert requests["ad_pins/analytics"] == _pin_requests(sim, skipped)
+    assert (requests["ad_pins/analytics"] < every_requests["ad_pins/analytics"]) == (idle_rows == "omitted")
+
+
+def _bound(context: SyncContext, name: str) -> PinterestStream:
+    return bound_stream(context, next(declaration for declaration in DECLARATIONS if declaration.name == name))
+
+
+@pytest.mark.parametrize("question_first", [True, False])
+def test_the_answer_is_shared_whichever_asks_first(sim: Simulator, question_first: bool) -> None:
+    """The question asked first keeps its answer for `campaign_analytics`, which reads it without a request; read
+    first, `campaign_analytics` answers the question. Either way one request, the same records."""
+    sim.switches.update({"delivery": "scheduled", "idle_rows": "omitted"})
+    account = sim.dataset.owned_ad_account_ids[0]
+    raw = {**_config(sim), "ad_account_ids": [account]}
+    expected = [r.record.data for r in run_read(raw, ["campaign_analytics"]).records if r.record]
+    context = SyncContext.create(load_config(raw), raw)
+    context.selected_streams = frozenset({"campaign_analytics", "ad_pin_analytics"})
+    campaigns, pins = _bound(context, "campaign_analytics"), _bound(context, "ad_pin_analytics")
+    sim.requests.clear()
+
+    def read_campaigns() -> list[dict[str, Any]]:
+        slices = list(campaigns.stream_slices(sync_mode=SyncMode.full_refresh))
+        return [dict(record) for stream_slice in slices for record in campaigns.read_slice(stream_slice or {})]
+
+    if question_first:
+        pin_slices = list(pins.stream_slices(sync_mode=SyncMode.full_refresh))
+        assert sim.requests.count("campaigns/analytics") == 1
+        got = read_campaigns()
+    else:
+        got = read_campaigns()
+        assert sim.requests.count("campaigns/analytics") == 1
+        pin_slices = list(pins.stream_slices(sync_mode=SyncMode.full_refresh))
+    assert sim.requests.count("campaigns/analytics") == 1
+    assert sorted(map(json.dumps, got)) == sorted(map(json.dumps, expected))
+    idle = _idle_campaigns(sim, account)
+    assert idle and not idle & {stream_slice["campaign_id"] for stream_slice in pin_slices if stream_slice}
+    context.close()
+
+
+def test_at_week_granularity_with_campaign_analytics_nothing_is_skipped(sim: Simulator) -> None:
+    """A WEEK or MONTH window's answer can take a second request, so it is not shared: with `campaign_analytics`
+    read, the question is not asked (no request sent twice) and every entity is asked."""
+    sim.switches.update({"delivery": "scheduled", "idle_rows": "omitted"})
+    config = _config(sim, "WEEK")
+    _, requests = _read(sim, config, ["campaign_analytics", "ad_pin_analytics"])
+    _, alone = _read(sim, config, ["campaign_analytics"])
+    assert requests["campaigns/analytics"] == alone["campaigns/analytics"]
+    assert requests["ad_pins/analytics"] == _pin_requests(sim, set())
+    _, without = _read(sim, config, ["ad_pin_analytics"])
+    assert without["ad_pins/analytics"] < requests["ad_pins/analytics"]

@@ -13,18 +13,20 @@ from __future__ import annotations
 
 import logging
 import math
+import tempfile
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Optional, Protocol
+from typing import Any, BinaryIO, Optional, Protocol
 
 import requests
 
 from source_pinterest_marketing.api_description import api_parameter
 from source_pinterest_marketing.config import TOP_PINS_OPERATION, TOP_VIDEO_PINS_OPERATION
-from source_pinterest_marketing.context import SyncContext
+from source_pinterest_marketing.context import SharedValue, SyncContext
 from source_pinterest_marketing.errors import IgnoredError, UnexpectedResponseError, api_path
 from source_pinterest_marketing.json_items import NotAnObject, array_objects
+from source_pinterest_marketing.streams import periods
 from source_pinterest_marketing.streams.ads import (
     AD_GROUPS,
     ADS,
@@ -34,7 +36,7 @@ from source_pinterest_marketing.streams.ads import (
     product_group_ids,
     promoted_pins,
 )
-from source_pinterest_marketing.streams.base import bound_stream, shared_records
+from source_pinterest_marketing.streams.base import PinterestStream, bound_stream, shared_records
 from source_pinterest_marketing.streams.columns import attribution_schema, nullable, row_schema
 from source_pinterest_marketing.streams.declaration import (
     API_PREFIX,
@@ -160,7 +162,7 @@ class AdsAnalyticsBatches:
                 for campaign_id, pin_ids in promoted_pins(context, account_id).items()
                 for ids in batched(pin_ids, size)
             ]
-            if spec.within_campaigns and len(pin_batches) > IdleCampaigns.requests(context, account_id):
+            if spec.within_campaigns and IdleCampaigns.worth_asking(context, account_id, len(pin_batches)):
                 idle = IdleCampaigns.of(context, partition)
                 pin_batches = [batch for batch in pin_batches if batch["campaign_id"] not in idle]
             yield from pin_batches
@@ -172,7 +174,7 @@ class AdsAnalyticsBatches:
             if (
                 spec.within_campaigns
                 and isinstance(spec.ids, EntityIds)
-                and math.ceil(len(ids) / size) > IdleCampaigns.requests(context, account_id)
+                and IdleCampaigns.worth_asking(context, account_id, math.ceil(len(ids) / size))
             ):
                 idle = IdleCampaigns.of(context, partition)
                 campaign_of = spec.ids.campaigns(context, account_id)
@@ -301,20 +303,23 @@ def ads_analytics_declaration(spec: AdsAnalyticsSpec) -> StreamDeclaration:
         windows=DateWindows(
             MAX_DAYS_BACK, WINDOW_DAYS, AdsAnalyticsBatches(spec), configurable=True, final_days_only=True
         ),
+        # its answers are also IdleCampaigns' (sent once)
+        stream_class=CampaignAnalyticsStream if spec == CAMPAIGN_ANALYTICS else None,
     )
 
 
+CAMPAIGN_ANALYTICS = AdsAnalyticsSpec(
+    "campaign_analytics",
+    "campaigns/analytics",
+    "campaigns/analytics",
+    "campaign_id",
+    "CAMPAIGN_ID",
+    "campaign_ids",
+    EntityIds(CAMPAIGNS),
+)
 ADS_ANALYTICS: tuple[AdsAnalyticsSpec, ...] = (
     AdsAnalyticsSpec("ad_account_analytics", "ad_account/analytics", "analytics", "ad_account_id", "AD_ACCOUNT_ID"),
-    AdsAnalyticsSpec(
-        "campaign_analytics",
-        "campaigns/analytics",
-        "campaigns/analytics",
-        "campaign_id",
-        "CAMPAIGN_ID",
-        "campaign_ids",
-        EntityIds(CAMPAIGNS),
-    ),
+    CAMPAIGN_ANALYTICS,
     AdsAnalyticsSpec(
         "ad_group_analytics",
         "ad_groups/analytics",
@@ -401,18 +406,89 @@ ADS_ANALYTICS: tuple[AdsAnalyticsSpec, ...] = (
 
 
 # -- campaigns without delivery: requests where data cannot exist ------------------------------------
+class KeptAnswer:
+    """The body of a question's answer, kept in a temporary file (it can hold 250 campaigns x 90 days of every column)
+    for `campaign_analytics` to read in the same sync instead of sending the same request again."""
+
+    def __init__(self) -> None:
+        # closed (and deleted) once read to its end, or when the process ends
+        self.file: BinaryIO = tempfile.TemporaryFile()  # noqa: SIM115
+
+    def restart(self) -> None:
+        """A read of the answer from its start (a broken body is read again): what was kept is dropped."""
+        self.file.seek(0)
+        self.file.truncate()
+
+    def tee(self, response: requests.Response) -> None:
+        """Keep what is read of `response`'s body."""
+        response.raw = _Tee(response.raw, self.file)
+
+    def response(self, url: str) -> requests.Response:
+        """The kept answer as a response to read (once: reading it to its end deletes the file)."""
+        self.file.seek(0)
+        response = requests.Response()
+        response.status_code, response.url = 200, url
+        response.raw = _KeptBody(self.file)
+        return response
+
+
+class _Tee:
+    """A body being read that writes what is read to `copy`."""
+
+    def __init__(self, raw: Any, copy: BinaryIO) -> None:
+        self._raw, self._copy = raw, copy
+
+    @property
+    def decode_content(self) -> bool:
+        return bool(self._raw.decode_content)
+
+    @decode_content.setter
+    def decode_content(self, value: bool) -> None:
+        self._raw.decode_content = value
+
+    def read(self, size: int = -1) -> bytes:
+        data: bytes = self._raw.read(size)
+        self._copy.write(data)
+        return data
+
+    def close(self) -> None:
+        self._raw.close()
+
+
+class _KeptBody:
+    """A kept body, read as a streamed one is (`AdsAnalyticsRows._rows`)."""
+
+    decode_content = True
+
+    def __init__(self, file: BinaryIO) -> None:
+        self._file = file
+
+    def read(self, size: int = -1) -> bytes:
+        return self._file.read(size)
+
+    def close(self) -> None:
+        self._file.close()
+
+
 @dataclass(frozen=True)
 class CampaignsAnswered(AdsAnalyticsRows):
     """The request `campaign_analytics` sends for a window and a batch of campaigns (every column, the attribution
-    settings), at the slice's `granularity`; a record per row: its campaign's id (no period, no next request)."""
+    settings), at the slice's `granularity`; a record per row: its campaign's id (no period, no next request). The
+    body is kept (`KeptAnswer`) when the slice has one."""
 
     def request(self, context: RequestContext, stream_slice: Slice, token: Optional[Token]) -> Request:
         return super().request(context, stream_slice, None).with_params(granularity=stream_slice["granularity"])
 
-    def start(self, context: RequestContext, stream_slice: Slice) -> None:
+    def start(self, context: RequestContext, stream_slice: Slice) -> Any:
+        kept: Optional[KeptAnswer] = stream_slice.get("kept")
+        if kept is not None:
+            kept.restart()
         return None
 
     def parse(self, context: RequestContext, response: requests.Response, read: SliceRead) -> Iterator[Record]:
+        kept: Optional[KeptAnswer] = read.stream_slice.get("kept")
+        if kept is not None and response.ok:
+            kept.tee(response)
         for row in self._rows(context.stream, response):
             campaign_id = row.get("CAMPAIGN_ID")
             if campaign_id is not None:
@@ -425,11 +501,20 @@ CAMPAIGN_DELIVERY = StreamDeclaration(
     name="campaign_delivery",
     operation="campaigns/analytics",
     path="ad_accounts/{ad_account_id}/campaigns/analytics",
-    fetcher=CampaignsAnswered(ADS_ANALYTICS[1]),
+    fetcher=CampaignsAnswered(CAMPAIGN_ANALYTICS),
     schema=FreeForm(),
     partitioner=BY_AD_ACCOUNT,
     bundled_schema=False,
 )
+
+
+@dataclass
+class Answered:
+    """The campaigns with a row in one answer of `campaigns/analytics`, and the answer itself when `campaign_analytics`
+    is still to read it (`KeptAnswer`)."""
+
+    campaign_ids: frozenset[str]
+    kept: Optional[KeptAnswer] = None
 
 
 class IdleCampaigns:
@@ -440,44 +525,111 @@ class IdleCampaigns:
     Pinterest does not say whether an entity that did not deliver has rows of zeros or none
     (docs/dev/API-NOTES.md#open-points). Where it has zeros, every campaign asked has a row and nothing is skipped;
     where it has none, a campaign without a row delivered nothing in the window, so nothing within it did: their
-    answers would hold no row. Asked once per sync, account and window (250 campaigns a request), by whichever stream
-    needs it first, and only by a stream that spends more requests on the window than the question costs."""
+    answers would hold no row.
+
+    The question is `campaign_analytics`' own request for the window and each batch of 250 campaigns, sent once per
+    sync: when that stream is read in the same sync, by whichever asks first (`campaign_analytics` reads a question's
+    kept answer; a question waits for `campaign_analytics` reading it); else as a request of its own, asked only by a
+    stream that spends more requests on the window than the question costs. At WEEK and MONTH granularity a window's
+    answer can take a second request (a straddling period), so the answer is not shared: the question is not asked
+    when `campaign_analytics` is read (nothing is skipped)."""
 
     @staticmethod
-    def requests(context: SyncContext, account_id: str) -> int:
-        """The requests the question costs for one window of the account."""
-        size = _max_items(CAMPAIGN_DELIVERY.operation, "campaign_ids")
-        return math.ceil(len(entity_ids(context, CAMPAIGNS, account_id)) / size)
+    def shared(context: SyncContext) -> bool:
+        """Whether the questions are `campaign_analytics`' own requests of this sync."""
+        return context.will_read(CAMPAIGN_ANALYTICS.name) and context.config.analytics_granularity not in (
+            periods.WEEK,
+            periods.MONTH,
+        )
+
+    @staticmethod
+    def requests(context: SyncContext, account_id: str) -> Optional[int]:
+        """The requests the question adds for one window of the account (0: `campaign_analytics` sends them anyway);
+        None: it is not asked."""
+        if IdleCampaigns.shared(context):
+            return 0
+        if context.will_read(CAMPAIGN_ANALYTICS.name):
+            return None
+        return math.ceil(len(entity_ids(context, CAMPAIGNS, account_id)) / IdleCampaigns.batch_size())
+
+    @staticmethod
+    def batch_size() -> int:
+        return _max_items(CAMPAIGN_DELIVERY.operation, "campaign_ids")
+
+    @staticmethod
+    def worth_asking(context: SyncContext, account_id: str, requests_of_window: int) -> bool:
+        """Whether a stream that sends `requests_of_window` requests for a window of the account asks the question."""
+        cost = IdleCampaigns.requests(context, account_id)
+        return cost is not None and requests_of_window > cost
+
+    @staticmethod
+    def holder(context: SyncContext, window: Slice, ids: list[str]) -> SharedValue[Answered]:
+        """The answer for `window` (account, days) and a batch of campaign `ids`, once per sync."""
+        account_id, start, end = window["ad_account_id"], window["start_date"], window["end_date"]
+        granularity = context.config.analytics_granularity
+        question = {"ad_account_id": account_id, "start_date": start, "end_date": end, "ids": list(ids)}
+
+        def ask() -> Answered:
+            kept = KeptAnswer() if IdleCampaigns.shared(context) else None
+            records = bound_stream(context, CAMPAIGN_DELIVERY).records(
+                {**question, "granularity": granularity, "kept": kept}
+            )
+            return Answered(frozenset(str(record["campaign_id"]) for record in records), kept)
+
+        key = f"{CAMPAIGN_DELIVERY.name}:{account_id}:{start}:{end}:{granularity}:{','.join(ids)}"
+        return context.shared_holder(key, ask)
 
     @staticmethod
     def of(context: SyncContext, window: Slice) -> frozenset[str]:
         """The campaigns of `window`'s account asked about and answered without a row for its days."""
-        account_id, start, end = window["ad_account_id"], window["start_date"], window["end_date"]
-        granularity = context.config.analytics_granularity
+        account_id = window["ad_account_id"]
+        asked = entity_ids(context, CAMPAIGNS, account_id)
+        answered: set[str] = set()
+        for ids in batched(asked, IdleCampaigns.batch_size()):
+            answered |= IdleCampaigns.holder(context, window, ids).get().campaign_ids
+        idle = frozenset(asked) - answered
+        if idle:
+            logger.info(
+                "Ad account %s, %s to %s: %d of %d campaigns have no %s analytics; their ad groups, ads and promoted "
+                "Pins are not asked for",
+                account_id,
+                window["start_date"],
+                window["end_date"],
+                len(idle),
+                len(asked),
+                context.config.analytics_granularity,
+            )
+        return idle
 
-        def ask() -> frozenset[str]:
-            stream = bound_stream(context, CAMPAIGN_DELIVERY)
-            asked = entity_ids(context, CAMPAIGNS, account_id)
+
+class CampaignAnalyticsStream(PinterestStream):
+    """`campaign_analytics`: a window's answer is also the answer to `IdleCampaigns`' question, sent once: this
+    stream reads it first and says which campaigns had rows, or reads the answer a question kept."""
+
+    def read_slice(self, stream_slice: Slice) -> Generator[Mapping[str, Any], None, None]:
+        if not IdleCampaigns.shared(self.context):
+            yield from super().read_slice(stream_slice)
+            return
+        holder = IdleCampaigns.holder(self.context, stream_slice, list(stream_slice["ids"]))
+        if holder.claim():
             answered: set[str] = set()
-            for ids in batched(asked, _max_items(CAMPAIGN_DELIVERY.operation, "campaign_ids")):
-                question = {"ad_account_id": account_id, "start_date": start, "end_date": end, "ids": ids}
-                for record in stream.records({**question, "granularity": granularity}):
-                    answered.add(str(record["campaign_id"]))
-            idle = frozenset(asked) - answered
-            if idle:
-                logger.info(
-                    "Ad account %s, %s to %s: %d of %d campaigns have no %s analytics; their ad groups, ads and "
-                    "promoted Pins are not asked for",
-                    account_id,
-                    start,
-                    end,
-                    len(idle),
-                    len(asked),
-                    granularity,
-                )
-            return idle
-
-        return context.shared_holder(f"{CAMPAIGN_DELIVERY.name}:{account_id}:{start}:{end}:{granularity}", ask).get()
+            try:
+                for record in super().read_slice(stream_slice):
+                    answered.add(str(record.get("campaign_id")))
+                    yield record
+            except BaseException:
+                holder.abandon()
+                raise
+            holder.publish(Answered(frozenset(answered)))
+            return
+        found = holder.get()
+        kept, found.kept = found.kept, None
+        if kept is None:  # already read in this sync (a slice read again): ask again
+            yield from super().read_slice(stream_slice)
+            return
+        reading = self.reading(stream_slice)
+        answer = kept.response(self.request_for(reading, None).url(self.url_base))
+        yield from self.parse_response(answer, stream_state={}, stream_slice=reading)
 
 
 # -- organic analytics ------------------------------------------------------------------------------
