@@ -31,7 +31,9 @@ jobs stay IN_PROGRESS for one poll (the connector polls after 1 s, then 2 s), so
 the tests; real jobs often take longer.
 
 Usage: `make benchmark` or `python scripts/benchmark.py [--days 7] [--runs 1,2,3,4,5] [--streams entities]
-[--preset large|agency] [--no-warm-up]`; the agency preset (50 ad accounts, request-bound):
+[--preset large|agency] [--no-warm-up] [--switch NAME=VALUE ...]`; campaigns that do not deliver (the ad groups, ads and
+promoted Pins of those without a row are not asked for, nor counted in the minimum):
+`--switch delivery=scheduled --switch idle_rows=omitted`; the agency preset (50 ad accounts, request-bound):
 `python scripts/benchmark.py --preset agency --runs 1 --no-warm-up`. Figures, not assertions: nothing here fails on
 a slow machine. The per-endpoint minimum is `minimum_requests` (a stream's endpoint: its line there).
 """
@@ -61,6 +63,8 @@ from airbyte_cdk.sources.streams.call_rate import Rate
 from pinterest_simulator import Simulator, account_extras, business_access, catalog_health, social, targeting_data
 from pinterest_simulator import clock as simulator_clock
 from pinterest_simulator.dataset import is_video_pin
+from pinterest_simulator.metrics import Rollup, delivery_of
+from pinterest_simulator.switches import parse_assignment
 from source_pinterest_marketing import clock as connector_clock
 from source_pinterest_marketing.api_description import api_parameter
 from source_pinterest_marketing.config import TOP_PINS_OPERATION, TOP_VIDEO_PINS_OPERATION, PinterestConfig
@@ -119,8 +123,23 @@ def batches(count: int, size: int = IDS) -> int:
 
 
 # -- the minimum --------------------------------------------------------------------------------------------------
+def idle_campaigns(sim: Simulator, account: str, days: int) -> set[str]:
+    """The account's campaigns without a row in the days read (none unless the simulator's switches make some
+    campaigns not deliver, `delivery`, and leave their rows out, `idle_rows`): what a sync knows from the campaign
+    analytics it reads anyway, so their ad groups, ads and promoted Pins need no request."""
+    if sim.switches.idle_rows != "omitted":
+        return set()
+    rollup = Rollup(sim.dataset, account, [], delivery_of(sim.dataset, account, sim.switches))
+    today = sim.dataset.today()
+    read = [today - timedelta(days=n) for n in range(days)]
+    return {
+        c["id"] for c in sim.dataset.entities("campaigns", account) if not rollup.delivered("campaign", c["id"], read)
+    }
+
+
 def minimum_requests(sim: Simulator, days: int) -> Counter[str]:
-    """What the API's limits allow at best, from the dataset's sizes (independent of the connector)."""
+    """What the API's limits allow at best, from the dataset's sizes (independent of the connector); the entities of
+    campaigns without delivery in the days read are not asked for (`idle_campaigns`)."""
     data = sim.dataset
     accounts = data.ad_account_ids
     windows = math.ceil(days / WINDOW_DAYS)
@@ -129,8 +148,11 @@ def minimum_requests(sim: Simulator, days: int) -> Counter[str]:
     minimum["user_account/get"] = 1
     for account in accounts:
         campaigns = data.entities("campaigns", account)
+        idle = idle_campaigns(sim, account, days)
         ad_groups = data.entities("ad_groups", account)
         ads = data.entities("ads", account)
+        delivering_ad_groups = [g for g in ad_groups if g["campaign_id"] not in idle]
+        delivering_ads = [ad for ad in ads if ad["campaign_id"] not in idle]
         promotions = data.entities("product_group_promotions", account)
         shopping = {c["id"] for c in campaigns if c.get("objective_type") == "CATALOG_SALES"}
         shopping_groups = [g for g in ad_groups if g["campaign_id"] in shopping]
@@ -145,8 +167,8 @@ def minimum_requests(sim: Simulator, days: int) -> Counter[str]:
         minimum["product_group_promotions/list"] += len(shopping_groups)  # one ad group a request
         minimum["ad_account/analytics"] += windows
         minimum["campaigns/analytics"] += windows * batches(len(campaigns))
-        minimum["ad_groups/analytics"] += windows * batches(len(ad_groups))
-        minimum["ads/analytics"] += windows * batches(len(ads))
+        minimum["ad_groups/analytics"] += windows * batches(len(delivering_ad_groups))
+        minimum["ads/analytics"] += windows * batches(len(delivering_ads))
         # both readings of product_group_ids are asked for: promotion ids and their catalog product group ids
         product_group_ids = {p["id"] for p in promotions} | {
             p["catalog_product_group_id"] for p in promotions if p.get("catalog_product_group_id")
@@ -155,14 +177,14 @@ def minimum_requests(sim: Simulator, days: int) -> Counter[str]:
         types = {
             "ad_account_targeting_analytics/get": (1, 13),
             "campaign_targeting_analytics/get": (batches(len(campaigns)), 15),
-            "ad_groups_targeting_analytics/get": (batches(len(ad_groups)), 14),
-            "ad_targeting_analytics/get": (batches(len(ads)), 14),
+            "ad_groups_targeting_analytics/get": (batches(len(delivering_ad_groups)), 14),
+            "ad_targeting_analytics/get": (batches(len(delivering_ads)), 14),
         }
         for operation, (id_batches, type_count) in types.items():
             minimum[operation] += windows * id_batches * math.ceil(type_count / TARGETING_TYPES_PER_REQUEST)
         # ad Pins: one campaign a request, the Pins its ads promote 100 a request
         promoted: dict[str, set[str]] = {}
-        for ad in ads:
+        for ad in delivering_ads:
             promoted.setdefault(ad["campaign_id"], set()).add(ad["pin_id"])
         minimum["ad_pins/analytics"] += windows * sum(batches(len(pins), PIN_IDS) for pins in promoted.values())
         minimum["templates/list"] += pages(len(data.template_list(account)))
@@ -250,8 +272,10 @@ def reference_and_insights_minimum(sim: Simulator) -> Counter[str]:
     default settings (one market, one region, one country, every trend type)."""
     data = sim.dataset
     accounts = data.ad_account_ids
-    settings = {name: PinterestConfig.model_fields[name].get_default(call_default_factory=True) for name in (
-        "keyword_metrics_countries", "trends_regions", "trend_types", "trends_markets")}
+    settings = {
+        name: PinterestConfig.model_fields[name].get_default(call_default_factory=True)
+        for name in ("keyword_metrics_countries", "trends_regions", "trend_types", "trends_markets")
+    }
     minimum: Counter[str] = Counter()
     texts: dict[str, None] = {}
     for account in accounts:
@@ -266,19 +290,25 @@ def reference_and_insights_minimum(sim: Simulator) -> Counter[str]:
         minimum["audience_insights_scope_and_type/get"] += 1
         # per owned audience and account type (both required), each one page
         account_types = len(api_parameter("ad_accounts_audiences_shared_accounts/list", "account_type")["enum"])
-        minimum["ad_accounts_audiences_shared_accounts/list"] += account_types * len(data.entities("audiences", account))
+        minimum["ad_accounts_audiences_shared_accounts/list"] += account_types * len(
+            data.entities("audiences", account)
+        )
         own = dict.fromkeys(keyword["value"] for keyword in data.entities("keywords", account))
         texts.update(own)
         minimum["country_keywords_metrics/get"] += len(settings["keyword_metrics_countries"]) * batches(len(own), 2000)
     every_type = api_parameter("targeting_options/get", "targeting_type")["enum"]
     account_types_of_options = len(targeting_data.ACCOUNT_OPTION_TYPES)
-    minimum["targeting_options/get"] = len(every_type) - account_types_of_options + account_types_of_options * len(accounts)
+    minimum["targeting_options/get"] = (
+        len(every_type) - account_types_of_options + account_types_of_options * len(accounts)
+    )
     minimum["interest_targeting_options/get"] = len(targeting_data.targeting_options(data, "INTEREST", None))
     minimum["ad_account_countries/get"] = 1
     minimum["delivery_metrics/get"] = len(api_parameter("delivery_metrics/get", "report_type")["enum"])
     minimum["trending_keywords/list"] = len(settings["trends_regions"]) * len(settings["trend_types"])
     markets = len(settings["trends_markets"])
-    minimum["trends_featured_topics/list"] = markets * len(api_parameter("trends_featured_topics/list", "interest")["enum"])
+    minimum["trends_featured_topics/list"] = markets * len(
+        api_parameter("trends_featured_topics/list", "interest")["enum"]
+    )
     engagement_types = api_parameter("trends_product_categories_trending/list", "engagement_type")["enum"]
     minimum["trends_product_categories_trending/list"] = markets * len(engagement_types)
     # `terms` has no maxItems: a URL's length bounds a request (the connector's 50 terms); suggestions: one term each
@@ -538,7 +568,7 @@ class SimulatorProcess:
     runs with `--cache-responses`: after the warm-up read, analytics answers and report files are
     served as generated the first time, so the runs measure the connector, not the simulator."""
 
-    def __init__(self, preset: str) -> None:
+    def __init__(self, preset: str, switches: Optional[list[str]] = None) -> None:
         # every read scope: the business streams need biz_access:read
         command = [
             sys.executable,
@@ -551,6 +581,7 @@ class SimulatorProcess:
             "--cache-responses",
             "--scopes",
             "all",
+            *(argument for switch in switches or () for argument in ("--switch", switch)),
         ]
         self._process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         assert self._process.stdout is not None
@@ -760,6 +791,13 @@ def main() -> int:
         help="every stream, or the entity (dimension) streams only: request-bound, no analytics rows",
     )
     parser.add_argument("--only", default="", help="comma-separated streams to read instead (diagnosis)")
+    parser.add_argument(
+        "--switch",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a simulator switch (repeatable), e.g. delivery=scheduled and idle_rows=omitted: campaigns without delivery",
+    )
     options = parser.parse_args()
     runs = {int(run) for run in options.runs.split(",")}
     global PROFILE_OUTPUT
@@ -785,7 +823,8 @@ def main() -> int:
         (PROFILED_RUN, 0, "run 4 again, sampled by py-spy: where the CPU goes", {}),
     ]
     results: dict[int, RunResult] = {}
-    local = Simulator(preset=options.preset)
+    switches = dict(parse_assignment(assignment) for assignment in options.switch)
+    local = Simulator(preset=options.preset, switches=switches)
     minimum = minimum_requests(local, options.days)
     if options.streams == "entities":
         # no analytics, no reports: nor the metrics_ready_state question that bounds their cursors
@@ -796,7 +835,7 @@ def main() -> int:
     opt_in = ", ".join(f"{operation} {count:,}" for operation, count in sorted(opt_in_minimum(local).items()))
     print(f"off in these runs, the opt-in leads (leads.enabled), whose minimum is: {opt_in}")
     del local
-    simulator = SimulatorProcess(options.preset)
+    simulator = SimulatorProcess(options.preset, options.switch)
     with tempfile.TemporaryDirectory() as tmp:
         if not options.no_warm_up:
             warm_up = run_sync(simulator, 0, Path(tmp), "warm-up", base, streams)
