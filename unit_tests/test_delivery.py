@@ -127,6 +127,13 @@ def test_without_the_skip_the_pins_of_idle_campaigns_are_asked_for(
     _, requests = _read(sim, _config(sim), ["ad_pin_analytics"])
     idle = set().union(*(_idle_campaigns(sim, account) for account in sim.dataset.ad_account_ids))
     assert requests["ad_pins/analytics"] == _pin_requests(sim, idle) < _pin_requests(sim, set())
+    # the log says how many campaigns of each account had no rows in the window
+    account = sim.dataset.owned_ad_account_ids[0]
+    output = run_read({**_config(sim), "ad_account_ids": [account]}, ["ad_pin_analytics"])
+    campaigns = len(sim.dataset.entities("campaigns", account))
+    assert output.is_in_logs(
+        f"Ad account {account}, .*: {len(_idle_campaigns(sim, account))} of {campaigns} campaigns have no DAY analytics"
+    )
     monkeypatch.setattr(IdleCampaigns, "of", staticmethod(lambda context, window: frozenset()))
     _, requests = _read(sim, _config(sim), ["ad_pin_analytics"])
     assert requests["ad_pins/analytics"] == _pin_requests(sim, set())
