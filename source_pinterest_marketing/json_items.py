@@ -5,11 +5,16 @@ builds each row from the parser's events one value at a time, at several times o
 (~190 columns). `array_objects` keeps both: it reads the body in chunks, finds where each object of the array ends,
 and parses that object alone with orjson. Memory stays at a chunk and a row.
 
-Where an object ends: at a `}` followed (after blanks) by the `,` or `]` of the array. Such a `}` may also close an
-object nested in the row, or lie in a string; then the bytes up to it are no complete JSON value, orjson refuses
-them, and the next such `}` is tried. The bytes of an object parsed whole are exactly that object: their tokens are
-those of the body from the same first byte, so a `}` that orjson accepts as the end closes the row. A body that is
-not valid JSON raises `ValueError` (orjson's `JSONDecodeError`) naming where, like a body cut short.
+Where an object ends: at a `}` followed (blanks between) by the array's `,` and the next object's `{`, or by the
+array's `]`. A `}` that closes an object nested in a row is followed by a `,` and a key (`"metrics": {...}, "x"`),
+or by another `}`: never tried. The first such `}` of a row may still not be its end: it closes an object of an array
+nested in the row (`[{...}, {...}]`), or lies in a string (`"a},{b"`); then the bytes up to it are no complete JSON
+value and orjson refuses them. The row's end is then found by following its nesting (`_Reader.scanned_object`:
+strings skipped, brackets counted) and the row parsed once more: at most two parses a row, whatever it holds (trying
+each `}` in turn would be quadratic in the nested objects of a row). The bytes of an object parsed whole are exactly
+that object: their tokens are those of the body from the same first byte, so a `}` that orjson accepts as the end
+closes the row. A body that is not valid JSON raises `ValueError` (orjson's `JSONDecodeError`) naming where, like a
+body cut short.
 
 The shapes read: an array at the top (`[{...}, ...]`); the array of an object's first key (`{"data": [...]}`, the
 targeting analytics), the rest of that object checked to be JSON; an object of arrays (`{"id": [{...}], ...}`, a
@@ -28,8 +33,15 @@ CHUNK = 256 * 1024
 #: how far into the body its opening (`[`, or `{"key": [`) is looked for
 OPENING_BYTES = 64 * 1024
 _BLANKS = b" \t\n\r"
-#: a `}` that may close an object of the array: followed by the array's `,` or `]` (JSON blanks between)
-_OBJECT_END = re.compile(rb"\}[ \t\n\r]*([,\]])")
+#: a `}` that may close an object of the array: followed by the array's `,` and the next object's `{`, or by its `]`
+#: (JSON blanks between); group 1: the `,` or `]`
+_OBJECT_END = re.compile(rb"\}[ \t\n\r]*(,(?=[ \t\n\r]*\{)|\])")
+#: what the nesting of an object is followed by (`_Reader.scanned_object`): a whole string (skipped), an opening
+#: bracket (group 1), a closing one (group 2), or a string whose end has not arrived yet (group 3: a lone `"`)
+_NESTING = re.compile(rb'"(?:[^"\\]|\\.)*"|([{\[])|([}\]])|(")')
+_OPENING, _CLOSING, _STRING_CUT = 1, 2, 3
+#: what follows an object of the array: its `,` or `]`
+_AFTER_OBJECT = re.compile(rb"[ \t\n\r]*([,\]])")
 _STRING_KEY = rb'"((?:[^"\\]|\\.)*)"[ \t\n\r]*:[ \t\n\r]*'
 _ARRAY = re.compile(rb"[ \t\n\r]*\[")
 _OBJECT = re.compile(rb"[ \t\n\r]*\{")
@@ -157,25 +169,57 @@ class _Reader:
                 if self.position >= len(self.buffer):
                     raise ValueError("the array is cut short")
                 raise NotAnObject(f"an item of the array is not an object (it begins with {self.peek()!r})")
-            search = self.position + 1
-            while True:
-                end = _OBJECT_END.search(self.buffer, search)
-                if end is None:
-                    consumed = self.position
-                    if not self.more():
-                        orjson.loads(self.buffer[self.position :])  # raises the reason the rest is no object
-                        raise ValueError("the array is cut short")
-                    search = max(search - consumed, 1)
-                    continue
-                try:
-                    item = orjson.loads(self.buffer[self.position : end.start() + 1])
-                except orjson.JSONDecodeError:
-                    search = end.start() + 1  # a nested object's end, or a `}` in a string
-                    continue
-                break
+            item, ended = self.next_object()
             yield item
-            self.position = end.end()
-            ended = end.group(1) == b"]"
+
+    def next_object(self) -> tuple[Any, bool]:
+        """The object that begins at `position` (its `{`), parsed, and `position` past the `,` or `]` after it; True
+        if that is the array's `]`."""
+        search = self.position + 1
+        while (end := _OBJECT_END.search(self.buffer, search)) is None:
+            # only the last `}` read may still turn out to be followed by `,{` or `]`
+            last = self.buffer.rfind(b"}", search)
+            search = len(self.buffer) if last < 0 else last
+            consumed = self.position
+            if not self.more():
+                return self.scanned_object()  # no end such as a row's to the body's end: say what follows the object
+            search = max(search - consumed, 1)
+        try:
+            item = orjson.loads(self.buffer[self.position : end.start() + 1])
+        except orjson.JSONDecodeError:
+            return self.scanned_object()  # an object of an array nested in the row ended there, or a string holds `},{`
+        self.position = end.end()
+        return item, end.group(1) == b"]"
+
+    def scanned_object(self) -> tuple[Any, bool]:
+        """`next_object` for an object whose first possible end was not its end: the `}` that closes it found by
+        following its nesting (linear in its bytes), then one parse."""
+        depth, scan, close = 0, self.position, -1
+        while close < 0:
+            for token in _NESTING.finditer(self.buffer, scan):
+                kind = token.lastindex
+                if kind == _OPENING:
+                    depth += 1
+                elif kind == _CLOSING:
+                    depth -= 1
+                    if depth == 0:
+                        close = token.start()
+                        break
+                elif kind == _STRING_CUT:
+                    scan = token.start()  # the rest of the string is still to come: scanned again from its quote
+                    break
+            else:
+                scan = len(self.buffer)
+            if close < 0:
+                consumed = self.position
+                if not self.more():
+                    orjson.loads(self.buffer[self.position :])  # raises the reason the rest is no object
+                    raise ValueError("the array is cut short")
+                scan -= consumed
+        item = orjson.loads(self.buffer[self.position : close + 1])
+        self.position = close + 1
+        after = self.expect(_AFTER_OBJECT, "`,` or `]` after an object of the array")
+        return item, after.group(1) == b"]"
 
     def rest(self) -> bytes:
         parts = [self.buffer[self.position :]]

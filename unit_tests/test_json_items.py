@@ -116,3 +116,33 @@ def test_rows_come_as_the_body_arrives_never_held_whole() -> None:
     first = next(array_objects(body, chunk=4096))
     assert first == rows[0]
     assert body.given <= 4096 < len(body.data) // 100
+
+
+#: a row with many nested objects, each followed by a `,` (a targeting row's metrics and the like), and a row holding
+#: an array of many objects
+MANY_NESTED = {**{f"METRIC_{n}": {"value": n, "unit": "x"} for n in range(500)}, "ID": "1"}
+NESTED_ARRAY = {"ID": "2", "items": [{"n": n} for n in range(500)], "last": {"a": [{}]}}
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 4096])
+def test_a_row_is_parsed_at_most_twice_whatever_it_nests(chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each `}` followed by `,` or `]` inside a row used to be tried as its end (a parse of the row so far each time:
+    quadratic in its nested objects). A row end is a `}` followed by `,{` or `]`; a row whose first such `}` is not
+    its end (an array of objects in it) is followed through its nesting and parsed once more."""
+    parses: list[int] = []
+    loads = orjson.loads
+
+    def counted(data: bytes) -> Any:
+        if data.startswith(b"{"):  # a row (not the key of the array)
+            parses.append(len(data))
+        return loads(data)
+
+    monkeypatch.setattr(orjson, "loads", counted)
+    rows = [MANY_NESTED, NESTED_ARRAY, MANY_NESTED, {"ID": "3"}]
+    for body in (orjson.dumps(rows), orjson.dumps(rows, option=orjson.OPT_INDENT_2)):
+        parses.clear()
+        assert list(array_objects(io.BytesIO(body), chunk=chunk)) == rows
+        assert len(parses) == 5  # one parse a row, two for the row holding an array of objects
+        parses.clear()
+        assert list(array_objects(io.BytesIO(b'{"data": ' + body + b"}"), "data", chunk=chunk)) == rows
+        assert len(parses) == 5
