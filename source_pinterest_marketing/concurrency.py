@@ -9,7 +9,10 @@ A partition reads its slice with the stream's `read_slice` (the `HttpStream` pag
 `Record`s that carry their slice; the stream's cursor decides which an incremental read emits (`should_be_synced`),
 and the CDK's partition reader has it observe each record emitted and close the partition at its end, which emits
 the state (`streams.cursor.PartitionedCursor`: the CDK's own concurrent cursors know date ranges, not Pinterest's
-per-partition client-side cursors). Whether a read is incremental is decided here, once, from the catalog.
+per-partition client-side cursors). Whether a read is incremental is decided here, once, from the catalog; so is
+whether its cursor filters records at all (`record_filter`): a full refresh read's `FinalStateCursor` and an
+incremental read of windowed rows keep every record, and their records are not handed to `should_be_synced` one by
+one.
 
 The CDK's adapter for a legacy stream (`StreamFacade`, experimental) would copy each slice and each record and run
 its TypeTransformer on every record, and has no per-slice retry of a body that broke: these partitions are the
@@ -19,7 +22,7 @@ connector's own.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from queue import Queue
 from typing import Any, Optional
@@ -43,27 +46,39 @@ from typing_extensions import override
 
 from source_pinterest_marketing.errors import config_error
 from source_pinterest_marketing.streams.base import PinterestStream
+from source_pinterest_marketing.streams.cursor import PartitionedCursor
 
 #: records buffered between the worker threads and the output (bounds memory)
 QUEUE_SIZE = 1_000
 
 
+def record_filter(cursor: Cursor) -> Optional[Callable[[Record], bool]]:
+    """The cursor's `should_be_synced`, or None when it keeps every record: the CDK's `FinalStateCursor` (a full
+    refresh read) always does, and so does a `PartitionedCursor` that does not filter (windowed rows)."""
+    if isinstance(cursor, FinalStateCursor) or (isinstance(cursor, PartitionedCursor) and not cursor.filters_records):
+        return None
+    return cursor.should_be_synced
+
+
 class SlicePartition(Partition):
     """One slice of a stream, read in a worker thread."""
 
-    def __init__(self, stream: PinterestStream, stream_slice: StreamSlice, cursor: Cursor) -> None:
+    def __init__(
+        self, stream: PinterestStream, stream_slice: StreamSlice, keeps: Optional[Callable[[Record], bool]]
+    ) -> None:
         self.stream = stream
         self.stream_slice = stream_slice
-        self.cursor = cursor
+        #: the cursor's filter of the records (`record_filter`); None: every record is emitted
+        self.keeps = keeps
         self.hash = SliceHasher.hash(stream.name, stream_slice)
 
     @override
     def read(self) -> Iterable[Record]:
-        name, stream_slice, cursor = self.stream.name, self.stream_slice, self.cursor
+        name, stream_slice, keeps = self.stream.name, self.stream_slice, self.keeps
         count = 0
         for data in self.stream.read_slice(stream_slice):
             record = Record(data=data, stream_name=name, associated_slice=stream_slice)
-            if cursor.should_be_synced(record):
+            if keeps is None or keeps(record):
                 count += 1
                 yield record
         self.stream.context.progress.partition_done(name, stream_slice, count)
@@ -87,14 +102,14 @@ class SlicePartitions(PartitionGenerator):
     def __init__(self, stream: PinterestStream, sync_mode: SyncMode, cursor: Cursor) -> None:
         self.stream = stream
         self.sync_mode = sync_mode
-        self.cursor = cursor
+        self.keeps = record_filter(cursor)
 
     @override
     def generate(self) -> Iterable[Partition]:
         for stream_slice in self.stream.stream_slices(sync_mode=self.sync_mode):
             if not isinstance(stream_slice, StreamSlice):
                 raise TypeError(f"stream {self.stream.name}: a slice is not a StreamSlice: {stream_slice!r}")
-            yield SlicePartition(self.stream, stream_slice, self.cursor)
+            yield SlicePartition(self.stream, stream_slice, self.keeps)
 
 
 class ConcurrentRead:

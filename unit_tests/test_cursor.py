@@ -8,12 +8,15 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Optional
 
 import pytest
-from airbyte_cdk.models import AirbyteStateType
+from airbyte_cdk.models import AirbyteStateType, SyncMode
 from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
 from airbyte_cdk.sources.message import InMemoryMessageRepository
+from airbyte_cdk.sources.streams.concurrent.cursor import FinalStateCursor
 from airbyte_cdk.sources.streams.concurrent.partitions.partition import Partition
 from airbyte_cdk.sources.types import Record, StreamSlice
+from harness import run_read
 
+from source_pinterest_marketing.concurrency import record_filter
 from source_pinterest_marketing.streams import cursor as cursor_module
 from source_pinterest_marketing.streams.cursor import CursorKind, PartitionedCursor, StateError
 
@@ -238,3 +241,28 @@ def test_a_record_value_that_compares_with_nothing_is_not_the_highest() -> None:
     emitted = _read(cursor, {"ad_account_id": "1"}, [float("nan"), 200, float("nan")])
     assert len(emitted) == 3  # emitted, as a record without a cursor value is
     assert cursor.to_state()["states"][0]["cursor"] == {"updated_time": 200}
+
+
+def test_records_go_to_should_be_synced_only_where_the_cursor_filters(
+    sim: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """concurrency.record_filter: a full refresh read (the CDK's FinalStateCursor, which keeps every record) and an
+    incremental read of windowed rows hand no record to `should_be_synced`; an incremental entity read hands each."""
+    asked: list[str] = []
+
+    def noted(cursor: Any, record: Record) -> bool:
+        asked.append(record.stream_name)
+        return True
+
+    monkeypatch.setattr(FinalStateCursor, "should_be_synced", noted)
+    monkeypatch.setattr(PartitionedCursor, "should_be_synced", noted)
+    config = sim.connector_config(access_token_mode=True)
+    full = run_read(config, ["campaigns", "campaign_analytics"], sync_mode=SyncMode.full_refresh)
+    incremental = run_read(config, ["campaigns", "campaign_analytics"], sync_mode=SyncMode.incremental)
+    assert {record.record.stream for record in full.records} == {"campaigns", "campaign_analytics"}
+    assert len(asked) == sum(record.record.stream == "campaigns" for record in incremental.records) > 0
+    assert set(asked) == {"campaigns"}
+    assert record_filter(FinalStateCursor("campaigns", None, InMemoryMessageRepository())) is None
+    assert record_filter(_cursor(filters_records=False)) is None
+    filtering = _cursor()
+    assert record_filter(filtering) == filtering.should_be_synced
