@@ -50,6 +50,8 @@ UPDATE_STATE_FLAG = "--update-state"
 #: glibc's mallopt parameter for the number of malloc arenas
 M_ARENA_MAX = -8
 MALLOC_ARENAS = 2
+#: airbyte-cdk's logger (its entrypoint's module logger), which `--debug` sets to DEBUG too
+CDK_LOGGER = "airbyte"
 
 
 def _usage_error(message: str) -> None:
@@ -100,11 +102,24 @@ class PinterestEntrypoint(AirbyteEntrypoint):
             return self.run_read(parsed_args)
         return super().run(parsed_args)
 
+    def set_log_level(self, parsed_args: argparse.Namespace) -> None:
+        """The log level as the CDK's `run` sets it: DEBUG for `--debug` or the platform's debug setting, on this
+        entrypoint's logger and the CDK's (`airbyte`), with its "Debug logs enabled" line."""
+        if getattr(parsed_args, "debug", False) or is_platform_debug_log_enabled():
+            self.logger.setLevel(logging.DEBUG)
+            logging.getLogger(CDK_LOGGER).setLevel(logging.DEBUG)
+            self.logger.debug("Debug logs enabled")
+        else:
+            self.logger.setLevel(logging.INFO)
+
     def run_read(self, parsed_args: argparse.Namespace) -> Iterator[str]:
-        """`read` as the CDK's `run` does it (the log level, the request cache's directory, the config, the queued
-        messages before and after), its messages serialised by `message_text`: the CDK's `run` serialises every
-        message with its own function, a third of the connector's cost per record (cdk_output.py)."""
-        self.logger.setLevel(logging.DEBUG if parsed_args.debug or is_platform_debug_log_enabled() else logging.INFO)
+        """`read` exactly as the CDK's `run` does it (`AirbyteEntrypoint.run`: the log level, the request cache's
+        directory, the config, the queued messages before and after, the same messages in the same order), each
+        message serialised by `message_text`. The CDK has no public hook for its serialiser: its `run` serialises
+        every message with `airbyte_message_to_string`, which copies each record with serpyco-rs first (a third of
+        the connector's CPU a record before this, cdk_output.py). Keep it in step with the CDK's `run` when
+        airbyte-cdk is upgraded (unit_tests/test_run.py compares what both emit)."""
+        self.set_log_level(parsed_args)
         source_spec = self.source.spec(self.logger)
         try:
             with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as temp_dir:
@@ -149,10 +164,12 @@ class PinterestEntrypoint(AirbyteEntrypoint):
     def counted_read(
         self, source_spec: ConnectorSpecification, config: Mapping[str, Any], catalog: Any, state: list[Any]
     ) -> Iterator[AirbyteMessage]:
-        """The CDK's `read` (secrets filtered from logs, the records of each stream counted into its STATE messages'
+        """The CDK's `read` (secrets filtered from logs, the config checked as the CDK checks it, the records of each stream counted into its STATE messages'
         `sourceStats`, the memory checked at every message, the queued messages at the end), counting a record by
         its stream's name: the CDK builds a frozen dataclass per record to count it (5% of the sync's CPU)."""
         self.set_up_secret_filter(config, source_spec.connectionSpecification)
+        if self.source.check_config_against_spec:
+            self.validate_connection(source_spec, config)
         counts: defaultdict[tuple[str, Optional[str]], float] = defaultdict(float)
         memory = MemoryMonitor()
 

@@ -4,6 +4,7 @@ the helpers the image offers by name."""
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -183,3 +184,39 @@ def test_read_writes_every_message_as_the_cdk_would(sim: Simulator, tmp_path: Pa
             counted.append((name, message.state.sourceStats.recordCount, float(since_last.pop(name, 0))))
     assert counted and all(count == expected for _, count, expected in counted), counted
     assert len({name for name, _, _ in counted}) < len(counted)  # a stream with several STATEs: the reset is tested
+
+
+def _read_args(sim: Simulator, tmp_path: Path, streams: list[str]) -> list[str]:
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(sim.connector_config(access_token_mode=True)))
+    catalog = tmp_path / "catalog.json"
+    catalog.write_text(json.dumps(ConfiguredAirbyteCatalogSerializer.dump(harness_catalog(streams))))
+    return ["read", "--config", str(config), "--catalog", str(catalog)]
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_read_sets_the_log_level_as_the_cdks_run(sim: Simulator, tmp_path: Path, debug: bool) -> None:
+    """run.py's `read` (its own serialiser) sets the log levels and logs what the CDK's `run` does: with `--debug`,
+    DEBUG on the entrypoint's logger and the CDK's, and the CDK's "Debug logs enabled" line."""
+    args = _read_args(sim, tmp_path, ["campaigns"]) + (["--debug"] if debug else [])
+    cdk_logger = logging.getLogger(run.CDK_LOGGER)
+
+    def levels_and_lines(entrypoint: AirbyteEntrypoint) -> tuple[int, int, bool]:
+        logged: list[str] = []
+        handler = logging.Handler()
+        handler.emit = lambda record: logged.append(record.getMessage())  # type: ignore[method-assign]
+        saved = cdk_logger.level, entrypoint.logger.level
+        cdk_logger.setLevel(logging.INFO)
+        cdk_logger.addHandler(handler)
+        try:
+            assert any('"RECORD"' in line for line in entrypoint.run(entrypoint.parse_args(args)))
+            return cdk_logger.level, entrypoint.logger.level, "Debug logs enabled" in logged
+        finally:
+            cdk_logger.removeHandler(handler)
+            cdk_logger.setLevel(saved[0])
+            entrypoint.logger.setLevel(saved[1])
+
+    ours = levels_and_lines(run.PinterestEntrypoint(SourcePinterestMarketing()))
+    assert ours == levels_and_lines(AirbyteEntrypoint(SourcePinterestMarketing()))
+    assert ours[2] is debug
+
