@@ -14,24 +14,37 @@
   plain data with serpyco-rs (about 6 us for a row of 190 columns; it leaves out the record's null fields, as
   `message_text` does), then serialises that; every other message, and a record orjson cannot write, goes the CDK's
   way.
-- `print_messages`: each message written to stdout in one write, so that the CDK's worker threads, which print too
-  (a rate limit's stream status), never interleave a message and its line break.
+- `message_line`: the same text as bytes, its line break included (orjson writes it so), for `LineWriter`.
+- `LineWriter`: `read`'s lines written to stdout as bytes, in a buffer of their own, instead of through the CDK's
+  `PRINT_BUFFER` (its `launch` prints every message: a text copy of each record, two writes of it into the print
+  buffer's `StringIO` under its lock, the buffer's text joined and encoded again when flushed: about 3 us a record
+  of 4 KB). What others print (the log lines of every thread, which the CDK's logging writes to `PRINT_BUFFER`)
+  still goes through the print buffer: the writer takes the print buffer's lock for each line, writes out first
+  what the print buffer holds (after its own lines written before), and flushes its own buffer at the print
+  buffer's interval, so that lines are never cut into one another and the main thread's log lines keep their place
+  among the messages. A worker thread's log line may come out before messages written at most one interval before
+  it (its place among the records of other threads is a matter of timing in the CDK's launch too).
 """
 
 from __future__ import annotations
 
+import io
 import logging
+import time
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Optional
+from typing import Optional, TextIO
 
 import orjson
 from airbyte_cdk.entrypoint import AirbyteEntrypoint
 from airbyte_cdk.models import AirbyteMessage, FailureType, Type
 from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
+from airbyte_cdk.utils.print_buffer import PrintBuffer
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_pinterest_marketing.errors import PinterestError, RetriesExhausted
 
+#: `LineWriter`'s buffer: about 60 records of 4 KB a write
+OUTPUT_BUFFER_BYTES = 256 * 1024
 #: failure types from the least to the most severe: what the user has to do about it
 SEVERITY = (FailureType.transient_error, FailureType.system_error, FailureType.config_error)
 
@@ -101,8 +114,8 @@ class SyncOutcome:
         return PinterestError(f"The sync failed in {count} stream{'s' if count > 1 else ''}: {causes}.", worst)
 
 
-def message_text(message: AirbyteMessage) -> str:
-    """The message as the CDK serialises it (see the module docstring)."""
+def message_line(message: AirbyteMessage) -> bytes:
+    """The message's line as the CDK writes it, its line break included, UTF-8 (see the module docstring)."""
     record = message.record
     if (
         message.type == Type.RECORD
@@ -118,13 +131,68 @@ def message_text(message: AirbyteMessage) -> str:
         try:
             # the CDK's key order (AirbyteMessage, AirbyteRecordMessage fields), its unset fields left out
             fields = {"stream": record.stream, "data": data, "emitted_at": record.emitted_at}
-            return orjson.dumps({"type": "RECORD", "record": fields}).decode()
+            return orjson.dumps({"type": "RECORD", "record": fields}, option=orjson.OPT_APPEND_NEWLINE)
         except (TypeError, orjson.JSONEncodeError):
             pass  # a value orjson does not write (an int beyond 64 bits): the CDK's own fallback
-    return AirbyteEntrypoint.airbyte_message_to_string(message)
+    return f"{AirbyteEntrypoint.airbyte_message_to_string(message)}\n".encode()
 
 
-def print_messages(messages: Iterable[str]) -> None:
-    """Write each serialised message to stdout, in one write (see the module docstring)."""
-    for message in messages:
-        print(f"{message}\n", end="")
+def message_text(message: AirbyteMessage) -> str:
+    """The message as the CDK serialises it (`message_line` without its line break)."""
+    return message_line(message)[:-1].decode()
+
+
+class LineWriter:
+    """Lines written to stdout as bytes past the CDK's print buffer, keeping its lock and its order (see the module
+    docstring). `flush` at the end."""
+
+    def __init__(self, print_buffer: PrintBuffer, stdout: TextIO, buffer_size: int = OUTPUT_BUFFER_BYTES) -> None:
+        self.print_buffer = print_buffer
+        self.stdout = stdout
+        # a buffer of its own over stdout's file descriptor, which it leaves open
+        self.out = io.BufferedWriter(io.FileIO(stdout.fileno(), "wb", closefd=False), buffer_size)
+        self.last_flush = time.monotonic()
+
+    def write(self, line: bytes) -> None:
+        print_buffer = self.print_buffer
+        with print_buffer.lock:
+            if print_buffer.buffer.tell():  # what others printed since (log lines): out first, after what came before
+                self.out.flush()
+                print_buffer.flush()
+            self.out.write(line)
+            now = time.monotonic()
+            if now - self.last_flush >= print_buffer.flush_interval:
+                self.out.flush()
+                self.last_flush = now
+
+    def flush(self) -> None:
+        with self.print_buffer.lock:
+            self.out.flush()
+            self.print_buffer.flush()
+
+
+def writes_bytes(stdout: Optional[TextIO]) -> bool:
+    """Whether `LineWriter` may write to `stdout`: a file descriptor whose text is UTF-8 (orjson's bytes)."""
+    if stdout is None or (stdout.encoding or "").lower().replace("-", "") != "utf8":
+        return False
+    try:
+        stdout.fileno()
+    except (OSError, ValueError):  # io.UnsupportedOperation is an OSError
+        return False
+    return True
+
+
+def write_lines(lines: Iterable[bytes], print_buffer: PrintBuffer, stdout: Optional[TextIO]) -> None:
+    """Write each line to `stdout` (the process's own: `sys.__stdout__`) with a `LineWriter`, or, where that cannot
+    be (not a file, not UTF-8), through the print buffer as the CDK's `launch` does."""
+    if not writes_bytes(stdout):
+        for line in lines:
+            print_buffer.write(line.decode())
+        return
+    assert stdout is not None
+    writer = LineWriter(print_buffer, stdout)
+    try:
+        for line in lines:
+            writer.write(line)
+    finally:
+        writer.flush()

@@ -33,7 +33,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from typing_extensions import override
 
 from source_pinterest_marketing.auth import UPDATE_CONFIG_FLAG
-from source_pinterest_marketing.cdk_output import message_text, print_messages
+from source_pinterest_marketing.cdk_output import message_line, write_lines
 from source_pinterest_marketing.errors import config_error
 from source_pinterest_marketing.local_files import StateFile, write_problem
 from source_pinterest_marketing.source import SourcePinterestMarketing
@@ -95,12 +95,23 @@ class PinterestEntrypoint(AirbyteEntrypoint):
 
     @override
     def run(self, parsed_args: argparse.Namespace) -> Iterable[str]:
+        """The command's messages, serialised (`read`: `read_lines`, each without its line break)."""
+        if parsed_args.command == "read":
+            return (line[:-1].decode() for line in self.lines(parsed_args))
+        self.take_flags(parsed_args)
+        return super().run(parsed_args)
+
+    def lines(self, parsed_args: argparse.Namespace) -> Iterator[bytes]:
+        """The command's messages as the lines written to stdout (UTF-8, each with its line break)."""
+        if parsed_args.command == "read":
+            self.take_flags(parsed_args)
+            return self.read_lines(parsed_args)
+        return (f"{message}\n".encode() for message in self.run(parsed_args))
+
+    def take_flags(self, parsed_args: argparse.Namespace) -> None:
         if isinstance(self.source, SourcePinterestMarketing) and getattr(parsed_args, "update_config", False):
             self.source.config_file = parsed_args.config
         self.state_file = getattr(parsed_args, "state_file", None)
-        if parsed_args.command == "read":
-            return self.run_read(parsed_args)
-        return super().run(parsed_args)
 
     def set_log_level(self, parsed_args: argparse.Namespace) -> None:
         """The log level as the CDK's `run` sets it: DEBUG for `--debug` or the platform's debug setting, on this
@@ -112,25 +123,26 @@ class PinterestEntrypoint(AirbyteEntrypoint):
         else:
             self.logger.setLevel(logging.INFO)
 
-    def run_read(self, parsed_args: argparse.Namespace) -> Iterator[str]:
+    def read_lines(self, parsed_args: argparse.Namespace) -> Iterator[bytes]:
         """`read` exactly as the CDK's `run` does it (`AirbyteEntrypoint.run`: the log level, the request cache's
         directory, the config, the queued messages before and after, the same messages in the same order), each
-        message serialised by `message_text`. The CDK has no public hook for its serialiser: its `run` serialises
+        message serialised by `message_line`. The CDK has no public hook for its serialiser: its `run` serialises
         every message with `airbyte_message_to_string`, which copies each record with serpyco-rs first (a third of
-        the connector's CPU a record before this, cdk_output.py). Keep it in step with the CDK's `run` when
-        airbyte-cdk is upgraded (unit_tests/test_run.py compares what both emit)."""
+        the connector's CPU a record before this), and its `launch` prints the text through its print buffer
+        (cdk_output.py). Keep it in step with the CDK's `run` when airbyte-cdk is upgraded
+        (unit_tests/test_run.py compares what both emit)."""
         self.set_log_level(parsed_args)
         source_spec = self.source.spec(self.logger)
         try:
             with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as temp_dir:
                 os.environ[ENV_REQUEST_CACHE_PATH] = temp_dir
                 config = self.source.configure(self.source.read_config(parsed_args.config), temp_dir)
-                yield from map(message_text, self.queued_messages())
+                yield from map(message_line, self.queued_messages())
                 catalog = self.source.read_catalog(parsed_args.catalog)
                 state = self.source.read_state(parsed_args.state)
-                yield from map(message_text, self.read(source_spec, config, catalog, state))
+                yield from map(message_line, self.read(source_spec, config, catalog, state))
         finally:
-            yield from map(message_text, self.queued_messages())
+            yield from map(message_line, self.queued_messages())
 
     def queued_messages(self) -> Iterator[AirbyteMessage]:
         """What the source's message repository holds (log and control messages said outside the read)."""
@@ -214,10 +226,12 @@ def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
 
 
 def launch(args: list[str]) -> None:
-    """Run one command and print its messages (as airbyte-cdk's `launch`, with `PinterestEntrypoint`)."""
+    """Run one command and write its messages (as airbyte-cdk's `launch`, with `PinterestEntrypoint`; as bytes past
+    its print buffer: cdk_output.write_lines)."""
     entrypoint = PinterestEntrypoint(SourcePinterestMarketing())
+    parsed_args = entrypoint.parse_args(args)
     with PRINT_BUFFER:
-        print_messages(entrypoint.run(entrypoint.parse_args(args)))
+        write_lines(entrypoint.lines(parsed_args), PRINT_BUFFER, sys.__stdout__)
 
 
 def helper_main(name: str) -> Callable[[Optional[Sequence[str]]], int]:

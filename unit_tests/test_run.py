@@ -3,6 +3,7 @@ the helpers the image offers by name."""
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import subprocess
@@ -24,12 +25,13 @@ from airbyte_cdk.models import (
     Type,
 )
 from airbyte_cdk.sources.utils.record_helper import stream_data_to_airbyte_message
+from airbyte_cdk.utils.print_buffer import PrintBuffer
 from harness import catalog as harness_catalog
 from import_graph import import_graph, project_modules
 
 from pinterest_simulator import Simulator
 from source_pinterest_marketing import run
-from source_pinterest_marketing.cdk_output import message_text
+from source_pinterest_marketing.cdk_output import LineWriter, message_text, write_lines, writes_bytes
 from source_pinterest_marketing.source import SourcePinterestMarketing
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -220,3 +222,55 @@ def test_read_sets_the_log_level_as_the_cdks_run(sim: Simulator, tmp_path: Path,
     assert ours == levels_and_lines(AirbyteEntrypoint(SourcePinterestMarketing()))
     assert ours[2] is debug
 
+
+def test_the_console_read_writes_every_line_as_the_cdk_would(sim: Simulator, tmp_path: Path) -> None:
+    """The console entry point writes `read`'s lines as bytes past the CDK's print buffer (cdk_output.LineWriter):
+    every line on stdout is a whole message, the CDK's text of it, the log lines among them."""
+    args = _read_args(sim, tmp_path, ["campaigns", "campaign_analytics"])
+    completed = subprocess.run(
+        [sys.executable, "-m", "source_pinterest_marketing.run", *args],
+        capture_output=True,
+        timeout=300,
+        check=False,
+        cwd=ROOT,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert completed.stdout.endswith(b"\n")
+    lines = completed.stdout.decode().splitlines()
+    messages = [AirbyteMessageSerializer.load(orjson.loads(line)) for line in lines]
+    assert lines == [AirbyteEntrypoint.airbyte_message_to_string(message) for message in messages]
+    kinds = {message.type for message in messages}
+    assert {Type.RECORD, Type.STATE, Type.LOG, Type.TRACE} <= kinds
+    records = [message.record.stream for message in messages if message.type == Type.RECORD and message.record]
+    assert set(records) == {"campaigns", "campaign_analytics"}
+
+
+def test_the_line_writer_keeps_the_print_buffers_lines_in_their_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What others printed into the CDK's print buffer (log lines) comes out before the writer's next line, after
+    its lines written before; the writer flushes at the print buffer's interval and at the end."""
+    path = tmp_path / "stdout"
+    with path.open("w", encoding="utf-8") as stdout:
+        monkeypatch.setattr(sys, "__stdout__", stdout)  # where the print buffer writes
+        print_buffer = PrintBuffer(flush_interval=3600)
+        writer = LineWriter(print_buffer, stdout)
+        print_buffer.write("log 1\n")
+        writer.write(b"record 1\n")
+        writer.write("record 2 é\n".encode())
+        print_buffer.write("log 2\n")
+        writer.write(b"record 3\n")
+        assert path.read_text() == "log 1\nrecord 1\nrecord 2 é\nlog 2\n"  # record 3 waits for the interval
+        writer.flush()
+        assert path.read_text() == "log 1\nrecord 1\nrecord 2 é\nlog 2\nrecord 3\n"
+        print_buffer.flush_interval = 0
+        writer.write(b"state\n")
+        assert path.read_text().endswith("record 3\nstate\n")
+
+
+def test_lines_go_through_the_print_buffer_where_stdout_takes_no_bytes() -> None:
+    """No file descriptor (or not UTF-8): `write_lines` prints through the print buffer, as the CDK's launch."""
+    print_buffer = PrintBuffer(flush_interval=3600)
+    write_lines([b"a\n", "é\n".encode()], print_buffer, io.StringIO())
+    assert print_buffer.buffer.getvalue() == "a\né\n"
+    assert not writes_bytes(None)
