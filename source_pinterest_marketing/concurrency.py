@@ -3,7 +3,8 @@
 Every selected stream becomes the CDK's `DefaultStream`, whose partitions are the stream's slices
 (`SlicePartition`); `num_workers` threads read them in parallel, across streams and within a stream
 (accounts, boards, windows, batches). Records and state messages travel through one queue
-(`ConcurrentMessageRepository`), so a state message is always emitted after the records it covers.
+(`ConcurrentMessageRepository`), so a state message is always emitted after the records it covers; that queue is a
+`RoomQueue` (the C `SimpleQueue`, bounded with hysteresis: no thread switch per record).
 
 A partition reads its slice with the stream's `read_slice` (the `HttpStream` page loop, base.py) and gives the CDK
 `Record`s that carry their slice; the stream's cursor decides which an incremental read emits (`should_be_synced`),
@@ -22,9 +23,11 @@ connector's own.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from queue import Queue
+from queue import Full, Queue, SimpleQueue
 from typing import Any, Optional
 
 from airbyte_cdk.models import AirbyteMessage, ConfiguredAirbyteCatalog, ConfiguredAirbyteStream, SyncMode
@@ -50,6 +53,80 @@ from source_pinterest_marketing.streams.cursor import PartitionedCursor
 
 #: records buffered between the worker threads and the output (bounds memory)
 QUEUE_SIZE = 1_000
+#: a worker that found the queue full puts again once it holds fewer than this (`RoomQueue`)
+QUEUE_LOW_WATER = QUEUE_SIZE // 2
+#: how long a waiting worker sleeps before it looks at the queue again, if no one woke it
+ROOM_POLL_SECONDS = 0.05
+
+
+class RoomQueue(Queue[Any]):
+    """The queue between the worker threads and the main thread (the CDK's `ConcurrentSource` takes any `Queue`): a
+    `queue.Queue` with the operations the CDK uses (`put`, `put(block=False)`, `get`, `empty`, `qsize`, `full`),
+    over the C `SimpleQueue`, bounded with hysteresis.
+
+    A `queue.Queue(maxsize)` takes a Python lock and notifies a condition on every `put` and `get`; once the main
+    thread is the bottleneck (a CPU-bound sync) the queue stays full, and every record taken off it wakes a worker
+    to put exactly one more: a switch of threads per record (about 1.5 us of its CPU). Here `put` and `get` are the
+    C queue's; a worker that finds `QUEUE_SIZE` items waits until the main thread has taken the queue down to
+    `QUEUE_LOW_WATER`, so the workers refill it in bursts. The bound stays (memory: at most `QUEUE_SIZE` plus one
+    item per worker). A worker also looks again every `ROOM_POLL_SECONDS`, so a wake-up missed in a race delays it
+    by no more than that. `task_done` and `join` are not supported (the CDK does not use them)."""
+
+    def __init__(self, maxsize: int = QUEUE_SIZE, low_water: int = QUEUE_LOW_WATER) -> None:
+        super().__init__()
+        self.items: SimpleQueue[Any] = SimpleQueue()
+        self.high_water = maxsize
+        self.low_water = low_water
+        self.room = threading.Condition(threading.Lock())
+        #: workers waiting for room
+        self.waiting = 0
+
+    @override
+    def put(self, item: Any, block: bool = True, timeout: Optional[float] = None) -> None:
+        items = self.items
+        if items.qsize() >= self.high_water:
+            if not block:
+                raise Full
+            deadline = None if timeout is None else time.monotonic() + timeout
+            with self.room:
+                self.waiting += 1
+                try:
+                    while items.qsize() >= self.low_water:
+                        left = ROOM_POLL_SECONDS if deadline is None else min(ROOM_POLL_SECONDS, deadline - time.monotonic())
+                        if left <= 0:
+                            raise Full
+                        self.room.wait(left)
+                finally:
+                    self.waiting -= 1
+        items.put(item)
+
+    @override
+    def get(self, block: bool = True, timeout: Optional[float] = None) -> Any:
+        item = self.items.get(block, timeout)
+        if self.waiting and self.items.qsize() < self.low_water:
+            with self.room:
+                self.room.notify_all()
+        return item
+
+    @override
+    def qsize(self) -> int:
+        return self.items.qsize()
+
+    @override
+    def empty(self) -> bool:
+        return self.items.empty()
+
+    @override
+    def full(self) -> bool:
+        return self.items.qsize() >= self.high_water
+
+    @override
+    def task_done(self) -> None:
+        raise NotImplementedError("RoomQueue does not count tasks")
+
+    @override
+    def join(self) -> None:
+        raise NotImplementedError("RoomQueue does not count tasks")
 
 
 def record_filter(cursor: Cursor) -> Optional[Callable[[Record], bool]]:
@@ -120,7 +197,7 @@ class ConcurrentRead:
         # One thread more than the requests in flight, for partition generation; a single worker
         # means strictly one request at a time (the CDK's single-threaded mode).
         self.num_workers = num_workers + 1 if num_workers > 1 else 1
-        self.queue: Queue[Any] = Queue(maxsize=QUEUE_SIZE)
+        self.queue = RoomQueue()
         # Built on the main thread: the repository remembers it as the one consumer.
         self.message_repository = ConcurrentMessageRepository(self.queue, InMemoryMessageRepository())
 
