@@ -23,6 +23,7 @@ from source_pinterest_marketing.errors import (
     PinterestBackoffStrategy,
     PinterestErrorHandler,
     RateLimitBudgetExceeded,
+    unreadable_body,
 )
 from source_pinterest_marketing.streams.catalogs import NO_CATALOG
 
@@ -318,6 +319,17 @@ def test_unexpected_success_bodies_fail_naming_the_stream(
     messages = error_messages(output)
     assert any("stream 'boards'" in message and problem in message for message in messages), messages
     assert output.errors[-1].trace.error.failure_type == FailureType.system_error
+
+
+def test_a_body_is_json_as_json_reads_it_though_checked_with_orjson_first() -> None:
+    """unreadable_body checks with orjson, then, where orjson refuses, with json (which reads NaN, for one): a body
+    is broken only if json cannot read it."""
+    with requests_mock.Mocker() as mock:
+        mock.get("https://pinterest.example/nan", text='{"items": [{"id": "1", "n": NaN}]}')
+        mock.get("https://pinterest.example/cut", text='{"items": [{"id": "1"')
+        read, cut = requests.get("https://pinterest.example/nan"), requests.get("https://pinterest.example/cut")
+    assert unreadable_body(read) is None
+    assert (unreadable_body(cut) or "").startswith("its body is not valid JSON (JSONDecodeError: ")
 
 
 @pytest.mark.parametrize(
