@@ -115,19 +115,15 @@ def compile_plan(schema: Mapping[str, Any], flags: bool = False) -> Optional[Pla
 def apply_plan(value: Any, plan: Plan) -> Any:
     """`value` with the numbers at the plan's paths turned into strings and its flags into booleans (in place for
     containers). A flag of no known form raises `UnrecognisedFlag` with its path."""
-    if plan == STRINGIFY:
-        # exact types: JSON numbers are int or float, and a bool is not a number here
-        return str(value) if type(value) in _NUMBERS else value
-    if plan == FLAG:
-        return as_flag(value)
-    if isinstance(plan, ObjectPlan):
+    if type(plan) is ObjectPlan:
         if type(value) is dict or isinstance(value, MutableMapping):
+            get = value.get
             for name in plan.strings:
-                item = value.get(name)
-                if type(item) in _NUMBERS:
+                item = get(name)
+                if type(item) in _NUMBER_TYPES:
                     value[name] = str(item)
             for name in plan.flags:
-                item = value.get(name)
+                item = get(name)
                 if item is not None and type(item) is not bool:
                     try:
                         value[name] = as_flag(item)
@@ -140,14 +136,23 @@ def apply_plan(value: Any, plan: Plan) -> Any:
                         value[name] = apply_plan(item, sub_plan)
                     except UnrecognisedFlag as error:
                         raise error.within(name) from None
-    elif isinstance(value, list) and isinstance(plan, ArrayPlan):
-        for index, item in enumerate(value):
-            if item is not None:
-                try:
-                    value[index] = apply_plan(item, plan.items)
-                except UnrecognisedFlag as error:
-                    raise error.within(str(index)) from None
+        return value
+    if type(plan) is ArrayPlan:
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                if item is not None:
+                    try:
+                        value[index] = apply_plan(item, plan.items)
+                    except UnrecognisedFlag as error:
+                        raise error.within(str(index)) from None
+        return value
+    if plan == STRINGIFY:
+        # exact types: JSON numbers are int or float, and a bool is not a number here
+        return str(value) if type(value) in _NUMBER_TYPES else value
+    if plan == FLAG:
+        return as_flag(value)
     return value
 
 
-_NUMBERS = (int, float)
+#: exact types: JSON numbers are int or float, and a bool (a subclass of int) is not a number here
+_NUMBER_TYPES = (int, float)
