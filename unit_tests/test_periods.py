@@ -18,31 +18,31 @@ from source_pinterest_marketing.streams.cursor import CursorKind, PartitionedCur
 def test_stamp_of_each_granularity() -> None:
     window = date(2026, 3, 2)
     day = periods.PeriodStamp("s", periods.DAY, window, 90)
-    assert day.period("x", {"DATE": "2026-03-05"}) == ("2026-03-05", "2026-03-05")
+    assert day.period("x", None, {"DATE": "2026-03-05"}) == ("2026-03-05", "2026-03-05")
     week = periods.PeriodStamp("s", periods.WEEK, window, 91)
-    assert week.period("x", {"DATE": "2026-03-09"}) == ("2026-03-09", "2026-03-15")
+    assert week.period("x", None, {"DATE": "2026-03-09"}) == ("2026-03-09", "2026-03-15")
     month = periods.PeriodStamp("s", periods.MONTH, window, 90)
-    assert month.period("x", {"DATE": "2026-02-01"}) == ("2026-02-01", "2026-02-28")
+    assert month.period("x", None, {"DATE": "2026-02-01"}) == ("2026-02-01", "2026-02-28")
     total = periods.PeriodStamp("s", periods.TOTAL, window, 90)
     # the fixed window, whatever DATE says (or when it is not sent)
-    assert total.period("x", {}) == ("2026-03-02", "2026-05-30")
-    assert total.period("x", {"DATE": "2026-03-09"}) == ("2026-03-02", "2026-05-30")
+    assert total.period("x", None, {}) == ("2026-03-02", "2026-05-30")
+    assert total.period("x", None, {"DATE": "2026-03-09"}) == ("2026-03-02", "2026-05-30")
 
 
 def test_hour_rows_with_and_without_their_hour() -> None:
     stamp = periods.PeriodStamp("s", periods.HOUR, date(2026, 3, 2), 3)
-    assert stamp.period("a", {"DATE": "2026-03-02 07:00:00"}) == ("2026-03-02 07:00:00", "2026-03-02 07:59:59")
-    assert stamp.period("a", {"DATE": "2026-03-02T08"}) == ("2026-03-02 08:00:00", "2026-03-02 08:59:59")
+    assert stamp.period("a", None, {"DATE": "2026-03-02 07:00:00"}) == ("2026-03-02 07:00:00", "2026-03-02 07:59:59")
+    assert stamp.period("a", None, {"DATE": "2026-03-02T08"}) == ("2026-03-02 08:00:00", "2026-03-02 08:59:59")
     # dated by the day only: each row of a series is the next hour of that day
-    hours = [stamp.period("b", {"DATE": "2026-03-03"})[0] for _ in range(3)]
+    hours = [stamp.period("b", None, {"DATE": "2026-03-03"})[0] for _ in range(3)]
     assert hours == ["2026-03-03 00:00:00", "2026-03-03 01:00:00", "2026-03-03 02:00:00"]
-    assert stamp.period("c", {"DATE": "2026-03-03"})[0] == "2026-03-03 00:00:00", "series count their own hours"
+    assert stamp.period("c", None, {"DATE": "2026-03-03"})[0] == "2026-03-03 00:00:00", "series count their own hours"
 
 
 def test_week_row_without_date_fails_naming_the_stream() -> None:
     stamp = periods.PeriodStamp("campaign_analytics", periods.WEEK, date(2026, 3, 2), 91)
     with pytest.raises(UnexpectedResponseError, match="campaign_analytics"):
-        stamp.period("a", {"SPEND": 1})
+        stamp.period("a", None, {"SPEND": 1})
 
 
 def _weekly_api(week_first_day: int, calls: list[tuple[date, date]]) -> Any:

@@ -80,6 +80,11 @@ class WindowRows:
 
     def records(self, rows: Iterable[ShapedRow]) -> Iterator[Record]:
         """The records of the current request's rows: those of the periods it owns, stamped."""
+        if self.periods.granularity not in periods.WHOLE_PERIODS:  # every row, in one request: no labels to find
+            stamped = self.stamped
+            for record, entity_id, targeting in rows:
+                yield stamped(record, entity_id, targeting, None)
+            return
         label = self.stamp.label
         for (record, entity_id, targeting), period_start in self.periods.rows(
             iter(rows), lambda row: label(row[0]), self.period
@@ -95,8 +100,7 @@ class WindowRows:
             record[self.id_field] = entity_id
         if targeting is not None:
             record["targeting_type"], record["targeting_value"] = targeting
-        series = (entity_id, *(targeting or (None, None)))
-        record["period_start"], record["period_end"] = self.stamp.period(series, record, label)
+        record["period_start"], record["period_end"] = self.stamp.period(entity_id, targeting, record, label)
         record["date"] = record["period_start"]
         record.update(self.constants)
         return record

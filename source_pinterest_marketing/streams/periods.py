@@ -26,6 +26,8 @@ from typing import Any, Optional, TypeVar
 from source_pinterest_marketing.errors import UnexpectedResponseError
 
 DAY, HOUR, WEEK, MONTH, TOTAL = "DAY", "HOUR", "WEEK", "MONTH", "TOTAL"
+#: the granularities whose periods come out once and whole (`WholePeriods`)
+WHOLE_PERIODS = (WEEK, MONTH)
 #: the first day of a WEEK period (0: Monday, as `date.weekday()`): an assumption, the API description does not
 #: say (docs/dev/API-NOTES.md#open-points); periods stay whole and unique under another first day too
 WEEK_FIRST_DAY = 0
@@ -118,16 +120,22 @@ class PeriodStamp:
             raise UnexpectedResponseError(self.stream, "the answer", f"a {self.granularity} row without a DATE: {sorted(row)}")
         return date.fromisoformat(found.group(1))
 
-    def period(self, series: Hashable, row: Mapping[str, Any], label: Optional[date] = None) -> tuple[str, str]:
-        """(period_start, period_end) of a row; `series`: what an HOUR row's hours are counted within (its
-        entity and targeting value); `label`: a WEEK or MONTH row's period start, when already known."""
+    def period(
+        self,
+        entity_id: Hashable,
+        targeting: Optional[tuple[Any, Any]],
+        row: Mapping[str, Any],
+        label: Optional[date] = None,
+    ) -> tuple[str, str]:
+        """(period_start, period_end) of a row; its entity id and (targeting type, value) are what an HOUR row's
+        hours are counted within; `label`: a WEEK or MONTH row's period start, when already known."""
         if self.granularity == DAY:
             day = row.get("DATE")
             if type(day) is str and len(day) == 10:  # the common case, on the hot path: the day as sent
                 return day, day
         if self.granularity == TOTAL:
             return self.window_start.isoformat(), self.total_end.isoformat()
-        if label is None and self.granularity in (WEEK, MONTH):
+        if label is None and self.granularity in WHOLE_PERIODS:
             label = self.label(row)
         if label is not None:
             return label.isoformat(), period_end(label, self.granularity).isoformat()
@@ -138,7 +146,7 @@ class PeriodStamp:
         if found and found.group(2):
             hour = int(found.group(2))
         else:
-            key = (series, day)
+            key = ((entity_id, *(targeting or (None, None))), day)
             hour = self.hours_seen.get(key, 0)
             self.hours_seen[key] = hour + 1
         return f"{day} {hour:02d}:00:00", f"{day} {hour:02d}:59:59"
@@ -168,7 +176,7 @@ class WholePeriods:
         window's answer (`asked` None) gives the periods the window owns; a straddling period's (`asked`: its first
         day), that period's rows."""
         granularity = self.granularity
-        if granularity not in (WEEK, MONTH):
+        if granularity not in WHOLE_PERIODS:
             for row in rows:
                 yield row, None
             return
