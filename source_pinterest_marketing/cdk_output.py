@@ -125,13 +125,17 @@ def message_line(message: AirbyteMessage) -> bytes:
         and record.file_reference is None
     ):
         data = record.data
-        if None in data.values():
-            # the CDK's serializer leaves out the record's fields that are null (not those nested deeper)
-            data = {name: value for name, value in data.items() if value is not None}
         try:
             # the CDK's key order (AirbyteMessage, AirbyteRecordMessage fields), its unset fields left out
             fields = {"stream": record.stream, "data": data, "emitted_at": record.emitted_at}
-            return orjson.dumps({"type": "RECORD", "record": fields}, option=orjson.OPT_APPEND_NEWLINE)
+            line = orjson.dumps({"type": "RECORD", "record": fields}, option=orjson.OPT_APPEND_NEWLINE)
+            # the CDK's serializer leaves out the record's fields that are null (not those nested deeper). A null
+            # field is written `"name":null`: a line without `:null` has none, found at a fraction of the cost of
+            # looking at each value (most records); one with it is looked at
+            if b":null" in line and None in data.values():
+                fields["data"] = {name: value for name, value in data.items() if value is not None}
+                line = orjson.dumps({"type": "RECORD", "record": fields}, option=orjson.OPT_APPEND_NEWLINE)
+            return line
         except (TypeError, orjson.JSONEncodeError):
             pass  # a value orjson does not write (an int beyond 64 bits): the CDK's own fallback
     return f"{AirbyteEntrypoint.airbyte_message_to_string(message)}\n".encode()

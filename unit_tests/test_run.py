@@ -146,7 +146,10 @@ def test_a_record_is_written_as_the_cdk_writes_it() -> None:
         "nested": {"list": [{"a": 1, "none": None}], "empty": {}, "none": None},
         "none": None,
     }
-    for value in (data, {**data, "HUGE": 2**70}):
+    no_null = {name: value for name, value in data.items() if value is not None}
+    # a text that reads like a null field, with and without a null field; nulls only nested deeper
+    looks_null = {"text": 'x":null,"y', "nested": {"none": None}}
+    for value in (data, {**data, "HUGE": 2**70}, no_null, looks_null, {**looks_null, "none": None}):
         message = stream_data_to_airbyte_message("campaigns", value)
         assert message_text(message) == AirbyteEntrypoint.airbyte_message_to_string(message)
     state = AirbyteMessage(
