@@ -127,9 +127,10 @@ class PinterestEntrypoint(AirbyteEntrypoint):
         """`read` exactly as the CDK's `run` does it (`AirbyteEntrypoint.run`: the log level, the request cache's
         directory, the config, the queued messages before and after, the same messages in the same order), each
         message serialised by `message_line`. The CDK has no public hook for its serialiser: its `run` serialises
-        every message with `airbyte_message_to_string`, which copies each record with serpyco-rs first (a third of
-        the connector's CPU a record before this), and its `launch` prints the text through its print buffer
-        (cdk_output.py). Keep it in step with the CDK's `run` when airbyte-cdk is upgraded
+        `read`'s messages with `AirbyteEntrypoint.airbyte_message_to_string`, called by its class name (a subclass
+        overriding that static method would not reach them), which copies each record with serpyco-rs first (a
+        third of the connector's CPU a record before this), and its `launch` prints the text through its print
+        buffer (cdk_output.py). Keep it in step with the CDK's `run` when airbyte-cdk is upgraded
         (unit_tests/test_run.py compares what both emit)."""
         self.set_log_level(parsed_args)
         source_spec = self.source.spec(self.logger)
