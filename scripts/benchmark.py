@@ -9,8 +9,8 @@ Prints, per run:
   or a socket left out), each sample attributed by its innermost known frame to the connector's code, airbyte-cdk's
   message path (its partition reader and dispatch, the record message, counting), JSON parsing, serialising
   messages, HTTP, or the rest (interpreter, garbage collector); the queue between the threads and the writing of
-  the messages to stdout are the connector's own (concurrency.RoomQueue, cdk_output.LineWriter: its code), orjson's
-  own frames, which py-spy does not name, count where they are called (parsing a row: json_items; serialising a
+  the messages to stdout are the connector's own (concurrency.RoomQueue, cdk_output.LineWriter: its code); orjson's
+  own frames, which py-spy mostly does not name, count where they are called (parsing a row: json_items; serialising a
   record: cdk_output.message_line, the connector);
 - HTTP requests per rate-limit category and endpoint against the minimum the API's limits allow (page size 250,
   250 ids per analytics request (100 Pins), 90-day analytics windows, 14 targeting types per request, one report
