@@ -452,10 +452,12 @@ def frame_category(function: str, file: str) -> Optional[str]:
     return None
 
 
-#: where a thread waits without using the CPU (a lock, the GIL, a socket, a sleep): py-spy's native samples include
-#: such threads, which are not the CPU's time
+#: where a thread waits without using the CPU (a lock, the GIL, a socket, a sleep, a write to the stdout pipe that
+#: waits for the reader to drain it: this script, or Airbyte, reading 2.9 GB of messages on shared cores; the copy a
+#: write makes is a small part of it): py-spy's native samples include such threads, which are not the CPU's time
 WAITING = frozenset(
     {
+        "write",
         "pthread_cond_timedwait",
         "pthread_cond_wait",
         "PyThread_acquire_lock_timed",
