@@ -13,7 +13,10 @@ list to drift:
 - `operation_scopes`: for every read operation of the API, and every operation a registered stream declares (a write
   scope included: a leads export's creation), the OAuth scopes a token needs, as alternatives (a list of
   requirement objects: any one will do) of scopes all required (one object's); the semantics are in
-  `source_pinterest_marketing/api_description.py`.
+  `source_pinterest_marketing/api_description.py`;
+- `operation_rate_limits`: for each of those operations, its method, path and rate-limit category
+  (`x-ratelimit-category`; null where the description names none): the client-side budget's categories
+  (source_pinterest_marketing/rate_limits.py).
 
 Regenerate after updating the spec, or after registering a stream:
     python scripts/generate_api_enums.py [--spec pinterest_simulator/data/openapi.json]
@@ -143,6 +146,18 @@ def operation_scopes(spec: dict[str, Any], declared: Iterable[str] = ()) -> dict
     return dict(sorted(found.items()))
 
 
+def operation_rate_limits(spec: dict[str, Any], declared: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """operationId -> its method, path and `x-ratelimit-category`, for every operation `operation_scopes` keeps."""
+    read = operation_scopes(spec, declared)
+    found: dict[str, dict[str, Any]] = {}
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if isinstance(operation, dict) and operation.get("operationId") in read:
+                category = operation.get("x-ratelimit-category")
+                found[operation["operationId"]] = {"category": category, "method": method.upper(), "path": path}
+    return dict(sorted(found.items()))
+
+
 def every_value_enums(spec: dict[str, Any], declarations: Iterable[StreamDeclaration]) -> dict[str, list[Any]]:
     """The enums of query parameters registered streams send with every value (`EveryApiValue`), by enum key."""
     found: dict[str, list[Any]] = {}
@@ -210,6 +225,7 @@ def build(spec: dict[str, Any], declarations: Iterable[StreamDeclaration] = DECL
         **mmm_enums(spec),
         "operations": operations(spec, declarations),
         "operation_scopes": operation_scopes(spec, (declaration.operation for declaration in declarations)),
+        "operation_rate_limits": operation_rate_limits(spec, (declaration.operation for declaration in declarations)),
     }
 
 

@@ -4,7 +4,9 @@ checked by `make lint`): the connector never parses the description itself.
 
 - `api_enums()`: the enums of component schemas (report columns and levels, attribution settings, statuses...);
 - `api_parameter(operation, name)`: a query parameter's values and limits, for the parameters streams declare;
-- `operation_scopes(operation)` / `lacking_scopes(granted, operation)`: the OAuth scopes of an operation.
+- `operation_scopes(operation)` / `lacking_scopes(granted, operation)`: the OAuth scopes of an operation;
+- `rate_limited_operations()`: every read operation's method, path and rate-limit category (`x-ratelimit-category`),
+  which the client-side budget (rate_limits.py) sorts requests by.
 
 Scopes follow OpenAPI's `security` semantics. An operation's `security` is a list of requirement objects, and they
 are alternatives: a request is authorised when it satisfies any one of them. A requirement object maps each security
@@ -21,9 +23,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Optional
 
 GENERATOR = "scripts/generate_api_enums.py"
 
@@ -53,6 +56,25 @@ def operation_scopes(operation: str) -> tuple[frozenset[str], ...]:
     except KeyError:
         raise KeyError(f"api_enums.json has no scopes of {operation} (not a read operation?): run {GENERATOR}") from None
     return tuple(frozenset(scopes) for scopes in alternatives)
+
+
+@dataclass(frozen=True)
+class RateLimitedOperation:
+    """A read operation as Pinterest's rate limits see it: its method, its path template (`/ad_accounts/{ad_account_id}
+    /analytics`) and its rate-limit category (`x-ratelimit-category`; None where the description names none)."""
+
+    operation: str
+    method: str
+    path: str
+    category: Optional[str]
+
+
+def rate_limited_operations() -> list[RateLimitedOperation]:
+    """Every read operation with its rate-limit category, as the API description says it."""
+    return [
+        RateLimitedOperation(operation, facts["method"], facts["path"], facts["category"])
+        for operation, facts in api_enums()["operation_rate_limits"].items()
+    ]
 
 
 def lacking_scopes(granted: Iterable[str], operation: str) -> frozenset[str]:

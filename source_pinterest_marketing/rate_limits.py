@@ -2,16 +2,19 @@
 published limits (docs/dev/API-NOTES.md#rate-limits; https://developers.pinterest.com/docs/reference/rate-limits/)
 so that a sync rarely meets a 429.
 
-- ads_analytics (sync analytics, targeting analytics, async reports): 300 requests/minute
-- ads_read (ad accounts and everything listed under them): 1,000 requests/minute
+- ads_analytics (sync analytics, targeting analytics, async reports, metrics_ready_state): 300 requests/minute
+- ads_read (ad accounts and everything listed under them, targeting reference, businesses, terms...): 1,000
+  requests/minute
 - every request: 100 requests/second (per user per app)
 - MMM report creates (`analytics/create_mmm_report`): 5 a minute per ad account ("while it's in beta release"), kept
   per account by `PerAccountPolicy` (a 61-second window: the API counts from when it received a call, a little after
   the budget let it go)
 
-The CDK's budget applies the first policy whose matcher fits, so each category's policy also carries the
-per-second limit. Limits of other categories (org_read, catalogs_read, ...) are not published; they get the
-per-second limit only.
+Which request is in which category is the API description's `x-ratelimit-category` of its operation (method and path:
+creating a brand/category/SKU report is ads_analytics, polling it ads_read), from generated data
+(api_description.rate_limited_operations). The CDK's budget applies the first policy whose matcher fits, so each
+category's policy also carries the per-second limit. Limits of other categories (org_read, catalogs_read, ...) are
+not published; they get the per-second limit only.
 
 Each category's policy is a `MovingWindowPolicy`: the moving window of the CDK's `MovingWindowCallRatePolicy`, but
 without its thread. The CDK's starts a pyrate-limiter `Limiter`, whose thread (dropping expired calls) never ends:
@@ -24,7 +27,7 @@ import bisect
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Optional
@@ -39,6 +42,8 @@ from airbyte_cdk.sources.streams.call_rate import (
     RequestMatcher,
 )
 
+from source_pinterest_marketing.api_description import RateLimitedOperation, rate_limited_operations
+
 PER_SECOND = Rate(limit=100, interval=timedelta(seconds=1))
 ADS_ANALYTICS_PER_MINUTE = Rate(limit=300, interval=timedelta(minutes=1))
 ADS_READ_PER_MINUTE = Rate(limit=1000, interval=timedelta(minutes=1))
@@ -48,8 +53,11 @@ ADS_READ_PER_MINUTE = Rate(limit=1000, interval=timedelta(minutes=1))
 MMM_CREATES_PER_ACCOUNT = Rate(limit=5, interval=timedelta(seconds=61))
 #: an MMM report create: a POST of this path (the poll, a GET of it, is an ads_read request); group 1 the account
 MMM_CREATE_PATH = r"/ad_accounts/(\d+)/mmm_reports$"
-ADS_ANALYTICS_PATH = r"/ad_accounts/\d+(/[a-z_]+)?/(analytics|targeting_analytics|reports)$"
-ADS_READ_PATH = r"/ad_accounts(/|$)"
+MMM_CREATE = "analytics/create_mmm_report"
+#: the categories with a published minute limit, in matching order (after the MMM creates); every other request is
+#: in `OTHER`
+PUBLISHED: tuple[tuple[str, Rate], ...] = (("ads_analytics", ADS_ANALYTICS_PER_MINUTE), ("ads_read", ADS_READ_PER_MINUTE))
+OTHER = "other"
 
 
 class MovingWindowPolicy(BaseCallRatePolicy):
@@ -137,34 +145,59 @@ class PerAccountPolicy(BaseCallRatePolicy):
 
 @dataclass(frozen=True)
 class Category:
-    """A rate-limit category: the requests it holds (a URL path pattern; None: every request) and its rates."""
+    """A rate-limit category: the operations it holds (None: every request no other category holds) and its rates."""
 
     name: str
-    path_pattern: Optional[str]
+    operations: Optional[tuple[RateLimitedOperation, ...]]
     rates: tuple[Rate, ...]
     #: the budget's policy for the category (its moving window is this sync's)
     policy: BaseCallRatePolicy
 
 
+def path_regex(operations: Iterable[RateLimitedOperation]) -> str:
+    """A URL path regex that matches a request to any of `operations` (after the API's `/v5` prefix; a path
+    template's `{field}` stands for one path segment)."""
+    templates = sorted({re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(operation.path)) for operation in operations})
+    return rf"/v5(?:{'|'.join(templates)})$"
+
+
+def matchers_of(operations: tuple[RateLimitedOperation, ...]) -> list[RequestMatcher]:
+    """One matcher per method of `operations`."""
+    methods = sorted({operation.method for operation in operations})
+    return [
+        HttpRequestRegexMatcher(
+            method=method, url_path_pattern=path_regex(op for op in operations if op.method == method)
+        )
+        for method in methods
+    ]
+
+
 def build_categories() -> list[Category]:
     """The categories in matching order, each with a fresh policy: the MMM report creates (per ad account), then
-    Pinterest's categories."""
+    Pinterest's categories (each read operation in its described category), then every other request."""
+    described = rate_limited_operations()
     mmm_rates = (PER_SECOND, MMM_CREATES_PER_ACCOUNT)
-    mmm = Category("mmm_creates", MMM_CREATE_PATH, mmm_rates, PerAccountPolicy(list(mmm_rates), "POST", MMM_CREATE_PATH))
-    table = (
-        ("ads_analytics", ADS_ANALYTICS_PATH, (PER_SECOND, ADS_ANALYTICS_PER_MINUTE)),
-        ("ads_read", ADS_READ_PATH, (PER_SECOND, ADS_READ_PER_MINUTE)),
-        ("other", None, (PER_SECOND,)),
-    )
-    return [mmm] + [
-        Category(
-            name,
-            pattern,
-            rates,
-            MovingWindowPolicy(rates=list(rates), matchers=[HttpRequestRegexMatcher(url_path_pattern=pattern)]),
-        )
-        for name, pattern, rates in table
+    mmm_creates = tuple(operation for operation in described if operation.operation == MMM_CREATE)
+    categories = [
+        Category("mmm_creates", mmm_creates, mmm_rates, PerAccountPolicy(list(mmm_rates), "POST", MMM_CREATE_PATH))
     ]
+    for name, per_minute in PUBLISHED:
+        operations = tuple(op for op in described if op.category == name and op.operation != MMM_CREATE)
+        rates = (PER_SECOND, per_minute)
+        categories.append(
+            Category(name, operations, rates, MovingWindowPolicy(rates=list(rates), matchers=matchers_of(operations)))
+        )
+    every_request: list[RequestMatcher] = [HttpRequestRegexMatcher()]
+    categories.append(Category(OTHER, None, (PER_SECOND,), MovingWindowPolicy([PER_SECOND], every_request)))
+    return categories
+
+
+def category_of(operation: str, categories: Optional[list[Category]] = None) -> str:
+    """The name of the category whose budget a request of `operation` (an operationId) spends."""
+    for category in categories or build_categories():
+        if category.operations is None or any(described.operation == operation for described in category.operations):
+            return category.name
+    raise ValueError(f"no rate-limit category holds {operation}")
 
 
 def build_api_budget(categories: Optional[list[Category]] = None) -> APIBudget:

@@ -3,6 +3,7 @@ without a thread of its own."""
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import timedelta
 
@@ -10,42 +11,73 @@ import pytest
 import requests
 from airbyte_cdk.sources.streams.call_rate import CallRateLimitHit, Rate
 
+from source_pinterest_marketing.api_description import rate_limited_operations
 from source_pinterest_marketing.rate_limits import (
     ADS_ANALYTICS_PER_MINUTE,
     ADS_READ_PER_MINUTE,
+    MMM_CREATE,
+    MMM_CREATE_PATH,
     MMM_CREATES_PER_ACCOUNT,
     PER_SECOND,
     MovingWindowPolicy,
     PerAccountPolicy,
     build_api_budget,
     build_categories,
+    category_of,
 )
 
 BASE = "https://api.pinterest.com/v5"
 
 
 @pytest.mark.parametrize(
-    ("path", "per_minute"),
+    ("method", "path", "per_minute"),
     [
-        ("/ad_accounts/123/analytics", ADS_ANALYTICS_PER_MINUTE),
-        ("/ad_accounts/123/campaigns/analytics", ADS_ANALYTICS_PER_MINUTE),
-        ("/ad_accounts/123/ad_groups/targeting_analytics", ADS_ANALYTICS_PER_MINUTE),
-        ("/ad_accounts/123/reports", ADS_ANALYTICS_PER_MINUTE),
-        ("/ad_accounts/123/campaigns", ADS_READ_PER_MINUTE),
-        ("/ad_accounts", ADS_READ_PER_MINUTE),
-        ("/ad_accounts/123/keywords", ADS_READ_PER_MINUTE),
-        ("/boards", None),
-        ("/catalogs/feeds", None),
+        ("GET", "/ad_accounts/123/analytics", ADS_ANALYTICS_PER_MINUTE),
+        ("GET", "/ad_accounts/123/campaigns/analytics", ADS_ANALYTICS_PER_MINUTE),
+        ("GET", "/ad_accounts/123/ad_groups/targeting_analytics", ADS_ANALYTICS_PER_MINUTE),
+        ("POST", "/ad_accounts/123/reports", ADS_ANALYTICS_PER_MINUTE),
+        ("GET", "/ad_accounts/123/reports", ADS_ANALYTICS_PER_MINUTE),
+        ("POST", "/ad_accounts/123/templates/456/reports", ADS_ANALYTICS_PER_MINUTE),
+        # the API description: creating a brand/category/SKU report is ads_analytics, polling it ads_read
+        ("POST", "/ad_accounts/123/reports/brand_category_sku", ADS_ANALYTICS_PER_MINUTE),
+        ("GET", "/ad_accounts/123/reports/brand_category_sku", ADS_READ_PER_MINUTE),
+        ("GET", "/resources/metrics_ready_state", ADS_ANALYTICS_PER_MINUTE),
+        ("GET", "/ad_accounts/123/campaigns", ADS_READ_PER_MINUTE),
+        ("GET", "/ad_accounts", ADS_READ_PER_MINUTE),
+        ("GET", "/ad_accounts/123/keywords", ADS_READ_PER_MINUTE),
+        ("GET", "/resources/targeting/interests/789", ADS_READ_PER_MINUTE),
+        ("GET", "/terms/related", ADS_READ_PER_MINUTE),
+        ("GET", "/businesses/123/members", ADS_READ_PER_MINUTE),
+        ("GET", "/boards", None),
+        ("GET", "/boards/123/pins", None),
+        ("GET", "/catalogs/feeds", None),
     ],
 )
-def test_requests_fall_into_their_category(path: str, per_minute: object) -> None:
+def test_requests_fall_into_their_category(method: str, path: str, per_minute: object) -> None:
+    """Each request in its operation's `x-ratelimit-category` (the API description), by method and path."""
     categories = build_categories()
     budget = build_api_budget(categories)
-    request = requests.Request("GET", f"{BASE}{path}", params={"page_size": 250}).prepare()
+    request = requests.Request(method, f"{BASE}{path}", params={"page_size": 250}).prepare()
     policy = budget.get_matching_policy(request)
     [category] = [category for category in categories if category.policy is policy]
     assert PER_SECOND in category.rates  # 100 per second, everywhere
     assert category.rates == ((PER_SECOND,) if per_minute is None else (PER_SECOND, per_minute))
+
+
+def test_every_read_operation_is_in_its_described_category() -> None:
+    """The budget holds every read operation the API description puts in a category with a published minute limit in
+    that category, and every other one in the per-second limit alone; a stream's lane is its operation's category."""
+    categories = build_categories()
+    budget = build_api_budget(categories)
+    for operation in rate_limited_operations():
+        path = re.sub(r"\{[^}]*\}", "123", operation.path)
+        request = requests.Request(operation.method, f"{BASE}{path}").prepare()
+        [category] = [category for category in categories if category.policy is budget.get_matching_policy(request)]
+        expected = operation.category if operation.category in ("ads_analytics", "ads_read") else "other"
+        if operation.operation == MMM_CREATE:
+            expected = "mmm_creates"  # 5 a minute per ad account (its own policy, below)
+        assert category.name == expected, operation
+        assert category_of(operation.operation, categories) == expected
 
 
 def test_the_per_second_limit_is_what_the_budget_enforces() -> None:
@@ -107,7 +139,7 @@ def test_mmm_report_creates_are_kept_to_5_a_minute_per_ad_account() -> None:
     [read] = [category for category in categories if budget.get_matching_policy(poll) is category.policy]
     assert read.rates == (PER_SECOND, ADS_READ_PER_MINUTE)
     clock = Clock()
-    policy = PerAccountPolicy(list(mmm.rates), "POST", str(mmm.path_pattern), clock)
+    policy = PerAccountPolicy(list(mmm.rates), "POST", MMM_CREATE_PATH, clock)
     for _ in range(5):
         policy.try_acquire(create, weight=1)
         clock.now += 1
