@@ -44,6 +44,7 @@ a slow machine. The per-endpoint minimum is `minimum_requests` (a stream's endpo
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import os
@@ -92,9 +93,21 @@ PROFILED_RUN = 5
 PROFILE_RATE = 25
 #: requests whose number depends on time, not on the data: a report job is polled until it is done
 POLLS = "analytics/get_report"
-#: a catalog report job is polled so too
+#: a catalog report job is polled so too, and a brand/category/SKU or MMM report job
 CATALOG_REPORT_POLLS = "reports/get"
-NOT_COMPARED = (POLLS, CATALOG_REPORT_POLLS)
+CONVERSION_REPORT_POLLS = "analytics/get_conversion_product_report"
+MMM_REPORT_POLLS = "analytics/get_mmm_report"
+NOT_COMPARED = (POLLS, CATALOG_REPORT_POLLS, CONVERSION_REPORT_POLLS, MMM_REPORT_POLLS)
+#: the job creation each kind of poll follows
+POLLED_JOBS = {
+    POLLS: "analytics/create_report",
+    CATALOG_REPORT_POLLS: "reports/create",
+    CONVERSION_REPORT_POLLS: "analytics/create_conversion_product_report",
+    MMM_REPORT_POLLS: "analytics/create_mmm_report",
+}
+#: the least polls a job takes: the simulator's job answers IN_PROGRESS to its first `polls_in_progress` polls
+#: (whatever the time between them), then FINISHED (set from the simulator in `main`)
+POLLS_PER_JOB = 2
 #: the simulator's operations that are not Pinterest API requests (token refreshes are, but not the connector's work)
 NOT_API = ("oauth/token", "<unknown>")
 
@@ -115,6 +128,8 @@ class RunResult:
     #: the load average (1 minute) when the run started and ended
     load: tuple[float, float]
     profile: Optional[ProfileSplit] = None
+    #: (seconds since the run started, operation) of every API request, in the order the simulator answered them
+    timeline: list[tuple[float, str]] = field(default_factory=list)
 
 
 def pages(count: int) -> int:
@@ -614,6 +629,15 @@ class SimulatorProcess:
         counts = self._call("GET", "/_sim/requests")["counts"]
         return Counter({operation: n for operation, n in counts.items() if operation not in NOT_API})
 
+    def request_times(self, started: float) -> list[tuple[float, str]]:
+        """(seconds since `started`, a Unix time, operation) of each API request since `prepare_run`."""
+        answered = self._call("GET", "/_sim/requests")["requests"]
+        return sorted(
+            (request["time"] - started, request["operation_id"] or "<unknown>")
+            for request in answered
+            if (request["operation_id"] or "<unknown>") not in NOT_API
+        )
+
     def cpu_seconds(self) -> float:
         fields = Path(f"/proc/{self._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
@@ -650,6 +674,7 @@ def run_sync(
     simulator_cpu_before = simulator.cpu_seconds()
     load_before = os.getloadavg()[0]
     started = time.monotonic()
+    started_unix = time.time()
     process = subprocess.Popen(
         [*CONNECTOR, "read", "--config", str(config_path), "--catalog", str(catalog_path)],
         stdout=subprocess.PIPE,
@@ -696,6 +721,7 @@ def run_sync(
         sample,
         (load_before, os.getloadavg()[0]),
         split,
+        simulator.request_times(started_unix),
     )
 
 
@@ -716,7 +742,8 @@ def report(result: RunResult, minimum: Counter[str], categories: dict[str, str])
         f"on {len(result.sample):,} of the same records (one in {SAMPLE_EVERY}): {floor_us:.1f} µs a record "
         f"(the connector {per_record / max(floor_us, 1e-9):.1f}x); simulator {result.simulator_cpu_seconds:.1f} s"
     )
-    report_floor(result, minimum, categories)
+    bound = report_floor(result, minimum, categories)
+    report_timeline(result, categories, bound)
     print(
         f"API requests {total:,} against a minimum of {least:,} ({(total / least - 1) * 100:+.1f}%), "
         f"plus {result.requests['analytics/get_report']:,} report polls"
@@ -741,12 +768,13 @@ def report_profile(split: ProfileSplit, cpu_seconds: float, records: int) -> Non
         print(f"    {count / total * 100:>5.1f}%  {function}")
 
 
-def report_floor(result: RunResult, minimum: Counter[str], categories: dict[str, str]) -> None:
+def report_floor(result: RunResult, minimum: Counter[str], categories: dict[str, str]) -> str:
     """Wall time against the floor Pinterest's rate limits set for the requests sent (report polls included: they
-    count), and for the minimum (one poll a report job: none is finished when created)."""
+    count), and for the minimum with the least polls a job takes (`POLLS_PER_JOB`: the simulator's jobs answer
+    IN_PROGRESS to their first poll, as a real job does while Pinterest generates it)."""
     sent = rate_limit_floor(result.requests, categories)
     least = rate_limit_floor(
-        minimum + Counter({POLLS: minimum["analytics/create_report"], CATALOG_REPORT_POLLS: minimum["reports/create"]}),
+        minimum + Counter({polls: minimum[creation] * POLLS_PER_JOB for polls, creation in POLLED_JOBS.items()}),
         categories,
     )
     floor = max(sent, key=lambda category: category.seconds)
@@ -760,6 +788,49 @@ def report_floor(result: RunResult, minimum: Counter[str], categories: dict[str,
         print(f"  sent     {category.describe()}")
     for category in least:
         print(f"  minimum  {category.describe()}")
+    return floor.category
+
+
+#: the timeline's bucket (the published limits are per minute)
+TIMELINE_BUCKET_SECONDS = 60
+#: a stretch of the sync without a request of the bound category longer than this is reported
+IDLE_SECONDS = 5.0
+
+
+def report_timeline(result: RunResult, categories: dict[str, str], bound: str) -> None:
+    """Requests a minute per rate-limit category over the sync, the bound category's split by what asks (report polls,
+    report creations, the rest) and its idle stretches: where the sync does not use the budget that bounds it."""
+    if not result.timeline:
+        return
+    end = max(result.seconds, result.timeline[-1][0])
+    buckets = math.ceil(end / TIMELINE_BUCKET_SECONDS)
+    names = sorted({categories.get(operation, UNLISTED) for _, operation in result.timeline})
+    per_bucket: list[Counter[str]] = [Counter() for _ in range(buckets)]
+    for at, operation in result.timeline:
+        index = min(max(int(at // TIMELINE_BUCKET_SECONDS), 0), buckets - 1)
+        category = categories.get(operation, UNLISTED)
+        per_bucket[index][category] += 1
+        if category == bound:
+            kind = "polls" if operation in NOT_COMPARED else "creates" if "create" in operation else "other"
+            per_bucket[index][f"{bound}:{kind}"] += 1
+    print(f"requests a minute per rate-limit category ({bound}: its report polls, report creations, other requests):")
+    print("  minute " + "".join(f"{name:>16}" for name in names) + f"{'polls':>8}{'creates':>8}{'other':>8}")
+    for index, counts in enumerate(per_bucket):
+        print(
+            f"  {index:>6} "
+            + "".join(f"{counts[name]:>16,}" for name in names)
+            + "".join(f"{counts[f'{bound}:{kind}']:>8,}" for kind in ("polls", "creates", "other"))
+        )
+    moments = [at for at, operation in result.timeline if categories.get(operation, UNLISTED) == bound]
+    if not moments:
+        return
+    edges = [0.0, *moments, end]
+    idle = [(start, stop) for start, stop in itertools.pairwise(edges) if stop - start > IDLE_SECONDS]
+    print(
+        f"  {bound}: first request at {moments[0]:.1f} s, last at {moments[-1]:.1f} s of {end:.1f} s; "
+        f"{len(idle)} stretches over {IDLE_SECONDS:.0f} s without one, {sum(b - a for a, b in idle):.1f} s in all"
+        + "".join(f"; {a:.0f}-{b:.0f} s" for a, b in sorted(idle, key=lambda gap: gap[0] - gap[1])[:8])
+    )
 
 
 def report_requests(requests: Counter[str], minimum: Counter[str], categories: dict[str, str]) -> None:
@@ -768,7 +839,7 @@ def report_requests(requests: Counter[str], minimum: Counter[str], categories: d
         operations = sorted(op for op in set(requests) | set(minimum) if categories.get(op, UNLISTED) == name)
         print(
             f"  [{name}] {sum(requests[op] for op in operations):,} sent, "
-            f"{sum(minimum[op] for op in operations):,} at least (report polls not counted in the minimum)"
+            f"{sum(minimum[op] for op in operations):,} at least (job polls not counted in the minimum)"
         )
         for operation in operations:
             count, least = requests.get(operation, 0), minimum.get(operation, 0)
@@ -838,6 +909,8 @@ def main() -> int:
     categories = operation_categories(local)
     opt_in = ", ".join(f"{operation} {count:,}" for operation, count in sorted(opt_in_minimum(local).items()))
     print(f"off in these runs, the opt-in leads (leads.enabled), whose minimum is: {opt_in}")
+    global POLLS_PER_JOB
+    POLLS_PER_JOB = local.reports.polls_in_progress + 1
     del local
     simulator = SimulatorProcess(options.preset, options.switch)
     with tempfile.TemporaryDirectory() as tmp:

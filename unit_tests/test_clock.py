@@ -35,6 +35,7 @@ WALL_CLOCK_SECONDS = {
     ("source_pinterest_marketing/probe/cli.py", "time.time"): "a refresh token's remaining lifetime",
     ("pinterest_simulator/oauth.py", "time.time"): "token lifetimes",
     ("pinterest_simulator/server.py", "time.time"): "when each request came (the request log)",
+    ("scripts/benchmark.py", "time.time"): "when a run started, against the simulator's request log (its timeline)",
     ("unit_tests/test_auth.py", "time.time"): "a refreshed token's expiry",
     ("unit_tests/test_probe.py", "time.time"): "a refresh token's expiry",
 }
