@@ -851,7 +851,7 @@ class PinterestConfig(AttributionSettings, DayRange):
         4,
         (1, 20),
         "Report jobs in flight",
-        "How many async report jobs may be created and not yet downloaded at the same time.",
+        "How many async report jobs may be created and not yet finished at the same time.",
         20,
     )
     keyword_metrics_countries: list[str] = _api_values_field(

@@ -121,7 +121,7 @@ class SyncContext:
     progress: Progress = field(default_factory=Progress)
     #: values fetched once per sync, by name (see `shared_holder`)
     shared: dict[str, SharedValue[Any]] = field(default_factory=dict)
-    #: async report jobs created and not yet downloaded, across every report stream
+    #: async report jobs created and not yet finished (generating on Pinterest's side), across every report stream
     report_jobs: threading.BoundedSemaphore = field(default_factory=threading.BoundedSemaphore)
     #: the streams this sync reads (None: unknown, e.g. in `check`)
     selected_streams: Optional[frozenset[str]] = None

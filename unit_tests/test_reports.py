@@ -146,6 +146,24 @@ def test_several_jobs_are_in_flight_at_once_bounded_by_config(sim: Simulator) ->
     assert 2 <= sim.reports.peak_in_progress <= 3
 
 
+def test_a_finished_jobs_download_leaves_its_place_in_flight_to_the_next_job(sim: Simulator) -> None:
+    """`report_jobs_in_flight` bounds the jobs Pinterest generates: with one place, the next job is created while the
+    finished one's file is still downloading (a slow download: 2 s), not after it."""
+    download_seconds = 2.0
+    sim.faults.add("latency", path_regex=r"^/downloads/reports/", latency_ms=download_seconds * 1000, times=None)
+    config = sim.connector_config(start_date=_days_ago(5), report_jobs_in_flight=1, num_workers=2)
+    run_read(config, ["advertiser_report"])
+    answered = sim.requests.snapshot()
+    creations = sorted(r.time for r in answered if r.operation_id == "analytics/create_report")
+    assert len(creations) == len(sim.dataset.ad_account_ids) >= 2
+    # a job is finished at its last poll; the next is created well before that job's file has arrived
+    first_finished = max(
+        r.time for r in answered if r.operation_id == "analytics/get_report" and r.time < creations[1]
+    )
+    assert creations[1] - first_finished < download_seconds / 2
+    assert sim.reports.peak_in_progress == 1
+
+
 def test_incremental_sync_restarts_at_the_saved_date_minus_the_lookback(sim: Simulator) -> None:
     config = _config(sim, 20, lookback_window_days=3, access_token_mode=True)
     state = final_states(run_read(config, ["campaign_report"]))

@@ -9,8 +9,9 @@ and reads the rows of each job's file. Its fetcher (`JobFetcher`) builds the req
 request builder: `declaration.build_request`), and turns the file's rows into records (`records`), saying whether the
 slice needs another job (`SliceRead.next`: a straddling period of a report).
 
-`AsyncJob` is one job's life cycle (create → poll → download, see its docstring). Jobs in flight are bounded across
-every stream of the sync (`report_jobs_in_flight`). A file whose download breaks is downloaded again from the same
+`AsyncJob` is one job's life cycle (create → poll → download, see its docstring). Jobs in flight (created and not yet finished)
+are bounded across every stream of the sync (`report_jobs_in_flight`); a finished job's file is downloaded outside
+that bound. A file whose download breaks is downloaded again from the same
 link, skipping the rows already read; a job whose file broke after rows were given is read again with the slice
 (`transport.retrying` around `read_slice`: base.py).
 """
@@ -154,11 +155,13 @@ class AsyncJob:
         given = 0
         for attempt in range(1, self.max_attempts + 1):
             try:
+                # the bound is on jobs Pinterest generates: a finished job's file is read outside it, so that a large
+                # file never delays the next job's creation (and its ads_analytics requests)
                 with self.sender.in_flight():
                     url = self._create_and_wait()
-                    for row in self._download(url):
-                        given += 1
-                        yield row
+                for row in self._download(url):
+                    given += 1
+                    yield row
                 return
             except AttemptFailed as error:
                 problem = str(error)
