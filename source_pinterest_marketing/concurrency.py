@@ -15,6 +15,16 @@ whether its cursor filters records at all (`record_filter`): a full refresh read
 incremental read of windowed rows keep every record, and their records are not handed to `should_be_synced` one by
 one.
 
+The worker threads are in lanes, one per rate-limit category of the sync's API budget (`rate_limits.py`), and one
+more per category for its async job streams (reports), each with `num_workers` threads, plus the threads that generate
+partitions (`CategoryLanes`): a partition runs in the lane of its stream's operation's category
+(`rate_limits.category_of`). A worker that waits for its category's budget (a minute's 300 `ads_analytics` requests
+spent) so holds up only partitions of that category, never one of another: the `ads_analytics` budget, the one that
+bounds a large sync, is spent from the sync's first seconds while the entity streams spend `ads_read` in their own
+lane (in one pool, in catalog order, it sat idle until every entity stream was read). Report jobs, which wait for
+Pinterest to generate them and then read a file, run beside the synchronous analytics from the start rather than after
+them: the file reading is spread over the sync instead of piling up at its end.
+
 The CDK's adapter for a legacy stream (`StreamFacade`, experimental) would copy each slice and each record and run
 its TypeTransformer on every record, and has no per-slice retry of a body that broke: these partitions are the
 connector's own.
@@ -26,7 +36,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from queue import Full, Queue, SimpleQueue
 from typing import Any, Optional
 
@@ -48,8 +58,10 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from typing_extensions import override
 
 from source_pinterest_marketing.errors import config_error
+from source_pinterest_marketing.rate_limits import category_of
 from source_pinterest_marketing.streams.base import PinterestStream
 from source_pinterest_marketing.streams.cursor import PartitionedCursor
+from source_pinterest_marketing.streams.jobs import AsyncJobStream
 
 #: records buffered between the worker threads and the output (bounds memory)
 QUEUE_SIZE = 1_000
@@ -141,13 +153,15 @@ class SlicePartition(Partition):
     """One slice of a stream, read in a worker thread."""
 
     def __init__(
-        self, stream: PinterestStream, stream_slice: StreamSlice, keeps: Optional[Callable[[Record], bool]]
+        self, stream: PinterestStream, stream_slice: StreamSlice, keeps: Optional[Callable[[Record], bool]], lane: str
     ) -> None:
         self.stream = stream
         self.stream_slice = stream_slice
         #: the cursor's filter of the records (`record_filter`); None: every record is emitted
         self.keeps = keeps
         self.hash = SliceHasher.hash(stream.name, stream_slice)
+        #: the lane of worker threads that reads it (`CategoryLanes`, `lane_of`)
+        self.lane = lane
 
     @override
     def read(self) -> Iterable[Record]:
@@ -180,13 +194,55 @@ class SlicePartitions(PartitionGenerator):
         self.stream = stream
         self.sync_mode = sync_mode
         self.keeps = record_filter(cursor)
+        self.lane = lane_of(stream)
 
     @override
     def generate(self) -> Iterable[Partition]:
         for stream_slice in self.stream.stream_slices(sync_mode=self.sync_mode):
             if not isinstance(stream_slice, StreamSlice):
                 raise TypeError(f"stream {self.stream.name}: a slice is not a StreamSlice: {stream_slice!r}")
-            yield SlicePartition(self.stream, stream_slice, self.keeps)
+            yield SlicePartition(self.stream, stream_slice, self.keeps, self.lane)
+
+
+def lane_of(stream: PinterestStream) -> str:
+    """The lane of a stream's partitions: its operation's rate-limit category, and for an async job stream that
+    category's jobs lane."""
+    category = category_of(stream.declaration.operation)
+    return f"{category} jobs" if isinstance(stream, AsyncJobStream) else category
+
+
+class CategoryLanes(ThreadPoolExecutor):
+    """The sync's worker threads in lanes: a partition (`SlicePartition`) is read in its lane (`lane_of`), made on its
+    first partition, `per_lane` threads each; anything else the CDK submits (generating a stream's partitions) runs in
+    this pool's own `generators` threads. Each lane is a queue of its own (first in, first out, as the CDK's one pool
+    is), so workers waiting for one category's budget never keep another's partitions waiting. The CDK's
+    `ThreadPoolManager` only submits to its pool and shuts it down: both are routed here."""
+
+    def __init__(self, per_lane: int, generators: int) -> None:
+        super().__init__(max_workers=generators, thread_name_prefix="workerpool")
+        self.per_lane = per_lane
+        self.lanes: dict[str, ThreadPoolExecutor] = {}
+        self.lanes_lock = threading.Lock()
+
+    @override
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        partition = args[0] if args else None
+        if not isinstance(partition, SlicePartition):
+            return super().submit(fn, *args, **kwargs)
+        with self.lanes_lock:
+            lane = self.lanes.get(partition.lane)
+            if lane is None:
+                prefix = f"workerpool-{partition.lane.replace(' ', '-')}"
+                lane = self.lanes[partition.lane] = ThreadPoolExecutor(self.per_lane, thread_name_prefix=prefix)
+        return lane.submit(fn, *args, **kwargs)
+
+    @override
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        super().shutdown(wait=wait, cancel_futures=cancel_futures)
+        with self.lanes_lock:
+            lanes = list(self.lanes.values())
+        for lane in lanes:
+            lane.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 class ConcurrentRead:
@@ -194,9 +250,11 @@ class ConcurrentRead:
 
     def __init__(self, logger: logging.Logger, num_workers: int) -> None:
         self.logger = logger
-        # One thread more than the requests in flight, for partition generation; a single worker
-        # means strictly one request at a time (the CDK's single-threaded mode).
-        self.num_workers = num_workers + 1 if num_workers > 1 else 1
+        #: requests in flight per lane (`CategoryLanes`); a single worker means strictly one request at a time (the
+        #: CDK's single-threaded mode: one pool of one thread, no lanes)
+        self.num_workers = num_workers
+        #: streams whose partitions are generated at the same time
+        self.generators = 1 if num_workers == 1 else max(1, min(4, (num_workers + 1) // 2))
         self.queue = RoomQueue()
         # Built on the main thread: the repository remembers it as the one consumer.
         self.message_repository = ConcurrentMessageRepository(self.queue, InMemoryMessageRepository())
@@ -213,14 +271,18 @@ class ConcurrentRead:
 
     def run(self, selected: list[AbstractStream]) -> Iterator[AirbyteMessage]:
         # The pool is the connector's own (as `ConcurrentSource.create` builds it), so that the sync can stop it.
-        workers = ThreadPoolExecutor(max_workers=self.num_workers, thread_name_prefix="workerpool")
+        workers = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="workerpool")
+            if self.num_workers == 1
+            else CategoryLanes(self.num_workers, self.generators)
+        )
         concurrent_source = ConcurrentSource(
             threadpool=ThreadPoolManager(workers, self.logger),
             logger=self.logger,
             slice_logger=DebugSliceLogger(),
             queue=self.queue,
             message_repository=self.message_repository,
-            initial_number_partitions_to_generate=1 if self.num_workers == 1 else max(1, min(4, self.num_workers // 2)),
+            initial_number_partitions_to_generate=self.generators,
         )
         read_to_the_end = False
         try:
