@@ -42,7 +42,9 @@ docker-test: $(BIN)/activate
 	PYTHON=$(BIN)/python bash scripts/ci/docker-test.sh
 
 ## Figures for the README: a full sync of the large simulated dataset, with latency (see the script).
+## py-spy samples run 5 for the profile split (not a test dependency: only the benchmark needs it)
 benchmark: $(BIN)/activate
+	$(BIN)/pip install -q 'py-spy>=0.3,<1'
 	$(BIN)/python scripts/benchmark.py
 
 clean:
