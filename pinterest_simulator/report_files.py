@@ -37,9 +37,11 @@ def download(sim: SimulatorState, request: Request) -> Response:
     job = finished_job(sim.reports, token, request)
     if job is None:
         return access_denied()
-    chunks = report_file(sim, job) if sim.reports.large_entities else iter(finished_file(sim, job))
-    csv_file = job.body.get("report_format") == "CSV"
-    return Response(chunks, mimetype="text/csv" if csv_file else "application/json", direct_passthrough=True)
+    mimetype = "text/csv" if job.body.get("report_format") == "CSV" else "application/json"
+    if sim.reports.large_entities:  # generated as it is sent (chunked): never held whole
+        return Response(report_file(sim, job), mimetype=mimetype, direct_passthrough=True)
+    # a file as S3 serves it: whole, with its Content-Length
+    return Response(b"".join(finished_file(sim, job)), mimetype=mimetype)
 
 
 def finished_file(sim: SimulatorState, job: ReportJob) -> list[bytes]:

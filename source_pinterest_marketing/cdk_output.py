@@ -30,13 +30,16 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import time
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Optional, TextIO
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Optional, TextIO
 
 import orjson
 from airbyte_cdk.entrypoint import AirbyteEntrypoint
-from airbyte_cdk.models import AirbyteMessage, FailureType, Type
+from airbyte_cdk.models import AirbyteMessage, AirbyteRecordMessage, FailureType, Type
 from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
 from airbyte_cdk.utils.print_buffer import PrintBuffer
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
@@ -45,6 +48,8 @@ from source_pinterest_marketing.errors import PinterestError, RetriesExhausted
 
 #: `LineWriter`'s buffer: about 60 records of 4 KB a write
 OUTPUT_BUFFER_BYTES = 256 * 1024
+#: `RecordLinesBuffer` hands its lines on once it holds this many bytes (the queue holds at most 1,000: 16 MB)
+RECORD_LINES_BYTES = 16 * 1024
 #: failure types from the least to the most severe: what the user has to do about it
 SEVERITY = (FailureType.transient_error, FailureType.system_error, FailureType.config_error)
 
@@ -64,6 +69,24 @@ class MisleadingRetryLog(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return not record.getMessage().startswith("UserDefinedBackoffException: Rate limit exceeded")
+
+
+class RecordCountLog(logging.Filter):
+    """The CDK's "Read N records from X stream" line with the records of every `RecordLines` of X added: the CDK
+    counts the messages it builds itself (a partition's first record), not those handed to it ready-made."""
+
+    LINE = re.compile(r"Read (\d+) records from (.+) stream")
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: stream -> records handed on as `RecordLines` so far (counted by the main thread as they go out)
+        self.in_lines: Counter[str] = Counter()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        found = self.LINE.fullmatch(record.msg) if isinstance(record.msg, str) and not record.args else None
+        if found is not None and self.in_lines[found.group(2)]:
+            record.msg = f"Read {int(found.group(1)) + self.in_lines[found.group(2)]} records from {found.group(2)} stream"
+        return True
 
 
 def quiet_misleading_retry_logs() -> None:
@@ -114,8 +137,29 @@ class SyncOutcome:
         return PinterestError(f"The sync failed in {count} stream{'s' if count > 1 else ''}: {causes}.", worst)
 
 
+def record_line(stream: str, data: Mapping[str, Any], emitted_at: int) -> Optional[bytes]:
+    """A record message's line as the CDK writes it, its line break included; None for a record orjson cannot write
+    (an int beyond 64 bits: the CDK's own serialiser writes it)."""
+    try:
+        # the CDK's key order (AirbyteMessage, AirbyteRecordMessage fields), its unset fields left out
+        fields = {"stream": stream, "data": data, "emitted_at": emitted_at}
+        line = orjson.dumps({"type": "RECORD", "record": fields}, option=orjson.OPT_APPEND_NEWLINE)
+        # the CDK's serializer leaves out the record's fields that are null (not those nested deeper). A null
+        # field is written `"name":null`: a line without `:null` has none, found at a fraction of the cost of
+        # looking at each value (most records); one with it is looked at
+        if b":null" in line and None in data.values():
+            fields["data"] = {name: value for name, value in data.items() if value is not None}
+            line = orjson.dumps({"type": "RECORD", "record": fields}, option=orjson.OPT_APPEND_NEWLINE)
+        return line
+    except (TypeError, orjson.JSONEncodeError):
+        return None
+
+
 def message_line(message: AirbyteMessage) -> bytes:
-    """The message's line as the CDK writes it, its line break included, UTF-8 (see the module docstring)."""
+    """The message's line as the CDK writes it, its line break included, UTF-8 (see the module docstring); the
+    lines of a `RecordLines`."""
+    if type(message) is RecordLines:
+        return message.lines
     record = message.record
     if (
         message.type == Type.RECORD
@@ -124,21 +168,56 @@ def message_line(message: AirbyteMessage) -> bytes:
         and record.meta is None
         and record.file_reference is None
     ):
-        data = record.data
-        try:
-            # the CDK's key order (AirbyteMessage, AirbyteRecordMessage fields), its unset fields left out
-            fields = {"stream": record.stream, "data": data, "emitted_at": record.emitted_at}
-            line = orjson.dumps({"type": "RECORD", "record": fields}, option=orjson.OPT_APPEND_NEWLINE)
-            # the CDK's serializer leaves out the record's fields that are null (not those nested deeper). A null
-            # field is written `"name":null`: a line without `:null` has none, found at a fraction of the cost of
-            # looking at each value (most records); one with it is looked at
-            if b":null" in line and None in data.values():
-                fields["data"] = {name: value for name, value in data.items() if value is not None}
-                line = orjson.dumps({"type": "RECORD", "record": fields}, option=orjson.OPT_APPEND_NEWLINE)
+        line = record_line(record.stream, record.data, record.emitted_at)
+        if line is not None:
             return line
-        except (TypeError, orjson.JSONEncodeError):
-            pass  # a value orjson does not write (an int beyond 64 bits): the CDK's own fallback
     return f"{AirbyteEntrypoint.airbyte_message_to_string(message)}\n".encode()
+
+
+@dataclass
+class RecordLines(AirbyteMessage):
+    """Records of one stream already written as lines (`record_line`), handed to the output as one message: what
+    `message_line` writes for it is `lines`. Only `read_lines` (run.py), whose writer is `message_line`, asks for
+    them (`ConcurrentRead(record_lines=True)`). Its `record` is None: should the CDK's own serialiser ever get one,
+    it writes a RECORD message without a record, which the platform refuses, rather than lose the records."""
+
+    stream: str = ""
+    lines: bytes = b""
+    #: the records in `lines`
+    count: int = 0
+
+
+class RecordLinesBuffer:
+    """A partition's records serialised as they are read (in its worker thread), handed on as `RecordLines` through
+    `emit` each time `limit` bytes are held, and by `send` at the partition's end. A record orjson cannot write
+    is handed on alone as the CDK's record message (`message_line` falls back to the CDK's serialiser), in its
+    place among the others."""
+
+    def __init__(self, stream: str, emit: Callable[[AirbyteMessage], None], limit: int = RECORD_LINES_BYTES) -> None:
+        self.stream = stream
+        self.emit = emit
+        self.limit = limit
+        self.lines: list[bytes] = []
+        self.size = 0
+
+    def add(self, data: Mapping[str, Any]) -> None:
+        emitted_at = time.time_ns() // 1_000_000
+        line = record_line(self.stream, data, emitted_at)
+        if line is None:
+            self.send()
+            record = AirbyteRecordMessage(stream=self.stream, data=dict(data), emitted_at=emitted_at)
+            self.emit(AirbyteMessage(type=Type.RECORD, record=record))
+            return
+        self.lines.append(line)
+        self.size += len(line)
+        if self.size >= self.limit:
+            self.send()
+
+    def send(self) -> None:
+        """Hand on the lines held, if any."""
+        if self.lines:
+            lines, self.lines, self.size = self.lines, [], 0
+            self.emit(RecordLines(type=Type.RECORD, stream=self.stream, lines=b"".join(lines), count=len(lines)))
 
 
 def message_text(message: AirbyteMessage) -> str:

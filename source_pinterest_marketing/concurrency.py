@@ -37,6 +37,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from queue import Full, Queue, SimpleQueue
 from typing import Any, Optional
 
@@ -57,6 +58,7 @@ from airbyte_cdk.utils.slice_hasher import SliceHasher
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from typing_extensions import override
 
+from source_pinterest_marketing.cdk_output import RecordCountLog, RecordLines, RecordLinesBuffer
 from source_pinterest_marketing.errors import config_error
 from source_pinterest_marketing.rate_limits import category_of
 from source_pinterest_marketing.streams.base import PinterestStream
@@ -149,29 +151,65 @@ def record_filter(cursor: Cursor) -> Optional[Callable[[Record], bool]]:
     return cursor.should_be_synced
 
 
+@dataclass(frozen=True)
+class PartitionRecords:
+    """What becomes of a stream's records in its partitions."""
+
+    #: the cursor's filter (`record_filter`); None: every record is emitted
+    keeps: Optional[Callable[[Record], bool]]
+    #: the cursor's `observe` (None: the CDK's `FinalStateCursor`, which observes nothing)
+    observe: Optional[Callable[[Record], None]]
+    #: None: each record is handed to the CDK; else the records after a partition's first are serialised in the
+    #: worker thread and handed on through this (the message repository) as `RecordLines`
+    emit: Optional[Callable[[AirbyteMessage], None]]
+
+
 class SlicePartition(Partition):
     """One slice of a stream, read in a worker thread."""
 
     def __init__(
-        self, stream: PinterestStream, stream_slice: StreamSlice, keeps: Optional[Callable[[Record], bool]], lane: str
+        self, stream: PinterestStream, stream_slice: StreamSlice, records: PartitionRecords, lane: str
     ) -> None:
         self.stream = stream
         self.stream_slice = stream_slice
-        #: the cursor's filter of the records (`record_filter`); None: every record is emitted
-        self.keeps = keeps
+        #: how its records are filtered, observed and handed on (`PartitionRecords`)
+        self.records = records
         self.hash = SliceHasher.hash(stream.name, stream_slice)
         #: the lane of worker threads that reads it (`CategoryLanes`, `lane_of`)
         self.lane = lane
 
     @override
     def read(self) -> Iterable[Record]:
-        name, stream_slice, keeps = self.stream.name, self.stream_slice, self.keeps
+        name, stream_slice, keeps = self.stream.name, self.stream_slice, self.records.keeps
         count = 0
-        for data in self.stream.read_slice(stream_slice):
-            record = Record(data=data, stream_name=name, associated_slice=stream_slice)
-            if keeps is None or keeps(record):
-                count += 1
-                yield record
+        rows = self.stream.read_slice(stream_slice)
+        if self.records.emit is None:
+            for data in rows:
+                record = Record(data=data, stream_name=name, associated_slice=stream_slice)
+                if keeps is None or keeps(record):
+                    count += 1
+                    yield record
+        else:
+            # the partition's first record goes the CDK's way (it marks the stream RUNNING), the others as lines
+            observe = self.records.observe
+            lines = RecordLinesBuffer(name, self.records.emit)
+            try:
+                for data in rows:
+                    if keeps is not None or observe is not None:
+                        record = Record(data=data, stream_name=name, associated_slice=stream_slice)
+                        if keeps is not None and not keeps(record):
+                            continue
+                    count += 1
+                    if count == 1:
+                        yield Record(data=data, stream_name=name, associated_slice=stream_slice)
+                        continue
+                    if observe is not None:
+                        observe(record)
+                    lines.add(data)
+            except Exception:
+                lines.send()  # the records read before a failure are emitted, as one by one
+                raise
+            lines.send()
         self.stream.context.progress.partition_done(name, stream_slice, count)
 
     @override
@@ -190,10 +228,16 @@ class SlicePartition(Partition):
 class SlicePartitions(PartitionGenerator):
     """A stream's slices as the framework's partitions."""
 
-    def __init__(self, stream: PinterestStream, sync_mode: SyncMode, cursor: Cursor) -> None:
+    def __init__(
+        self, stream: PinterestStream, sync_mode: SyncMode, cursor: Cursor, emit: Optional[Callable[[AirbyteMessage], None]]
+    ) -> None:
         self.stream = stream
         self.sync_mode = sync_mode
-        self.keeps = record_filter(cursor)
+        self.records = PartitionRecords(
+            keeps=record_filter(cursor),
+            observe=None if isinstance(cursor, FinalStateCursor) else cursor.observe,
+            emit=emit,
+        )
         self.lane = lane_of(stream)
 
     @override
@@ -201,7 +245,7 @@ class SlicePartitions(PartitionGenerator):
         for stream_slice in self.stream.stream_slices(sync_mode=self.sync_mode):
             if not isinstance(stream_slice, StreamSlice):
                 raise TypeError(f"stream {self.stream.name}: a slice is not a StreamSlice: {stream_slice!r}")
-            yield SlicePartition(self.stream, stream_slice, self.keeps, self.lane)
+            yield SlicePartition(self.stream, stream_slice, self.records, self.lane)
 
 
 def lane_of(stream: PinterestStream) -> str:
@@ -248,8 +292,10 @@ class CategoryLanes(ThreadPoolExecutor):
 class ConcurrentRead:
     """One `read` of the configured catalog, concurrently."""
 
-    def __init__(self, logger: logging.Logger, num_workers: int) -> None:
+    def __init__(self, logger: logging.Logger, num_workers: int, record_lines: bool = False) -> None:
         self.logger = logger
+        #: records handed on as `RecordLines` (only for a writer that writes them: `cdk_output.message_line`)
+        self.record_lines = record_lines
         #: requests in flight per lane (`CategoryLanes`); a single worker means strictly one request at a time (the
         #: CDK's single-threaded mode: one pool of one thread, no lanes)
         self.num_workers = num_workers
@@ -285,10 +331,16 @@ class ConcurrentRead:
             initial_number_partitions_to_generate=self.generators,
         )
         read_to_the_end = False
+        counts = RecordCountLog()
+        self.logger.addFilter(counts)
         try:
-            yield from concurrent_source.read(selected)
+            for message in concurrent_source.read(selected):
+                if type(message) is RecordLines:
+                    counts.in_lines[message.stream] += message.count
+                yield message
             read_to_the_end = True
         finally:
+            self.logger.removeFilter(counts)
             # A sync leaves no thread behind: once every partition is read the workers are idle and are joined (the
             # CDK only tells them to end). After a failure they are not waited for: one may still be finishing a
             # partition whose records nobody reads any more.
@@ -317,7 +369,10 @@ class ConcurrentRead:
         primary_key = stream.primary_key
         return DefaultStream(
             partition_generator=SlicePartitions(
-                stream, SyncMode.incremental if incremental else SyncMode.full_refresh, cursor
+                stream,
+                SyncMode.incremental if incremental else SyncMode.full_refresh,
+                cursor,
+                self.message_repository.emit_message if self.record_lines else None,
             ),
             name=name,
             json_schema=stream.get_json_schema,

@@ -33,7 +33,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from typing_extensions import override
 
 from source_pinterest_marketing.auth import UPDATE_CONFIG_FLAG
-from source_pinterest_marketing.cdk_output import message_line, write_lines
+from source_pinterest_marketing.cdk_output import RecordLines, message_line, write_lines
 from source_pinterest_marketing.errors import config_error
 from source_pinterest_marketing.local_files import StateFile, write_problem
 from source_pinterest_marketing.source import SourcePinterestMarketing
@@ -97,7 +97,8 @@ class PinterestEntrypoint(AirbyteEntrypoint):
     def run(self, parsed_args: argparse.Namespace) -> Iterable[str]:
         """The command's messages, serialised (`read`: `read_lines`, each without its line break)."""
         if parsed_args.command == "read":
-            return (line[:-1].decode() for line in self.lines(parsed_args))
+            # a chunk of `RecordLines` holds several lines (no JSON line holds a raw line break)
+            return (line.decode() for chunk in self.lines(parsed_args) for line in chunk[:-1].split(b"\n"))
         self.take_flags(parsed_args)
         return super().run(parsed_args)
 
@@ -133,6 +134,8 @@ class PinterestEntrypoint(AirbyteEntrypoint):
         buffer (cdk_output.py). Keep it in step with the CDK's `run` when airbyte-cdk is upgraded
         (unit_tests/test_run.py compares what both emit)."""
         self.set_log_level(parsed_args)
+        if isinstance(self.source, SourcePinterestMarketing):
+            self.source.record_lines = True  # `message_line` writes `RecordLines`
         source_spec = self.source.spec(self.logger)
         try:
             with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as temp_dir:
@@ -204,7 +207,10 @@ class PinterestEntrypoint(AirbyteEntrypoint):
 
         for message in self.source.read(self.logger, config, catalog, state):
             record = message.record
-            if message.type is Type.RECORD and record is not None:  # `counted`'s first case, without a call
+            if type(message) is RecordLines:
+                counts[(message.stream, None)] += message.count
+                yield message
+            elif message.type is Type.RECORD and record is not None:  # `counted`'s first case, without a call
                 counts[(record.stream, record.namespace)] += 1.0
                 yield message
             else:

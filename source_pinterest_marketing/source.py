@@ -93,6 +93,8 @@ class SourcePinterestMarketing(AbstractSource):
         super().__init__()
         quiet_misleading_retry_logs()
         self.current_read: Optional[ConcurrentRead] = None
+        #: `read` hands records on as `cdk_output.RecordLines` (set by run.py's `read_lines`, which writes them)
+        self.record_lines = False
         #: the config file to save rotated OAuth credentials to (`--update-config`, set by run.py); None in Airbyte
         self.config_file: Optional[str] = None
 
@@ -248,7 +250,7 @@ class SourcePinterestMarketing(AbstractSource):
             return
         context.selected_streams = frozenset(selected)
         streams = {stream.name: stream for stream in build_streams(context)}
-        concurrent_read = ConcurrentRead(logger, context.config.num_workers)
+        concurrent_read = ConcurrentRead(logger, context.config.num_workers, self.record_lines)
         # The catalog and every state are checked before anything is sent.
         prepared = concurrent_read.prepare_all(streams, catalog, stream_states(state))
         # Refresh the OAuth token once here, on the main thread, before the workers start: its answer says the

@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 
 import pytest
 import requests
+from sim_http import ago, create_report, headers
 from werkzeug.wrappers import Request, Response
 
 from pinterest_simulator import Simulator
@@ -63,3 +65,26 @@ def test_a_registered_download_is_served_without_auth_and_open_to_faults(
     assert requests.get(f"{sim.root_url}/downloads/test-only/unknown", timeout=10).status_code == 403
     with pytest.raises(ValueError, match="duplicate"):
         download("/downloads/test-only/")(lambda sim, request: Response(b""))
+
+
+@pytest.mark.parametrize("large_entities", [0, 3])
+def test_a_report_file_is_served_whole_with_its_length_as_s3_serves_it(
+    sim: Simulator, account_id: str, large_entities: int
+) -> None:
+    """A finished report file is served as S3 serves an object: whole, with its Content-Length; a file of the
+    `large_entities` setting is generated while it is sent (never held whole), chunked."""
+    sim.reports.large_entities = large_entities
+    body = {"level": "CAMPAIGN", "granularity": "DAY", "columns": ["SPEND_IN_DOLLAR"], "start_date": ago(6).isoformat(), "end_date": ago(1).isoformat()}
+    created = create_report(sim, account_id, body)
+    assert created.status_code == 200, created.text
+    url = f"{sim.base_url}/ad_accounts/{account_id}/reports"
+    for _ in range(20):
+        status = requests.get(url, headers=headers(sim), params={"token": created.json()["token"]}).json()
+        if status["report_status"] == "FINISHED":
+            break
+    answer = requests.get(status["url"], timeout=10)
+    assert answer.status_code == 200 and json.loads(answer.content)
+    if large_entities:
+        assert answer.headers.get("Transfer-Encoding") == "chunked" and "Content-Length" not in answer.headers
+    else:
+        assert answer.headers["Content-Length"] == str(len(answer.content))
