@@ -15,6 +15,12 @@
   `message_text` does), then serialises that; every other message, and a record orjson cannot write, goes the CDK's
   way.
 - `message_line`: the same text as bytes, its line break included (orjson writes it so), for `LineWriter`.
+- `RecordLines`: records already written as lines, several in one message. In run.py's `read` a partition's records
+  after its first are serialised in its worker thread (`RecordLinesBuffer`) and put on the CDK's queue through its
+  message repository 16 KB at a time, which the CDK's concurrent framework yields as they are (as any message its
+  repository holds): the main thread no longer builds a record message per record (a copy of the record and two
+  dataclasses), dispatches it, counts it, hands it through the generators of the read and writes it alone. The CDK
+  counts only the records it saw itself in its "Read N records from X stream" line: `RecordCountLog` adds the others.
 - `LineWriter`: `read`'s lines written to stdout as bytes, in a buffer of their own, instead of through the CDK's
   `PRINT_BUFFER` (its `launch` prints every message: a text copy of each record, two writes of it into the print
   buffer's `StringIO` under its lock, the buffer's text joined and encoded again when flushed: about 3 us a record
@@ -201,7 +207,7 @@ class RecordLinesBuffer:
         self.size = 0
 
     def add(self, data: Mapping[str, Any]) -> None:
-        emitted_at = time.time_ns() // 1_000_000
+        emitted_at = time.time_ns() // 1_000_000  # when the record is emitted, on the machine's clock, as the CDK stamps it
         line = record_line(self.stream, data, emitted_at)
         if line is None:
             self.send()

@@ -7,9 +7,10 @@ Every selected stream becomes the CDK's `DefaultStream`, whose partitions are th
 `RoomQueue` (the C `SimpleQueue`, bounded with hysteresis: no thread switch per record).
 
 A partition reads its slice with the stream's `read_slice` (the `HttpStream` page loop, base.py) and gives the CDK
-`Record`s that carry their slice; the stream's cursor decides which an incremental read emits (`should_be_synced`),
-and the CDK's partition reader has it observe each record emitted and close the partition at its end, which emits
-the state (`streams.cursor.PartitionedCursor`: the CDK's own concurrent cursors know date ranges, not Pinterest's
+`Record`s that carry their slice (in run.py's `read`, only its first: the others are observed by the partition,
+serialised in the worker thread and handed on as `cdk_output.RecordLines`, see `PartitionRecords`); the stream's
+cursor decides which an incremental read emits (`should_be_synced`), and the CDK's partition reader has it observe
+each record emitted and close the partition at its end, which emits the state (`streams.cursor.PartitionedCursor`: the CDK's own concurrent cursors know date ranges, not Pinterest's
 per-partition client-side cursors). Whether a read is incremental is decided here, once, from the catalog; so is
 whether its cursor filters records at all (`record_filter`): a full refresh read's `FinalStateCursor` and an
 incremental read of windowed rows keep every record, and their records are not handed to `should_be_synced` one by

@@ -33,6 +33,7 @@ WALL_CLOCK_SECONDS = {
     ("source_pinterest_marketing/auth.py", "time.time"): "a refresh token's remaining lifetime",
     ("source_pinterest_marketing/auth.py", "ab_datetime_now"): "the access token's expiry (the CDK's authenticator)",
     ("source_pinterest_marketing/probe/cli.py", "time.time"): "a refresh token's remaining lifetime",
+    ("source_pinterest_marketing/cdk_output.py", "time.time_ns"): "a record message's emitted_at, as the CDK stamps it",
     ("pinterest_simulator/oauth.py", "time.time"): "token lifetimes",
     ("pinterest_simulator/server.py", "time.time"): "when each request came (the request log)",
     ("scripts/benchmark.py", "time.time"): "when a run started, against the simulator's request log (its timeline)",
