@@ -106,3 +106,22 @@ def test_the_user_guide_says_the_probe_does_not_check_the_catalog_report_switche
     for switch in NOT_PROBED:
         [row] = [line for line in guide.splitlines() if line.startswith("|") and f"(`{switch}`:" in line]
         assert "No probe check" in row
+
+
+@pytest.mark.parametrize(
+    ("stream", "owner", "entities"),
+    [("catalog_feed_ingestion_issues", "feed", "catalogs_feeds"), ("catalog_distribution_issues", "catalog", "catalogs")],
+)
+def test_a_report_that_keeps_failing_names_its_feed_or_catalog(
+    sleeps: list[float], stream: str, owner: str, entities: str
+) -> None:
+    """A catalog report is a feed's or a catalog's, not an ad account's: the error of one that fails every attempt names
+    its feed or catalog (no ad account, no window)."""
+    with Simulator(preset="small", seed=1) as sim:
+        sim.faults.add("status", operation_id="reports/get", status=200, body={"report_status": "FAILED"}, times=None)
+        output = run_read(sim.connector_config(), [stream], expect_failure=True)
+        owners = {entity["id"] for entity in sim.dataset.owner.entities(entities)}
+    failures = [m for m in error_messages(output) if m.startswith(f"Report '{stream}'")]
+    named = {m.split(": ")[0].removeprefix(f"Report '{stream}' for {owner} ") for m in failures}
+    assert owners and named == owners, failures
+    assert all("the job ended FAILED after 3 attempts" in m and "ad account" not in m for m in failures), failures

@@ -8,6 +8,7 @@ lacks it, each bad setting naming its field."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -261,6 +262,26 @@ def test_a_failed_export_is_created_again(sleeps: list[float]) -> None:
     assert not output.errors, error_messages(output)
     assert creates == len(lead_ads) + 1
     assert any("the job ended FAILED" in log.log.message for log in output.logs)
+
+
+def test_an_export_that_keeps_failing_names_its_lead_ad(sleeps: list[float]) -> None:
+    """Every export fails: each lead ad's error names its account, the lead ad and the window (as the attempts'
+    warnings do), and no secret."""
+    with Simulator(preset="small", seed=1) as sim:
+        lead_ads = _lead_ads(sim)
+        sim.lead_exports.fail_next(3 * len(lead_ads))
+        config = every_scope_config(sim, leads={"enabled": True})
+        output = run_read(config, [LEADS], expect_failure=True)
+        creates = sim.requests.count(CREATE)
+    assert lead_ads and creates == 3 * len(lead_ads)
+    failures = [m for m in error_messages(output) if m.startswith("Report 'leads'")]
+    named = [re.match(r"Report 'leads' for ad account (\w+), lead ad (\w+), window \S+: ", m) for m in failures]
+    assert all(named), failures
+    assert sorted((n.group(2), n.group(1)) for n in named if n) == sorted(lead_ads.items())
+    assert all("the job ended FAILED after 3 attempts" in m for m in failures), failures
+    credentials = config["credentials"]
+    secrets = [credentials[key] for key in ("refresh_token", "client_secret", "access_token") if credentials.get(key)]
+    assert secrets and not [m for m in error_messages(output) for secret in secrets if secret in m]
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ setting names its field."""
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 from typing import Any
@@ -182,3 +183,18 @@ def test_a_metric_that_is_not_a_number_fails_the_stream_naming_the_column(
     messages = error_messages(output)
     assert messages and all("'mmm_report'" in m and "TOTAL_IMPRESSION" in m and "'n/a'" in m for m in messages), messages
     assert not records_by_stream(output).get(STREAM)
+
+
+def test_a_report_that_keeps_failing_names_its_account_country_and_window(sleeps: list[float]) -> None:
+    """A report of one country (`countries` configured) that fails every attempt: the error names the ad account, the
+    country and the window."""
+    settings = {"targeting_types": ["GENDER"], "columns": ["TOTAL_IMPRESSION"], "countries": ["US"]}
+    with Simulator(preset="small", seed=1) as sim:
+        sim.mmm_reports.fail_next(100)
+        config = sim.connector_config(access_token_mode=True, mmm_report=settings)
+        output = run_read(config, [STREAM], expect_failure=True)
+        accounts = set(sim.dataset.ad_account_ids)
+    failures = [m for m in error_messages(output) if m.startswith(f"Report '{STREAM}'")]
+    named = [re.match(r"Report 'mmm_report' for ad account (\w+), country US, window [-0-9]+\.\.[-0-9]+: ", m) for m in failures]
+    assert all(named) and {n.group(1) for n in named if n} == accounts, failures
+    assert all("the job ended FAILED after 3 attempts" in m for m in failures), failures

@@ -106,13 +106,33 @@ class JobSender(Protocol):
     def in_flight(self) -> AbstractContextManager[Any]: ...
 
 
+#: the slice fields that say what a job is for, in the order a message names them, with their names in words: a lead
+#: export is one lead ad's, an MMM report may be one country's, a catalog report one catalog's or feed's
+JOB_SUBJECT_FIELDS: tuple[tuple[str, str], ...] = (
+    ("ad_account_id", "ad account"),
+    ("ad_id", "lead ad"),
+    ("country", "country"),
+    ("catalog_id", "catalog"),
+    ("feed_id", "feed"),
+)
+
+
+def job_subject(stream_slice: Mapping[str, Any]) -> str:
+    """What a job is for, in words: `ad account 1, lead ad 2, window 2026-01-01..2026-01-31` (the fields the slice
+    has; ids and dates only, never a setting's value)."""
+    parts = [f"{words} {stream_slice[key]}" for key, words in JOB_SUBJECT_FIELDS if stream_slice.get(key)]
+    if stream_slice.get("start_date") or stream_slice.get("end_date"):
+        parts.append(f"window {stream_slice.get('start_date')}..{stream_slice.get('end_date')}")
+    return ", ".join(parts)
+
+
 class ReportJobFailed(PinterestError):
     """A report job that did not finish after every attempt (transient: the next sync retries it)."""
 
     def __init__(self, stream: str, stream_slice: Mapping[str, Any], problem: str) -> None:
-        window = f"{stream_slice.get('start_date')}..{stream_slice.get('end_date')}"
+        subject = job_subject(stream_slice)
         message = (
-            f"Report '{stream}' for ad account {stream_slice.get('ad_account_id')}, window {window}: {problem}. "
+            f"Report '{stream}'{f' for {subject}' if subject else ''}: {problem}. "
             "Windows finished before it are saved in the state; the next sync resumes from there."
         )
         super().__init__(message, FailureType.transient_error)
