@@ -15,8 +15,8 @@ It records, on the simulator's demo dataset (preset `small`, seed 1, both clocks
 - per read: every request the connector sent, taken where the simulator's request log takes it (its WSGI entry,
   which sees the body too): method, path, query (names sorted, values as sent), body (JSON keys sorted; form
   fields sorted, secrets masked), the status and a digest of the answer's bytes (report files included): the
-  simulator's answers are compared byte for byte. Report job tokens (standard and measurement reports) become the
-  job's account and body digest; the server's port is masked; the token endpoint's answer is not digested (random
+  simulator's answers are compared byte for byte. Report job tokens (standard and measurement reports) and lead
+  export ids become the job's account and body digest; the server's port is masked; the token endpoint's answer is not digested (random
   tokens, wall-clock expiries).
 
 Scenarios (`SCENARIOS`):
@@ -328,6 +328,8 @@ def make_plan(root: Path, only: Iterable[str] = (), all_streams: bool = False) -
 
 # -- capturing the simulator's side ---------------------------------------------------------------
 TOKEN = re.compile(r"\b[0-9a-f]{24}\b")
+#: a lead export's id (digits, as Pinterest's: `leads_export_id`); numbers that are no export's id are left as they are
+EXPORT_ID = re.compile(r"\b[0-9]{10,20}\b")
 
 
 class Recorder:
@@ -340,8 +342,8 @@ class Recorder:
         self.lock = threading.Lock()
 
     def job_label(self, token: str) -> str | None:
-        # the standard reports' jobs and the measurement reports' (their tokens are random too)
-        stores = (self.sim.reports, self.sim.conversion_reports, self.sim.mmm_reports)
+        # the standard reports' jobs, the measurement reports' and the lead exports' (their tokens are random too)
+        stores = (self.sim.reports, self.sim.conversion_reports, self.sim.mmm_reports, self.sim.lead_exports)
         job = next((store.jobs[token] for store in stores if token in store.jobs), None)
         if job is None:
             return None
@@ -350,7 +352,8 @@ class Recorder:
 
     def mask(self, text: str) -> str:
         text = text.replace(self.sim.root_url, "<root>")
-        return TOKEN.sub(lambda match: self.job_label(match.group()) or match.group(), text)
+        text = TOKEN.sub(lambda match: self.job_label(match.group()) or match.group(), text)
+        return EXPORT_ID.sub(lambda match: self.job_label(match.group()) or match.group(), text)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterator[bytes]:
         length = int(environ.get("CONTENT_LENGTH") or 0)

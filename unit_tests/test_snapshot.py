@@ -7,11 +7,14 @@ from __future__ import annotations
 import copy
 import importlib.util
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from pinterest_simulator import Simulator
 
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("snapshot", ROOT / "scripts" / "snapshot.py")
@@ -88,3 +91,20 @@ def test_a_request_is_normalised_and_its_secrets_masked() -> None:
     )
     assert form == " form:grant_type=refresh_token&refresh_token=<secret>"
     assert snapshot.normalised_body(b'{"b": 1, "a": [2, 1]}', {"CONTENT_TYPE": "application/json"}) == ' json:{"a":[2,1],"b":1}'
+
+
+def test_job_tokens_and_lead_export_ids_become_their_jobs_body(sim: Simulator) -> None:
+    """Tokens and export ids are handed out in creation order, which the worker threads decide: a request is known
+    by its job's account and body instead, so two runs that created the same jobs in another order are equal."""
+    recorder = snapshot.Recorder(sim)
+    first = sim.lead_exports.create("1234", {"ad_id": "77", "start_date": "2026-12-01"}, sim.switches)
+    second = sim.lead_exports.create("1234", {"ad_id": "78", "start_date": "2026-12-01"}, sim.switches)
+    report = sim.reports.create("1234", {"level": "CAMPAIGN"})
+    masked = recorder.mask(
+        f"GET {sim.root_url}/downloads/leads/{first.token}.csv {second.token} {report.token} 117467117508791561"
+    )
+    assert first.token not in masked and second.token not in masked and report.token not in masked
+    assert masked.startswith("GET <root>/downloads/leads/<job 1234 ")
+    assert masked.endswith(" 117467117508791561")  # a number that is no job's id stays
+    labels = re.findall(r"<job 1234 [0-9a-f]{12}>", masked)
+    assert len(set(labels)) == 3
