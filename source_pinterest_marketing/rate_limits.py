@@ -8,7 +8,10 @@ so that a sync rarely meets a 429.
 - every request: 100 requests/second (per user per app)
 - MMM report creates (`analytics/create_mmm_report`): 5 a minute per ad account ("while it's in beta release"), kept
   per account by `PerAccountPolicy` (a 61-second window: the API counts from when it received a call, a little after
-  the budget let it go)
+  the budget let it go); each create is counted in its described category (ads_analytics) too, as Pinterest counts
+  it: the CDK's budget applies only the first policy whose matcher fits a request, so the per-account policy counts
+  a create in the category's window itself, in both or in neither (`acquire_in_each`: a create one refuses spends
+  no room in the other)
 
 Which request is in which category is the API description's `x-ratelimit-category` of its operation (method and path:
 creating a brand/category/SKU report is ads_analytics, polling it ads_read), from generated data
@@ -24,10 +27,12 @@ every sync, check or discover in one process would leave three more threads runn
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Optional
@@ -60,6 +65,9 @@ PUBLISHED: tuple[tuple[str, Rate], ...] = (("ads_analytics", ADS_ANALYTICS_PER_M
 OTHER = "other"
 
 
+_LOCK_ORDER = itertools.count()
+
+
 class MovingWindowPolicy(BaseCallRatePolicy):
     """At most `rate.limit` calls in any `rate.interval`, for every rate: a call that would exceed one is refused with
     the time until it would fit (`CallRateLimitHit`; the CDK's `APIBudget` waits that long and asks again). Thread-safe;
@@ -76,31 +84,36 @@ class MovingWindowPolicy(BaseCallRatePolicy):
         #: the moments of the calls within the longest interval, oldest first (a call of weight n: n times)
         self.calls: list[float] = []
         self.lock = threading.Lock()
+        #: the order in which `acquire_in_each` takes the locks of several windows (the same in every thread)
+        self.lock_order = next(_LOCK_ORDER)
 
     def try_acquire(self, request: Any, weight: int) -> None:
         if not self.matches(request):
             raise ValueError("Request does not match the policy")
+        acquire_in_each((self,), request, weight)
+
+    def refusal(self, request: Any, weight: int, now: float) -> Optional[CallRateLimitHit]:
+        """Why a call of `weight` at `now` would exceed a rate (and how long until it would fit), or None when it fits.
+        Counts nothing; the caller holds `lock` (`acquire_in_each`)."""
         lowest = min(rate.limit for rate in self.rates)
         if weight > lowest:
             raise ValueError(f"Weight can not exceed the lowest configured rate limit ({lowest})")
-        with self.lock:
-            now = self.clock()
-            del self.calls[: bisect.bisect_right(self.calls, now - self.rates[-1].interval.total_seconds())]
-            for rate in self.rates:
-                window = rate.interval.total_seconds()
-                first = bisect.bisect_right(self.calls, now - window)
-                excess = len(self.calls) - first + weight - rate.limit
-                if excess > 0:
-                    # the call fits once `excess` of the calls in the window have left it
-                    wait = self.calls[first + excess - 1] + window - now
-                    raise CallRateLimitHit(
-                        error=f"{rate.limit} calls per {rate.interval} reached",
-                        item=request,
-                        weight=weight,
-                        rate=str(rate),
-                        time_to_wait=timedelta(seconds=max(wait, 0.0)),
-                    )
-            self.calls.extend([now] * weight)
+        del self.calls[: bisect.bisect_right(self.calls, now - self.rates[-1].interval.total_seconds())]
+        for rate in self.rates:
+            window = rate.interval.total_seconds()
+            first = bisect.bisect_right(self.calls, now - window)
+            excess = len(self.calls) - first + weight - rate.limit
+            if excess > 0:
+                # the call fits once `excess` of the calls in the window have left it
+                wait = self.calls[first + excess - 1] + window - now
+                return CallRateLimitHit(
+                    error=f"{rate.limit} calls per {rate.interval} reached",
+                    item=request,
+                    weight=weight,
+                    rate=str(rate),
+                    time_to_wait=timedelta(seconds=max(wait, 0.0)),
+                )
+        return None
 
     def update(self, available_calls: Optional[int], call_reset_ts: Optional[datetime]) -> None:
         """The API says no call is left (and not when more come): count the window as full, as the CDK's policy does."""
@@ -113,17 +126,46 @@ class MovingWindowPolicy(BaseCallRatePolicy):
                 self.calls.extend([now] * max(rate.limit - (len(self.calls) - first), 0))
 
 
+def acquire_in_each(windows: Sequence[MovingWindowPolicy], request: Any, weight: int) -> None:
+    """Count a call of `weight` in every one of `windows`, or in none: when one of them has no room, the call is
+    refused with the longest wait of those that have none (after it, each would have room again unless other calls
+    took it), and no window counts it, so a refused call never spends another window's room. The windows' locks are
+    taken together, in their `lock_order` (the same in every thread: no deadlock), so no other call comes between
+    the check and the count."""
+    with ExitStack() as locked:
+        for window in sorted(windows, key=lambda window: window.lock_order):
+            locked.enter_context(window.lock)
+        moments = [window.clock() for window in windows]
+        refusals = [
+            refusal
+            for window, now in zip(windows, moments, strict=True)
+            if (refusal := window.refusal(request, weight, now)) is not None
+        ]
+        if refusals:
+            raise max(refusals, key=lambda refusal: refusal.time_to_wait)
+        for window, now in zip(windows, moments, strict=True):
+            window.calls.extend([now] * weight)
+
+
 class PerAccountPolicy(BaseCallRatePolicy):
     """`MovingWindowPolicy` for each ad account on its own: the requests of `method` whose path matches `path_pattern`
-    (group 1: the account id) are kept within `rates` per account (a limit "per advertiser")."""
+    (group 1: the account id) are kept within `rates` per account (a limit "per advertiser"). `counted_in`: the policy
+    of the category these requests also spend (Pinterest counts an MMM create in ads_analytics too); the CDK's budget
+    applies only the first policy that matches a request, so this one counts each call in both (`acquire_in_each`)."""
 
     def __init__(
-        self, rates: list[Rate], method: str, path_pattern: str, clock: Callable[[], float] = time.monotonic
+        self,
+        rates: list[Rate],
+        method: str,
+        path_pattern: str,
+        clock: Callable[[], float] = time.monotonic,
+        counted_in: Optional[MovingWindowPolicy] = None,
     ) -> None:
         super().__init__(matchers=[HttpRequestRegexMatcher(method=method, url_path_pattern=path_pattern)])
         self.rates = rates
         self.path = re.compile(path_pattern)
         self.clock = clock
+        self.counted_in = counted_in
         #: each account's moving window, made on its first call
         self.accounts: dict[str, MovingWindowPolicy] = {}
         self.lock = threading.Lock()
@@ -137,7 +179,7 @@ class PerAccountPolicy(BaseCallRatePolicy):
             window = self.accounts.get(account)
             if window is None:
                 window = self.accounts[account] = MovingWindowPolicy(self.rates, [], self.clock)
-        window.try_acquire(request, weight)
+        acquire_in_each((window,) if self.counted_in is None else (window, self.counted_in), request, weight)
 
     def update(self, available_calls: Optional[int], call_reset_ts: Optional[datetime]) -> None:
         """Rate-limit headers do not say which account they count: a 429 is waited out by the error policy."""
@@ -172,24 +214,30 @@ def matchers_of(operations: tuple[RateLimitedOperation, ...]) -> list[RequestMat
     ]
 
 
-def build_categories() -> list[Category]:
-    """The categories in matching order, each with a fresh policy: the MMM report creates (per ad account), then
-    Pinterest's categories (each read operation in its described category), then every other request."""
+def build_categories(clock: Callable[[], float] = time.monotonic) -> list[Category]:
+    """The categories in matching order, each with a fresh policy: the MMM report creates (per ad account, and counted
+    in their described category, ads_analytics, too), then Pinterest's categories (each read operation in its
+    described category), then every other request. `clock`: the policies' (tests pin it)."""
     described = rate_limited_operations()
-    mmm_rates = (PER_SECOND, MMM_CREATES_PER_ACCOUNT)
-    mmm_creates = tuple(operation for operation in described if operation.operation == MMM_CREATE)
-    categories = [
-        Category("mmm_creates", mmm_creates, mmm_rates, PerAccountPolicy(list(mmm_rates), "POST", MMM_CREATE_PATH))
-    ]
+    published: list[Category] = []
+    policies: dict[Optional[str], MovingWindowPolicy] = {}
     for name, per_minute in PUBLISHED:
         operations = tuple(op for op in described if op.category == name and op.operation != MMM_CREATE)
         rates = (PER_SECOND, per_minute)
-        categories.append(
-            Category(name, operations, rates, MovingWindowPolicy(rates=list(rates), matchers=matchers_of(operations)))
-        )
+        policies[name] = MovingWindowPolicy(list(rates), matchers_of(operations), clock)
+        published.append(Category(name, operations, rates, policies[name]))
+    mmm_rates = (PER_SECOND, MMM_CREATES_PER_ACCOUNT)
+    mmm_creates = tuple(operation for operation in described if operation.operation == MMM_CREATE)
+    # the category the API description puts the creates in (ads_analytics)
+    [described_category] = {operation.category for operation in mmm_creates}
+    counted_in = policies[described_category]
+    mmm_policy = PerAccountPolicy(list(mmm_rates), "POST", MMM_CREATE_PATH, clock, counted_in)
     every_request: list[RequestMatcher] = [HttpRequestRegexMatcher()]
-    categories.append(Category(OTHER, None, (PER_SECOND,), MovingWindowPolicy([PER_SECOND], every_request)))
-    return categories
+    return [
+        Category("mmm_creates", mmm_creates, mmm_rates, mmm_policy),
+        *published,
+        Category(OTHER, None, (PER_SECOND,), MovingWindowPolicy([PER_SECOND], every_request, clock)),
+    ]
 
 
 def category_of(operation: str, categories: Optional[list[Category]] = None) -> str:

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 import requests
-from airbyte_cdk.sources.streams.call_rate import CallRateLimitHit, Rate
+from airbyte_cdk.sources.streams.call_rate import APIBudget, CallRateLimitHit, Rate
 
 from source_pinterest_marketing.api_description import rate_limited_operations
 from source_pinterest_marketing.rate_limits import (
@@ -162,3 +162,119 @@ def test_budgets_start_no_thread() -> None:
     request = requests.Request("GET", f"{BASE}/ad_accounts/1/campaigns").prepare()
     budget.acquire_call(request)
     assert not set(threading.enumerate()) - before
+
+
+def _mmm_budget() -> tuple[Clock, APIBudget, MovingWindowPolicy, PerAccountPolicy]:
+    """The sync's budget on a clock the test moves, its ads_analytics policy and its MMM creates' policy."""
+    clock = Clock()
+    categories = build_categories(clock)
+    policies = {category.name: category.policy for category in categories}
+    analytics, creates = policies["ads_analytics"], policies["mmm_creates"]
+    assert isinstance(analytics, MovingWindowPolicy) and isinstance(creates, PerAccountPolicy)
+    return clock, build_api_budget(categories), analytics, creates
+
+
+CREATE = requests.Request("POST", f"{BASE}/ad_accounts/123/mmm_reports", json={}).prepare()
+ANALYTICS = requests.Request("GET", f"{BASE}/ad_accounts/123/analytics").prepare()
+
+
+def test_an_mmm_create_is_counted_in_ads_analytics_too() -> None:
+    """Pinterest counts an MMM create in its `x-ratelimit-category`, ads_analytics, besides the 5 a minute per ad
+    account: after a create, only 299 analytics requests fit in the minute."""
+    assert category_of(MMM_CREATE) == "mmm_creates"
+    [create] = [op for op in rate_limited_operations() if op.operation == MMM_CREATE]
+    assert create.category == "ads_analytics"
+    clock, budget, analytics, _ = _mmm_budget()
+    budget.acquire_call(CREATE, block=False)
+    for _ in range(ADS_ANALYTICS_PER_MINUTE.limit - 1):
+        budget.acquire_call(ANALYTICS, block=False)
+        clock.now += 0.1  # within the per-second limit
+    with pytest.raises(CallRateLimitHit) as full:
+        budget.acquire_call(ANALYTICS, block=False)
+    # the create's is the oldest call of the window: the next analytics request fits when it leaves
+    assert full.value.time_to_wait.total_seconds() == pytest.approx(60 - 29.9)
+    assert len(analytics.calls) == ADS_ANALYTICS_PER_MINUTE.limit
+
+
+def test_a_create_that_ads_analytics_refuses_is_not_counted_for_its_account() -> None:
+    """ads_analytics has no room: the create is refused (until the oldest analytics request leaves the minute), and
+    its account's window does not count the refused tries (else the account's 5 would be spent waiting)."""
+    clock, budget, _, creates = _mmm_budget()
+    for _ in range(ADS_ANALYTICS_PER_MINUTE.limit):
+        budget.acquire_call(ANALYTICS, block=False)
+        clock.now += 0.1
+    for _ in range(MMM_CREATES_PER_ACCOUNT.limit):  # as many tries as the account has room for
+        with pytest.raises(CallRateLimitHit) as refused:
+            budget.acquire_call(CREATE, block=False)
+    assert refused.value.time_to_wait.total_seconds() == pytest.approx(60 - 30)
+    assert not [call for window in creates.accounts.values() for call in window.calls]
+    clock.now += 30
+    budget.acquire_call(CREATE, block=False)  # the account's window is empty: the create fits
+
+
+def test_a_create_that_its_account_refuses_is_not_counted_in_ads_analytics() -> None:
+    """The account has made its 5 creates this minute: the 6th is refused with the account's wait, and ads_analytics
+    keeps its room for the other 295 requests (a refused try spends none of it)."""
+    clock, budget, analytics, _ = _mmm_budget()
+    for _ in range(MMM_CREATES_PER_ACCOUNT.limit):
+        budget.acquire_call(CREATE, block=False)
+        clock.now += 1
+    for _ in range(10):
+        with pytest.raises(CallRateLimitHit) as refused:
+            budget.acquire_call(CREATE, block=False)
+    assert refused.value.time_to_wait == timedelta(seconds=61 - 5)
+    assert len(analytics.calls) == MMM_CREATES_PER_ACCOUNT.limit
+    for _ in range(ADS_ANALYTICS_PER_MINUTE.limit - MMM_CREATES_PER_ACCOUNT.limit):
+        budget.acquire_call(ANALYTICS, block=False)
+        clock.now += 0.1
+    with pytest.raises(CallRateLimitHit):
+        budget.acquire_call(ANALYTICS, block=False)
+
+
+def test_when_both_refuse_the_wait_is_the_longer() -> None:
+    """Both windows full: the wait is until both have room (the account's 61 s window, here)."""
+    clock, budget, _, _ = _mmm_budget()
+    for _ in range(MMM_CREATES_PER_ACCOUNT.limit):
+        budget.acquire_call(CREATE, block=False)
+    clock.now += 1
+    for _ in range(ADS_ANALYTICS_PER_MINUTE.limit - MMM_CREATES_PER_ACCOUNT.limit):
+        budget.acquire_call(ANALYTICS, block=False)
+        clock.now += 0.1
+    with pytest.raises(CallRateLimitHit) as refused:
+        budget.acquire_call(CREATE, block=False)
+    assert refused.value.time_to_wait.total_seconds() == pytest.approx(61 - 1 - 29.5)
+
+
+def test_creates_and_analytics_requests_from_many_threads_are_each_counted_once_without_deadlock() -> None:
+    """Threads making creates for several accounts and analytics requests at once: every thread ends (the windows'
+    locks are taken in one order), each account is let make its 5 creates, and ads_analytics counts every request the
+    budget let go once: the analytics requests and the creates."""
+    _, budget, analytics, creates = _mmm_budget()
+    accounts = ["1", "2", "3"]
+    granted: list[str] = []
+    lock = threading.Lock()
+    jobs = [("GET", "/ad_accounts/1/analytics", 20)] * 4 + [("POST", f"/ad_accounts/{a}/mmm_reports", 10) for a in accounts] * 2
+    start = threading.Barrier(len(jobs))
+
+    def send(method: str, path: str, tries: int) -> None:
+        request = requests.Request(method, f"{BASE}{path}", json={} if method == "POST" else None).prepare()
+        start.wait()
+        for _ in range(tries):
+            try:
+                budget.acquire_call(request, block=False)
+            except CallRateLimitHit:
+                continue
+            with lock:
+                granted.append(path)
+
+    threads = [threading.Thread(target=send, args=job, daemon=True) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not [thread for thread in threads if thread.is_alive()]
+    made = {a: granted.count(f"/ad_accounts/{a}/mmm_reports") for a in accounts}
+    assert made == dict.fromkeys(accounts, MMM_CREATES_PER_ACCOUNT.limit)
+    assert {a: len(creates.accounts[a].calls) for a in accounts} == made
+    # 80 analytics requests and 15 creates: all within the per-second limit, each counted once
+    assert len(analytics.calls) == len(granted) == 4 * 20 + len(accounts) * MMM_CREATES_PER_ACCOUNT.limit

@@ -14,7 +14,7 @@ MMM: a slice is one job: an ad account, a window and, with `countries` configure
 filter; `CountryBatches`). The API gives no date limits (the simulator's `mmm_date_limits` switch: the reports' or
 the sync analytics'): the windows keep to the narrower, the last 90 days, at most 91 dates a request. Its answers are
 wrapped (`{code, data: {...}}`: `MMM_JOBS`); its creates are limited to 5 a minute per ad account, which the sync's
-API budget spaces (rate_limits.py).
+API budget spaces (rate_limits.py), and count in the ads_analytics budget too.
 
 The file of either report is JSON `{entity id: [rows]}` (metrics that are 0 may be left out) or CSV (a metric without
 a value 0; the simulator's `measurement_file_format` switch): the records are the same (`normalised`): the requested
