@@ -23,8 +23,8 @@ from harness import catalog as harness_catalog
 
 from pinterest_simulator import Simulator
 from source_pinterest_marketing import run
-from source_pinterest_marketing.cdk_output import RecordLines, RecordLinesBuffer, message_line
-from source_pinterest_marketing.concurrency import PartitionRecords, SlicePartition
+from source_pinterest_marketing.cdk_output import RECORD_LINES_BYTES, RecordLines, RecordLinesBuffer, message_line
+from source_pinterest_marketing.concurrency import QUEUE_SIZE, PartitionRecords, SlicePartition
 from source_pinterest_marketing.source import SourcePinterestMarketing
 from source_pinterest_marketing.streams.base import PinterestStream
 
@@ -175,3 +175,13 @@ def test_a_read_in_lines_emits_what_the_cdks_path_emits(
     assert our_states == cdk_states
     assert our_counts == cdk_counts == {name: len(found) for name, found in our_records.items()}
     assert our_log == cdk_log == {name: len(found) for name, found in our_records.items()}
+
+
+def test_the_docs_say_how_many_lines_go_at_a_time_and_wait_at_most() -> None:
+    """What README.md and docs/dev/ARCHITECTURE.md say of the batches: their size, and how many can wait."""
+    root = Path(__file__).resolve().parents[1]
+    size = f"{RECORD_LINES_BYTES // 1024} KB at a time"
+    readme = " ".join((root / "README.md").read_text().split())
+    architecture = " ".join((root / "docs" / "dev" / "ARCHITECTURE.md").read_text().split())
+    assert size in readme and size in architecture
+    assert f"at most {QUEUE_SIZE:,} batches of {RECORD_LINES_BYTES // 1024} KB queued" in readme

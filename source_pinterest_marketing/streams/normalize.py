@@ -118,10 +118,13 @@ def apply_plan(value: Any, plan: Plan) -> Any:
     if type(plan) is ObjectPlan:
         if type(value) is dict or isinstance(value, MutableMapping):
             get = value.get
-            for name in plan.strings:
-                item = get(name)
-                if type(item) in _NUMBER_TYPES:
-                    value[name] = str(item)
+            # most rows hold no number where a string belongs: that is found in C (the types of the values at the
+            # plan's keys) before any is looked at in Python
+            if not _NUMBER_TYPE_SET.isdisjoint(map(type, map(get, plan.strings))):
+                for name in plan.strings:
+                    item = get(name)
+                    if type(item) in _NUMBER_TYPES:
+                        value[name] = str(item)
             for name in plan.flags:
                 item = get(name)
                 if item is not None and type(item) is not bool:
@@ -156,3 +159,4 @@ def apply_plan(value: Any, plan: Plan) -> Any:
 
 #: exact types: JSON numbers are int or float, and a bool (a subclass of int) is not a number here
 _NUMBER_TYPES = (int, float)
+_NUMBER_TYPE_SET = frozenset(_NUMBER_TYPES)
