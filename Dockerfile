@@ -13,7 +13,7 @@ ARG BASE_IMAGE=docker.io/airbyte/python-connector-base:4.0.2@sha256:9fdb1888c426
 FROM ${BASE_IMAGE}
 
 # Connector version for the io.airbyte.version label (metadata.yaml dockerImageTag).
-ARG CONNECTOR_VERSION=0.4.0
+ARG CONNECTOR_VERSION=0.4.1
 
 # Build steps need root whatever user the base image ends on.
 # hadolint ignore=DL3066

@@ -27,7 +27,7 @@ TEST_REQUIREMENTS = [
 
 setup(
     name="source-pinterest-marketing",
-    version="0.4.0",
+    version="0.4.1",
     description="Airbyte source connector for the Pinterest Marketing API v5",
     license="MIT",
     python_requires=">=3.11,<3.14",
