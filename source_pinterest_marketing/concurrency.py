@@ -10,8 +10,8 @@ A partition reads its slice with the stream's `read_slice` (the `HttpStream` pag
 `Record`s that carry their slice (in run.py's `read`, only its first: the others are observed by the partition,
 serialised in the worker thread and handed on as `cdk_output.RecordLines`, see `PartitionRecords`); the stream's
 cursor decides which an incremental read emits (`should_be_synced`), and the CDK's partition reader has it observe
-each record emitted and close the partition at its end, which emits the state (`streams.cursor.PartitionedCursor`: the CDK's own concurrent cursors know date ranges, not Pinterest's
-per-partition client-side cursors). Whether a read is incremental is decided here, once, from the catalog; so is
+each record emitted and close the partition at its end, which emits the state (`streams.cursor.PartitionedCursor`:
+the CDK's own concurrent cursors know date ranges, not Pinterest's per-partition client-side cursors). Whether a read is incremental is decided here, once, from the catalog; so is
 whether its cursor filters records at all (`record_filter`): a full refresh read's `FinalStateCursor` and an
 incremental read of windowed rows keep every record, and their records are not handed to `should_be_synced` one by
 one.
@@ -196,16 +196,17 @@ class SlicePartition(Partition):
             lines = RecordLinesBuffer(name, self.records.emit)
             try:
                 for data in rows:
+                    checked: Optional[Record] = None  # made only for the cursor
                     if keeps is not None or observe is not None:
-                        record = Record(data=data, stream_name=name, associated_slice=stream_slice)
-                        if keeps is not None and not keeps(record):
+                        checked = Record(data=data, stream_name=name, associated_slice=stream_slice)
+                        if keeps is not None and not keeps(checked):
                             continue
                     count += 1
                     if count == 1:
-                        yield Record(data=data, stream_name=name, associated_slice=stream_slice)
+                        yield checked or Record(data=data, stream_name=name, associated_slice=stream_slice)
                         continue
-                    if observe is not None:
-                        observe(record)
+                    if observe is not None and checked is not None:
+                        observe(checked)
                     lines.add(data)
             except Exception:
                 lines.send()  # the records read before a failure are emitted, as one by one
