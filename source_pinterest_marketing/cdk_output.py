@@ -200,9 +200,8 @@ class RecordLines(AirbyteMessage):
 
 class RecordLinesBuffer:
     """A partition's records serialised as they are read (in its worker thread), handed on as `RecordLines` through
-    `emit` each time `limit` bytes are held, and by `send` at the partition's end. A record orjson cannot write
-    is handed on alone as the CDK's record message (`message_line` falls back to the CDK's serialiser), in its
-    place among the others."""
+    `emit` each time `limit` bytes are held, and by `send` at the partition's end. A record orjson cannot write is
+    written by the CDK's own serialiser, as `message_line` does, in its place among the others."""
 
     def __init__(self, stream: str, emit: Callable[[AirbyteMessage], None], limit: int = RECORD_LINES_BYTES) -> None:
         self.stream = stream
@@ -214,11 +213,9 @@ class RecordLinesBuffer:
     def add(self, data: Mapping[str, Any]) -> None:
         emitted_at = time.time_ns() // 1_000_000  # when the record is emitted, on the machine's clock, as the CDK stamps it
         line = record_line(self.stream, data, emitted_at)
-        if line is None:
-            self.send()
+        if line is None:  # a value orjson does not write: the CDK's own serialiser writes the record
             record = AirbyteRecordMessage(stream=self.stream, data=dict(data), emitted_at=emitted_at)
-            self.emit(AirbyteMessage(type=Type.RECORD, record=record))
-            return
+            line = f"{AirbyteEntrypoint.airbyte_message_to_string(AirbyteMessage(type=Type.RECORD, record=record))}\n".encode()
         self.lines.append(line)
         self.size += len(line)
         if self.size >= self.limit:

@@ -137,9 +137,10 @@ class PinterestEntrypoint(AirbyteEntrypoint):
         buffer (cdk_output.py). Keep it in step with the CDK's `run` when airbyte-cdk is upgraded
         (unit_tests/test_run.py compares what both emit)."""
         self.set_log_level(parsed_args)
-        if isinstance(self.source, SourcePinterestMarketing):
-            self.source.record_lines = True  # `message_line` writes `RecordLines`
         source_spec = self.source.spec(self.logger)
+        lines_before = getattr(self.source, "record_lines", None)
+        if isinstance(self.source, SourcePinterestMarketing):
+            self.source.record_lines = True  # `message_line` writes `RecordLines`; only for this read
         try:
             with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as temp_dir:
                 os.environ[ENV_REQUEST_CACHE_PATH] = temp_dir
@@ -149,6 +150,8 @@ class PinterestEntrypoint(AirbyteEntrypoint):
                 state = self.source.read_state(parsed_args.state)
                 yield from map(message_line, self.read(source_spec, config, catalog, state))
         finally:
+            if isinstance(self.source, SourcePinterestMarketing) and lines_before is not None:
+                self.source.record_lines = lines_before
             yield from map(message_line, self.queued_messages())
 
     def queued_messages(self) -> Iterator[AirbyteMessage]:
