@@ -278,3 +278,105 @@ def test_creates_and_analytics_requests_from_many_threads_are_each_counted_once_
     assert {a: len(creates.accounts[a].calls) for a in accounts} == made
     # 80 analytics requests and 15 creates: all within the per-second limit, each counted once
     assert len(analytics.calls) == len(granted) == 4 * 20 + len(accounts) * MMM_CREATES_PER_ACCOUNT.limit
+
+
+def _shared_budget() -> tuple[Clock, APIBudget, dict[str, MovingWindowPolicy], PerAccountPolicy]:
+    """The sync's budget on a clock the test moves, the windows of the categories with a published minute limit and
+    `other` (the per-second window every request is counted in), and the MMM creates' policy."""
+    clock = Clock()
+    categories = build_categories(clock)
+    windows = {c.name: c.policy for c in categories if isinstance(c.policy, MovingWindowPolicy)}
+    [creates] = [c.policy for c in categories if isinstance(c.policy, PerAccountPolicy)]
+    assert set(windows) == {"ads_analytics", "ads_read", "other"}
+    return clock, build_api_budget(categories), windows, creates
+
+
+READ = requests.Request("GET", f"{BASE}/ad_accounts/123/campaigns").prepare()
+BOARDS = requests.Request("GET", f"{BASE}/boards").prepare()
+
+
+def test_every_category_shares_one_100_a_second() -> None:
+    """Pinterest counts every request in one 100 a second (per user per app): 60 ads_read and 40 ads_analytics
+    requests fill it, and the 101st request of any category waits until the first leaves the second."""
+    clock, budget, windows, _ = _shared_budget()
+    per_second = windows["other"]
+    for _ in range(60):
+        budget.acquire_call(READ, block=False)
+    clock.now += 0.5
+    for _ in range(40):
+        budget.acquire_call(ANALYTICS, block=False)
+    for request in (READ, ANALYTICS, BOARDS, CREATE):
+        with pytest.raises(CallRateLimitHit) as full:
+            budget.acquire_call(request, block=False)
+        assert full.value.time_to_wait == timedelta(seconds=0.5)  # until the ads_read requests leave the second
+    # the refused tries are counted nowhere: not in the shared second, nor in a category's minute or an account's
+    assert (len(per_second.calls), len(windows["ads_read"].calls), len(windows["ads_analytics"].calls)) == (100, 60, 40)
+    clock.now += 0.5
+    for _ in range(60):  # the 60 ads_read requests left the second: 60 requests of any category fit
+        budget.acquire_call(ANALYTICS, block=False)
+    with pytest.raises(CallRateLimitHit) as full:
+        budget.acquire_call(READ, block=False)
+    assert full.value.time_to_wait == timedelta(seconds=0.5)
+
+
+def test_a_request_its_minute_refuses_spends_no_room_in_the_shared_second() -> None:
+    """ads_analytics has made its 300 requests this minute: its refused tries leave the second's 100 to the other
+    categories (50 ads_read and 50 others fit, the 101st does not)."""
+    clock, budget, windows, _ = _shared_budget()
+    for _ in range(ADS_ANALYTICS_PER_MINUTE.limit):
+        budget.acquire_call(ANALYTICS, block=False)
+        clock.now += 0.1  # 10 a second
+    clock.now += 1  # none of them in the last second
+    for _ in range(150):
+        with pytest.raises(CallRateLimitHit) as refused:
+            budget.acquire_call(ANALYTICS, block=False)
+    assert refused.value.time_to_wait.total_seconds() == pytest.approx(60 - 31)  # the minute's wait, not the second's
+    assert not windows["other"].calls  # the shared second holds none of the refused tries
+    for _ in range(50):
+        budget.acquire_call(READ, block=False)
+        budget.acquire_call(BOARDS, block=False)
+    for request in (READ, BOARDS):
+        with pytest.raises(CallRateLimitHit):
+            budget.acquire_call(request, block=False)
+
+
+def test_threads_of_every_category_share_the_second_and_each_request_is_counted_once() -> None:
+    """Threads of every category at once, the clock still: every thread ends (one lock order), exactly 100 requests
+    are let go in all, and each is counted once in the shared second and once in its own windows."""
+    _, budget, windows, creates = _shared_budget()
+    accounts = ["1", "2", "3"]
+    jobs = (
+        [("GET", "/ad_accounts/1/campaigns", 40)] * 4
+        + [("GET", "/ad_accounts/1/analytics", 40)] * 4
+        + [("GET", "/boards", 40)] * 2
+        + [("POST", f"/ad_accounts/{a}/mmm_reports", 10) for a in accounts] * 2
+    )
+    granted: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(len(jobs))
+
+    def send(method: str, path: str, tries: int) -> None:
+        request = requests.Request(method, f"{BASE}{path}", json={} if method == "POST" else None).prepare()
+        start.wait()
+        for _ in range(tries):
+            try:
+                budget.acquire_call(request, block=False)
+            except CallRateLimitHit:
+                continue
+            with lock:
+                granted.append(f"{method} {path}")
+
+    threads = [threading.Thread(target=send, args=job, daemon=True) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not [thread for thread in threads if thread.is_alive()]
+    assert len(granted) == len(windows["other"].calls) == PER_SECOND.limit
+    made = {a: granted.count(f"POST /ad_accounts/{a}/mmm_reports") for a in accounts}
+    assert all(count <= MMM_CREATES_PER_ACCOUNT.limit for count in made.values())
+    # an account's window is made on its first try, which the shared second may refuse
+    assert {a: len(creates.accounts[a].calls) if a in creates.accounts else 0 for a in accounts} == made
+    analytics = granted.count("GET /ad_accounts/1/analytics") + sum(made.values())
+    assert len(windows["ads_analytics"].calls) == analytics
+    assert len(windows["ads_read"].calls) == granted.count("GET /ad_accounts/1/campaigns")
