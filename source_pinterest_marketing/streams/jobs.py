@@ -131,10 +131,13 @@ class ReportJobFailed(PinterestError):
 
     def __init__(self, stream: str, stream_slice: Mapping[str, Any], problem: str) -> None:
         subject = job_subject(stream_slice)
-        message = (
-            f"Report '{stream}'{f' for {subject}' if subject else ''}: {problem}. "
+        windowed = bool(stream_slice.get("start_date") or stream_slice.get("end_date"))
+        after = (
             "Windows finished before it are saved in the state; the next sync resumes from there."
+            if windowed
+            else "The next sync asks for it again."  # a catalog report: no windows, nothing saved before it
         )
+        message = f"Report '{stream}'{f' for {subject}' if subject else ''}: {problem}. {after}"
         super().__init__(message, FailureType.transient_error)
 
 
