@@ -6,13 +6,14 @@ from __future__ import annotations
 import threading
 import time
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.streams.concurrent.cursor import FinalStateCursor
 from airbyte_cdk.sources.types import StreamSlice
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
-from airbyte_cdk.test.entrypoint_wrapper import read
+from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
 from airbyte_cdk.test.state_builder import StateBuilder
 
 from pinterest_simulator import Simulator
@@ -25,54 +26,48 @@ from source_pinterest_marketing.streams.base import PinterestStream
 WAIT_SECONDS = 3
 
 
+def _read_behind_waiting_analytics(other: str, **config: Any) -> tuple[list[str], EntrypointOutput, list[Any]]:
+    """A read with two workers of ad_account_analytics, first in the catalog, each of whose partitions meets a rate
+    limit (a 3 s wait), and then `other`: the accounts, the output and the requests the simulator answered."""
+    with Simulator(preset="small", seed=1) as sim:
+        accounts = sim.dataset.ad_account_ids
+        sim.faults.add("rate_limit", operation_id="ad_account/analytics", times=len(accounts), reset=WAIT_SECONDS)
+        catalog = (
+            CatalogBuilder()
+            .with_stream("ad_account_analytics", SyncMode.full_refresh)
+            .with_stream(other, SyncMode.full_refresh)
+            .build()
+        )
+        output = read(SourcePinterestMarketing(), sim.connector_config(num_workers=2, **config), catalog, StateBuilder().build())
+        return list(accounts), output, list(sim.requests.snapshot())
+
+
 def test_a_partition_waiting_for_ads_analytics_keeps_no_ads_read_partition_waiting() -> None:
     """ad_account_analytics comes first in the catalog and each of its partitions meets a rate limit (a 3 s wait);
     with two workers in one pool both would wait, and customer_lists (ads_read) after them. In lanes, customer_lists
     is read to its end before the first analytics request is answered."""
-    with Simulator(preset="small", seed=1) as sim:
-        accounts = sim.dataset.ad_account_ids
-        sim.faults.add("rate_limit", operation_id="ad_account/analytics", times=len(accounts), reset=WAIT_SECONDS)
-        config = sim.connector_config(num_workers=2)
-        catalog = (
-            CatalogBuilder()
-            .with_stream("ad_account_analytics", SyncMode.full_refresh)
-            .with_stream("customer_lists", SyncMode.full_refresh)
-            .build()
-        )
-        output = read(SourcePinterestMarketing(), config, catalog, StateBuilder().build())
-
-        assert not output.errors
-        streams = {record.record.stream for record in output.records if record.record is not None}
-        assert streams == {"ad_account_analytics", "customer_lists"}
-        answered = sim.requests.snapshot()
-        lists = [r.time for r in answered if r.operation_id == "customer_lists/list"]
-        analytics = [r.time for r in answered if r.operation_id == "ad_account/analytics" and r.status == 200]
-        assert len(lists) == len(accounts) and analytics
-        assert max(lists) < min(analytics), "customer_lists waited for the analytics partitions' rate limit"
+    accounts, output, answered = _read_behind_waiting_analytics("customer_lists")
+    assert not output.errors
+    streams = {record.record.stream for record in output.records if record.record is not None}
+    assert streams == {"ad_account_analytics", "customer_lists"}
+    lists = [r.time for r in answered if r.operation_id == "customer_lists/list"]
+    analytics = [r.time for r in answered if r.operation_id == "ad_account/analytics" and r.status == 200]
+    assert len(lists) == len(accounts) and analytics
+    assert max(lists) < min(analytics), "customer_lists waited for the analytics partitions' rate limit"
 
 
 def test_report_jobs_do_not_queue_behind_waiting_analytics_partitions() -> None:
     """Report jobs (async job streams) have lanes of their own: with ad_account_analytics first in the catalog and
     each of its partitions meeting a rate limit (a 3 s wait), advertiser_report's jobs are created at once, not after
     the analytics partitions (in one ads_analytics lane they would queue behind them)."""
-    with Simulator(preset="small", seed=1) as sim:
-        accounts = sim.dataset.ad_account_ids
-        sim.faults.add("rate_limit", operation_id="ad_account/analytics", times=len(accounts), reset=WAIT_SECONDS)
-        config = sim.connector_config(num_workers=2, start_date=(utc_today() - timedelta(days=6)).isoformat())
-        catalog = (
-            CatalogBuilder()
-            .with_stream("ad_account_analytics", SyncMode.full_refresh)
-            .with_stream("advertiser_report", SyncMode.full_refresh)
-            .build()
-        )
-        output = read(SourcePinterestMarketing(), config, catalog, StateBuilder().build())
-
-        assert not output.errors
-        answered = sim.requests.snapshot()
-        creations = [r.time for r in answered if r.operation_id == "analytics/create_report"]
-        analytics = [r.time for r in answered if r.operation_id == "ad_account/analytics" and r.status == 200]
-        assert len(creations) == len(accounts) and analytics
-        assert min(creations) < min(analytics), "the report jobs waited for the analytics partitions' rate limit"
+    accounts, output, answered = _read_behind_waiting_analytics(
+        "advertiser_report", start_date=(utc_today() - timedelta(days=6)).isoformat()
+    )
+    assert not output.errors
+    creations = [r.time for r in answered if r.operation_id == "analytics/create_report"]
+    analytics = [r.time for r in answered if r.operation_id == "ad_account/analytics" and r.status == 200]
+    assert len(creations) == len(accounts) and analytics
+    assert min(creations) < min(analytics), "the report jobs waited for the analytics partitions' rate limit"
 
 
 def lane_partition(lane: str) -> SlicePartition:

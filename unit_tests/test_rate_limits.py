@@ -245,15 +245,11 @@ def test_when_both_refuse_the_wait_is_the_longer() -> None:
     assert refused.value.time_to_wait.total_seconds() == pytest.approx(61 - 1 - 29.5)
 
 
-def test_creates_and_analytics_requests_from_many_threads_are_each_counted_once_without_deadlock() -> None:
-    """Threads making creates for several accounts and analytics requests at once: every thread ends (the windows'
-    locks are taken in one order), each account is let make its 5 creates, and ads_analytics counts every request the
-    budget let go once: the analytics requests and the creates."""
-    _, budget, analytics, creates = _mmm_budget()
-    accounts = ["1", "2", "3"]
+def _sent_at_once(budget: APIBudget, jobs: list[tuple[str, str, int]]) -> list[str]:
+    """Each job (method, path, tries) in a thread of its own, all started together, trying the budget without waiting:
+    the requests it let go (`METHOD path`). Every thread must end (no deadlock)."""
     granted: list[str] = []
     lock = threading.Lock()
-    jobs = [("GET", "/ad_accounts/1/analytics", 20)] * 4 + [("POST", f"/ad_accounts/{a}/mmm_reports", 10) for a in accounts] * 2
     start = threading.Barrier(len(jobs))
 
     def send(method: str, path: str, tries: int) -> None:
@@ -265,7 +261,7 @@ def test_creates_and_analytics_requests_from_many_threads_are_each_counted_once_
             except CallRateLimitHit:
                 continue
             with lock:
-                granted.append(path)
+                granted.append(f"{method} {path}")
 
     threads = [threading.Thread(target=send, args=job, daemon=True) for job in jobs]
     for thread in threads:
@@ -273,7 +269,18 @@ def test_creates_and_analytics_requests_from_many_threads_are_each_counted_once_
     for thread in threads:
         thread.join(timeout=30)
     assert not [thread for thread in threads if thread.is_alive()]
-    made = {a: granted.count(f"/ad_accounts/{a}/mmm_reports") for a in accounts}
+    return granted
+
+
+def test_creates_and_analytics_requests_from_many_threads_are_each_counted_once_without_deadlock() -> None:
+    """Threads making creates for several accounts and analytics requests at once: every thread ends (the windows'
+    locks are taken in one order), each account is let make its 5 creates, and ads_analytics counts every request the
+    budget let go once: the analytics requests and the creates."""
+    _, budget, analytics, creates = _mmm_budget()
+    accounts = ["1", "2", "3"]
+    jobs = [("GET", "/ad_accounts/1/analytics", 20)] * 4 + [("POST", f"/ad_accounts/{a}/mmm_reports", 10) for a in accounts] * 2
+    granted = _sent_at_once(budget, jobs)
+    made = {a: granted.count(f"POST /ad_accounts/{a}/mmm_reports") for a in accounts}
     assert made == dict.fromkeys(accounts, MMM_CREATES_PER_ACCOUNT.limit)
     assert {a: len(creates.accounts[a].calls) for a in accounts} == made
     # 80 analytics requests and 15 creates: all within the per-second limit, each counted once
@@ -351,27 +358,7 @@ def test_threads_of_every_category_share_the_second_and_each_request_is_counted_
         + [("GET", "/boards", 40)] * 2
         + [("POST", f"/ad_accounts/{a}/mmm_reports", 10) for a in accounts] * 2
     )
-    granted: list[str] = []
-    lock = threading.Lock()
-    start = threading.Barrier(len(jobs))
-
-    def send(method: str, path: str, tries: int) -> None:
-        request = requests.Request(method, f"{BASE}{path}", json={} if method == "POST" else None).prepare()
-        start.wait()
-        for _ in range(tries):
-            try:
-                budget.acquire_call(request, block=False)
-            except CallRateLimitHit:
-                continue
-            with lock:
-                granted.append(f"{method} {path}")
-
-    threads = [threading.Thread(target=send, args=job, daemon=True) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not [thread for thread in threads if thread.is_alive()]
+    granted = _sent_at_once(budget, jobs)
     assert len(granted) == len(windows["other"].calls) == PER_SECOND.limit
     made = {a: granted.count(f"POST /ad_accounts/{a}/mmm_reports") for a in accounts}
     assert all(count <= MMM_CREATES_PER_ACCOUNT.limit for count in made.values())
