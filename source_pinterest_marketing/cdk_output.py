@@ -9,12 +9,11 @@
   always a `config_error` that lists the raw exceptions; a sync that failed ends instead with each cause said once,
   then one summary whose failure type is the most severe of its causes (a config error only if one of them was).
   Streams the sync did not read (the token lacks their scope: scopes.py) are among its failures, said only there.
-- `message_text`: a record message serialised straight from its fields with orjson, the same text the CDK writes
-  (`AirbyteEntrypoint.airbyte_message_to_string`), at a third of its cost: the CDK first copies every record into
-  plain data with serpyco-rs (about 6 us for a row of 190 columns; it leaves out the record's null fields, as
-  `message_text` does), then serialises that; every other message, and a record orjson cannot write, goes the CDK's
-  way.
-- `message_line`: the same text as bytes, its line break included (orjson writes it so), for `LineWriter`.
+- `message_line`: a record message serialised straight from its fields with orjson (`record_line`), the same text
+  the CDK writes (`AirbyteEntrypoint.airbyte_message_to_string`), as UTF-8 bytes with its line break, for
+  `LineWriter`, at a third of the CDK's cost: the CDK first copies every record into plain data with serpyco-rs
+  (about 6 us for a row of 190 columns; it leaves out the record's null fields, as `record_line` does), then
+  serialises that; every other message, and a record orjson cannot write, goes the CDK's way.
 - `RecordLines`: records already written as lines, several in one message. In run.py's `read` a partition's records
   after its first are serialised in its worker thread (`RecordLinesBuffer`) and put on the CDK's queue through its
   message repository 16 KB at a time, which the CDK's concurrent framework yields as they are (as any message its
@@ -226,11 +225,6 @@ class RecordLinesBuffer:
         if self.lines:
             lines, self.lines, self.size = self.lines, [], 0
             self.emit(RecordLines(type=Type.RECORD, stream=self.stream, lines=b"".join(lines), count=len(lines)))
-
-
-def message_text(message: AirbyteMessage) -> str:
-    """The message as the CDK serialises it (`message_line` without its line break)."""
-    return message_line(message)[:-1].decode()
 
 
 class LineWriter:

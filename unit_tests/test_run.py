@@ -32,7 +32,7 @@ from import_graph import import_graph, project_modules
 
 from pinterest_simulator import Simulator
 from source_pinterest_marketing import run
-from source_pinterest_marketing.cdk_output import LineWriter, message_text, write_lines, writes_bytes
+from source_pinterest_marketing.cdk_output import LineWriter, message_line, write_lines, writes_bytes
 from source_pinterest_marketing.source import SourcePinterestMarketing
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,7 +92,7 @@ HELPER_MODULES = (
 LOADED_BY = """
 import json, sys
 from source_pinterest_marketing import run
-from source_pinterest_marketing.cdk_output import message_text
+from source_pinterest_marketing.cdk_output import message_line
 from source_pinterest_marketing.source import SourcePinterestMarketing
 args, helpers = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 sys.argv = ["source-pinterest-marketing", *args]
@@ -147,7 +147,7 @@ def test_the_entry_module_does_not_import_a_helper_at_load() -> None:
 
 
 def test_a_record_is_written_as_the_cdk_writes_it() -> None:
-    """cdk_output.message_text (run.py's `read`) writes a record from its fields with orjson: the CDK's own text, for
+    """cdk_output.message_line (run.py's `read`) writes a record from its fields with orjson: the CDK's own text, for
     every kind of value; a value orjson cannot write (an int beyond 64 bits), and any other message, the CDK's way."""
     data = {
         "id": "1234",
@@ -164,7 +164,7 @@ def test_a_record_is_written_as_the_cdk_writes_it() -> None:
     looks_null = {"text": 'x":null,"y', "nested": {"none": None}}
     for value in (data, {**data, "HUGE": 2**70}, no_null, looks_null, {**looks_null, "none": None}):
         message = stream_data_to_airbyte_message("campaigns", value)
-        assert message_text(message) == AirbyteEntrypoint.airbyte_message_to_string(message)
+        assert message_line(message) == f"{AirbyteEntrypoint.airbyte_message_to_string(message)}\n".encode()
     state = AirbyteMessage(
         type=Type.STATE,
         state=AirbyteStateMessage(
@@ -174,7 +174,7 @@ def test_a_record_is_written_as_the_cdk_writes_it() -> None:
             ),
         ),
     )
-    assert message_text(state) == AirbyteEntrypoint.airbyte_message_to_string(state)
+    assert message_line(state) == f"{AirbyteEntrypoint.airbyte_message_to_string(state)}\n".encode()
 
 
 def test_read_writes_every_message_as_the_cdk_would(sim: Simulator, tmp_path: Path) -> None:
